@@ -1,0 +1,3 @@
+"""dk migrate: database migrations with the safety a production database needs."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,76 @@
+"""The migration catalogue: the migrations of one directory, in version order, in whichever format the
+directory uses (detected from its files)."""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..errors import CatalogueError
+from .formats import DBMATE, FLYWAY, GOOSE, PAIRS, MigrationFormat, VersionStyle
+from .model import Migration, version_key
+
+TIMESTAMP_DIGITS = 14  # YYYYMMDDHHMMSS
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    directory: Path
+    format: MigrationFormat
+    migrations: list[Migration]  # in version order
+
+    def find(self, version: str) -> Migration | None:
+        key = version_key(version)
+        return next((migration for migration in self.migrations if migration.key == key), None)
+
+
+def load_catalogue(directory: Path) -> Catalogue:
+    if not directory.is_dir():
+        raise CatalogueError(
+            f"no migrations directory {directory}",
+            hint="create it with `migrate init` or `migrate create NAME`, or point --dir at it",
+        )
+    sql_files = sorted(path for path in directory.iterdir()
+                       if path.suffix == ".sql" and not path.name.startswith(".") and path.is_file())
+    migration_format = detect_format(sql_files)
+    for path in sql_files:
+        if not migration_format.claims(path.name):
+            raise CatalogueError(
+                f"{path.name} is not named like a {migration_format.name} migration ({migration_format.expected})",
+                hint=f"rename it, or move it out of {directory}",
+            )
+    migrations = sorted(migration_format.read(sql_files), key=lambda migration: migration.key)
+    for before, after in zip(migrations, migrations[1:]):
+        if before.key == after.key:
+            raise CatalogueError(f"two migrations have version {after.version}: {before.up.file.name} and {after.up.file.name}")
+    return Catalogue(directory, migration_format, migrations)
+
+
+def detect_format(sql_files: list[Path]) -> MigrationFormat:
+    names = [path.name for path in sql_files]
+    if any(PAIRS.claims(name) for name in names):
+        return PAIRS
+    if any(FLYWAY.claims(name) for name in names):
+        return FLYWAY
+    sectioned = [path for path in sql_files if DBMATE.claims(path.name)]
+    if sectioned and GOOSE.is_goose(sectioned[0].read_text(encoding="utf-8-sig", errors="replace")):
+        return GOOSE
+    return DBMATE
+
+
+def next_version(catalogue: Catalogue, now: datetime | None = None) -> tuple[str, VersionStyle]:
+    """The version and file-name style of a new migration: a UTC timestamp, unless the directory numbers its
+    migrations sequentially (0001, 0002, ...), in which case the next number with the same width."""
+    now = now or datetime.now(timezone.utc)
+    style = VersionStyle()
+    if not catalogue.migrations:
+        return now.strftime("%Y%m%d%H%M%S"), style
+    newest = catalogue.migrations[-1]
+    if catalogue.format is PAIRS:
+        match = PAIRS.pattern.match(newest.up.file.name)
+        style = VersionStyle(prefix=match["prefix"], separator=match["separator"] or "_")
+    if len(newest.version) >= TIMESTAMP_DIGITS and newest.version.isdigit():
+        stamp = now.strftime("%Y%m%d%H%M%S")
+        return (stamp if int(stamp) > int(newest.version) else str(int(newest.version) + 1)), style
+    following = newest.key[0] + 1
+    width = len(newest.version) if newest.version.startswith("0") else 0
+    return str(following).zfill(width), style

@@ -1,0 +1,221 @@
+"""The migration file formats: how each names its files, where its up and down sections are, and how
+`create` names a new migration in it.
+
+- dbmate:  20261124093000_add_users.sql with `-- migrate:up` / `-- migrate:down` sections
+- goose:   20261124093000_add_users.sql with `-- +goose Up` / `-- +goose Down` sections
+- pairs:   0001_add_users.up.sql + 0001_add_users.down.sql (golang-migrate; also V0001.Add_Users.up.sql)
+- flyway:  V1__add_users.sql, with U1__add_users.sql as its down
+"""
+
+import re
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CatalogueError
+from .model import Migration, Section
+
+
+@dataclass(frozen=True)
+class NewFile:
+    """A file `create` writes: its path and the template that renders it."""
+
+    path: Path
+    template: str
+
+
+class MigrationFormat(ABC):
+    name: str
+    pattern: re.Pattern  # file names this format reads
+    expected: str  # the file-name shape, for error messages
+
+    def claims(self, file_name: str) -> bool:
+        return self.pattern.match(file_name) is not None
+
+    @abstractmethod
+    def read(self, files: list[Path]) -> list[Migration]:
+        """Migrations from the files this format claims (not yet checked for duplicate versions)."""
+
+    @abstractmethod
+    def new_files(self, directory: Path, version: str, name: str, style: "VersionStyle") -> list[NewFile]:
+        """The files `create` writes for a new migration."""
+
+
+@dataclass(frozen=True)
+class VersionStyle:
+    """How existing file names write versions, so a new file looks like its neighbours."""
+
+    prefix: str = ""  # "V" in V0001.Initial_Schema.up.sql
+    separator: str = "_"  # between version and name
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CatalogueError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise CatalogueError(f"{path.name}: cannot be read: {error.strerror}") from None
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
+
+
+class _SectionedFormat(MigrationFormat):
+    """One file per migration, holding both sections between marker comments."""
+
+    up_marker: re.Pattern
+    down_marker: re.Pattern
+    template: str
+
+    pattern = re.compile(r"^(?P<version>\d+)(?:_(?P<name>.+))?\.sql$")
+    expected = "<version>_<name>.sql"
+
+    def read(self, files: list[Path]) -> list[Migration]:
+        migrations = []
+        for path in files:
+            match = self.pattern.match(path.name)
+            up, down = self.sections(path, _read_text(path))
+            migrations.append(Migration(match["version"], match["name"] or "", path.name[:-4], up, down))
+        return migrations
+
+    def sections(self, path: Path, text: str) -> tuple[Section, Section | None]:
+        lines = text.splitlines(keepends=True)
+        markers = [(number, kind, match) for number, line in enumerate(lines)
+                   for kind, pattern in (("up", self.up_marker), ("down", self.down_marker))
+                   if (match := pattern.match(line.rstrip("\r\n")))]
+        kinds = [kind for _, kind, _ in markers]
+        if kinds.count("up") != 1 or kinds.count("down") > 1 or kinds[0] != "up":
+            raise CatalogueError(f"{path.name}: {self.marker_problem(kinds)}")
+        if not _only_comments("".join(lines[: markers[0][0]])):
+            raise CatalogueError(f"{path.name}: SQL before the up marker; move it into a section")
+        transaction = self.file_transaction(path, text)
+        sections = {}
+        for index, (number, kind, match) in enumerate(markers):
+            end = markers[index + 1][0] if index + 1 < len(markers) else len(lines)
+            sections[kind] = Section(
+                sql="".join(lines[number + 1:end]),
+                file=path,
+                first_line=number + 2,
+                transaction=transaction and self.marker_transaction(path, match),
+            )
+        return sections["up"], sections.get("down")
+
+    def marker_problem(self, kinds: list[str]) -> str:
+        if "up" not in kinds:
+            return f"no up section (a line '{self.up_text}' must start the statements to apply)"
+        if kinds.count("up") > 1 or kinds.count("down") > 1:
+            return "a section marker appears twice"
+        return "the down section comes before the up section"
+
+    def file_transaction(self, path: Path, text: str) -> bool:
+        return True
+
+    def marker_transaction(self, path: Path, match: re.Match) -> bool:
+        return True
+
+    def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:
+        return [NewFile(directory / f"{version}_{name}.sql", self.template)]
+
+
+class DbmateFormat(_SectionedFormat):
+    name = "dbmate"
+    up_text = "-- migrate:up"
+    up_marker = re.compile(r"^--\s*migrate:up(?P<options>(\s.*)?)$")
+    down_marker = re.compile(r"^--\s*migrate:down(?P<options>(\s.*)?)$")
+    template = "dbmate.sql.j2"
+
+    def marker_transaction(self, path: Path, match: re.Match) -> bool:
+        transaction = True
+        for option in match["options"].split():
+            key, _, value = option.partition(":")
+            if key != "transaction" or value not in ("true", "false"):
+                raise CatalogueError(f"{path.name}: unknown section option '{option}' (known: transaction:false)")
+            transaction = value == "true"
+        return transaction
+
+
+class GooseFormat(_SectionedFormat):
+    name = "goose"
+    up_text = "-- +goose Up"
+    up_marker = re.compile(r"^--\s*\+goose\s+up\s*$", re.IGNORECASE)
+    down_marker = re.compile(r"^--\s*\+goose\s+down\s*$", re.IGNORECASE)
+    template = "goose.sql.j2"
+    _annotation = re.compile(r"^--\s*\+goose\s+(?P<word>.*?)\s*$", re.IGNORECASE | re.MULTILINE)
+    _known = {"up", "down", "no transaction", "statementbegin", "statementend"}
+
+    def is_goose(self, text: str) -> bool:
+        return any(self.up_marker.match(line) for line in text.splitlines())
+
+    def file_transaction(self, path: Path, text: str) -> bool:
+        words = {match["word"].lower() for match in self._annotation.finditer(text)}
+        unknown = words - self._known
+        if unknown:
+            raise CatalogueError(f"{path.name}: unsupported goose annotation '-- +goose {sorted(unknown)[0]}'")
+        return "no transaction" not in words
+
+
+class PairsFormat(MigrationFormat):
+    name = "pairs"
+    pattern = re.compile(r"^(?P<prefix>V?)(?P<version>\d+)(?:(?P<separator>[._])(?P<name>.+?))?\.(?P<direction>up|down)\.sql$")
+    expected = "<version>_<name>.up.sql and <version>_<name>.down.sql"
+
+    def read(self, files: list[Path]) -> list[Migration]:
+        halves: dict[tuple[str, str], dict[str, Path]] = {}
+        for path in files:
+            match = self.pattern.match(path.name)
+            halves.setdefault((match["version"], match["name"] or ""), {})[match["direction"]] = path
+        migrations = []
+        for (version, name), paths in halves.items():
+            if "up" not in paths:
+                raise CatalogueError(f"{paths['down'].name}: a down file without its up file")
+            up_path = paths["up"]
+            label = up_path.name[: -len(".up.sql")]
+            down = Section(_read_text(paths["down"]), paths["down"]) if "down" in paths else None
+            migrations.append(Migration(version, name, label, Section(_read_text(up_path), up_path), down))
+        return migrations
+
+    def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:
+        stem = f"{style.prefix}{version}{style.separator}{name}"
+        return [NewFile(directory / f"{stem}.up.sql", "up.sql.j2"),
+                NewFile(directory / f"{stem}.down.sql", "down.sql.j2")]
+
+
+class FlywayFormat(MigrationFormat):
+    name = "flyway"
+    pattern = re.compile(r"^(?P<kind>[VURB])(?P<version>\d+(?:[._]\d+)*)?__(?P<name>.+)\.sql$")
+    expected = "V<version>__<description>.sql (and U<version>__<description>.sql for its down)"
+
+    def read(self, files: list[Path]) -> list[Migration]:
+        ups: dict[str, tuple[Path, re.Match]] = {}
+        undos: dict[str, Path] = {}
+        for path in files:
+            match = self.pattern.match(path.name)
+            kind = match["kind"]
+            if kind in "RB" or match["version"] is None:
+                what = "repeatable (R__)" if kind == "R" else "baseline (B)"
+                raise CatalogueError(f"{path.name}: Flyway {what} migrations are not supported")
+            if kind == "U":
+                undos[match["version"]] = path
+            else:
+                ups[match["version"]] = (path, match)
+        for version, path in undos.items():
+            if version not in ups:
+                raise CatalogueError(f"{path.name}: an undo file without its V{version}__ migration")
+        migrations = []
+        for version, (path, match) in ups.items():
+            down = Section(_read_text(undos[version]), undos[version]) if version in undos else None
+            migrations.append(Migration(version, match["name"], path.name[:-4], Section(_read_text(path), path), down))
+        return migrations
+
+    def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:
+        return [NewFile(directory / f"V{version}__{name}.sql", "up.sql.j2"),
+                NewFile(directory / f"U{version}__{name}.sql", "down.sql.j2")]
+
+
+DBMATE = DbmateFormat()
+GOOSE = GooseFormat()
+PAIRS = PairsFormat()
+FLYWAY = FlywayFormat()
+FORMATS = {fmt.name: fmt for fmt in (DBMATE, GOOSE, PAIRS, FLYWAY)}

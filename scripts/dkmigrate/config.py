@@ -1,0 +1,208 @@
+"""Settings: migrate.yaml, environment variables and command-line options resolved into one value.
+
+Where the database URL comes from, first to last: --url; the URL of an environment chosen with --env;
+$DATABASE_URL; the URL of the default environment; sqlite:db/development.sqlite3. An explicit --env
+outranks $DATABASE_URL so that a variable left in a shell never redirects `--env development` to
+another database. The `protected` flag of the selected environment applies whatever the URL's source.
+"""
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .urls import DatabaseURL, parse_url
+
+CONFIG_NAMES = ("migrate.yaml", "migrate.yml")
+DEFAULT_URL = "sqlite:db/development.sqlite3"
+DEFAULT_DIR = "db/migrations"
+DEFAULT_TABLE = "schema_migrations"
+DEFAULT_LOCK_WAIT = 60.0
+
+# key -> (accepted types, description for errors)
+TOP_LEVEL_KEYS = {
+    "dir": (str, "a path"),
+    "table": (str, "a table name"),
+    "default_environment": (str, "an environment name"),
+    "environments": (dict, "a mapping of environment names to settings"),
+}
+ENVIRONMENT_KEYS = {
+    "url": (str, "a database URL"),
+    "dir": (str, "a path"),
+    "protected": (bool, "true or false"),
+    "lock_wait": ((int, float), "a number of seconds"),
+}
+
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
+
+
+@dataclass(frozen=True)
+class Options:
+    """The global command-line options that shape the settings."""
+
+    directory: str | None = None  # -C
+    config: str | None = None
+    env: str | None = None
+    url: str | None = None
+    dir: str | None = None
+    lock_wait: float | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    base_dir: Path
+    config_file: Path | None
+    environment: str | None
+    url: DatabaseURL
+    url_source: str
+    migrations_dir: Path
+    table: str
+    protected: bool
+    lock_wait: float
+
+    def relative(self, path: Path) -> str:
+        """A path as the user sees it: relative to the base directory when inside it."""
+        try:
+            return str(path.relative_to(self.base_dir))
+        except ValueError:
+            return str(path)
+
+
+def load_settings(options: Options, environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    base_dir = _base_dir(options.directory)
+    config_file = _config_file(base_dir, options.config)
+    document = _read_document(config_file) if config_file else {}
+    values = _Interpolator(environ, config_file)
+
+    environments = document.get("environments") or {}
+    env_name = options.env or document.get("default_environment")
+    if env_name is None and "development" in environments:
+        env_name = "development"
+    if env_name is not None and env_name not in environments:
+        known = ", ".join(sorted(environments)) or "none"
+        where = config_file.name if config_file else "no migrate.yaml was found"
+        raise ConfigError(f"unknown environment '{env_name}' ({where}; environments defined: {known})")
+    environment = environments.get(env_name, {}) if env_name else {}
+    env_key = f"environments.{env_name}"
+
+    if options.url:
+        raw_url, source = options.url, "--url"
+    elif options.env and "url" in environment:
+        raw_url, source = values.get(environment["url"], f"{env_key}.url"), f"environment {env_name}"
+    elif options.env:
+        raise ConfigError(f"environment '{env_name}' has no url in {config_file.name}")
+    elif environ.get("DATABASE_URL"):
+        raw_url, source = environ["DATABASE_URL"], "$DATABASE_URL"
+    elif "url" in environment:
+        raw_url, source = values.get(environment["url"], f"{env_key}.url"), f"environment {env_name}"
+    else:
+        raw_url, source = DEFAULT_URL, "default"
+    if not raw_url:
+        raise ConfigError(f"the database URL from {source} is empty")
+
+    if options.dir:
+        migrations_dir = options.dir
+    elif "dir" in environment:
+        migrations_dir = values.get(environment["dir"], f"{env_key}.dir")
+    else:
+        migrations_dir = values.get(document.get("dir", DEFAULT_DIR), "dir")
+
+    table = values.get(document.get("table", DEFAULT_TABLE), "table")
+    if not _TABLE_NAME.match(table):
+        raise ConfigError(f"table: '{table}' is not a valid table name (letters, digits, _; optionally schema.table)")
+
+    lock_wait = options.lock_wait if options.lock_wait is not None else environment.get("lock_wait", DEFAULT_LOCK_WAIT)
+    if lock_wait < 0:
+        raise ConfigError(f"the lock wait must be zero or more seconds, not {lock_wait}")
+
+    return Settings(
+        base_dir=base_dir,
+        config_file=config_file,
+        environment=env_name,
+        url=parse_url(raw_url, base_dir),
+        url_source=source,
+        migrations_dir=(base_dir / migrations_dir),
+        table=table,
+        protected=bool(environment.get("protected", False)),
+        lock_wait=float(lock_wait),
+    )
+
+
+def _base_dir(directory: str | None) -> Path:
+    if directory is None:
+        return Path.cwd()
+    path = Path(directory).expanduser()
+    if not path.is_dir():
+        raise ConfigError(f"-C {directory}: no such directory")
+    return path.resolve()
+
+
+def _config_file(base_dir: Path, explicit: str | None) -> Path | None:
+    if explicit:
+        path = base_dir / Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"--config {explicit}: no such file")
+        return path
+    for name in CONFIG_NAMES:
+        if (base_dir / name).is_file():
+            return base_dir / name
+    return None
+
+
+def _read_document(path: Path) -> dict:
+    import yaml
+
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path.name}: cannot be read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{path.name}{where}: not valid YAML: {problem}") from None
+    if document is None:
+        return {}
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path.name}: must be a mapping of settings (dir, table, environments, ...)")
+    _check_keys(path.name, document, TOP_LEVEL_KEYS, "")
+    for name, environment in (document.get("environments") or {}).items():
+        if not isinstance(environment, dict):
+            raise ConfigError(f"{path.name}: environments.{name} must be a mapping (url, protected, lock_wait, dir)")
+        _check_keys(path.name, environment, ENVIRONMENT_KEYS, f"environments.{name}.")
+    return document
+
+
+def _check_keys(file_name: str, mapping: dict, schema: dict, prefix: str) -> None:
+    for key, value in mapping.items():
+        if key not in schema:
+            allowed = ", ".join(schema)
+            raise ConfigError(f"{file_name}: unknown key '{prefix}{key}' (allowed here: {allowed})")
+        types, description = schema[key]
+        if not isinstance(value, types) or (isinstance(value, bool) and types != bool):
+            raise ConfigError(f"{file_name}: '{prefix}{key}' must be {description}, not {value!r}")
+
+
+class _Interpolator:
+    """Expands ${VAR} and ${VAR:-default} (and $$ for a literal $) when a value is used."""
+
+    def __init__(self, environ: Mapping[str, str], config_file: Path | None):
+        self.environ = environ
+        self.file_name = config_file.name if config_file else "configuration"
+
+    def get(self, value: str, key: str) -> str:
+        def replace(match: re.Match) -> str:
+            if match.group(0) == "$$":
+                return "$"
+            name, default = match.group("name"), match.group("default")
+            if self.environ.get(name):
+                return self.environ[name]
+            if default is not None:
+                return default
+            raise ConfigError(f"{self.file_name}: '{key}' uses ${{{name}}}, which is not set")
+
+        return _VARIABLE.sub(replace, value)

@@ -1,0 +1,124 @@
+"""Configuration: migrate.yaml, environments, ${VAR} interpolation, URL precedence and bad input."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dkmigrate.config import Options, load_settings
+from dkmigrate.errors import ConfigError
+
+CONFIG = """
+dir: db/migrations
+default_environment: development
+environments:
+  development:
+    url: sqlite:db/dev.sqlite3
+  staging:
+    url: postgres://app:${STAGING_PASSWORD:-dev}@staging-db:5432/app
+    lock_wait: 5
+  production:
+    url: ${DATABASE_URL}
+    protected: true
+    dir: db/prod-migrations
+"""
+
+
+@pytest.fixture
+def configured(tmp_path) -> Path:
+    (tmp_path / "migrate.yaml").write_text(textwrap.dedent(CONFIG))
+    return tmp_path
+
+
+def settings(directory: Path, environ: dict | None = None, **options):
+    return load_settings(Options(directory=str(directory), **options), environ or {})
+
+
+def test_defaults_without_a_configuration_file(tmp_path):
+    loaded = settings(tmp_path)
+    assert loaded.url.raw == "sqlite:db/development.sqlite3"
+    assert loaded.url.sqlite_path == tmp_path.resolve() / "db" / "development.sqlite3"
+    assert loaded.migrations_dir == tmp_path.resolve() / "db" / "migrations"
+    assert loaded.table == "schema_migrations"
+    assert loaded.lock_wait == 60
+    assert loaded.protected is False
+    assert loaded.config_file is None
+
+
+def test_default_environment_is_used(configured):
+    loaded = settings(configured)
+    assert loaded.environment == "development"
+    assert loaded.url.sqlite_path == configured.resolve() / "db" / "dev.sqlite3"
+    assert loaded.url_source == "environment development"
+
+
+def test_interpolation_with_default_and_with_value(configured):
+    assert settings(configured, env="staging").url.raw == "postgres://app:dev@staging-db:5432/app"
+    loaded = settings(configured, {"STAGING_PASSWORD": "s3cret"}, env="staging")
+    assert loaded.url.raw == "postgres://app:s3cret@staging-db:5432/app"
+    assert loaded.url.masked == "postgres://app:***@staging-db:5432/app"
+    assert loaded.lock_wait == 5
+
+
+def test_unset_variable_is_an_error_only_when_needed(configured):
+    assert settings(configured).environment == "development"
+    with pytest.raises(ConfigError, match=r"environments.production.url' uses \$\{DATABASE_URL\}, which is not set"):
+        settings(configured, env="production")
+
+
+def test_protected_environment_and_its_own_directory(configured):
+    loaded = settings(configured, {"DATABASE_URL": "postgres://u:p@prod/app"}, env="production")
+    assert loaded.protected is True
+    assert loaded.migrations_dir == configured.resolve() / "db" / "prod-migrations"
+
+
+def test_url_precedence(configured):
+    environ = {"DATABASE_URL": "postgres://from-env/app"}
+    assert settings(configured, environ, url="sqlite:x.db").url_source == "--url"
+    assert settings(configured, environ).url.raw == "postgres://from-env/app"
+    assert settings(configured, environ).url_source == "$DATABASE_URL"
+    # An explicit --env outranks a DATABASE_URL left in the shell.
+    assert settings(configured, environ, env="development").url.raw == "sqlite:db/dev.sqlite3"
+
+
+def test_protection_follows_the_selected_environment_whatever_the_url_source(tmp_path):
+    (tmp_path / "migrate.yaml").write_text("default_environment: production\nenvironments:\n  production:\n"
+                                           "    url: postgres://db/app\n    protected: true\n")
+    assert settings(tmp_path, {"DATABASE_URL": "postgres://other/app"}).protected is True
+
+
+def test_dollar_dollar_is_a_literal_dollar(tmp_path):
+    (tmp_path / "migrate.yaml").write_text("environments:\n  development:\n    url: postgres://u:pa$$word@h/db\n")
+    assert settings(tmp_path).url.password == "pa$word"
+
+
+def test_command_line_dir_wins(configured):
+    assert settings(configured, dir="other").migrations_dir == configured.resolve() / "other"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("dirs: db\n", "unknown key 'dirs'"),
+    ("environments:\n  dev:\n    uri: sqlite:x\n", "unknown key 'environments.dev.uri'"),
+    ("environments:\n  dev:\n    protected: yes please\n", "'environments.dev.protected' must be true or false"),
+    ("environments:\n  dev:\n    lock_wait: soon\n", "'environments.dev.lock_wait' must be a number of seconds"),
+    ("table: 'drop table; x'\n", "not a valid table name"),
+    ("- a\n- b\n", "must be a mapping"),
+    ("environments: [\n", "not valid YAML"),
+    ("default_environment: nope\n", "unknown environment 'nope'"),
+])
+def test_bad_configuration_names_the_problem(tmp_path, text, message):
+    (tmp_path / "migrate.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        settings(tmp_path)
+
+
+def test_unknown_environment_lists_the_known_ones(configured):
+    with pytest.raises(ConfigError, match="unknown environment 'prod'.*development, production, staging"):
+        settings(configured, env="prod")
+
+
+def test_missing_directory_and_config_file(tmp_path):
+    with pytest.raises(ConfigError, match="-C .*: no such directory"):
+        settings(tmp_path / "nowhere")
+    with pytest.raises(ConfigError, match="--config other.yaml: no such file"):
+        settings(tmp_path, config="other.yaml")
