@@ -1,0 +1,330 @@
+"""The runner: applies and rolls back migrations through an Adapter, with the guarantees of design section 5.
+
+- A migration runs in one transaction together with its tracking row, where the engine allows it.
+- A migration that cannot (a statement that refuses transaction blocks, `transaction:false`, an engine
+  without transactional DDL) is recorded as started before it runs, its progress after each statement,
+  and as done at the end; a failure in the middle leaves it `dirty`, naming the failing statement.
+- A dry run goes through the same code with a recorder in place of the database, so the script it
+  prints is exactly what a real run executes.
+
+The runner knows nothing of any particular engine, and never prints: it reports through a Listener.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from .adapters.base import Adapter
+from .catalogue import Catalogue
+from .catalogue.model import Migration, Section
+from .errors import MigrateError, StatementFailed, StateError
+from .sqlsplit import Statement
+from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile
+from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
+
+UP, DOWN = "up", "down"
+
+
+@dataclass(frozen=True)
+class MigrationResult:
+    migration: Migration
+    direction: str
+    result: str  # applied, rolled_back, would_apply, would_roll_back, failed
+    duration_ms: int | None
+    transaction: bool
+    outside_transaction_reason: str | None = None
+
+
+@dataclass
+class RunReport:
+    results: list[MigrationResult] = field(default_factory=list)
+    script: str | None = None  # dry runs only
+
+
+class MigrationFailed(MigrateError):
+    """A migration's statement failed. The database is as before it (rolled back) or marked dirty."""
+
+    exit_code = 1
+
+    def __init__(self, result: MigrationResult, section: Section, statement: str, line: int | None,
+                 database_message: str, rolled_back: bool, statements_done: int, statement_count: int,
+                 completed: list[MigrationResult]):
+        self.result = result
+        self.file = section.file
+        self.statement = statement
+        self.line = line
+        self.database_message = database_message
+        self.rolled_back = rolled_back
+        self.completed = completed
+        migration = result.migration
+        if rolled_back:
+            outcome = f"rolled back: the database is as it was before {migration.label}"
+            hint = None
+        else:
+            outcome = (f"{migration.label} is now dirty: {statements_done} of {statement_count} statements ran "
+                       "outside a transaction")
+            hint = (f"fix the database by hand, then record the truth with `migrate repair {migration.version} "
+                    "--applied` or `--rolled-back`")
+        where = f"{self.file.name}:{line}" if line else self.file.name
+        super().__init__(f"{migration.label} failed ({result.direction}) at {where}: {database_message}; {outcome}", hint)
+
+
+class Listener:
+    """Receives progress from the runner. The default hears nothing."""
+
+    def lock_wait(self, holder: str) -> None: ...
+
+    def migration_done(self, index: int, total: int, result: MigrationResult) -> None: ...
+
+    def warning(self, message: str) -> None: ...
+
+
+class _LiveExecutor:
+    def __init__(self, adapter: Adapter):
+        self.adapter = adapter
+
+    def heading(self, text: str) -> None: ...
+
+    def execute(self, sql: str) -> None:
+        self.adapter.execute(sql)
+
+
+class _ScriptRecorder:
+    def __init__(self):
+        self.parts: list[str] = []
+
+    def heading(self, text: str) -> None:
+        self.parts.append(f"\n-- {text}")
+
+    def execute(self, sql: str) -> None:
+        # A statement ending in a line comment would swallow its own semicolon.
+        last_line = sql.rstrip().rsplit("\n", 1)[-1]
+        self.parts.append(f"{sql.rstrip()}\n;" if "--" in last_line else f"{sql.rstrip()};")
+
+    @property
+    def script(self) -> str:
+        return "\n".join(self.parts).lstrip("\n") + "\n"
+
+
+class Runner:
+    def __init__(self, adapter: Adapter, catalogue: Catalogue, table: str, database_exists: bool = True,
+                 listener: Listener | None = None):
+        self.adapter = adapter
+        self.catalogue = catalogue
+        self.tracking = TrackingTable(adapter, table)
+        self.database_exists = database_exists
+        self.listener = listener or Listener()
+
+    def statuses(self) -> list[MigrationStatus]:
+        rows = self.tracking.read() if self.database_exists else []
+        return reconcile(self.catalogue, rows)
+
+    def up(self, steps: int | None = None, to: str | None = None, dry_run: bool = False,
+           strict: bool = False) -> RunReport:
+        statuses = self.statuses()
+        _refuse_dirty(statuses)
+        modified = [status for status in statuses if status.state == MODIFIED]
+        if modified:
+            labels = ", ".join(status.label for status in modified)
+            raise StateError(
+                f"applied migrations were edited afterwards: {labels}",
+                hint=f"restore the files, or accept the change with `migrate repair {modified[0].version} --accept-checksum`",
+            )
+        pending = [status for status in statuses if status.state == PENDING]
+        if strict and any(status.out_of_order for status in pending):
+            late = ", ".join(status.label for status in pending if status.out_of_order)
+            raise StateError(f"--strict: pending migrations older than the newest applied one: {late}")
+        if to is not None:
+            target = self._find(to)
+            pending = [status for status in pending if status.migration.key <= target.key]
+        if steps is not None:
+            pending = pending[:steps]
+        next_order = max((s.row.apply_order or 0 for s in statuses if s.row is not None), default=0) + 1
+        return self._run(
+            [(status.migration, next_order + index) for index, status in enumerate(pending)], UP, dry_run
+        )
+
+    def down(self, steps: int | None = None, to: str | None = None, dry_run: bool = False) -> RunReport:
+        statuses = self.statuses()
+        _refuse_dirty(statuses)
+        tracked = applied_order(statuses)
+        if to is not None:
+            target = self._find(to, allow_missing_file=True)
+            position = next((i for i, s in enumerate(tracked) if s.key == (0, target.key)), None)
+            if position is None:
+                raise StateError(f"version {to} is not applied, so there is nothing to roll back to")
+            targets = tracked[:position]
+        else:
+            targets = tracked[: 1 if steps is None else steps]
+        for status in targets:
+            if status.state == MISSING:
+                raise StateError(f"cannot roll back {status.label}: its file is missing from {self.catalogue.directory}")
+            if status.migration.down is None:
+                raise StateError(
+                    f"cannot roll back {status.label}: it has no down section",
+                    hint="add one to the migration, or leave it applied",
+                )
+            if status.state == MODIFIED:
+                self.listener.warning(f"{status.label} was edited after it was applied; rolling back with the edited file")
+        return self._run([(status.migration, None) for status in targets], DOWN, dry_run)
+
+    def setup(self) -> None:
+        """Make the tracking table ready (create it, or adopt a dbmate one)."""
+        for statement in self.tracking.setup_statements():
+            self.adapter.execute(statement)
+
+    def repair(self, version: str, action: str) -> str:
+        """Record by hand what the database really holds: 'applied', 'rolled_back' or 'accept_checksum'."""
+        statuses = {status.key: status for status in self.statuses()}
+        migration = self.catalogue.find(version)
+        status = statuses.get((0, migration.key)) if migration else next(
+            (s for s in statuses.values() if s.version == version), None)
+        if status is None:
+            raise StateError(f"no migration has version {version}")
+        if action == "applied":
+            if migration is None:
+                raise StateError(f"cannot mark {version} applied: its file is missing")
+            if status.state == APPLIED:
+                raise StateError(f"{status.label} is already applied")
+            statement = (self.tracking.set_state(status.version, ROW_APPLIED) if status.row is not None else
+                         self.tracking.insert(migration, ROW_APPLIED, self._next_order(statuses.values())))
+        elif action == "rolled_back":
+            if status.row is None:
+                raise StateError(f"{status.label} is not applied; there is nothing to forget")
+            statement = self.tracking.delete(status.version)
+        else:
+            if status.state != MODIFIED:
+                raise StateError(f"{status.label} is {status.state}, not modified: there is no checksum to accept")
+            statement = self.tracking.accept_checksum(status.version, migration.checksum)
+        self.setup()
+        self.adapter.execute(statement)
+        return status.label
+
+    @staticmethod
+    def _next_order(statuses) -> int:
+        return max((s.row.apply_order or 0 for s in statuses if s.row is not None), default=0) + 1
+
+    def _find(self, version: str, allow_missing_file: bool = False) -> Migration | MigrationStatus:
+        migration = self.catalogue.find(version)
+        if migration is not None:
+            return migration
+        if allow_missing_file:
+            for status in self.statuses():
+                if status.version == version:
+                    return status
+        raise StateError(f"no migration has version {version} in {self.catalogue.directory}")
+
+    def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool) -> RunReport:
+        executor = _ScriptRecorder() if dry_run else _LiveExecutor(self.adapter)
+        report = RunReport()
+        if not work:
+            return report
+        setup = self.tracking.setup_statements() if self.database_exists else [self.tracking.create_statement()]
+        for statement in setup:
+            executor.execute(statement)
+        for index, (migration, order) in enumerate(work, 1):
+            try:
+                result = self._run_one(executor, migration, direction, order, dry_run, report.results)
+            except MigrationFailed as failure:
+                self.listener.migration_done(index, len(work), failure.result)
+                raise
+            report.results.append(result)
+            self.listener.migration_done(index, len(work), result)
+        if dry_run:
+            report.script = executor.script
+        return report
+
+    def _run_one(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
+                 completed: list[MigrationResult]) -> MigrationResult:
+        section = migration.up if direction == UP else migration.down
+        statements = section.statements(self.adapter.dialect)
+        reason = self._outside_transaction_reason(section, statements)
+        in_transaction = reason is None
+        executor.heading(f"{migration.label} ({direction}, {'in a transaction' if in_transaction else 'without a transaction: ' + reason})")
+        started = time.perf_counter()
+        done = 0
+
+        def fail(statement_text: str, line: int | None, error: StatementFailed) -> MigrationFailed:
+            if in_transaction:
+                try:
+                    self.adapter.execute("ROLLBACK")
+                except StatementFailed:
+                    pass  # the connection is gone; the server rolls back the transaction itself
+            failed = MigrationResult(migration, direction, "failed", _elapsed(started), in_transaction, reason)
+            return MigrationFailed(failed, section, statement_text, line, error.message, in_transaction, done,
+                                   len(statements), list(completed))
+
+        if in_transaction:
+            executor.execute("BEGIN")
+        else:
+            opening = (self.tracking.insert(migration, APPLYING, order) if direction == UP
+                       else self.tracking.set_state(migration.version, ROLLING_BACK))
+            try:
+                executor.execute(opening)
+            except StatementFailed as error:
+                raise fail(opening, None, error) from None
+        for statement in statements:
+            try:
+                executor.execute(statement.text)
+            except StatementFailed as error:
+                raise fail(statement.text, _error_line(statement, error), error) from None
+            done += 1
+            if not in_transaction and len(statements) > 1:
+                progress = self.tracking.set_progress(migration.version, done)
+                try:
+                    executor.execute(progress)
+                except StatementFailed as error:
+                    raise fail(progress, None, error) from None
+        duration = None if dry_run else _elapsed(started)
+        if direction == DOWN:
+            closing = self.tracking.delete(migration.version)
+        elif in_transaction:
+            closing = self.tracking.insert(migration, ROW_APPLIED, order, duration)
+        else:
+            closing = self.tracking.set_state(migration.version, ROW_APPLIED, duration)
+        try:
+            executor.execute(closing)
+            if in_transaction:
+                executor.execute("COMMIT")
+        except StatementFailed as error:
+            raise fail(closing, None, error) from None
+        if dry_run:
+            outcome = "would_apply" if direction == UP else "would_roll_back"
+        else:
+            outcome = "applied" if direction == UP else "rolled_back"
+        return MigrationResult(migration, direction, outcome, None if dry_run else _elapsed(started), in_transaction, reason)
+
+    def _outside_transaction_reason(self, section: Section, statements: list[Statement]) -> str | None:
+        if not self.adapter.transactional_ddl:
+            return f"{self.adapter.dialect} commits DDL implicitly"
+        if not section.transaction:
+            return "the file disables it"
+        for statement in statements:
+            if self.adapter.runs_outside_transaction(statement.text):
+                return f"{_first_words(statement.text)} cannot run in one"
+        return None
+
+
+def _refuse_dirty(statuses: list[MigrationStatus]) -> None:
+    dirty = [status for status in statuses if status.state == DIRTY]
+    if dirty:
+        status = dirty[0]
+        row = status.row
+        action = "being rolled back" if row.state == ROLLING_BACK else "being applied"
+        raise StateError(
+            f"{status.label} is dirty: it stopped while {action} outside a transaction, after {row.progress or 0} statement(s)",
+            hint=f"check the database, then record the truth with `migrate repair {status.version} --applied` or `--rolled-back`",
+        )
+
+
+def _error_line(statement: Statement, error: StatementFailed) -> int:
+    if error.position is None:
+        return statement.line
+    return statement.line + statement.text[: error.position - 1].count("\n")
+
+
+def _elapsed(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _first_words(sql: str, count: int = 4) -> str:
+    return " ".join(sql.split()[:count])

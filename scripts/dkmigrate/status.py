@@ -1,0 +1,73 @@
+"""Reconciling migration files with tracking rows: the state of every migration."""
+
+from dataclasses import dataclass
+
+from .catalogue import Catalogue
+from .catalogue.model import Migration, version_key
+from .tracking import TrackingRow
+
+APPLIED, PENDING, MODIFIED, MISSING, DIRTY = "applied", "pending", "modified", "missing", "dirty"
+STATES = (APPLIED, PENDING, MODIFIED, MISSING, DIRTY)
+
+
+@dataclass(frozen=True)
+class MigrationStatus:
+    version: str
+    name: str
+    state: str
+    migration: Migration | None  # None when the file is missing
+    row: TrackingRow | None  # None when pending
+    out_of_order: bool = False  # pending, yet older than the newest applied migration
+
+    @property
+    def key(self) -> tuple:
+        return _row_key(self.version)
+
+    @property
+    def label(self) -> str:
+        if self.migration is not None:
+            return self.migration.label
+        return f"{self.version}_{self.name}" if self.name else self.version
+
+
+def reconcile(catalogue: Catalogue, rows: list[TrackingRow]) -> list[MigrationStatus]:
+    rows_by_key = {_row_key(row.version): row for row in rows}
+    applied_keys = [key for key, row in rows_by_key.items() if not row.dirty]
+    newest_applied = max(applied_keys, default=None)
+    statuses = []
+    for migration in catalogue.migrations:
+        key = (0, migration.key)
+        row = rows_by_key.pop(key, None)
+        if row is None:
+            out_of_order = newest_applied is not None and key < newest_applied
+            statuses.append(MigrationStatus(migration.version, migration.name, PENDING, migration, None, out_of_order))
+        else:
+            statuses.append(MigrationStatus(row.version, migration.name, _row_state(row, migration), migration, row))
+    for row in rows_by_key.values():
+        statuses.append(MigrationStatus(row.version, row.name or "", DIRTY if row.dirty else MISSING, None, row))
+    return sorted(statuses, key=lambda status: status.key)
+
+
+def applied_order(statuses: list[MigrationStatus]) -> list[MigrationStatus]:
+    """Migrations with a tracking row, most recently applied first (rows adopted from dbmate by version)."""
+    tracked = [status for status in statuses if status.row is not None]
+    return sorted(tracked, key=lambda s: (s.row.apply_order if s.row.apply_order is not None else -1, s.key), reverse=True)
+
+
+def summary(statuses: list[MigrationStatus]) -> dict[str, int]:
+    return {state: sum(1 for status in statuses if status.state == state) for state in STATES}
+
+
+def _row_state(row: TrackingRow, migration: Migration) -> str:
+    if row.dirty:
+        return DIRTY
+    if row.checksum is not None and row.checksum != migration.checksum:
+        return MODIFIED
+    return APPLIED
+
+
+def _row_key(version: str) -> tuple:
+    try:
+        return (0, version_key(version))
+    except ValueError:  # a row another tool wrote with a non-numeric version
+        return (1, version)

@@ -1,0 +1,178 @@
+"""Shared fixtures: a fresh database per test on every engine, and ways to run the real CLI.
+
+PostgreSQL comes from $MIGRATE_TEST_POSTGRES_URL (an account allowed to create databases) or, when it
+is unset, from a throwaway server of the pgserver package. With CI=true an unreachable server fails
+the tests that need it; elsewhere they are skipped with the reason.
+"""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+LAUNCHER = ROOT / "scripts" / "migrate"
+CORPORA = ROOT.parent / "shared" / "corpora"
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from dkmigrate.cli import main  # noqa: E402
+
+
+def unavailable(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: database tests may not be skipped)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url():
+    url = os.environ.get("MIGRATE_TEST_POSTGRES_URL")
+    server = None
+    if not url:
+        try:
+            import pgserver
+        except ImportError:
+            unavailable("no MIGRATE_TEST_POSTGRES_URL and the pgserver package is not installed")
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="dkmigrate-pg-"), cleanup_mode="delete")
+        url = server.get_uri()
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.Error as error:
+        unavailable(f"PostgreSQL at {url} is not reachable: {str(error).strip()}")
+    yield url
+    if server is not None:
+        server.cleanup()
+
+
+def with_database(url: str, database: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url):
+    """A new, empty PostgreSQL database for one test."""
+    import psycopg
+
+    name = f"dkm_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    yield with_database(postgres_admin_url, name)
+    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite://{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request, tmp_path):
+    """Each test using it runs once per engine, on its own database."""
+    url = request.getfixturevalue(f"{request.param}_url")
+    return Engine(request.param, url)
+
+
+@dataclass
+class Engine:
+    name: str
+    url: str
+
+    def query(self, sql: str) -> list[tuple]:
+        if self.name == "sqlite":
+            import sqlite3
+
+            connection = sqlite3.connect(self.url.removeprefix("sqlite://"), isolation_level=None)
+            try:
+                return connection.execute(sql).fetchall()
+            finally:
+                connection.close()
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as connection:
+            cursor = connection.execute(sql)
+            return cursor.fetchall() if cursor.description else []
+
+    def tables(self) -> set[str]:
+        if self.name == "sqlite":
+            rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        else:
+            rows = self.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        return {row[0] for row in rows}
+
+    def tracked_versions(self) -> list[str]:
+        return [row[0] for row in self.query("SELECT version FROM schema_migrations ORDER BY version")]
+
+
+@dataclass
+class CliResult:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def json(self) -> dict:
+        return json.loads(self.stdout)
+
+
+class Project:
+    """A project directory with a migrations folder, driven through the real command line."""
+
+    def __init__(self, root: Path, url: str, environ: dict | None = None):
+        self.root = root
+        self.url = url
+        self.migrations = root / "db" / "migrations"
+        self.migrations.mkdir(parents=True, exist_ok=True)
+        self.environ = {"PATH": os.environ.get("PATH", "")} | (environ or {})
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.migrations / name
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def migration(self, version: str, name: str, up: str, down: str | None = "", up_options: str = "") -> Path:
+        text = f"-- migrate:up{' ' + up_options if up_options else ''}\n{textwrap.dedent(up).strip()}\n"
+        if down is not None:
+            text += f"\n-- migrate:down\n{textwrap.dedent(down).strip()}\n"
+        return self.write(f"{version}_{name}.sql", text)
+
+    def run(self, *args: str, url: bool = True) -> CliResult:
+        """The CLI in this process (fast); the same code path as the launcher."""
+        stdout, stderr = io.StringIO(), io.StringIO()
+        argv = ["-C", str(self.root), *(["--url", self.url] if url else []), *args]
+        code = main(argv, stdout=stdout, stderr=stderr, environ=self.environ)
+        return CliResult(code, stdout.getvalue(), stderr.getvalue())
+
+    def launch(self, *args: str, url: bool = True, wait: bool = True, extra_env: dict | None = None):
+        """The CLI through scripts/migrate in a new process."""
+        argv = [str(LAUNCHER), "-C", str(self.root), *(["--url", self.url] if url else []), *args]
+        env = os.environ.copy() | self.environ | (extra_env or {})
+        env.pop("DATABASE_URL", None)
+        if not wait:
+            return subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        completed = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+        return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+@pytest.fixture
+def project(tmp_path, engine):
+    return Project(tmp_path / "project", engine.url)
+
+
+@pytest.fixture
+def sqlite_project(tmp_path, sqlite_url):
+    return Project(tmp_path / "project", sqlite_url)
