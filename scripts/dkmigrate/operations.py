@@ -13,7 +13,7 @@ from .config import Settings
 from .errors import DatabaseError, SafetyRefusal, StatementFailed, UsageError
 from .runner import Listener, RunReport, Runner
 from .status import MigrationStatus
-from .templates import render
+from .rendering import render
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,17 @@ The runner knows nothing of any particular engine, and never prints: it reports 
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .adapters.base import Adapter
 from .catalogue import Catalogue
 from .catalogue.model import Migration, Section
 from .errors import MigrateError, StatementFailed, StateError
-from .sqlsplit import Statement
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile
 from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
+
+if TYPE_CHECKING:
+    from .sqlsplit import Statement
 
 UP, DOWN = "up", "down"
 
@@ -293,7 +296,7 @@ class Runner:
             outcome = "applied" if direction == UP else "rolled_back"
         return MigrationResult(migration, direction, outcome, None if dry_run else _elapsed(started), in_transaction, reason)
 
-    def _outside_transaction_reason(self, section: Section, statements: list[Statement]) -> str | None:
+    def _outside_transaction_reason(self, section: Section, statements: list["Statement"]) -> str | None:
         if not self.adapter.transactional_ddl:
             return f"{self.adapter.dialect} commits DDL implicitly"
         if not section.transaction:
@@ -316,7 +319,7 @@ def _refuse_dirty(statuses: list[MigrationStatus]) -> None:
         )
 
 
-def _error_line(statement: Statement, error: StatementFailed) -> int:
+def _error_line(statement: "Statement", error: StatementFailed) -> int:
     if error.position is None:
         return statement.line
     return statement.line + statement.text[: error.position - 1].count("\n")

@@ -1,6 +1,7 @@
 """The migration catalogue: the migrations of one directory, in version order, in whichever format the
 directory uses (detected from its files)."""
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,8 +30,10 @@ def load_catalogue(directory: Path) -> Catalogue:
             f"no migrations directory {directory}",
             hint="create it with `migrate init` or `migrate create NAME`, or point --dir at it",
         )
-    sql_files = sorted(path for path in directory.iterdir()
-                       if path.suffix == ".sql" and not path.name.startswith(".") and path.is_file())
+    with os.scandir(directory) as entries:
+        names = sorted(entry.name for entry in entries
+                       if entry.name.endswith(".sql") and not entry.name.startswith(".") and entry.is_file())
+    sql_files = [directory / name for name in names]
     migration_format = detect_format(sql_files)
     for path in sql_files:
         if not migration_format.claims(path.name):

@@ -65,8 +65,8 @@ def _only_comments(text: str) -> bool:
 class _SectionedFormat(MigrationFormat):
     """One file per migration, holding both sections between marker comments."""
 
-    up_marker: re.Pattern
-    down_marker: re.Pattern
+    marker: re.Pattern  # a marker line; groups: kind ("up" or "down") and options
+    up_text: str
     template: str
 
     pattern = re.compile(r"^(?P<version>\d+)(?:_(?P<name>.+))?\.sql$")
@@ -81,24 +81,23 @@ class _SectionedFormat(MigrationFormat):
         return migrations
 
     def sections(self, path: Path, text: str) -> tuple[Section, Section | None]:
-        lines = text.splitlines(keepends=True)
-        markers = [(number, kind, match) for number, line in enumerate(lines)
-                   for kind, pattern in (("up", self.up_marker), ("down", self.down_marker))
-                   if (match := pattern.match(line.rstrip("\r\n")))]
-        kinds = [kind for _, kind, _ in markers]
+        markers = list(self.marker.finditer(text))
+        kinds = [marker["kind"].lower() for marker in markers]
         if kinds.count("up") != 1 or kinds.count("down") > 1 or kinds[0] != "up":
             raise CatalogueError(f"{path.name}: {self.marker_problem(kinds)}")
-        if not _only_comments("".join(lines[: markers[0][0]])):
+        if not _only_comments(text[: markers[0].start()]):
             raise CatalogueError(f"{path.name}: SQL before the up marker; move it into a section")
         transaction = self.file_transaction(path, text)
         sections = {}
-        for index, (number, kind, match) in enumerate(markers):
-            end = markers[index + 1][0] if index + 1 < len(markers) else len(lines)
+        for index, (kind, marker) in enumerate(zip(kinds, markers)):
+            line_end = text.find("\n", marker.end())
+            start = len(text) if line_end < 0 else line_end + 1
+            end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
             sections[kind] = Section(
-                sql="".join(lines[number + 1:end]),
+                sql=text[start:end],
                 file=path,
-                first_line=number + 2,
-                transaction=transaction and self.marker_transaction(path, match),
+                first_line=text.count("\n", 0, marker.start()) + 2,
+                transaction=transaction and self.marker_transaction(path, marker["options"] or ""),
             )
         return sections["up"], sections.get("down")
 
@@ -112,7 +111,7 @@ class _SectionedFormat(MigrationFormat):
     def file_transaction(self, path: Path, text: str) -> bool:
         return True
 
-    def marker_transaction(self, path: Path, match: re.Match) -> bool:
+    def marker_transaction(self, path: Path, options: str) -> bool:
         return True
 
     def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:
@@ -122,13 +121,12 @@ class _SectionedFormat(MigrationFormat):
 class DbmateFormat(_SectionedFormat):
     name = "dbmate"
     up_text = "-- migrate:up"
-    up_marker = re.compile(r"^--\s*migrate:up(?P<options>(\s.*)?)$")
-    down_marker = re.compile(r"^--\s*migrate:down(?P<options>(\s.*)?)$")
+    marker = re.compile(r"^--[ \t]*migrate:(?P<kind>up|down)(?P<options>[ \t][^\r\n]*)?\r?$", re.MULTILINE)
     template = "dbmate.sql.j2"
 
-    def marker_transaction(self, path: Path, match: re.Match) -> bool:
+    def marker_transaction(self, path: Path, options: str) -> bool:
         transaction = True
-        for option in match["options"].split():
+        for option in options.split():
             key, _, value = option.partition(":")
             if key != "transaction" or value not in ("true", "false"):
                 raise CatalogueError(f"{path.name}: unknown section option '{option}' (known: transaction:false)")
@@ -139,14 +137,13 @@ class DbmateFormat(_SectionedFormat):
 class GooseFormat(_SectionedFormat):
     name = "goose"
     up_text = "-- +goose Up"
-    up_marker = re.compile(r"^--\s*\+goose\s+up\s*$", re.IGNORECASE)
-    down_marker = re.compile(r"^--\s*\+goose\s+down\s*$", re.IGNORECASE)
+    marker = re.compile(r"^--[ \t]*\+goose[ \t]+(?P<kind>up|down)(?P<options>)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
     template = "goose.sql.j2"
     _annotation = re.compile(r"^--\s*\+goose\s+(?P<word>.*?)\s*$", re.IGNORECASE | re.MULTILINE)
     _known = {"up", "down", "no transaction", "statementbegin", "statementend"}
 
     def is_goose(self, text: str) -> bool:
-        return any(self.up_marker.match(line) for line in text.splitlines())
+        return any(marker["kind"].lower() == "up" for marker in self.marker.finditer(text))
 
     def file_transaction(self, path: Path, text: str) -> bool:
         words = {match["word"].lower() for match in self._annotation.finditer(text)}

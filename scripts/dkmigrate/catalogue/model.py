@@ -5,8 +5,11 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ..sqlsplit import Statement, split_statements
+if TYPE_CHECKING:
+    from ..sqlsplit import Statement
+
 
 _VERSION_PART = re.compile(r"[._]")
 
@@ -35,8 +38,10 @@ class Section:
     transaction: bool = True  # False when the file says so (transaction:false, goose NO TRANSACTION)
     _statements: dict = field(default_factory=dict, compare=False, repr=False)
 
-    def statements(self, dialect: str) -> list[Statement]:
+    def statements(self, dialect: str) -> list["Statement"]:
         if dialect not in self._statements:
+            from ..sqlsplit import split_statements  # only commands that run or read SQL pay for it
+
             self._statements[dialect] = split_statements(self.sql, dialect, self.first_line)
         return self._statements[dialect]
 

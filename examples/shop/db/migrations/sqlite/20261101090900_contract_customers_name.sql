@@ -1,0 +1,22 @@
+-- Renaming customers.name to full_name, step 3 of 3 (contract).
+-- Apply only once every application instance reads and writes full_name.
+-- migrate:up
+DROP TRIGGER customers_full_name_on_update;
+DROP TRIGGER customers_full_name_on_insert;
+ALTER TABLE customers DROP COLUMN name;
+
+-- migrate:down
+ALTER TABLE customers ADD COLUMN name text;
+UPDATE customers SET name = full_name;
+
+CREATE TRIGGER customers_full_name_on_insert AFTER INSERT ON customers
+WHEN NEW.full_name IS NULL
+BEGIN
+    UPDATE customers SET full_name = NEW.name WHERE id = NEW.id;
+END;
+
+CREATE TRIGGER customers_full_name_on_update AFTER UPDATE OF name ON customers
+WHEN NEW.name IS NOT OLD.name
+BEGIN
+    UPDATE customers SET full_name = NEW.name WHERE id = NEW.id;
+END;

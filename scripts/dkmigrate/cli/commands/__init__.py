@@ -1,0 +1,9 @@
+"""The commands of `migrate`, in the order `--help` lists them.
+
+A command is a module with NAME, HELP, add_arguments(parser) and run(args, settings, out) -> exit code,
+and optionally FORMATS (default: text and json).
+"""
+
+from . import create, down, init, repair, status, up
+
+COMMANDS = (init, create, up, down, status, repair)

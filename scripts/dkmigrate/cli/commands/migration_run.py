@@ -1,0 +1,105 @@
+"""What up and down share: their range options, progress lines, summaries, scripts and JSON."""
+
+from ...runner import Listener, MigrationFailed, MigrationResult, RunReport
+from ..output import error_document
+from ..parser import add_lock_wait, positive_int
+
+
+def add_range_arguments(parser, verb: str) -> None:
+    limits = parser.add_mutually_exclusive_group()
+    limits.add_argument("--steps", type=positive_int, metavar="N", help=f"{verb} at most N migrations")
+    limits.add_argument("--to", metavar="VERSION", help=f"{verb} up to VERSION")
+    parser.add_argument("--dry-run", action="store_true", help="change nothing; print the SQL script that would run")
+    add_lock_wait(parser)
+
+
+class ProgressListener(Listener):
+    def __init__(self, out, show_results: bool):
+        self.out = out
+        self.show_results = show_results
+
+    def lock_wait(self, holder: str) -> None:
+        self.out.note(f"waiting for the migration lock: {holder}")
+
+    def migration_done(self, index: int, total: int, result: MigrationResult) -> None:
+        if self.show_results:
+            self.out.line(result_line(index, total, result, self.out))
+
+    def warning(self, message: str) -> None:
+        self.out.note(f"warning: {message}")
+
+
+def present(report: RunReport, settings, out, direction: str, dry_run: bool) -> int:
+    if out.json_mode:
+        out.document(run_document(settings, report, dry_run))
+    elif dry_run:
+        out.raw(dry_run_script(settings, report, direction))
+    else:
+        out.line(run_summary(report, direction))
+    return 0
+
+
+def result_line(index: int, total: int, result: MigrationResult, out) -> str:
+    duration = f"  {result.duration_ms} ms" if result.duration_ms is not None else ""
+    line = f"[{index}/{total}] {result.migration.label}  {out.state(result.result)}{duration}"
+    if not result.transaction:
+        line += f"  (outside a transaction: {result.outside_transaction_reason})"
+    return line
+
+
+def run_summary(report: RunReport, direction: str) -> str:
+    count = len(report.results)
+    if count == 0:
+        return "Nothing to apply: the database is up to date." if direction == "up" else "Nothing to roll back."
+    total_ms = sum(result.duration_ms or 0 for result in report.results)
+    verb = "Applied" if direction == "up" else "Rolled back"
+    return f"{verb} {count} migration{'s' if count != 1 else ''} in {total_ms} ms."
+
+
+def dry_run_script(settings, report: RunReport, direction: str) -> str:
+    count = len(report.results)
+    if count == 0:
+        return f"-- {run_summary(report, direction)}\n"
+    verb = "apply" if direction == "up" else "roll back"
+    header = (f"-- dk migrate dry run: {verb} {count} migration{'s' if count != 1 else ''} on {settings.url.masked}\n"
+              "-- Nothing was executed. This is the SQL a real run would send, in order.\n\n")
+    return header + (report.script or "")
+
+
+def result_document(settings, result: MigrationResult) -> dict:
+    migration = result.migration
+    return {
+        "version": migration.version,
+        "name": migration.name,
+        "file": settings.relative(migration.up.file if result.direction == "up" else migration.down.file),
+        "direction": result.direction,
+        "result": result.result,
+        "duration_ms": result.duration_ms,
+        "transaction": result.transaction,
+    }
+
+
+def run_document(settings, report: RunReport, dry_run: bool) -> dict:
+    document = {
+        "database": settings.url.masked,
+        "dry_run": dry_run,
+        "migrations": [result_document(settings, result) for result in report.results],
+    }
+    if dry_run:
+        document["script"] = report.script or ""
+    return document
+
+
+def failed_run_document(settings, failure: MigrationFailed) -> dict:
+    return {
+        "database": settings.url.masked,
+        "dry_run": False,
+        "migrations": [result_document(settings, result) for result in [*failure.completed, failure.result]],
+        "error": error_document(failure) | {
+            "file": settings.relative(failure.file),
+            "line": failure.line,
+            "statement": failure.statement,
+            "database_message": failure.database_message,
+            "rolled_back": failure.rolled_back,
+        },
+    }

@@ -1,0 +1,75 @@
+"""Where everything the user sees goes, in text for people or JSON for programs, passwords masked."""
+
+from collections.abc import Mapping
+
+from ..errors import MigrateError
+from ..urls import mask_url
+
+_COLOURS = {
+    "applied": "32", "rolled_back": "32", "pending": "33", "would_apply": "36", "would_roll_back": "36",
+    "modified": "31", "missing": "31", "dirty": "31", "failed": "31",
+}
+
+
+class Output:
+    """stdout for results, stderr for progress notes and errors.
+
+    With --format json, stdout receives exactly one JSON document. Every line is masked for passwords.
+    """
+
+    def __init__(self, stdout, stderr, json_mode: bool, environ: Mapping[str, str]):
+        self.stdout, self.stderr, self.json_mode = stdout, stderr, json_mode
+        self.colour = (not json_mode and stdout.isatty() and not environ.get("NO_COLOR")
+                       and environ.get("TERM") != "dumb")
+        self.secret: str | None = None
+
+    def mask(self, value: str) -> str:
+        value = mask_url(value)
+        if self.secret and len(self.secret) >= 4:
+            value = value.replace(self.secret, "***")
+        return value
+
+    def line(self, value: str = "") -> None:
+        """A line of the text result (nothing in JSON mode)."""
+        if not self.json_mode:
+            print(self.mask(value), file=self.stdout, flush=True)
+
+    def raw(self, value: str) -> None:
+        """Text printed as it is (a SQL script), in text mode."""
+        if not self.json_mode:
+            self.stdout.write(self.mask(value))
+            self.stdout.flush()
+
+    def note(self, value: str) -> None:
+        print(self.mask(value), file=self.stderr, flush=True)
+
+    def document(self, document: dict) -> None:
+        import json
+
+        print(self.mask(json.dumps(document, indent=2)), file=self.stdout, flush=True)
+
+    def error(self, error: MigrateError, document: dict | None = None, detail: str | None = None) -> int:
+        if self.json_mode:
+            self.document(document or {"error": error_document(error)})
+        self.note(f"error: {error.message}")
+        if detail:
+            self.note(f"  {detail}")
+        if error.hint:
+            self.note(f"hint: {error.hint}")
+        return error.exit_code
+
+    def state(self, word: str, width: int = 0) -> str:
+        """A state or result word as people read it ("rolled back"), coloured on a terminal."""
+        shown = word.replace("_", " ")
+        padded = shown.ljust(width)
+        if not self.colour or word not in _COLOURS:
+            return padded
+        return f"\033[{_COLOURS[word]}m{shown}\033[0m{padded[len(shown):]}"
+
+
+def error_document(error: MigrateError) -> dict:
+    """The value of the "error" field of a JSON document."""
+    document = {"code": error.exit_code, "message": error.message}
+    if error.hint:
+        document["hint"] = error.hint
+    return document
