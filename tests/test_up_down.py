@@ -383,3 +383,35 @@ def test_dollar_quoted_function_bodies_are_one_statement(project, engine):
     result = project.run("up")
     assert result.code == 0, result.stderr
     assert engine.query("SELECT note FROM audit") == [("first; noted",)]
+
+
+@pytest.mark.parametrize("args", [["up", "--to", "abc"], ["down", "--to", "abc"], ["repair", "abc", "--applied"]])
+def test_a_version_that_is_not_a_number_is_exit_2(project, args):
+    project.migration("1", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
+    project.run("up")
+    result = project.run(*args)
+    assert result.code == 2, result.stderr
+    assert "abc" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+def test_down_to_a_version_whose_file_is_missing(project):
+    project.migration("1", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
+    two = project.migration("2", "two", "CREATE TABLE two (id integer);", "DROP TABLE two;")
+    project.migration("3", "three", "CREATE TABLE three (id integer);", "DROP TABLE three;")
+    project.run("up")
+    two.unlink()
+    result = project.run("down", "--to", "2")
+    assert result.code == 0, result.stderr
+    assert states(project) == {"1": "applied", "2": "missing", "3": "pending"}
+
+
+def test_a_migration_that_leaves_its_own_transaction_open_fails_cleanly(project, engine):
+    project.migration("1", "unfinished", "BEGIN;\nCREATE TABLE one (id integer);", "DROP TABLE one;")
+    project.migration("2", "later", "CREATE TABLE later (id integer);", "DROP TABLE later;")
+    result = project.run("up")
+    assert result.code == 1
+    assert "1_unfinished failed (up)" in result.stderr
+    assert "left a transaction open (a BEGIN without its COMMIT), so it was rolled back" in result.stderr
+    assert "one" not in engine.tables() and "later" not in engine.tables()
+    assert states(project) == {"1": "dirty", "2": "pending"}

@@ -18,7 +18,7 @@ from .adapters.base import Adapter
 from .catalogue import Catalogue
 from .catalogue.model import Migration, Section
 from .errors import MigrateError, StatementFailed, StateError
-from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile
+from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
 from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
 if TYPE_CHECKING:
@@ -137,11 +137,13 @@ class Runner:
             late = ", ".join(status.label for status in pending if status.out_of_order)
             raise StateError(f"--strict: pending migrations older than the newest applied one: {late}")
         if to is not None:
-            target = self._find(to)
+            target = self.catalogue.find(to)
+            if target is None:
+                raise StateError(f"no migration has version {to} in {self.catalogue.directory}")
             pending = [status for status in pending if status.migration.key <= target.key]
         if steps is not None:
             pending = pending[:steps]
-        next_order = max((s.row.apply_order or 0 for s in statuses if s.row is not None), default=0) + 1
+        next_order = _next_order(statuses)
         return self._run(
             [(status.migration, next_order + index) for index, status in enumerate(pending)], UP, dry_run
         )
@@ -151,8 +153,7 @@ class Runner:
         _refuse_dirty(statuses)
         tracked = applied_order(statuses)
         if to is not None:
-            target = self._find(to, allow_missing_file=True)
-            position = next((i for i, s in enumerate(tracked) if s.key == (0, target.key)), None)
+            position = next((i for i, status in enumerate(tracked) if status.key == sort_key(to)), None)
             if position is None:
                 raise StateError(f"version {to} is not applied, so there is nothing to roll back to")
             targets = tracked[:position]
@@ -177,19 +178,18 @@ class Runner:
 
     def repair(self, version: str, action: str) -> str:
         """Record by hand what the database really holds: 'applied', 'rolled_back' or 'accept_checksum'."""
-        statuses = {status.key: status for status in self.statuses()}
-        migration = self.catalogue.find(version)
-        status = statuses.get((0, migration.key)) if migration else next(
-            (s for s in statuses.values() if s.version == version), None)
+        statuses = self.statuses()
+        status = next((status for status in statuses if status.key == sort_key(version)), None)
         if status is None:
             raise StateError(f"no migration has version {version}")
+        migration = status.migration
         if action == "applied":
             if migration is None:
                 raise StateError(f"cannot mark {version} applied: its file is missing")
             if status.state == APPLIED:
                 raise StateError(f"{status.label} is already applied")
             statement = (self.tracking.set_state(status.version, ROW_APPLIED) if status.row is not None else
-                         self.tracking.insert(migration, ROW_APPLIED, self._next_order(statuses.values())))
+                         self.tracking.insert(migration, ROW_APPLIED, _next_order(statuses)))
         elif action == "rolled_back":
             if status.row is None:
                 raise StateError(f"{status.label} is not applied; there is nothing to forget")
@@ -201,20 +201,6 @@ class Runner:
         self.setup()
         self.adapter.execute(statement)
         return status.label
-
-    @staticmethod
-    def _next_order(statuses) -> int:
-        return max((s.row.apply_order or 0 for s in statuses if s.row is not None), default=0) + 1
-
-    def _find(self, version: str, allow_missing_file: bool = False) -> Migration | MigrationStatus:
-        migration = self.catalogue.find(version)
-        if migration is not None:
-            return migration
-        if allow_missing_file:
-            for status in self.statuses():
-                if status.version == version:
-                    return status
-        raise StateError(f"no migration has version {version} in {self.catalogue.directory}")
 
     def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool) -> RunReport:
         executor = _ScriptRecorder() if dry_run else _LiveExecutor(self.adapter)
@@ -277,6 +263,11 @@ class Runner:
                     executor.execute(progress)
                 except StatementFailed as error:
                     raise fail(progress, None, error) from None
+        if not in_transaction and not dry_run and self.adapter.in_transaction():
+            self.adapter.execute("ROLLBACK")
+            last = statements[-1] if statements else None
+            raise fail(last.text if last else "", last.line if last else None, StatementFailed(
+                "the migration left a transaction open (a BEGIN without its COMMIT), so it was rolled back"))
         duration = None if dry_run else _elapsed(started)
         if direction == DOWN:
             closing = self.tracking.delete(migration.version)
@@ -305,6 +296,10 @@ class Runner:
             if self.adapter.runs_outside_transaction(statement.text):
                 return f"{_first_words(statement.text)} cannot run in one"
         return None
+
+
+def _next_order(statuses: list[MigrationStatus]) -> int:
+    return max((s.row.apply_order or 0 for s in statuses if s.row is not None), default=0) + 1
 
 
 def _refuse_dirty(statuses: list[MigrationStatus]) -> None:

@@ -21,7 +21,7 @@ class MigrationStatus:
 
     @property
     def key(self) -> tuple:
-        return _row_key(self.version)
+        return sort_key(self.version)
 
     @property
     def label(self) -> str:
@@ -31,7 +31,7 @@ class MigrationStatus:
 
 
 def reconcile(catalogue: Catalogue, rows: list[TrackingRow]) -> list[MigrationStatus]:
-    rows_by_key = {_row_key(row.version): row for row in rows}
+    rows_by_key = {sort_key(row.version): row for row in rows}
     applied_keys = [key for key, row in rows_by_key.items() if not row.dirty]
     newest_applied = max(applied_keys, default=None)
     statuses = []
@@ -66,8 +66,9 @@ def _row_state(row: TrackingRow, migration: Migration) -> str:
     return APPLIED
 
 
-def _row_key(version: str) -> tuple:
+def sort_key(version: str) -> tuple:
+    """Orders versions numerically; one that is not a number (another tool's row) sorts last."""
     try:
         return (0, version_key(version))
-    except ValueError:  # a row another tool wrote with a non-numeric version
+    except ValueError:
         return (1, version)

@@ -50,11 +50,11 @@ class TrackingTable:
         self.name = name
         self.quoted = adapter.quote_table(name)
 
-    def setup_statements(self) -> list[str]:
-        """What makes the table ready: create it, or add what an adopted dbmate table lacks."""
+    def existing_columns(self) -> set[str] | None:
+        """The table's columns (None when it does not exist yet); refuses a table that is not ours to adopt."""
         columns = self.adapter.table_columns(self.name)
         if columns is None:
-            return [self.create_statement()]
+            return None
         if {"version", "dirty"} <= columns and "checksum" not in columns:
             raise StateError(
                 f"table {self.name} has golang-migrate's shape (version, dirty); dk migrate adopts dbmate tables only",
@@ -62,6 +62,13 @@ class TrackingTable:
             )
         if "version" not in columns:
             raise StateError(f"table {self.name} exists but has no version column: it is not a migrations table")
+        return columns
+
+    def setup_statements(self) -> list[str]:
+        """What makes the table ready: create it, or add what an adopted dbmate table lacks."""
+        columns = self.existing_columns()
+        if columns is None:
+            return [self.create_statement()]
         types = self.adapter.tracking_types
         return [f"ALTER TABLE {self.quoted} ADD COLUMN {column} {types[kind]}"
                 for column, kind in COLUMNS.items() if column not in columns]
@@ -75,7 +82,7 @@ class TrackingTable:
 
     def read(self) -> list[TrackingRow]:
         """The rows, read-only: a dbmate table not adopted yet reads as rows with only a version."""
-        existing = self.adapter.table_columns(self.name)
+        existing = self.existing_columns()
         if existing is None:
             return []
         columns = [column for column in COLUMNS if column in existing]

@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from .errors import ConfigError
 
@@ -77,7 +77,8 @@ def postgres_conninfo(url: DatabaseURL) -> str:
     query = [(key, value) for key, value in query if key != "search_path"]
     if search_path:
         query.append(("options", f"-c search_path={search_path[-1]}"))
-    return urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query), parts.fragment))
+    # libpq decodes %20 but not "+" as a space.
+    return urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query, quote_via=quote), parts.fragment))
 
 
 # Greedy up to the authority's last "@", so an unencoded "@" inside a password is masked too.

@@ -44,6 +44,10 @@ class Adapter(ABC):
     def query(self, sql: str) -> list[tuple]: ...
 
     @abstractmethod
+    def in_transaction(self) -> bool:
+        """Whether a transaction block is open (one a migration began and did not end)."""
+
+    @abstractmethod
     def table_columns(self, table: str) -> set[str] | None:
         """The column names of a table, or None when it does not exist."""
 

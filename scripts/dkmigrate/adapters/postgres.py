@@ -82,6 +82,9 @@ class PostgresAdapter(Adapter):
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
+    def in_transaction(self) -> bool:
+        return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
+
     def table_columns(self, table: str) -> set[str] | None:
         regclass = self.literal(self.quote_table(table))
         rows = self.query(

@@ -70,6 +70,9 @@ class SQLiteAdapter(Adapter):
         except sqlite3.Error as error:
             raise StatementFailed(str(error)) from None
 
+    def in_transaction(self) -> bool:
+        return self.connection.in_transaction
+
     def table_columns(self, table: str) -> set[str] | None:
         rows = self.query(f"PRAGMA table_info({self.quote_identifier(table)})")
         return {row[1] for row in rows} or None

@@ -20,7 +20,10 @@ class Catalogue:
     migrations: list[Migration]  # in version order
 
     def find(self, version: str) -> Migration | None:
-        key = version_key(version)
+        try:
+            key = version_key(version)
+        except ValueError:  # not a number, so no migration has it
+            return None
         return next((migration for migration in self.migrations if migration.key == key), None)
 
 
