@@ -20,7 +20,8 @@ def wait_until_locked(engine, project, timeout=20):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if engine.name == "postgres":
-            if engine.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")[0][0]:
+            if engine.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+                            "(SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]:
                 return
         elif list(project.root.parent.glob("*.migrate-lock")) and engine.tables():
             return
