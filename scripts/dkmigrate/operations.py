@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .adapters import adapter_for
 from .catalogue import Catalogue, load_catalogue, migration_of_file, next_version
+from .catalogue.formats import read_text
 from .catalogue.model import Migration
 from .config import Settings
 from .errors import (
@@ -117,7 +118,7 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
         for file in files:
             path = _lint_file(settings, file)
             if migration_of_file(path) is None:
-                analyses.append(analyze_sql(_read_sql(settings, path), options, file=str(path)))
+                analyses.append(analyze_sql(read_text(path), options, file=str(path)))
             else:
                 migration_files.setdefault(path.parent, []).append(path)
         for directory, paths in migration_files.items():
@@ -184,15 +185,6 @@ def _lint_file(settings: Settings, file: str) -> Path:
     if not path.is_file():
         raise UsageError(f"{file}: no such file")
     return path
-
-
-def _read_sql(settings: Settings, path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{settings.relative(path)}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise UsageError(f"{settings.relative(path)}: cannot be read: {error.strerror}") from None
 
 
 def down(settings: Settings, *, steps: int | None = None, to: str | None = None, dry_run: bool = False,

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import CatalogueError
-from .formats import DBMATE, FLYWAY, GOOSE, PAIRS, MigrationFormat, VersionStyle
+from .formats import DBMATE, FLYWAY, GOOSE, PAIRS, MigrationFormat, VersionStyle, read_text
 from .model import Migration, version_key
 
 TIMESTAMP_DIGITS = 14  # YYYYMMDDHHMMSS
@@ -60,7 +60,7 @@ def migration_of_file(path: Path) -> Migration | None:
         other_half = ("U" if name[0] == "V" else "V") + name[1:]
         halves = [path.with_name(other_half), path]
         return FLYWAY.read([half for half in halves if half.is_file()])[0]
-    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    text = read_text(path)
     for sectioned in (GOOSE, DBMATE):
         if sectioned.marker.search(text):
             up, down = sectioned.sections(path, text)

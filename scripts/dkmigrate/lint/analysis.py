@@ -92,6 +92,12 @@ class Context:
         the up section when this is the down - so that existing-table rules leave it alone."""
         return table.key in self.created.tables or (self.section == DOWN and table.key in self.up_created.tables)
 
+    def actions_on_existing_table(self, statement: AlterTable, kinds) -> list:
+        """The statement's actions of the given kinds, unless the migration created the table."""
+        if self.is_new(statement.name):
+            return []
+        return [action for action in statement.actions if isinstance(action, kinds)]
+
     def up_created_column(self, table: Name, column: str) -> bool:
         return self.section == DOWN and (table.key in self.up_created.tables
                                          or (table.key, column) in self.up_created.columns)

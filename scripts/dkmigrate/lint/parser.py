@@ -667,9 +667,6 @@ def _column_list(c: _Cursor, anywhere: bool = False) -> tuple[str, ...]:
     return tuple(column for item in group.split_top_level() if (column := item.identifier()))
 
 
-_NOT_NULL_CONJUNCT = re.compile(r"^\(*\s*(?P<column>\S+?)\s+IS\s+NOT\s+NULL\s*\)*$", re.IGNORECASE)
-
-
 def _proves_not_null(inside: list[Token], dialect: str) -> tuple[str, ...]:
     """The columns a CHECK proves non-null: its top-level conjuncts of the form `column IS NOT NULL`."""
     conjuncts, current, depth = [], [], 0

@@ -65,8 +65,8 @@ _NESTED_COMMENT = re.compile(r"/\*(?:(?!\*/).)*?/\*", re.DOTALL)
 def tokenize(text: str, dialect: str) -> list[Token]:
     if dialect == "postgres" and "/*" in text and _NESTED_COMMENT.search(text):
         text = _blank_nested_comments(text)
-    kinds, make = _KINDS, Token._make
-    return [make((kinds[kind], value, value.upper() if kind == "word" else value, match.start(kind)))
+    kinds, new = _KINDS, tuple.__new__  # Token._make is a Python function; tuple.__new__ builds it directly
+    return [new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, match.start(kind)))
             for match in _SCANNERS[dialect].finditer(text)
             if (kind := match.lastgroup) != "comment" for value in (match.group(kind),)]
 

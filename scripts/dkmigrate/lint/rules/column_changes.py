@@ -8,14 +8,6 @@ from ..syntax import AlterColumnType, AlterTable, DataType, DropColumn, ModifyCo
 from .wording import expand_contract
 
 
-def _actions(statement: AlterTable, context, kind):
-    if context.is_new(statement.name):
-        return
-    for action in statement.actions:
-        if isinstance(action, kind):
-            yield action
-
-
 def _type_of(statement: AlterTable, context, column: str) -> str:
     known = context.schema.column(statement.name, column)
     return known.type.written if known and known.type else f"<the type of {column}>"
@@ -30,7 +22,7 @@ def _type_of(statement: AlterTable, context, column: str) -> str:
                      "selected), then drop it in a later migration.",
 )
 def drop_column(statement: AlterTable, context):
-    for action in _actions(statement, context, DropColumn):
+    for action in context.actions_on_existing_table(statement, DropColumn):
         if ((statement.name.key, action.column) in context.created.columns
                 or context.up_created_column(statement.name, action.column)):
             continue
@@ -78,7 +70,7 @@ def rename_column(statement: AlterTable, context):
 )
 def change_column_type(statement: AlterTable, context):
     table = statement.name.written
-    for action in _actions(statement, context, (AlterColumnType, ModifyColumn)):
+    for action in context.actions_on_existing_table(statement, (AlterColumnType, ModifyColumn)):
         if isinstance(action, ModifyColumn):
             column = action.old_name or action.column.name
             known = context.schema.column(statement.name, column)
@@ -126,7 +118,7 @@ def _same_or_wider(old: DataType, new: DataType) -> bool:
 )
 def set_not_null(statement: AlterTable, context):
     table = statement.name.written
-    for action in _actions(statement, context, SetNotNull):
+    for action in context.actions_on_existing_table(statement, SetNotNull):
         if not set_not_null_scans(statement.name, action.column, context.schema, context.pg_version):
             continue
         constraint = f"{statement.name.last}_{action.column}_not_null"

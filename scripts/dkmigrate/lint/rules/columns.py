@@ -6,12 +6,8 @@ from ..registry import Hit, rule
 from ..syntax import AddColumn, AlterTable, ColumnDef
 
 
-def _added_columns(statement: AlterTable, context):
-    if context.is_new(statement.name):
-        return
-    for action in statement.actions:
-        if isinstance(action, AddColumn):
-            yield action.column
+def _added_columns(statement: AlterTable, context) -> list[ColumnDef]:
+    return [action.column for action in context.actions_on_existing_table(statement, AddColumn)]
 
 
 def _real_default(column: ColumnDef):

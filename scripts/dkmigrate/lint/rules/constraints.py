@@ -2,24 +2,17 @@
 
 from ..findings import CAUTION, POSTGRES
 from ..registry import Hit, rule
-from ..syntax import AddColumn, AddConstraint, AlterTable, ValidateConstraint
+from ..syntax import AddColumn, AddConstraint, AlterTable, ColumnDef, Constraint, ValidateConstraint
 from .wording import NO_TRANSACTION
 
 
-def _added(statement: AlterTable, context, kinds: tuple[str, ...]):
-    if context.is_new(statement.name):
-        return
-    for action in statement.actions:
-        if isinstance(action, AddConstraint) and action.constraint.kind in kinds:
-            yield action.constraint
+def _added(statement: AlterTable, context, kinds: tuple[str, ...]) -> list[Constraint]:
+    return [action.constraint for action in context.actions_on_existing_table(statement, AddConstraint)
+            if action.constraint.kind in kinds]
 
 
-def _added_columns(statement: AlterTable, context):
-    if context.is_new(statement.name):
-        return
-    for action in statement.actions:
-        if isinstance(action, AddColumn):
-            yield action.column
+def _added_columns(statement: AlterTable, context) -> list[ColumnDef]:
+    return [action.column for action in context.actions_on_existing_table(statement, AddColumn)]
 
 
 def _not_valid_steps(table: str, name: str, definition: str) -> str:
