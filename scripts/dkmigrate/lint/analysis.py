@@ -18,7 +18,8 @@ from .registry import COMMENTS, MIGRATION, RULES, STATEMENT, Hit, Rule
 from .schema import Schema
 from .syntax import (
     AddColumn, AddConstraint, AlterTable, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Name, Other,
-    RenameTable, RenameTables, SetSetting, Statement, TransactionControl, Trigger, Truncate, ValidateConstraint,
+    RenameColumn, RenameTable, RenameTables, SetSetting, Statement, TransactionControl, Trigger, Truncate,
+    ValidateConstraint,
 )
 
 UP, DOWN, SQL = "up", "down", "sql"
@@ -28,10 +29,12 @@ _DDL_STATEMENTS = (CreateTable, AlterTable, CreateIndex, DropIndex, DropTable, R
 
 @dataclass
 class Created:
-    """What a section created: a down section may drop it again without losing anything that was there."""
+    """What a section created or renamed: its down may drop or rename it back without a new hazard."""
 
     tables: set[str] = field(default_factory=set)
     columns: set[tuple[str, str]] = field(default_factory=set)  # (table key, column)
+    renamed_tables: set[tuple[str, str]] = field(default_factory=set)  # (old key, new key)
+    renamed_columns: set[tuple[str, str, str]] = field(default_factory=set)  # (table key, old, new)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,14 @@ class Context:
     def up_created_column(self, table: Name, column: str) -> bool:
         return self.section == DOWN and (table.key in self.up_created.tables
                                          or (table.key, column) in self.up_created.columns)
+
+    def reverses_up_rename(self, old: Name | str, new: Name | str, table: Name | None = None) -> bool:
+        """Whether this down renames back what the up renamed (a table, or a column of `table`)."""
+        if self.section != DOWN:
+            return False
+        if table is None:
+            return (new.key, old.key) in self.up_created.renamed_tables
+        return (table.key, new, old) in self.up_created.renamed_columns
 
 
 @dataclass
@@ -209,14 +220,15 @@ def _learn(context: Context, statement: Statement) -> None:
         context.created.tables.add(statement.name.key)
     elif isinstance(statement, RenameTables):
         for old, new in statement.pairs:
-            if old.key in context.created.tables:
-                context.created.tables.add(new.key)
+            _learn_table_rename(context.created, old, new)
     elif isinstance(statement, AlterTable):
         for action in statement.actions:
             if isinstance(action, AddColumn):
                 context.created.columns.add((statement.name.key, action.column.name))
-            elif isinstance(action, RenameTable) and statement.name.key in context.created.tables:
-                context.created.tables.add(action.new.key)
+            elif isinstance(action, RenameTable):
+                _learn_table_rename(context.created, statement.name, action.new)
+            elif isinstance(action, RenameColumn):
+                context.created.renamed_columns.add((statement.name.key, action.old, action.new))
             elif (isinstance(action, AddConstraint) and action.constraint.not_valid and action.constraint.name
                   and context.in_transaction):
                 context.not_valid_constraints.add(f"{statement.name.key}.{action.constraint.name}")
@@ -225,6 +237,12 @@ def _learn(context: Context, statement: Statement) -> None:
     if not context.runner_transaction and not context.explicit_transaction:
         _end_transaction(context)
     context.schema.learn(statement)
+
+
+def _learn_table_rename(created: Created, old: Name, new: Name) -> None:
+    created.renamed_tables.add((old.key, new.key))
+    if old.key in created.tables:
+        created.tables.add(new.key)
 
 
 def _removals(statement: Statement, context: Context, raw: SqlStatement) -> Iterable[Removal]:

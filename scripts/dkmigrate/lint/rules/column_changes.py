@@ -53,6 +53,8 @@ def rename_column(statement: AlterTable, context):
             old, new = action.old_name, action.column.name
         else:
             continue
+        if context.reverses_up_rename(old, new, statement.name):
+            continue
         yield Hit(f"RENAME COLUMN {table}.{old} TO {new} breaks every running instance of the application that "
                   f"still uses {old}, until all are redeployed",
                   expand_contract(table, old, new, _type_of(statement, context, old), f"renaming {old}"))

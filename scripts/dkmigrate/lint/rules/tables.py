@@ -38,7 +38,7 @@ def rename_table(statement, context):
     else:
         pairs = tuple((statement.name, action.new) for action in statement.actions if isinstance(action, RenameTable))
     for old, new in pairs:
-        if context.is_new(old):
+        if context.is_new(old) or context.reverses_up_rename(old, new):
             continue
         yield Hit(f"renaming {old.written} to {new.written} breaks every running instance of the application that "
                   f"still uses {old.written}, until all are redeployed",
