@@ -41,7 +41,7 @@ def test_text_output_names_file_line_rule_severity_message_and_alternative(proje
     assert lines[2] == "    lock: ACCESS EXCLUSIVE"
     assert lines[3] == "    safe alternative: expand-contract, one step per deploy instead of renaming email:"
     assert lines[4].startswith("      1. expand: ALTER TABLE users ADD COLUMN mail")
-    assert lines[-1] == "2 findings (1 risky, 1 caution) in 2 statements in 1 migration."
+    assert lines[-1] == "2 findings (1 risky, 1 caution) in 2 statements of 1 migration."
 
 
 def test_no_finding_exits_zero(project):
@@ -51,7 +51,7 @@ def test_no_finding_exits_zero(project):
     write(project, "safe.sql", "SET lock_timeout = '5s';\nALTER TABLE users ADD COLUMN nickname text;\n")
     code, out, _ = run(project, "lint", "--dialect", "postgres", "safe.sql")
     assert code == 0
-    assert out == "No findings: 2 statements in 1 migration checked.\n"
+    assert out == "No findings: 2 statements of 1 migration checked.\n"
 
 
 @pytest.mark.parametrize("threshold, code", [("caution", 1), ("risky", 1), ("error", 0)])

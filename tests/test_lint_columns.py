@@ -46,11 +46,15 @@ def test_a_function_of_unknown_volatility_is_flagged_with_the_way_out():
 
 def test_volatile_default_alternative_adds_then_sets_the_default_then_backfills():
     [finding] = findings("ALTER TABLE users ADD COLUMN seen_at timestamptz DEFAULT clock_timestamp()")
-    assert finding.safe_alternative.splitlines()[:2] == [
+    steps = finding.safe_alternative.splitlines()
+    assert steps[:2] == [
         "ALTER TABLE users ADD COLUMN seen_at timestamptz;",
         "ALTER TABLE users ALTER COLUMN seen_at SET DEFAULT clock_timestamp();  -- for new rows only: no rewrite",
     ]
-    assert "in batches" in finding.safe_alternative
+    assert "in batches" in steps[2] and len(steps) == 3
+    [required] = findings("ALTER TABLE users ADD COLUMN seen_at timestamptz NOT NULL DEFAULT clock_timestamp()")
+    assert required.safe_alternative.splitlines()[3].startswith(
+        "then ALTER TABLE users ALTER COLUMN seen_at SET NOT NULL")
 
 
 @pytest.mark.parametrize("sql, pg_version, expected", [

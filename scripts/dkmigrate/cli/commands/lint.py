@@ -84,7 +84,7 @@ def _document(report, settings, severities) -> dict:
 def _summary(report) -> str:
     statements = len(_statements(report))
     sources = len(report.analyses)
-    checked = (f"{statements} statement{'s' if statements != 1 else ''} in {sources} "
+    checked = (f"{statements} statement{'s' if statements != 1 else ''} of {sources} "
                f"{'migration' if sources == 1 else 'migrations'}")
     findings = report.findings
     if not findings:
