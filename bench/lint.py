@@ -6,12 +6,15 @@ Usage: python3 bench/lint.py [--repeat K] [--size BYTES]
 Both tools run as whole processes (start-up included) on the same files, in this one run; each number is
 the median of K runs, and the ratio is dk migrate / squawk (below 1: dk migrate is faster). Both print their
 findings as JSON, the output each offers to programs; squawk's default terminal report is timed too.
-squawk comes from PyPI (package `squawk-cli`) into .cache/bench, which git ignores; it is a benchmark
-peer only, never a dependency. squawk reads PostgreSQL only, so the corpus run is the PostgreSQL half.
+dk migrate runs as an installed copy does: with Python's bytecode cache (PYTHONDONTWRITEBYTECODE is
+dropped for the runs) after a warm-up run. squawk comes from PyPI (package `squawk-cli`) into
+.cache/bench, which git ignores; it is a benchmark peer only, never a dependency. squawk reads PostgreSQL
+only, so the corpus run is the PostgreSQL half.
 """
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -96,9 +99,12 @@ def generate_migration(path: Path, size: int) -> int:
     return count
 
 
+ENVIRONMENT = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(argv: list[str]) -> float:
     started = time.perf_counter()
-    completed = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    completed = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=ENVIRONMENT)
     elapsed = time.perf_counter() - started
     if completed.returncode not in (0, 1):  # 1: findings
         raise SystemExit(f"{argv[0]} failed with exit code {completed.returncode}")
@@ -106,12 +112,13 @@ def timed(argv: list[str]) -> float:
 
 
 def median_of(repeat: int, argv: list[str]) -> float:
+    timed(argv)  # warm-up: bytecode cache, file cache
     return statistics.median(timed(argv) for _ in range(repeat))
 
 
 def finding_counts(ours: list[str], theirs: list[str]) -> tuple[int, int]:
-    our_document = json.loads(subprocess.run(ours, capture_output=True, text=True).stdout)
-    their_document = json.loads(subprocess.run(theirs, capture_output=True, text=True).stdout or "[]")
+    our_document = json.loads(subprocess.run(ours, capture_output=True, text=True, env=ENVIRONMENT).stdout)
+    their_document = json.loads(subprocess.run(theirs, capture_output=True, text=True, env=ENVIRONMENT).stdout or "[]")
     return len(our_document["findings"]), len(their_document)
 
 
@@ -122,7 +129,7 @@ def main() -> int:
     options = parser.parse_args()
 
     squawk = squawk_binary()
-    subprocess.run([str(MIGRATE), "--version"], check=True, stdout=subprocess.DEVNULL)  # provision the venv first
+    subprocess.run([str(MIGRATE), "--version"], check=True, stdout=subprocess.DEVNULL, env=ENVIRONMENT)  # the venv
     corpus = sorted(str(path) for path in CORPUS.glob("*.sql"))
     with tempfile.TemporaryDirectory(prefix="dkmigrate-bench-") as scratch:
         migration = Path(scratch) / "generated.sql"

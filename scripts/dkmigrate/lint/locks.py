@@ -4,7 +4,7 @@ server (pg_locks, pg_relation_filenode and the transaction's scan counters)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .coercion import rewrites_table
 from .schema import Schema
@@ -35,8 +35,7 @@ _SHARE_UPDATE_EXCLUSIVE_ACTIONS = ("SET (", "RESET (", "ALTER COLUMN SET STATIST
 _SHARE_ROW_EXCLUSIVE_ACTIONS = ("ENABLE TRIGGER", "DISABLE TRIGGER")
 
 
-@dataclass(frozen=True)
-class Effect:
+class Effect(NamedTuple):
     lock: str | None = None
     rewrites: bool = False
     scans: bool = False

@@ -9,7 +9,6 @@ never seen is known only by what later statements do to it, never assumed empty 
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from .syntax import (
@@ -45,6 +44,11 @@ class Table:
     def indexed(self, column: str) -> bool:
         return any(column in columns for columns in self.indexes.values())
 
+    def copy(self) -> Table:
+        return Table({name: Column(c.type, c.not_null, c.primary_key, c.unique) for name, c in self.columns.items()},
+                     {name: NotNullCheck(c.columns, c.validated) for name, c in self.not_null_checks.items()},
+                     dict(self.indexes))
+
 
 @dataclass
 class Schema:
@@ -52,7 +56,7 @@ class Schema:
     index_tables: dict[str, str] = field(default_factory=dict)  # index name -> table key
 
     def copy(self) -> Schema:
-        return copy.deepcopy(self)
+        return Schema({key: table.copy() for key, table in self.tables.items()}, dict(self.index_tables))
 
     def table(self, name: Name) -> Table | None:
         return self.tables.get(name.key)

@@ -1,5 +1,6 @@
 """What the linter understands of a statement: the statement kinds that matter to a migration's safety,
-and the actions of an ALTER TABLE. Built by lint.parser; everything else is an Other.
+and the actions of an ALTER TABLE. Built by lint.parser; everything else is an Other. Immutable named
+tuples: the model is plain data, and tuples cost a fraction of dataclasses at start-up.
 
 Names are normalized the way the engine compares them (dkmigrate.lint.tokens.identifier); `written`
 keeps them as the migration spells them, for messages.
@@ -7,16 +8,14 @@ keeps them as the migration spells them, for messages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Name:
+class Name(NamedTuple):
     parts: tuple[str, ...]  # schema first, when written
     written: str
 
-    @cached_property
+    @property
     def key(self) -> str:
         """How the linter tells tables apart: the name, with its schema unless that is `public`."""
         parts = self.parts[1:] if len(self.parts) > 1 and self.parts[0] == "public" else self.parts
@@ -27,8 +26,7 @@ class Name:
         return self.parts[-1]
 
 
-@dataclass(frozen=True)
-class DataType:
+class DataType(NamedTuple):
     name: str  # canonical where known: integer, bigint, varchar, char, text, numeric, timestamptz, ...
     modifiers: tuple[int, ...] | None = None  # (255,) or (10, 2); None when none were written
     array: bool = False
@@ -38,16 +36,14 @@ class DataType:
         return (self.name, self.modifiers, self.array) == (other.name, other.modifiers, other.array)
 
 
-@dataclass(frozen=True)
-class Default:
+class Default(NamedTuple):
     text: str
     is_null: bool = False  # DEFAULT NULL, the same as no default
     volatile_functions: tuple[str, ...] = ()  # known volatile functions it calls
     unknown_functions: tuple[str, ...] = ()  # functions whose volatility the linter does not know
 
 
-@dataclass(frozen=True)
-class ColumnDef:
+class ColumnDef(NamedTuple):
     name: str
     type: DataType | None
     default: Default | None = None
@@ -60,8 +56,7 @@ class ColumnDef:
     auto_increment: bool = False  # MySQL AUTO_INCREMENT, SQLite AUTOINCREMENT
 
 
-@dataclass(frozen=True)
-class Constraint:
+class Constraint(NamedTuple):
     kind: str  # check, foreign_key, unique, primary_key, exclude, index (MySQL keys)
     name: str | None
     columns: tuple[str, ...] = ()
@@ -74,77 +69,64 @@ class Constraint:
 
 # The actions of ALTER TABLE.
 
-@dataclass(frozen=True)
-class AddColumn:
+class AddColumn(NamedTuple):
     column: ColumnDef
     if_not_exists: bool = False
 
 
-@dataclass(frozen=True)
-class DropColumn:
+class DropColumn(NamedTuple):
     column: str
 
 
-@dataclass(frozen=True)
-class RenameColumn:
+class RenameColumn(NamedTuple):
     old: str
     new: str
 
 
-@dataclass(frozen=True)
-class RenameTable:
+class RenameTable(NamedTuple):
     new: Name
 
 
-@dataclass(frozen=True)
-class AlterColumnType:
+class AlterColumnType(NamedTuple):
     column: str
     type: DataType
     using: str | None = None
     collate: bool = False
 
 
-@dataclass(frozen=True)
-class SetNotNull:
+class SetNotNull(NamedTuple):
     column: str
 
 
-@dataclass(frozen=True)
-class DropNotNull:
+class DropNotNull(NamedTuple):
     column: str
 
 
-@dataclass(frozen=True)
-class SetDefault:
+class SetDefault(NamedTuple):
     column: str
     default: Default | None  # None: DROP DEFAULT
 
 
-@dataclass(frozen=True)
-class AddConstraint:
+class AddConstraint(NamedTuple):
     constraint: Constraint
 
 
-@dataclass(frozen=True)
-class ValidateConstraint:
+class ValidateConstraint(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True)
-class DropConstraint:
+class DropConstraint(NamedTuple):
     name: str
 
 
-@dataclass(frozen=True)
-class ModifyColumn:
+class ModifyColumn(NamedTuple):
     """MySQL's MODIFY (old_name None) and CHANGE: the column's whole new definition."""
 
     column: ColumnDef
     old_name: str | None = None
 
 
-@dataclass(frozen=True)
-class OtherAction:
+class OtherAction(NamedTuple):
     """Any other action, by its leading keywords (SET TABLESPACE, OWNER TO, DROP NOT NULL, ...)."""
 
     words: str
@@ -157,24 +139,21 @@ Action = (AddColumn | DropColumn | RenameColumn | RenameTable | AlterColumnType 
 
 # Statements.
 
-@dataclass(frozen=True)
-class CreateTable:
+class CreateTable(NamedTuple):
     name: Name
     columns: tuple[ColumnDef, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     complete: bool = True  # False for AS SELECT, LIKE, PARTITION OF: the columns are not all written here
 
 
-@dataclass(frozen=True)
-class AlterTable:
+class AlterTable(NamedTuple):
     name: Name
     actions: tuple[Action, ...]
     algorithm: str | None = None  # MySQL ALGORITHM=
     lock: str | None = None  # MySQL LOCK=
 
 
-@dataclass(frozen=True)
-class CreateIndex:
+class CreateIndex(NamedTuple):
     name: str | None
     table: Name
     unique: bool = False
@@ -182,33 +161,28 @@ class CreateIndex:
     columns: tuple[str, ...] = ()  # the plain columns it indexes (not expressions)
 
 
-@dataclass(frozen=True)
-class DropIndex:
+class DropIndex(NamedTuple):
     names: tuple[Name, ...]
     concurrently: bool = False
     table: Name | None = None  # MySQL: DROP INDEX i ON t
 
 
-@dataclass(frozen=True)
-class DropTable:
+class DropTable(NamedTuple):
     names: tuple[Name, ...]
 
 
-@dataclass(frozen=True)
-class RenameTables:
+class RenameTables(NamedTuple):
     """MySQL's RENAME TABLE a TO b, c TO d."""
 
     pairs: tuple[tuple[Name, Name], ...]
 
 
-@dataclass(frozen=True)
-class Truncate:
+class Truncate(NamedTuple):
     names: tuple[Name, ...]
     cascade: bool = False
 
 
-@dataclass(frozen=True)
-class DataChange:
+class DataChange(NamedTuple):
     """UPDATE, DELETE or INSERT."""
 
     verb: str
@@ -217,50 +191,42 @@ class DataChange:
     from_query: bool = False  # INSERT ... SELECT
 
 
-@dataclass(frozen=True)
-class Reindex:
+class Reindex(NamedTuple):
     target: str  # TABLE, INDEX, SCHEMA, DATABASE or SYSTEM
     name: Name | None
     concurrently: bool = False
 
 
-@dataclass(frozen=True)
-class Vacuum:
+class Vacuum(NamedTuple):
     full: bool
     tables: tuple[Name, ...] = ()
 
 
-@dataclass(frozen=True)
-class Cluster:
+class Cluster(NamedTuple):
     table: Name | None
 
 
-@dataclass(frozen=True)
-class SetSetting:
+class SetSetting(NamedTuple):
     name: str
     value: str | None  # None: RESET, or SET ... TO DEFAULT
     local: bool = False
 
 
-@dataclass(frozen=True)
-class TransactionControl:
+class TransactionControl(NamedTuple):
     action: str  # begin, commit or rollback
 
 
-@dataclass(frozen=True)
-class LockTable:
+class LockTable(NamedTuple):
     names: tuple[Name, ...]
     mode: str
 
 
-@dataclass(frozen=True)
-class Trigger:
+class Trigger(NamedTuple):
     table: Name
     create: bool
 
 
-@dataclass(frozen=True)
-class Other:
+class Other(NamedTuple):
     verb: str  # its first keywords, e.g. "CREATE FUNCTION"
 
 

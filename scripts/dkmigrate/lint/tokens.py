@@ -56,7 +56,7 @@ _PATTERNS = {
 _TAIL = r"""
   | (?P<punct>::|[<>!]=|<>|\|\||=>|\S)
 )"""
-_SCANNERS = {dialect: re.compile(pattern + _TAIL, re.VERBOSE) for dialect, pattern in _PATTERNS.items()}
+_SCANNERS = {}  # compiled on first use: a run reads one dialect
 _KINDS = {"word": WORD, "quoted": QUOTED, "escape": STRING, "string": STRING, "dollar": STRING, "param": NUMBER,
           "number": NUMBER, "punct": PUNCT}
 _NESTED_COMMENT = re.compile(r"/\*(?:(?!\*/).)*?/\*", re.DOTALL)
@@ -65,9 +65,10 @@ _NESTED_COMMENT = re.compile(r"/\*(?:(?!\*/).)*?/\*", re.DOTALL)
 def tokenize(text: str, dialect: str) -> list[Token]:
     if dialect == "postgres" and "/*" in text and _NESTED_COMMENT.search(text):
         text = _blank_nested_comments(text)
+    scanner = _SCANNERS.get(dialect) or _SCANNERS.setdefault(dialect, re.compile(_PATTERNS[dialect] + _TAIL, re.VERBOSE))
     kinds, new = _KINDS, tuple.__new__  # Token._make is a Python function; tuple.__new__ builds it directly
     return [new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, match.start(kind)))
-            for match in _SCANNERS[dialect].finditer(text)
+            for match in scanner.finditer(text)
             if (kind := match.lastgroup) != "comment" for value in (match.group(kind),)]
 
 
