@@ -1,7 +1,5 @@
 """The linter on real migrations (../shared/corpora): it never breaks, and its judgments hold."""
 
-import json
-
 import pytest
 
 from conftest import CORPORA, IN_CI, Project

@@ -1,8 +1,6 @@
 """`up` lints what it is about to apply: findings are printed, and a protected environment refuses risky or
 error findings (exit 4) unless confirmed with --yes or allowed in the file."""
 
-import json
-
 import pytest
 
 from conftest import Project

@@ -71,7 +71,7 @@ def add_check_validating(statement: AlterTable, context):
         if column.check:
             yield Hit(f"ADD COLUMN {table}.{column.name} with a CHECK scans every row of {table} under an ACCESS "
                       "EXCLUSIVE lock",
-                      f"add the column without the CHECK, then:\n"
+                      "add the column without the CHECK, then:\n"
                       + _not_valid_steps(table, f"{statement.name.last}_{column.name}_check", "CHECK (...)"))
 
 
