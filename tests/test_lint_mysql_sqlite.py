@@ -17,7 +17,7 @@ from lintcase import NOISE, findings, migration_rules, rules, rules_after
     ("ALTER TABLE users ADD INDEX users_name (name), ALGORITHM=COPY", ["mysql-table-copy"]),
     ("ALTER TABLE users CONVERT TO CHARACTER SET utf8mb4", ["mysql-table-copy"]),
     ("ALTER TABLE users DROP PRIMARY KEY", ["mysql-table-copy"]),
-    ("ALTER TABLE users ADD COLUMN seq int AUTO_INCREMENT UNIQUE", ["mysql-table-copy"]),
+    ("ALTER TABLE users ADD COLUMN seq int AUTO_INCREMENT UNIQUE, ALGORITHM=INPLACE", []),
     ("ALTER TABLE users RENAME customers", ["rename-table"]),
     ("CREATE TABLE users (id int);\nALTER TABLE users ADD COLUMN nickname varchar(40)", ["mysql-multiple-ddl"]),
 ])

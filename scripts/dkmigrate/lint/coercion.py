@@ -1,6 +1,7 @@
 """Which column type changes PostgreSQL makes without rewriting the table: the binary-coercible ones,
 whose stored bytes stay valid (varchar widening, varchar to text, numeric precision widening at the same
-scale, ...). Everything else rewrites the table and rebuilds its indexes under ACCESS EXCLUSIVE."""
+scale, ...). Everything else rewrites the table and rebuilds its indexes under ACCESS EXCLUSIVE. And which
+MySQL MODIFY/CHANGE really changes a column's type (MySQL copies the table for that)."""
 
 from __future__ import annotations
 
@@ -53,3 +54,13 @@ def _numeric_widens(old: tuple[int, ...] | None, new: tuple[int, ...] | None) ->
     old_scale = old[1] if len(old) > 1 else 0
     new_scale = new[1] if len(new) > 1 else 0
     return new_scale == old_scale and new[0] >= old[0]
+
+
+def mysql_changes_type(old: DataType, new: DataType) -> bool:
+    """MODIFY restates a whole column: only another type (not the same one, nor a longer VARCHAR) changes it.
+    (A longer VARCHAR is done in place while its length prefix keeps its size, 256 bytes and up.)"""
+    if old.same_as(new):
+        return False
+    widens = (old.name == new.name and old.name in ("varchar", "varbinary") and old.modifiers is not None
+              and new.modifiers is not None and new.modifiers[0] >= old.modifiers[0])
+    return not widens

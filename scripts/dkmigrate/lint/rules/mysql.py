@@ -1,8 +1,9 @@
 """MySQL and MariaDB: table copies, and DDL that cannot be rolled back as a unit."""
 
+from ..coercion import mysql_changes_type
 from ..findings import CAUTION, MYSQL
 from ..registry import Hit, rule
-from ..syntax import AddColumn, AddConstraint, AlterTable, ModifyColumn, OtherAction, RenameTable
+from ..syntax import AddConstraint, AlterTable, ModifyColumn, OtherAction, RenameTable
 
 _ONLINE_ALGORITHMS = ("INPLACE", "INSTANT", "NOCOPY")
 
@@ -14,14 +15,12 @@ def _copy_reason(statement: AlterTable, context) -> str | None:
     for action in statement.actions:
         if isinstance(action, ModifyColumn):
             known = context.schema.column(statement.name, action.old_name or action.column.name)
-            if known and known.type and action.column.type and not known.type.same_as(action.column.type):
+            if known and known.type and action.column.type and mysql_changes_type(known.type, action.column.type):
                 return f"it changes the type of {action.old_name or action.column.name}"
         elif isinstance(action, OtherAction) and action.words.startswith("CONVERT TO"):
             return "it converts the table's character set"
         elif isinstance(action, OtherAction) and action.words == "DROP PRIMARY" and not adds_primary_key:
             return "it drops the primary key without adding another"
-        elif isinstance(action, AddColumn) and action.column.auto_increment:
-            return "it adds an AUTO_INCREMENT column"
     return None
 
 
