@@ -208,6 +208,7 @@ def test_bad_lint_configuration_is_exit_2_naming_the_key(project, config, messag
     (["lint", "--pg-version", "fifteen", "broken.sql"], "must be a PostgreSQL major version such as 15"),
     (["lint", "--dialect", "oracle", "broken.sql"], "invalid choice: 'oracle'"),
     (["status", "--format", "sarif"], "invalid choice: 'sarif'"),
+    (["lint", "--all", "broken.sql"], "--all lints every migration of the directory"),
 ])
 def test_bad_input_is_one_line_and_exit_2(project, args, message):
     write(project, "broken.sql", "SELECT 1;\nSELECT 'unterminated;\n")

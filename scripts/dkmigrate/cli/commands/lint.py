@@ -3,6 +3,7 @@
 import argparse
 
 from ... import operations
+from ...errors import UsageError
 from ..findings import STDIN, finding_document, github_annotations, sarif_document, text_block
 
 NAME = "lint"
@@ -37,6 +38,8 @@ def run(args, settings, out) -> int:
 
     if args.rules:
         return _list_rules(RULES, out)
+    if args.all and args.files:
+        raise UsageError("--all lints every migration of the directory; it does not go with FILE arguments")
     files = [file for file in args.files if file != STDIN]
     stdin_sql = out.stdin.read() if STDIN in args.files else None
     report = operations.lint(settings, files=files, stdin_sql=stdin_sql, all_migrations=args.all,
