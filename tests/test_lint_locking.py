@@ -49,6 +49,19 @@ def test_a_concurrent_statement_takes_the_whole_section_out_of_its_transaction()
     assert migration_rules(up, "", quiet=ALL) == ["missing-lock-timeout", "missing-lock-timeout"]
 
 
+@pytest.mark.parametrize("sql, locked", [
+    ("ALTER TABLE orders ADD COLUMN customer_id bigint REFERENCES customers (id)", "orders"),
+    ("ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')",
+     "events_2026"),
+    ("ALTER TABLE events DETACH PARTITION events_2020", "events, events_2020"),
+    ("TRUNCATE a, b", "a, b"),
+    ("DROP INDEX orders_customer_idx", "its table"),
+])
+def test_missing_lock_timeout_names_the_tables_locked_access_exclusive(sql, locked):
+    [finding] = findings(sql, quiet={"truncate", "drop-index-not-concurrently"})
+    assert finding.message.startswith(f"takes an ACCESS EXCLUSIVE lock on {locked} with no lock_timeout")
+
+
 def test_missing_lock_timeout_explains_the_queue_and_names_the_setting():
     [finding] = findings("ALTER TABLE users ADD COLUMN nickname text", quiet=ALL)
     assert "every new query on users queues behind it" in finding.message

@@ -52,7 +52,7 @@ def test_truncate(sql, expected):
 
 def test_truncate_names_cascade():
     [finding] = findings("TRUNCATE users CASCADE")
-    assert "every table that references them" in finding.message
+    assert "every table that references it is emptied too" in finding.message
 
 
 @pytest.mark.parametrize("sql, expected", [

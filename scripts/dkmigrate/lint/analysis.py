@@ -12,7 +12,7 @@ from ..sqlsplit import Statement as SqlStatement
 from ..transactions import runs_outside_transaction
 from .allow import Allowances
 from .findings import MYSQL, POSTGRES, Finding, LintOptions, StatementAnalysis
-from .locks import ACCESS_EXCLUSIVE, NO_EFFECT, Effect, statement_effect
+from .locks import NO_EFFECT, Effect, statement_effect
 from .parser import parse
 from .registry import COMMENTS, MIGRATION, RULES, STATEMENT, Hit, Rule
 from .schema import Schema
@@ -208,8 +208,8 @@ def _end_transaction(context: Context) -> None:
 
 def _learn(context: Context, statement: Statement) -> None:
     """State changes the statement leaves behind, for the statements after it."""
-    if context.in_transaction and context.effect.lock == ACCESS_EXCLUSIVE:
-        context.exclusive_tables.update(name.key for name in context.effect.tables)
+    if context.in_transaction:
+        context.exclusive_tables.update(name.key for name in context.effect.exclusive)
     if isinstance(statement, SetSetting) and statement.name == "lock_timeout":
         enabled = statement.value is not None and statement.value.strip() not in ("0", "")
         if statement.local:

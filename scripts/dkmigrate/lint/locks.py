@@ -36,15 +36,24 @@ _SHARE_ROW_EXCLUSIVE_ACTIONS = ("ENABLE TRIGGER", "DISABLE TRIGGER")
 
 
 class Effect(NamedTuple):
-    lock: str | None = None
+    lock: str | None = None  # the strongest lock it takes on a table
     rewrites: bool = False
     scans: bool = False
     tables: tuple[Name, ...] = ()  # every table it locks, the main one first
+    exclusive: tuple[Name, ...] = ()  # the tables it locks ACCESS EXCLUSIVE
 
     def combine(self, other: Effect) -> Effect:
-        tables = self.tables + tuple(name for name in other.tables if name not in self.tables)
         return Effect(strongest(self.lock, other.lock), self.rewrites or other.rewrites, self.scans or other.scans,
-                      tables)
+                      _union(self.tables, other.tables), _union(self.exclusive, other.exclusive))
+
+
+def _union(names: tuple[Name, ...], more: tuple[Name, ...]) -> tuple[Name, ...]:
+    return names + tuple(name for name in more if name not in names)
+
+
+def _on(lock: str, tables: tuple[Name, ...], rewrites: bool = False, scans: bool = False) -> Effect:
+    """The effect of a statement that takes `lock` on each of `tables`."""
+    return Effect(lock, rewrites, scans, tables, tables if lock == ACCESS_EXCLUSIVE else ())
 
 
 NO_EFFECT = Effect()
@@ -70,10 +79,10 @@ def statement_effect(statement: Statement, schema: Schema, pg_version: int) -> E
         return Effect(SHARE_UPDATE_EXCLUSIVE if statement.concurrently else SHARE, scans=True,
                       tables=(statement.table,))
     if isinstance(statement, DropIndex):
-        return Effect(SHARE_UPDATE_EXCLUSIVE if statement.concurrently else ACCESS_EXCLUSIVE,
-                      tables=_index_tables(statement.names, schema))
+        return _on(SHARE_UPDATE_EXCLUSIVE if statement.concurrently else ACCESS_EXCLUSIVE,
+                   _index_tables(statement.names, schema))
     if isinstance(statement, (DropTable, Truncate)):
-        return Effect(ACCESS_EXCLUSIVE, tables=statement.names)
+        return _on(ACCESS_EXCLUSIVE, statement.names)
     if isinstance(statement, DataChange):
         whole_table = statement.verb in ("UPDATE", "DELETE") and not statement.has_where
         return Effect(ROW_EXCLUSIVE, scans=whole_table, tables=(statement.table,))
@@ -82,43 +91,43 @@ def statement_effect(statement: Statement, schema: Schema, pg_version: int) -> E
         return Effect(SHARE_UPDATE_EXCLUSIVE if statement.concurrently else SHARE, scans=True,
                       tables=tuple(name for name in tables if name))
     if isinstance(statement, Vacuum):
-        return Effect(ACCESS_EXCLUSIVE if statement.full else SHARE_UPDATE_EXCLUSIVE, rewrites=statement.full,
-                      scans=True, tables=statement.tables)
+        return _on(ACCESS_EXCLUSIVE if statement.full else SHARE_UPDATE_EXCLUSIVE, statement.tables,
+                   rewrites=statement.full, scans=True)
     if isinstance(statement, Cluster):
-        return Effect(ACCESS_EXCLUSIVE, rewrites=True, scans=True,
-                      tables=(statement.table,) if statement.table else ())
+        return _on(ACCESS_EXCLUSIVE, (statement.table,) if statement.table else (), rewrites=True, scans=True)
     if isinstance(statement, LockTable):
-        return Effect(statement.mode, tables=statement.names)
+        return _on(statement.mode, statement.names)
     if isinstance(statement, Trigger):
-        return Effect(SHARE_ROW_EXCLUSIVE if statement.create else ACCESS_EXCLUSIVE, tables=(statement.table,))
+        return _on(SHARE_ROW_EXCLUSIVE if statement.create else ACCESS_EXCLUSIVE, (statement.table,))
     return NO_EFFECT
 
 
 def action_effect(table: Name, action, schema: Schema, pg_version: int) -> Effect:
+    """The effect of one ALTER TABLE action on `table` (and the tables it references)."""
     if isinstance(action, AddColumn):
-        return add_column_effect(action.column, pg_version)
+        return add_column_effect(table, action.column, pg_version)
     if isinstance(action, AlterColumnType):
         old = schema.column(table, action.column)
         rewrites = rewrites_table(old.type if old else None, action.type, action.using, action.column)
-        return Effect(ACCESS_EXCLUSIVE, rewrites is not False, rewrites is not False or action.collate)
+        return _on(ACCESS_EXCLUSIVE, (table,), rewrites is not False, rewrites is not False or action.collate)
     if isinstance(action, SetNotNull):
-        return Effect(ACCESS_EXCLUSIVE, scans=set_not_null_scans(table, action.column, schema, pg_version))
+        return _on(ACCESS_EXCLUSIVE, (table,), scans=set_not_null_scans(table, action.column, schema, pg_version))
     if isinstance(action, AddConstraint):
         constraint = action.constraint
         if constraint.kind == "foreign_key":
-            return Effect(SHARE_ROW_EXCLUSIVE, scans=not constraint.not_valid,
-                          tables=(constraint.references,) if constraint.references else ())
+            referenced = (constraint.references,) if constraint.references else ()
+            return _on(SHARE_ROW_EXCLUSIVE, (table, *referenced), scans=not constraint.not_valid)
         builds_index = constraint.kind in ("unique", "primary_key", "exclude") and constraint.using_index is None
         validates = constraint.kind == "check" and not constraint.not_valid
-        return Effect(ACCESS_EXCLUSIVE, scans=builds_index or validates)
+        return _on(ACCESS_EXCLUSIVE, (table,), scans=builds_index or validates)
     if isinstance(action, ValidateConstraint):
-        return Effect(SHARE_UPDATE_EXCLUSIVE, scans=True)
+        return _on(SHARE_UPDATE_EXCLUSIVE, (table,), scans=True)
     if isinstance(action, OtherAction):
-        return _other_action_effect(action, pg_version)
-    return Effect(ACCESS_EXCLUSIVE)
+        return _other_action_effect(table, action, pg_version)
+    return _on(ACCESS_EXCLUSIVE, (table,))
 
 
-def add_column_effect(column: ColumnDef, pg_version: int) -> Effect:
+def add_column_effect(table: Name, column: ColumnDef, pg_version: int) -> Effect:
     default = column.default if column.default is not None and not column.default.is_null else None
     serial = column.type is not None and column.type.name in SERIAL_TYPES
     computed_per_row = default is not None and (
@@ -126,8 +135,8 @@ def add_column_effect(column: ColumnDef, pg_version: int) -> Effect:
     rewrites = serial or column.generated in ("identity", "stored") or computed_per_row
     verifies_rows = column.check or column.unique or column.primary_key or (
         column.references is not None and default is not None) or (column.not_null and default is None)
-    return Effect(ACCESS_EXCLUSIVE, rewrites, rewrites or verifies_rows,
-                  (column.references,) if column.references else ())
+    effect = _on(ACCESS_EXCLUSIVE, (table,), rewrites, rewrites or verifies_rows)
+    return effect.combine(_on(SHARE_ROW_EXCLUSIVE, (column.references,))) if column.references else effect
 
 
 def set_not_null_scans(table: Name, column: str, schema: Schema, pg_version: int) -> bool:
@@ -139,18 +148,18 @@ def set_not_null_scans(table: Name, column: str, schema: Schema, pg_version: int
     return not (pg_version >= 12 and schema.proves_not_null(table, column))
 
 
-def _other_action_effect(action: OtherAction, pg_version: int) -> Effect:
+def _other_action_effect(table: Name, action: OtherAction, pg_version: int) -> Effect:
     words = action.words
-    target = (action.target,) if action.target else ()
     if words.startswith(REWRITING_ACTIONS):
-        return Effect(ACCESS_EXCLUSIVE, rewrites=True, scans=True)
+        return _on(ACCESS_EXCLUSIVE, (table,), rewrites=True, scans=True)
     if words.startswith(_SHARE_UPDATE_EXCLUSIVE_ACTIONS):
-        return Effect(SHARE_UPDATE_EXCLUSIVE, tables=target)
+        return _on(SHARE_UPDATE_EXCLUSIVE, (table, action.target) if action.target else (table,))
     if words.startswith(_SHARE_ROW_EXCLUSIVE_ACTIONS):
-        return Effect(SHARE_ROW_EXCLUSIVE)
-    if words == "ATTACH PARTITION":  # ACCESS EXCLUSIVE on the partition, which is scanned
-        return Effect(ACCESS_EXCLUSIVE, scans=True, tables=target)
-    return Effect(ACCESS_EXCLUSIVE, tables=target)
+        return _on(SHARE_ROW_EXCLUSIVE, (table,))
+    if words == "ATTACH PARTITION":  # the partition is scanned; the parent is locked less from PostgreSQL 12
+        parent = _on(SHARE_UPDATE_EXCLUSIVE if pg_version >= 12 else ACCESS_EXCLUSIVE, (table,))
+        return parent.combine(_on(ACCESS_EXCLUSIVE, (action.target,), scans=True))
+    return _on(ACCESS_EXCLUSIVE, (table, action.target) if action.target else (table,))
 
 
 def _index_tables(indexes: tuple[Name, ...], schema: Schema) -> tuple[Name, ...]:

@@ -22,8 +22,8 @@ def missing_lock_timeout(statement, context):
     effect = context.effect
     if effect.lock != ACCESS_EXCLUSIVE or context.has_lock_timeout:
         return
-    existing = [name for name in effect.tables if not context.is_new(name)]
-    if effect.tables and not existing:
+    existing = [name for name in effect.exclusive if not context.is_new(name)]
+    if effect.exclusive and not existing:
         return
     if context.in_transaction and existing and all(name.key in context.exclusive_tables for name in existing):
         return  # this transaction already holds the lock: nothing new to wait for
