@@ -5,7 +5,7 @@ import pytest
 
 from lintcase import findings_after, migration, migration_rules, rules, rules_after
 from dkmigrate.catalogue import migration_of_file
-from dkmigrate.lint import LintOptions, lint_migration
+from dkmigrate.lint import Linter, LintOptions, lint_migration
 
 
 @pytest.mark.parametrize("up, down, expected", [
@@ -73,6 +73,14 @@ def test_set_not_null_after_a_check_validated_in_an_earlier_migration_is_safe():
     assert rules_after(not_validated, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;") == ["set-not-null"]
     dropped = earlier + "\nALTER TABLE users DROP CONSTRAINT users_email_nn;"
     assert rules_after(dropped, "ALTER TABLE users ALTER COLUMN email SET NOT NULL;") == ["set-not-null"]
+
+
+def test_a_down_section_does_not_change_what_later_migrations_are_judged_against():
+    linter = Linter(LintOptions(disabled=frozenset({"missing-lock-timeout"})))
+    linter.lint(migration("CREATE TABLE t (a varchar(100));", "ALTER TABLE t ALTER COLUMN a TYPE text;"))
+    assert linter.lint(migration("ALTER TABLE t ALTER COLUMN a TYPE varchar(150);", "")) == []
+    assert [f.rule for f in linter.lint(migration("ALTER TABLE t ALTER COLUMN a TYPE varchar(20);", ""))] == [
+        "change-column-type"]
 
 
 def test_the_schema_follows_renames_of_tables_and_columns():

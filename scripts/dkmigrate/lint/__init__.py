@@ -73,7 +73,7 @@ class Linter:
         if migration.down is not None:
             down_statements = migration.down.statements(options.dialect)
             down = analyze_statements(
-                down_statements, options, file=str(migration.down.file), schema=self.schema.copy(),
+                down_statements, options, file=str(migration.down.file), schema=self.schema.fork(),
                 runner_transaction=runs_in_transaction(down_statements, migration.down.transaction, options),
                 allowances=_allowances(migration.down), section=DOWN, up_created=up.created)
         facts = MigrationFacts(has_down=down is not None, removals=tuple(up.removals))
@@ -97,7 +97,7 @@ def analyze_section(section, options: LintOptions, in_transaction: bool | None =
     statements = section.statements(options.dialect)
     if in_transaction is None:
         in_transaction = runs_in_transaction(statements, section.transaction, options)
-    return analyze_statements(statements, options, file=str(section.file), schema=(schema or Schema()).copy(),
+    return analyze_statements(statements, options, file=str(section.file), schema=(schema or Schema()).fork(),
                               runner_transaction=in_transaction, allowances=_allowances(section)).analyses
 
 

@@ -165,7 +165,7 @@ def _other_action_effect(table: Name, action: OtherAction, pg_version: int) -> E
 def _index_tables(indexes: tuple[Name, ...], schema: Schema) -> tuple[Name, ...]:
     tables = []
     for index in indexes:
-        key = schema.index_tables.get(index.last)
+        key = schema.table_of_index(index.last)
         if key is not None:
             tables.append(Name(tuple(key.split(".")), key))
     return tuple(tables)

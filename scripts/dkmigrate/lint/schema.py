@@ -50,26 +50,39 @@ class Table:
                      dict(self.indexes))
 
 
-@dataclass
 class Schema:
-    tables: dict[str, Table] = field(default_factory=dict)  # by Name.key
-    index_tables: dict[str, str] = field(default_factory=dict)  # index name -> table key
+    """Tables by Name.key, and which table each index belongs to.
 
-    def copy(self) -> Schema:
-        return Schema({key: table.copy() for key, table in self.tables.items()}, dict(self.index_tables))
+    fork() gives a schema that starts as this one and then changes on its own, copying a table only when
+    it changes it: a down section is judged on a fork of what its up left, at the cost of the tables it
+    touches rather than of the whole schema.
+    """
+
+    def __init__(self, base: Schema | None = None):
+        self._base = base
+        self._tables: dict[str, Table | None] = {}  # None: dropped here
+        self._index_tables: dict[str, str | None] = {}  # index name -> table key; None: dropped here
+
+    def fork(self) -> Schema:
+        return Schema(self)
 
     def table(self, name: Name) -> Table | None:
-        return self.tables.get(name.key)
+        return self._table(name.key)
 
     def column(self, table: Name, column: str) -> Column | None:
-        known = self.tables.get(table.key)
+        known = self._table(table.key)
         return known.columns.get(column) if known else None
 
     def proves_not_null(self, table: Name, column: str) -> bool:
         """Whether a validated CHECK constraint proves the column non-null."""
-        known = self.tables.get(table.key)
+        known = self._table(table.key)
         return known is not None and any(
             check.validated and column in check.columns for check in known.not_null_checks.values())
+
+    def table_of_index(self, index: str) -> str | None:
+        if index in self._index_tables:
+            return self._index_tables[index]
+        return self._base.table_of_index(index) if self._base else None
 
     def learn(self, statement: Statement) -> None:
         if isinstance(statement, CreateTable):
@@ -79,22 +92,37 @@ class Schema:
                 self._alter(statement.name, action)
         elif isinstance(statement, DropTable):
             for name in statement.names:
-                self.tables.pop(name.key, None)
+                self._tables[name.key] = None
         elif isinstance(statement, RenameTables):
             for old, new in statement.pairs:
                 self._rename_table(old, new)
         elif isinstance(statement, CreateIndex) and statement.name:
-            self.index_tables[statement.name] = statement.table.key
-            if (table := self.tables.get(statement.table.key)) is not None:
-                table.indexes[statement.name] = statement.columns
+            self._index_tables[statement.name] = statement.table.key
+            if self._table(statement.table.key) is not None:
+                self._changing(statement.table.key).indexes[statement.name] = statement.columns
         elif isinstance(statement, DropIndex):
             for name in statement.names:
-                owner = self.tables.get(self.index_tables.pop(name.last, ""))
-                if owner is not None:
-                    owner.indexes.pop(name.last, None)
+                owner = self.table_of_index(name.last)
+                self._index_tables[name.last] = None
+                if owner is not None and self._table(owner) is not None:
+                    self._changing(owner).indexes.pop(name.last, None)
+
+    def _table(self, key: str) -> Table | None:
+        if key in self._tables:
+            return self._tables[key]
+        return self._base._table(key) if self._base else None
+
+    def _changing(self, key: str) -> Table:
+        """The table to change: this schema's own copy (made the first time), or a new one if it is unknown."""
+        table = self._tables.get(key)
+        if table is None:
+            inherited = self._table(key)
+            table = inherited.copy() if inherited is not None else Table()
+            self._tables[key] = table
+        return table
 
     def _create(self, statement: CreateTable) -> None:
-        if statement.name.key in self.tables:  # CREATE TABLE IF NOT EXISTS of a table that is there
+        if self._table(statement.name.key) is not None:  # CREATE TABLE IF NOT EXISTS of a table that is there
             return
         table = Table({column.name: _column(column) for column in statement.columns})
         for constraint in statement.constraints:
@@ -105,13 +133,13 @@ class Schema:
             if constraint.proves_not_null:
                 key = constraint.name or f"{statement.name.last}_{constraint.proves_not_null[0]}_check"
                 table.not_null_checks[key] = NotNullCheck(constraint.proves_not_null, validated=True)
-        self.tables[statement.name.key] = table
+        self._tables[statement.name.key] = table
 
     def _alter(self, name: Name, action) -> None:
         if isinstance(action, RenameTable):
             self._rename_table(name, action.new)
             return
-        table = self.tables.setdefault(name.key, Table())  # altered, so it exists, even if unseen so far
+        table = self._changing(name.key)  # altered, so it exists, even if unseen so far
         if isinstance(action, AddColumn):
             table.columns[action.column.name] = _column(action.column)
         elif isinstance(action, ModifyColumn):
@@ -137,12 +165,12 @@ class Schema:
             table.not_null_checks.pop(action.name, None)
 
     def _rename_table(self, old: Name, new: Name) -> None:
-        table = self.tables.pop(old.key, None)
-        if table is not None:
-            self.tables[new.key] = table
-        for index, owner in self.index_tables.items():
-            if owner == old.key:
-                self.index_tables[index] = new.key
+        if self._table(old.key) is None:
+            return
+        self._tables[new.key] = self._changing(old.key)
+        self._tables[old.key] = None
+        for index in self._changing(new.key).indexes:
+            self._index_tables[index] = new.key
 
 
 def _column(definition: ColumnDef) -> Column:
