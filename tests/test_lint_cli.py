@@ -141,6 +141,13 @@ def test_without_files_only_the_pending_migrations_are_linted(project):
     assert everything["statements"] == 5
 
 
+def test_nothing_pending_says_so(project):
+    project.migration("1", "users", "CREATE TABLE users (id int);", "DROP TABLE users;")
+    assert run(project, "up")[0] == 0
+    assert run(project, "lint") == (0, "Nothing to lint: no migration is pending (`migrate lint --all` lints every "
+                                       "migration).\n", "")
+
+
 def test_an_unreachable_database_means_every_migration_with_a_note(project):
     project.migration("1", "rename", RENAME, "")
     code, out, err = run(project, "--url", "postgres://nobody@127.0.0.1:9/none?connect_timeout=2", "lint",

@@ -58,7 +58,7 @@ def run(args, settings, out) -> int:
         for finding in findings:
             out.line("\n".join(text_block(finding, settings)))
             out.line()
-        out.line(_summary(report))
+        out.line(_summary(report) if report.analyses else _nothing_to_lint(args))
     return 1 if any(at_or_above(finding.severity, args.severity) for finding in findings) else 0
 
 
@@ -97,6 +97,12 @@ def _summary(report) -> str:
         counts[finding.severity] = counts.get(finding.severity, 0) + 1
     parts = ", ".join(f"{counts[severity]} {severity}" for severity in ("error", "risky", "caution") if severity in counts)
     return f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({parts}) in {checked}."
+
+
+def _nothing_to_lint(args) -> str:
+    if args.all:
+        return "Nothing to lint: the directory has no migrations."
+    return "Nothing to lint: no migration is pending (`migrate lint --all` lints every migration)."
 
 
 def _list_rules(rules, out) -> int:
