@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import CatalogueError
-from .formats import DBMATE, FLYWAY, GOOSE, PAIRS, MigrationFormat, VersionStyle
+from .formats import DBMATE, FLYWAY, GOOSE, PAIRS, MigrationFormat, VersionStyle, read_text
 from .model import Migration, version_key
 
 TIMESTAMP_DIGITS = 14  # YYYYMMDDHHMMSS
@@ -49,6 +49,28 @@ def load_catalogue(directory: Path) -> Catalogue:
         if before.key == after.key:
             raise CatalogueError(f"two migrations have version {after.version}: {before.up.file.name} and {after.up.file.name}")
     return Catalogue(directory, migration_format, migrations)
+
+
+def migration_of_file(path: Path) -> Migration | None:
+    """The migration one file belongs to, read with its other half (a pair's down file, a Flyway undo file)
+    when that exists; None for a file that is plain SQL rather than a migration."""
+    name = path.name
+    if PAIRS.claims(name):
+        halves = [path.with_name(name[: -len(".up.sql")] + ".down.sql") if name.endswith(".up.sql")
+                  else path.with_name(name[: -len(".down.sql")] + ".up.sql"), path]
+        return PAIRS.read([half for half in halves if half.is_file()])[0]
+    if FLYWAY.claims(name) and name[0] in "VU":
+        other_half = ("U" if name[0] == "V" else "V") + name[1:]
+        halves = [path.with_name(other_half), path]
+        return FLYWAY.read([half for half in halves if half.is_file()])[0]
+    text = read_text(path)
+    for sectioned in (GOOSE, DBMATE):
+        if sectioned.marker.search(text):
+            up, down = sectioned.sections(path, text)
+            match = sectioned.pattern.match(name)
+            return Migration(match["version"] if match else "", (match and match["name"]) or "",
+                             name.removesuffix(".sql"), up, down)
+    return None
 
 
 def detect_format(sql_files: list[Path]) -> MigrationFormat:

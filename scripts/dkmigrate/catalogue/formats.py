@@ -49,7 +49,8 @@ class VersionStyle:
     separator: str = "_"  # between version and name
 
 
-def _read_text(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """A migration or SQL file's text; CatalogueError (exit 2) when it is not readable UTF-8."""
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
@@ -76,7 +77,7 @@ class _SectionedFormat(MigrationFormat):
         migrations = []
         for path in files:
             match = self.pattern.match(path.name)
-            up, down = self.sections(path, _read_text(path))
+            up, down = self.sections(path, read_text(path))
             migrations.append(Migration(match["version"], match["name"] or "", path.name[:-4], up, down))
         return migrations
 
@@ -169,8 +170,8 @@ class PairsFormat(MigrationFormat):
                 raise CatalogueError(f"{paths['down'].name}: a down file without its up file")
             up_path = paths["up"]
             label = up_path.name[: -len(".up.sql")]
-            down = Section(_read_text(paths["down"]), paths["down"]) if "down" in paths else None
-            migrations.append(Migration(version, name, label, Section(_read_text(up_path), up_path), down))
+            down = Section(read_text(paths["down"]), paths["down"]) if "down" in paths else None
+            migrations.append(Migration(version, name, label, Section(read_text(up_path), up_path), down))
         return migrations
 
     def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:
@@ -202,8 +203,8 @@ class FlywayFormat(MigrationFormat):
                 raise CatalogueError(f"{path.name}: an undo file without its V{version}__ migration")
         migrations = []
         for version, (path, match) in ups.items():
-            down = Section(_read_text(undos[version]), undos[version]) if version in undos else None
-            migrations.append(Migration(version, match["name"], path.name[:-4], Section(_read_text(path), path), down))
+            down = Section(read_text(undos[version]), undos[version]) if version in undos else None
+            migrations.append(Migration(version, match["name"], path.name[:-4], Section(read_text(path), path), down))
         return migrations
 
     def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:

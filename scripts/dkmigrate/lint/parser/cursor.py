@@ -1,0 +1,147 @@
+"""A position in a statement's tokens, with the tests the readers are made of."""
+
+from __future__ import annotations
+
+from ..syntax import Name
+from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
+
+
+class Cursor:
+    """A position in a statement's tokens, with the tests the readers below are made of."""
+
+    def __init__(self, tokens: list[Token], text: str, dialect: str, words: tuple[str, ...] | None = None):
+        self.tokens = tokens
+        # Each token's keyword ("" for anything but a plain word): keyword tests compare slices of it.
+        self.words = words if words is not None else tuple(t.upper if t.kind == WORD else "" for t in tokens)
+        self.index = 0
+        self.text = text
+        self.dialect = dialect
+
+    def peek(self, ahead: int = 0) -> Token | None:
+        index = self.index + ahead
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def word(self, ahead: int = 0) -> str:
+        """The keyword at the position, upper case; "" for anything that is not a plain word."""
+        index = self.index + ahead
+        return self.words[index] if index < len(self.words) else ""
+
+    @property
+    def done(self) -> bool:
+        return self.index >= len(self.tokens)
+
+    def advance(self) -> Token | None:
+        token = self.peek()
+        if token is not None:
+            self.index += 1
+        return token
+
+    def at(self, *words: str) -> bool:
+        return self.words[self.index:self.index + len(words)] == words
+
+    def accept(self, *words: str) -> bool:
+        if self.at(*words):
+            self.index += len(words)
+            return True
+        return False
+
+    def accept_one(self, *choices: str) -> str | None:
+        word = self.word()
+        if word and word in choices:
+            self.index += 1
+            return word
+        return None
+
+    def at_punct(self, punct: str) -> bool:
+        token = self.peek()
+        return token is not None and token.kind == PUNCT and token.text == punct
+
+    def accept_punct(self, punct: str) -> bool:
+        if self.at_punct(punct):
+            self.index += 1
+            return True
+        return False
+
+    def identifier(self) -> str | None:
+        token = self.peek()
+        if token is None or token.kind not in (WORD, QUOTED):
+            return None
+        self.index += 1
+        return identifier(token, self.dialect)
+
+    def name(self) -> Name | None:
+        """A possibly qualified name: schema.table, "Quoted".name, `db`.`t`."""
+        first = self.peek()
+        if first is None or first.kind not in (WORD, QUOTED):
+            return None
+        parts = []
+        while True:
+            token = self.advance()
+            parts.append(identifier(token, self.dialect))
+            follower = self.peek(1)
+            if not (self.at_punct(".") and follower is not None and follower.kind in (WORD, QUOTED)):
+                break
+            self.index += 1
+        return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)])
+
+    def skip_group(self) -> list[Token]:
+        """Consumes a balanced ( ... ) if one starts here; returns the tokens inside it."""
+        if not self.at_punct("("):
+            return []
+        start = self.index + 1
+        depth = 0
+        for index in range(self.index, len(self.tokens)):
+            token = self.tokens[index]
+            if token.kind == PUNCT:
+                if token.text == "(":
+                    depth += 1
+                elif token.text == ")":
+                    depth -= 1
+                    if depth == 0:
+                        self.index = index + 1
+                        return self.tokens[start:index]
+        self.index = len(self.tokens)
+        return self.tokens[start:]
+
+    def take_until(self, stop_words: frozenset[str] = frozenset(), commas: bool = True) -> list[Token]:
+        """Consumes tokens up to a stop word or comma at the top level (not inside parentheses)."""
+        start, depth, tokens = self.index, 0, self.tokens
+        index = start
+        while index < len(tokens):
+            token = tokens[index]
+            if token.kind == PUNCT:
+                if token.text == "(":
+                    depth += 1
+                elif token.text == ")":
+                    depth -= 1
+                elif commas and depth == 0 and token.text == ",":
+                    break
+            elif depth == 0 and token.kind == WORD and token.upper in stop_words:
+                break
+            index += 1
+        self.index = index
+        return tokens[start:index]
+
+    def rest(self) -> list[Token]:
+        taken = self.tokens[self.index:]
+        self.index = len(self.tokens)
+        return taken
+
+    def split_top_level(self) -> list[Cursor]:
+        """The remaining tokens as one cursor per comma-separated item."""
+        items = []
+        while not self.done:
+            start = self.index
+            tokens = self.take_until()
+            items.append(Cursor(tokens, self.text, self.dialect, self.words[start:self.index]))
+            self.accept_punct(",")
+        return items
+
+    def span(self, tokens: list[Token]) -> str:
+        if not tokens:
+            return ""
+        return self.text[tokens[0].pos:tokens[-1].pos + len(tokens[-1].text)]
+
+    def text_since(self, start: int) -> str:
+        """The statement text from the token at index `start` to the last token consumed."""
+        return self.span(self.tokens[start:self.index])

@@ -1,0 +1,244 @@
+"""Column definitions, data types, defaults and constraints: in CREATE TABLE and in ALTER TABLE's actions."""
+
+from __future__ import annotations
+
+from ..syntax import ColumnDef, Constraint, DataType, Default
+from ..tokens import NUMBER, PUNCT, QUOTED, WORD, Token, identifier
+from .cursor import Cursor
+
+
+_CONSTRAINT_STARTS = frozenset({"CONSTRAINT", "CHECK", "FOREIGN", "UNIQUE", "PRIMARY", "EXCLUDE"})
+_MYSQL_KEY_STARTS = frozenset({"INDEX", "KEY", "FULLTEXT", "SPATIAL"})
+_COLUMN_CLAUSE_WORDS = frozenset({
+    "CONSTRAINT", "NOT", "NULL", "DEFAULT", "PRIMARY", "UNIQUE", "CHECK", "REFERENCES", "GENERATED", "COLLATE",
+    "AS", "AUTO_INCREMENT", "AUTOINCREMENT", "COMMENT", "ON", "FIRST", "AFTER", "KEY", "CHARACTER", "CHARSET",
+    "INVISIBLE", "VISIBLE", "DEFERRABLE", "INITIALLY", "STORAGE", "COMPRESSION",
+})
+
+
+def starts_constraint(c: Cursor) -> bool:
+    word = c.word()
+    return word in _CONSTRAINT_STARTS or (c.dialect == "mysql" and word in _MYSQL_KEY_STARTS)
+
+
+def read_column(c: Cursor) -> ColumnDef | None:
+    name = c.identifier()
+    if name is None:
+        return None
+    data_type = None if c.word() in _COLUMN_CLAUSE_WORDS else read_data_type(c)
+    facts: dict = {}
+    while not c.done:
+        if c.accept("CONSTRAINT"):
+            c.identifier()
+        elif c.accept("NOT", "NULL"):
+            facts["not_null"] = True
+        elif c.accept("NULL"):
+            facts["not_null"] = False
+        elif c.accept("DEFAULT"):
+            facts["default"] = read_default(c)
+        elif c.accept("PRIMARY", "KEY") or (c.dialect == "mysql" and c.accept("KEY")):
+            facts["primary_key"] = True
+        elif c.accept("UNIQUE"):
+            facts["unique"] = True
+        elif c.accept("CHECK"):
+            c.skip_group()
+            facts["check"] = True
+        elif c.accept("REFERENCES"):
+            facts["references"] = c.name()
+            c.skip_group()
+        elif c.accept("GENERATED"):
+            facts["generated"] = _generated(c)
+        elif c.accept("ON"):  # ON DELETE SET NULL, ON UPDATE CURRENT_TIMESTAMP, ON CONFLICT ...
+            c.advance()
+            if c.accept_one("SET", "NO"):
+                c.advance()
+            else:
+                c.advance()
+                c.skip_group()
+        elif c.accept("AS"):  # MySQL and SQLite: [GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL]
+            c.skip_group()
+            facts["generated"] = "stored" if c.accept_one("STORED", "PERSISTENT") else "virtual"
+        elif c.accept_one("AUTO_INCREMENT", "AUTOINCREMENT", "SERIAL"):
+            facts["auto_increment"] = True
+        elif not c.skip_group():
+            c.advance()
+    return ColumnDef(name, data_type, **facts)
+
+
+def _generated(c: Cursor) -> str:
+    if not c.accept("ALWAYS"):
+        c.accept("BY", "DEFAULT")
+    c.accept("AS")
+    if c.accept("IDENTITY"):
+        c.skip_group()
+        return "identity"
+    c.skip_group()
+    return "stored" if c.accept_one("STORED", "PERSISTENT") else "virtual"
+
+
+_TYPE_ALIASES = {
+    "int": "integer", "int4": "integer", "integer": "integer", "int8": "bigint", "bigint": "bigint",
+    "int2": "smallint", "smallint": "smallint", "serial4": "serial", "serial8": "bigserial",
+    "serial2": "smallserial", "character varying": "varchar", "char varying": "varchar", "varchar": "varchar",
+    "character": "char", "char": "char", "bpchar": "char", "decimal": "numeric", "numeric": "numeric",
+    "float4": "real", "real": "real", "float8": "double precision", "double precision": "double precision",
+    "bool": "boolean", "boolean": "boolean", "timestamp without time zone": "timestamp",
+    "timestamp with time zone": "timestamptz", "time without time zone": "time", "time with time zone": "timetz",
+    "bit varying": "varbit", "varbit": "varbit",
+}
+_MULTIWORD_TYPES = {
+    ("CHARACTER", "VARYING"), ("CHAR", "VARYING"), ("DOUBLE", "PRECISION"), ("BIT", "VARYING"),
+    ("NATIONAL", "CHARACTER"), ("NATIONAL", "CHAR"), ("LONG", "VARCHAR"), ("LONG", "VARBINARY"),
+}
+_TIME_TYPES = ("TIMESTAMP", "TIME")
+_MYSQL_TYPE_WORDS = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL", "BINARY"})
+
+
+def read_data_type(c: Cursor) -> DataType | None:
+    first = c.peek()
+    if first is None or first.kind not in (WORD, QUOTED):
+        return None
+    start = c.index
+    name = c.name()
+    words = [name.last]
+    if len(name.parts) == 1 and first.kind == WORD and (first.upper, c.word()) in _MULTIWORD_TYPES:
+        words.append(c.advance().text.lower())
+        if words == ["national", "character"] and c.accept("VARYING"):
+            words.append("varying")
+    modifiers = _type_modifiers(c)
+    if first.upper in _TIME_TYPES and c.word() in ("WITH", "WITHOUT"):
+        zone = c.advance().text.lower()
+        c.accept("TIME", "ZONE")
+        words += [zone, "time", "zone"]
+    while c.dialect == "mysql" and (word := c.accept_one(*_MYSQL_TYPE_WORDS)):
+        if word == "UNSIGNED":
+            words.append("unsigned")
+    array = False
+    while c.at_punct("[") or c.at("ARRAY"):
+        array = True
+        c.advance()
+        while c.peek() is not None and not c.accept_punct("]") and c.peek().kind == NUMBER:
+            c.advance()
+    written = c.text_since(start)
+    unsigned = words[-1] == "unsigned"
+    base = " ".join(words[:-1] if unsigned else words)
+    canonical = _TYPE_ALIASES.get(base, base) + (" unsigned" if unsigned else "")
+    if canonical == "float" and c.dialect == "postgres":
+        canonical = "real" if modifiers and modifiers[0] <= 24 else "double precision"
+        modifiers = None
+    return DataType(canonical, modifiers, array, written)
+
+
+def _type_modifiers(c: Cursor) -> tuple[int, ...] | None:
+    if not c.at_punct("("):
+        return None
+    inside = c.skip_group()
+    numbers = [token for token in inside if not (token.kind == PUNCT and token.text == ",")]
+    if numbers and all(token.kind == NUMBER and token.text.isdigit() for token in numbers):
+        return tuple(int(token.text) for token in numbers)
+    return None
+
+
+_DEFAULT_STOP_WORDS = frozenset(_COLUMN_CLAUSE_WORDS - {"AS", "CHARACTER", "NULL"})
+
+# Built-in functions a default may call without forcing a table rewrite (immutable or stable), and the
+# volatile ones that force it. Any other function may be volatile: PostgreSQL makes a function VOLATILE
+# unless it is declared otherwise.
+_NON_VOLATILE_FUNCTIONS = frozenset({
+    "now", "transaction_timestamp", "statement_timestamp", "current_timestamp", "current_date", "current_time",
+    "localtimestamp", "localtime", "current_setting", "current_user", "session_user", "current_schema",
+    "lower", "upper", "coalesce", "nullif", "greatest", "least", "cast", "length", "char_length", "concat",
+    "concat_ws", "md5", "sha256", "encode", "decode", "trim", "btrim", "ltrim", "rtrim", "replace", "substring",
+    "substr", "left", "right", "lpad", "rpad", "abs", "round", "floor", "ceil", "ceiling", "date_trunc",
+    "date_part", "extract", "make_date", "make_time", "make_timestamp", "make_timestamptz", "make_interval",
+    "to_char", "to_date", "to_timestamp", "to_number", "to_json", "to_jsonb", "json_build_object",
+    "jsonb_build_object", "json_build_array", "jsonb_build_array", "array", "row", "format", "timezone",
+    "array_fill", "utc_timestamp", "curdate", "curtime", "datetime", "date", "strftime", "julianday",
+})
+_VOLATILE_FUNCTIONS = frozenset({
+    "random", "random_normal", "clock_timestamp", "timeofday", "gen_random_uuid", "gen_random_bytes",
+    "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4", "uuidv4", "uuidv7", "nextval", "setval",
+    "currval", "lastval", "txid_current", "pg_current_xact_id", "rand", "uuid", "uuid_short", "randomblob",
+})
+
+
+def read_default(c: Cursor) -> Default:
+    tokens = c.take_until(_DEFAULT_STOP_WORDS)
+    volatile, unknown = [], []
+    for index, token in enumerate(tokens):
+        follower = tokens[index + 1] if index + 1 < len(tokens) else None
+        if token.kind != WORD or follower is None or follower.text != "(":
+            continue
+        function = token.text.lower()
+        if function in _VOLATILE_FUNCTIONS:
+            volatile.append(function)
+        elif function not in _NON_VOLATILE_FUNCTIONS:
+            unknown.append(function)
+    is_null = len(tokens) == 1 and tokens[0].upper == "NULL"
+    return Default(c.span(tokens), is_null, tuple(volatile), tuple(unknown))
+
+
+def read_constraint(c: Cursor) -> Constraint:
+    name = None
+    if c.accept("CONSTRAINT"):
+        name = None if c.word() in _CONSTRAINT_STARTS else c.identifier()
+    start = c.index
+    kind, columns, references, using_index, proves = "index", (), None, None, ()
+    if c.accept("CHECK"):
+        kind = "check"
+        proves = _proves_not_null(c.skip_group(), c.dialect)
+    elif c.accept("FOREIGN", "KEY"):
+        kind = "foreign_key"
+        if not c.at_punct("("):
+            c.identifier()
+        columns = _column_list(c)
+        if c.accept("REFERENCES"):
+            references = c.name()
+    elif c.accept("EXCLUDE"):
+        kind = "exclude"
+    else:
+        if c.accept("PRIMARY", "KEY"):
+            kind = "primary_key"
+        elif c.accept("UNIQUE"):
+            kind = "unique"
+        else:
+            c.advance()  # INDEX, KEY, FULLTEXT, SPATIAL
+        c.accept_one("INDEX", "KEY")
+        if c.accept("USING", "INDEX"):
+            using_index = c.identifier()
+        elif not c.at_punct("(") and c.word() not in ("USING", "NULLS"):
+            identifier = c.identifier()  # MySQL: UNIQUE KEY name (cols)
+            name = name or identifier
+    rest = c.rest()
+    not_valid = any(token.upper == "NOT" and following.upper == "VALID" for token, following in zip(rest, rest[1:]))
+    if kind in ("unique", "primary_key", "index") and not columns:
+        columns = _column_list(Cursor(rest, c.text, c.dialect), anywhere=True)
+    return Constraint(kind, name, columns, not_valid, using_index, references, proves, c.text_since(start))
+
+
+def _column_list(c: Cursor, anywhere: bool = False) -> tuple[str, ...]:
+    while anywhere and not c.done and not c.at_punct("("):
+        c.advance()
+    group = Cursor(c.skip_group(), c.text, c.dialect)
+    return tuple(column for item in group.split_top_level() if (column := item.identifier()))
+
+
+def _proves_not_null(inside: list[Token], dialect: str) -> tuple[str, ...]:
+    """The columns a CHECK proves non-null: its top-level conjuncts of the form `column IS NOT NULL`."""
+    conjuncts, current, depth = [], [], 0
+    for token in inside:
+        if token.kind == PUNCT and token.text in "()":
+            depth += 1 if token.text == "(" else -1
+        if depth == 0 and token.kind == WORD and token.upper == "AND":
+            conjuncts.append(current)
+            current = []
+        else:
+            current.append(token)
+    conjuncts.append(current)
+    proved = []
+    for conjunct in conjuncts:
+        words = [token for token in conjunct if not (token.kind == PUNCT and token.text in "()")]
+        if (len(words) == 4 and words[0].kind in (WORD, QUOTED)
+                and [token.upper for token in words[1:]] == ["IS", "NOT", "NULL"]):
+            proved.append(identifier(words[0], dialect))
+    return tuple(proved)

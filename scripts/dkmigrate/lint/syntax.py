@@ -1,0 +1,234 @@
+"""What the linter understands of a statement: the statement kinds that matter to a migration's safety,
+and the actions of an ALTER TABLE. Built by lint.parser; everything else is an Other. Immutable named
+tuples: the model is plain data, and tuples cost a fraction of dataclasses at start-up.
+
+Names are normalized the way the engine compares them (dkmigrate.lint.tokens.identifier); `written`
+keeps them as the migration spells them, for messages.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Name(NamedTuple):
+    parts: tuple[str, ...]  # schema first, when written
+    written: str
+
+    @property
+    def key(self) -> str:
+        """How the linter tells tables apart: the name, with its schema unless that is `public`."""
+        parts = self.parts[1:] if len(self.parts) > 1 and self.parts[0] == "public" else self.parts
+        return ".".join(parts)
+
+    @property
+    def last(self) -> str:
+        return self.parts[-1]
+
+
+class DataType(NamedTuple):
+    name: str  # canonical where known: integer, bigint, varchar, char, text, numeric, timestamptz, ...
+    modifiers: tuple[int, ...] | None = None  # (255,) or (10, 2); None when none were written
+    array: bool = False
+    written: str = ""
+
+    def same_as(self, other: DataType) -> bool:
+        return (self.name, self.modifiers, self.array) == (other.name, other.modifiers, other.array)
+
+
+class Default(NamedTuple):
+    text: str
+    is_null: bool = False  # DEFAULT NULL, the same as no default
+    volatile_functions: tuple[str, ...] = ()  # known volatile functions it calls
+    unknown_functions: tuple[str, ...] = ()  # functions whose volatility the linter does not know
+
+
+class ColumnDef(NamedTuple):
+    name: str
+    type: DataType | None
+    default: Default | None = None
+    not_null: bool = False
+    primary_key: bool = False
+    unique: bool = False
+    check: bool = False
+    references: Name | None = None
+    generated: str | None = None  # "identity", "stored" or "virtual"
+    auto_increment: bool = False  # MySQL AUTO_INCREMENT, SQLite AUTOINCREMENT
+
+
+class Constraint(NamedTuple):
+    kind: str  # check, foreign_key, unique, primary_key, exclude, index (MySQL keys)
+    name: str | None
+    columns: tuple[str, ...] = ()
+    not_valid: bool = False
+    using_index: str | None = None
+    references: Name | None = None
+    proves_not_null: tuple[str, ...] = ()  # CHECK (c IS NOT NULL [AND ...]): the columns it proves non-null
+    definition: str = ""  # as written, from its kind on: "CHECK (n > 0)", "FOREIGN KEY (a) REFERENCES b (id)"
+
+
+# The actions of ALTER TABLE.
+
+class AddColumn(NamedTuple):
+    column: ColumnDef
+    if_not_exists: bool = False
+
+
+class DropColumn(NamedTuple):
+    column: str
+
+
+class RenameColumn(NamedTuple):
+    old: str
+    new: str
+
+
+class RenameTable(NamedTuple):
+    new: Name
+
+
+class AlterColumnType(NamedTuple):
+    column: str
+    type: DataType
+    using: str | None = None
+    collate: bool = False
+
+
+class SetNotNull(NamedTuple):
+    column: str
+
+
+class DropNotNull(NamedTuple):
+    column: str
+
+
+class SetDefault(NamedTuple):
+    column: str
+    default: Default | None  # None: DROP DEFAULT
+
+
+class AddConstraint(NamedTuple):
+    constraint: Constraint
+
+
+class ValidateConstraint(NamedTuple):
+    name: str
+
+
+class DropConstraint(NamedTuple):
+    name: str
+
+
+class ModifyColumn(NamedTuple):
+    """MySQL's MODIFY (old_name None) and CHANGE: the column's whole new definition."""
+
+    column: ColumnDef
+    old_name: str | None = None
+
+
+class OtherAction(NamedTuple):
+    """Any other action, by its leading keywords (SET TABLESPACE, OWNER TO, DROP NOT NULL, ...)."""
+
+    words: str
+    target: Name | None = None  # ATTACH / DETACH PARTITION: the partition
+
+
+Action = (AddColumn | DropColumn | RenameColumn | RenameTable | AlterColumnType | SetNotNull | DropNotNull
+          | SetDefault | AddConstraint | ValidateConstraint | DropConstraint | ModifyColumn | OtherAction)
+
+
+# Statements.
+
+class CreateTable(NamedTuple):
+    name: Name
+    columns: tuple[ColumnDef, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    complete: bool = True  # False for AS SELECT, LIKE, PARTITION OF: the columns are not all written here
+
+
+class AlterTable(NamedTuple):
+    name: Name
+    actions: tuple[Action, ...]
+    algorithm: str | None = None  # MySQL ALGORITHM=
+    lock: str | None = None  # MySQL LOCK=
+
+
+class CreateIndex(NamedTuple):
+    name: str | None
+    table: Name
+    unique: bool = False
+    concurrently: bool = False
+    columns: tuple[str, ...] = ()  # the plain columns it indexes (not expressions)
+
+
+class DropIndex(NamedTuple):
+    names: tuple[Name, ...]
+    concurrently: bool = False
+    table: Name | None = None  # MySQL: DROP INDEX i ON t
+
+
+class DropTable(NamedTuple):
+    names: tuple[Name, ...]
+
+
+class RenameTables(NamedTuple):
+    """MySQL's RENAME TABLE a TO b, c TO d."""
+
+    pairs: tuple[tuple[Name, Name], ...]
+
+
+class Truncate(NamedTuple):
+    names: tuple[Name, ...]
+    cascade: bool = False
+
+
+class DataChange(NamedTuple):
+    """UPDATE, DELETE or INSERT."""
+
+    verb: str
+    table: Name
+    has_where: bool = False
+    from_query: bool = False  # INSERT ... SELECT
+
+
+class Reindex(NamedTuple):
+    target: str  # TABLE, INDEX, SCHEMA, DATABASE or SYSTEM
+    name: Name | None
+    concurrently: bool = False
+
+
+class Vacuum(NamedTuple):
+    full: bool
+    tables: tuple[Name, ...] = ()
+
+
+class Cluster(NamedTuple):
+    table: Name | None
+
+
+class SetSetting(NamedTuple):
+    name: str
+    value: str | None  # None: RESET, or SET ... TO DEFAULT
+    local: bool = False
+
+
+class TransactionControl(NamedTuple):
+    action: str  # begin, commit or rollback
+
+
+class LockTable(NamedTuple):
+    names: tuple[Name, ...]
+    mode: str
+
+
+class Trigger(NamedTuple):
+    table: Name
+    create: bool
+
+
+class Other(NamedTuple):
+    verb: str  # its first keywords, e.g. "CREATE FUNCTION"
+
+
+Statement = (CreateTable | AlterTable | CreateIndex | DropIndex | DropTable | RenameTables | Truncate | DataChange
+             | Reindex | Vacuum | Cluster | SetSetting | TransactionControl | LockTable | Trigger | Other)

@@ -1,0 +1,75 @@
+"""mysql-table-copy's claims checked against a real MySQL or MariaDB server: an ALTER the linter says needs
+a table copy is refused there with ALGORITHM=INPLACE, and one it does not is accepted. The server comes from
+$MIGRATE_TEST_MYSQL_URL (mysql://user[:password]@host[:port], an account that may create databases);
+without it these tests are skipped, since the product has no MySQL adapter yet."""
+
+import os
+import uuid
+from urllib.parse import urlsplit
+
+import pytest
+
+from lintcase import findings_after
+
+TABLE = ("CREATE TABLE t (id int PRIMARY KEY, subject char(36) NOT NULL, signature varchar(255) NOT NULL, "
+         "value blob, name varchar(50)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4")
+
+# (action, whether it needs a table copy)
+ACTIONS = [
+    ("MODIFY subject varchar(64) NOT NULL", True),
+    ("MODIFY value MEDIUMBLOB", True),
+    ("MODIFY name varchar(40)", True),
+    ("CONVERT TO CHARACTER SET latin1", True),
+    ("DROP PRIMARY KEY", True),
+    ("MODIFY subject char(36) NULL DEFAULT NULL", False),
+    ("MODIFY signature varchar(768) NOT NULL", False),
+    ("MODIFY name varchar(60)", False),
+    ("ADD COLUMN visits int", False),
+    ("ADD COLUMN seq int AUTO_INCREMENT UNIQUE", False),
+    ("ADD INDEX t_name (name)", False),
+    ("DROP COLUMN name", False),
+    ("RENAME COLUMN name TO nickname", False),
+]
+
+
+@pytest.fixture(scope="module")
+def mysql():
+    url = os.environ.get("MIGRATE_TEST_MYSQL_URL")
+    if not url:
+        pytest.skip("no MIGRATE_TEST_MYSQL_URL: MySQL claims are checked against a server only when one is named")
+    import pymysql
+
+    parts = urlsplit(url)
+    try:
+        connection = pymysql.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username,
+                                     password=parts.password or "", autocommit=True, connect_timeout=5)
+    except pymysql.Error as error:
+        pytest.fail(f"MySQL at {url} is not reachable: {error}")
+    database = f"dkm_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {database}")
+        cursor.execute(f"USE {database}")
+    yield connection
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP DATABASE {database}")
+    connection.close()
+
+
+@pytest.mark.parametrize("action, needs_copy", ACTIONS, ids=[action for action, _ in ACTIONS])
+def test_a_claimed_table_copy_is_one_the_server_cannot_do_in_place(mysql, action, needs_copy):
+    found = findings_after(f"{TABLE};", f"ALTER TABLE t {action};", dialect="mysql")
+    copy_claims = [f for f in found if f.rule == "mysql-table-copy" and "needs a table copy" in f.message]
+    assert bool(copy_claims) == needs_copy
+    import pymysql
+
+    with mysql.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS t")
+        cursor.execute(TABLE)
+        cursor.execute("INSERT INTO t VALUES (1, 'a', 'b', 'c', 'd')")
+        try:
+            cursor.execute(f"ALTER TABLE t {action}, ALGORITHM=INPLACE")
+            in_place = True
+        except pymysql.err.OperationalError as error:
+            assert "ALGORITHM=INPLACE is not supported" in str(error)
+            in_place = False
+    assert in_place == (not needs_copy)
