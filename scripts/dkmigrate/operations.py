@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .adapters import adapter_for
-from .catalogue import Catalogue, load_catalogue, next_version
+from .catalogue import Catalogue, following_version, load_catalogue, next_version
+from .catalogue.formats import DBMATE
 from .config import Settings
 from .errors import DatabaseError, SafetyRefusal, StatementFailed, UsageError
 from .runner import Listener, RunReport, Runner
@@ -88,23 +89,35 @@ def migration_slug(name: str) -> str:
 
 def create(settings: Settings, name: str, up_sql: str | None = None, down_sql: str | None = None,
            now: datetime | None = None) -> list[Path]:
-    slug = migration_slug(name)
+    return [path for path, _ in create_many(settings, [(name, up_sql, down_sql)], now=now)]
+
+
+def create_many(settings: Settings, migrations: list[tuple[str, str | None, str | None]], *, dry_run: bool = False,
+                now: datetime | None = None) -> list[tuple[Path, str]]:
+    """New migrations, one after the other in version order, each as (name, up SQL, down SQL), in the directory's
+    format. Returns every file with its content; with dry_run nothing is written."""
+    slugs = [migration_slug(name) for name, _, _ in migrations]
     directory = settings.migrations_dir
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create {settings.relative(directory)}: {error.strerror}") from None
-    catalogue = load_catalogue(directory)
+    if not dry_run:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot create {settings.relative(directory)}: {error.strerror}") from None
+    catalogue = load_catalogue(directory) if directory.is_dir() else Catalogue(directory, DBMATE, [])
     version, style = next_version(catalogue, now)
-    new_files = catalogue.format.new_files(directory, version, slug, style)
-    for new_file in new_files:
-        if new_file.path.exists():
-            raise UsageError(f"{settings.relative(new_file.path)} already exists")
-    context = {"name": slug, "version": version, "up_sql": (up_sql or "").strip(), "down_sql": (down_sql or "").strip()}
-    for new_file in new_files:
-        with open(new_file.path, "x", encoding="utf-8") as handle:
-            handle.write(render(new_file.template, **context))
-    return [new_file.path for new_file in new_files]
+    files: list[tuple[Path, str]] = []
+    for slug, (_, up_sql, down_sql) in zip(slugs, migrations):
+        context = {"name": slug, "version": version, "up_sql": (up_sql or "").strip(), "down_sql": (down_sql or "").strip()}
+        for new_file in catalogue.format.new_files(directory, version, slug, style):
+            if new_file.path.exists():
+                raise UsageError(f"{settings.relative(new_file.path)} already exists")
+            files.append((new_file.path, render(new_file.template, **context)))
+        version = following_version(version)
+    if not dry_run:
+        for path, text in files:
+            with open(path, "x", encoding="utf-8") as handle:
+                handle.write(text)
+    return files
 
 
 def init(settings: Settings) -> list[Path]:
