@@ -166,12 +166,16 @@ def _table(parts: list[Name], dialect: str, text: str, what: str) -> TableName:
     return TableName(None, parts[0])
 
 
-def parse_name_list(text: str, dialect: str, what: str) -> list[Name]:
-    """'a, b and c' or 'a,b' -> names."""
+def split_list(text: str) -> list[str]:
+    """'a, b and c' or 'a,b' -> the pieces."""
     pieces = [piece for piece in re.split(r"\s*,\s*|\s+and\s+", text.strip()) if piece]
     if not pieces:
-        raise UsageError(f"{what}: no names given")
-    return [parse_name(piece, dialect, what) for piece in pieces]
+        raise UsageError(f"'{text}': no names given")
+    return pieces
+
+
+def parse_name_list(text: str, dialect: str, what: str) -> list[Name]:
+    return [parse_name(piece, dialect, what) for piece in split_list(text)]
 
 
 def derived_name(*parts: str, suffix: str) -> str:

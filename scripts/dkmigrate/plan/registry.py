@@ -17,7 +17,7 @@ from .identifiers import Name, TableName
 from .model import Phase
 
 # A goal names things in these slots; each pattern says which it needs and what --to fills.
-SLOT_KINDS = ("column_ref", "table", "column", "columns", "new_column", "new_table", "type",
+SLOT_KINDS = ("column_ref", "column_refs", "table", "column", "columns", "new_column", "new_table", "type",
               "target_ref", "target_table", "default")
 
 
@@ -85,6 +85,12 @@ def fill_slot(slots: Slots, kind: str, text: str, dialect: str) -> None:
     """Parse one named thing into its slot; a name that cannot be one is refused here."""
     if kind == "column_ref":
         slots.table, slots.column = ids.parse_column_ref(text, dialect)
+    elif kind == "column_refs":
+        refs = [ids.parse_column_ref(piece, dialect) for piece in ids.split_list(text)]
+        tables = {table for table, _ in refs}
+        if len(tables) > 1:
+            raise UsageError(f"'{text}' names columns of several tables: move the columns of one table at a time")
+        slots.table, slots.columns = refs[0][0], [column for _, column in refs]
     elif kind == "table":
         slots.table = ids.parse_table(text, dialect)
     elif kind == "column":
