@@ -17,7 +17,7 @@ from .identifiers import Name, TableName
 from .model import Phase
 
 # A goal names things in these slots; each pattern says which it needs and what --to fills.
-SLOT_KINDS = ("column_ref", "column_refs", "table", "column", "columns", "new_column", "new_table", "type",
+SLOT_KINDS = ("column_ref", "column_refs", "table", "column", "columns", "new_column", "new_table", "type", "new_type",
               "target_ref", "target_table", "default")
 
 
@@ -28,7 +28,8 @@ class Slots:
     columns: list[Name] = field(default_factory=list)
     new_column: Name | None = None
     new_table: TableName | None = None
-    type: str | None = None
+    type: str | None = None  # a column's type, where the database cannot tell it
+    new_type: str | None = None  # the type a column changes to
     target_table: TableName | None = None
     target_column: Name | None = None
     default: str | None = None
@@ -103,6 +104,8 @@ def fill_slot(slots: Slots, kind: str, text: str, dialect: str) -> None:
         slots.new_table = ids.parse_table(text, dialect, "new table name")
     elif kind == "type":
         slots.type = ids.parse_type(text)
+    elif kind == "new_type":
+        slots.new_type = ids.parse_type(text, "new type")
     elif kind == "target_ref":
         parts = ids.parse_names(text, dialect, "referenced table")
         if len(parts) == 1:

@@ -29,7 +29,8 @@ def add_arguments(parser) -> None:
     names.add_argument("--column", metavar="COLUMN", help="the column")
     names.add_argument("--to", metavar="TARGET", help="the new name, the new type, or the target table, as the goal needs")
     names.add_argument("--columns", metavar="A,B", help="the columns to move or split off")
-    names.add_argument("--type", metavar="TYPE", help="the type of a new column (default: read from the database)")
+    names.add_argument("--type", metavar="TYPE",
+                       help="the column's type (of a new column, or of an existing one the database cannot be asked about)")
     names.add_argument("--default", metavar="VALUE", help="the value a new NOT NULL column gets in existing rows")
     parser.add_argument("--transaction-age", type=seconds, default=60.0, metavar="SECONDS",
                         help="list transactions open longer than this in the checklist (default: 60)")

@@ -10,17 +10,17 @@ from . import column_copy
     "change-column-type", "change a column's type", "change orders.total to numeric(12,2)",
     intent=r"^(?:change|alter|convert)\b.*\btype\b|^(?:change|alter|convert)\s+(?:the\s+)?(?:column\s+)?\S*\.\S*\s+(?:to|into)\b",
     forms=[
-        r"(?:change|alter|convert) (?:the )?(?:column )?type of (?:the )?(?:column )?(?P<column_ref>.+?) (?:to|into) (?:type )?(?P<type>.+)",
-        r"(?:change|alter|convert) (?:the )?(?:column )?(?P<column_ref>.+?) (?:column )?(?:type )?(?:to|into) (?:type )?(?P<type>.+)",
+        r"(?:change|alter|convert) (?:the )?(?:column )?type of (?:the )?(?:column )?(?P<column_ref>.+?) (?:to|into) (?:type )?(?P<new_type>.+)",
+        r"(?:change|alter|convert) (?:the )?(?:column )?(?P<column_ref>.+?) (?:column )?(?:type )?(?:to|into) (?:type )?(?P<new_type>.+)",
     ],
-    to_slot="type",
+    to_slot="new_type",
 )
 def change_column_type(slots: Slots, ctx: Context) -> Built:
     table = ctx.need_table(slots.table)
     column = slots.column or ctx.missing("column to change", "name it in the goal (table.column) or with --column")
-    new_type = slots.type or f"<{ctx.missing('new type', 'name it in the goal (... to TYPE) or with --to').text}>"
+    new_type = slots.new_type or f"<{ctx.missing('new type', 'name it in the goal (... to TYPE) or with --to').text}>"
     old_facts = ctx.column_facts(table, column)
-    old_type = ctx.column_type(table, column)
+    old_type = ctx.column_type(table, column, slots.type)
     copy = column_copy.ColumnCopy(table, column, Name(derived_name(column.text, suffix="new")), new_type, old_type,
                                   swap=True, old_facts=old_facts, table_facts=ctx.table_facts(table))
     column_copy.refuse_keys(ctx, copy, "change the type of")

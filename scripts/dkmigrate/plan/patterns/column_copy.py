@@ -151,8 +151,8 @@ class _PostgresCopy(_Copy):
         return [
             f"CREATE FUNCTION {self.function.sql('postgres')}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
             "BEGIN\n"
-            "    -- Whichever column the application wrote wins; a new row written by an old version has only\n"
-            f"    -- {self.c.old}, one written by a new version only {self.c.new} (which has no default during the change).\n"
+            "    -- The column a statement wrote wins. A new row that has only one of the two gets it copied\n"
+            f"    -- ({self.c.new} has no default during the change, so a value in it was written).\n"
             "    IF TG_OP = 'INSERT' THEN\n"
             f"        IF NEW.{new} IS NOT NULL THEN\n"
             f"            NEW.{old} := NEW.{new};\n"

@@ -7,7 +7,7 @@ from . import column_copy
 
 @register(
     "rename-column", "rename a column", "rename users.email to email_address",
-    intent=r'^rename\s+(?:(?:a|the)\s+)?(?:column\b|[^\s.]+\.|"[^"]*"\.)',
+    intent=r'^rename\s+(?:(?:a|the)\s+)?(?:column\b|[^\s.]+\.|"[^"]*"\.|`[^`]*`\.)',
     forms=[
         r"rename (?:the )?column (?P<column>.+?) (?:in|on|of) (?:the )?(?:table )?(?P<table>.+?) to (?P<new_column>.+)",
         r"rename (?:the )?(?:column )?(?P<column_ref>.+?) (?:column )?to (?P<new_column>.+)",
