@@ -93,3 +93,38 @@ def human_bytes(size: int | None) -> str:
         if size >= limit:
             return f"{size / limit:.1f} {unit}"
     return f"{size} B"
+
+
+def pending_document(plan) -> dict:
+    return {
+        "kind": "database",
+        "goal": None,
+        "pattern": None,
+        "dialect": plan.dialect,
+        "database": plan.database,
+        "phases": [],
+        "migrations": [
+            {"version": planned.migration.version, "name": planned.migration.name, "file": planned.file,
+             "transaction": planned.transaction, "transaction_reason": planned.transaction_reason,
+             "has_down": planned.has_down, "tables": planned.tables,
+             "statements": [
+                 {"line": s.line, "sql": s.text, "tables": s.tables, "risk": s.risk, "lock": s.lock,
+                  "rewrites": s.rewrites, "scans": s.scans, "impact": s.impact,
+                  "findings": [asdict(finding) for finding in s.findings]}
+                 for s in planned.statements]}
+            for planned in plan.migrations
+        ],
+        "live": facts_document(plan.facts),
+        "checklist": [asdict(item) for item in plan.checklist],
+        **({"rollback_plan": asdict(plan.rollback_plan)} if plan.rollback_plan is not None else {}),
+    }
+
+
+def pending_markdown(plan) -> str:
+    from .identifiers import parse_table
+
+    def table_facts(name: str):
+        return plan.facts.table(parse_table(name, plan.dialect).key) if plan.facts.live else None
+
+    return tidy_markdown(render("pending_plan.md.j2", plan=plan, live=facts_document(plan.facts), script=sql_script,
+                                rows=human_rows, size=human_bytes, table_facts=table_facts))

@@ -9,7 +9,7 @@ answer) the plan is still made, from what the goal and options say, and says why
 from dataclasses import dataclass, field
 
 from ..adapters import adapter_for
-from ..adapters.base import LockFacts, ServerFacts, TableFacts
+from ..adapters.base import Adapter, LockFacts, ServerFacts, TableFacts
 from ..config import Settings
 from ..errors import ConnectionFailed, StatementFailed
 
@@ -53,14 +53,21 @@ def gather(settings: Settings, tables: list[TableKey],
         if not adapter.open(create=False):
             facts.unavailable = f"{url.masked} does not exist yet, so there is nothing live to read"
             return facts
-        tables = list(dict.fromkeys(tables))
-        facts.tables = {key: adapter.describe_table(*key) for key in tables}
-        facts.server = adapter.server_facts(transaction_seconds)
-        facts.locks = adapter.locks_on([key for key in tables if facts.tables[key] is not None])
+        read_facts(adapter, facts, tables)
     except ConnectionFailed as error:
         facts.unavailable = f"the database could not be read ({error.message})"
-    except StatementFailed as error:
-        facts.unavailable = f"the database refused a catalogue query ({error.message})"
     finally:
         adapter.close()
+    return facts
+
+
+def read_facts(adapter: Adapter, facts: LiveFacts, tables: list[TableKey]) -> LiveFacts:
+    """Fill facts through an adapter that is already open."""
+    try:
+        tables = list(dict.fromkeys(tables))
+        facts.tables = {key: adapter.describe_table(*key) for key in tables}
+        facts.server = adapter.server_facts(facts.transaction_seconds)
+        facts.locks = adapter.locks_on([key for key in tables if facts.tables[key] is not None])
+    except StatementFailed as error:
+        facts.unavailable = f"the database refused a catalogue query ({error.message})"
     return facts

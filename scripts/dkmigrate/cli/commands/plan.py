@@ -23,7 +23,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--kind", choices=("database", "api", "infrastructure"), help="the goal's kind (default: from its words)")
     parser.add_argument("--rollback-plan", action="store_true", help="include the rollback plan: every down step in order")
     parser.add_argument("--write", action="store_true", help="write the database phases as migration files (expand, migrate, contract)")
-    parser.add_argument("--dry-run", action="store_true", help="with --write: show the files and their content, write nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="with --write: show the files and their content, write nothing (a plan never executes anything)")
     names = parser.add_argument_group("names (instead of, or in addition to, the goal's words)")
     names.add_argument("--table", metavar="TABLE", help="the table (schema.table allowed)")
     names.add_argument("--column", metavar="COLUMN", help="the column")
@@ -42,9 +43,7 @@ def run(args, settings, out) -> int:
     from ... import operations
 
     if args.goal is None:
-        from ...errors import UsageError
-
-        raise UsageError("give a goal in words, e.g. migrate plan \"rename users.email to email_address\"")
+        return _plan_pending(args, settings, out)
     request = GoalRequest(args.goal, args.kind, args.table, args.column, args.to, args.columns, args.type, args.default)
     plan = plan_goal(settings, request, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age)
     files = None
@@ -56,4 +55,22 @@ def run(args, settings, out) -> int:
         out.document(plan_document(plan, files, written=args.write and not args.dry_run))
     else:
         out.raw(plan_markdown(plan, files, written=args.write and not args.dry_run))
+    return 0
+
+
+def _plan_pending(args, settings, out) -> int:
+    from ...errors import UsageError
+    from ...plan.document import pending_document, pending_markdown
+    from ...plan.pending import plan_pending
+
+    given = [option for option in ("table", "column", "to", "columns", "type", "default", "kind")
+             if getattr(args, option) is not None] + (["write"] if args.write else [])
+    if given:
+        raise UsageError(f"--{given[0].replace('_', '-')} needs a goal: migrate plan \"GOAL\" --{given[0]} ...",
+                         hint="without a goal, plan plans the pending migrations")
+    plan = plan_pending(settings, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age)
+    if out.json_mode:
+        out.document(pending_document(plan))
+    else:
+        out.raw(pending_markdown(plan))
     return 0
