@@ -97,3 +97,15 @@ def test_sqlite_facts_are_exact_counts_and_the_checklist_says_what_sqlite_cannot
     assert items["No long-running transactions"]["status"] == "manual"
     assert "SQLite has no server" in items["No long-running transactions"]["detail"]
     assert items["lock_timeout set for risky statements"]["status"] == "ok"
+
+
+def test_constraints_the_old_column_carries_are_named_for_the_agent_to_carry_over(tmp_path, postgres_url):
+    engine = Engine("postgres", postgres_url)
+    engine.query("CREATE TABLE customers (id integer PRIMARY KEY)")
+    engine.query("CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer REFERENCES customers (id), "
+                 "total integer NOT NULL CHECK (total >= 0))")
+    project = Project(tmp_path / "project", postgres_url)
+    total = project.run("plan", "change orders.total to numeric(12,2)", "--format", "json").json
+    assert any("CHECK ((total >= 0))" in item and "total_new" in item for item in total["fill_in"])
+    key = project.run("plan", "rename orders.customer_id to buyer_id", "--format", "json").json
+    assert any("is a foreign key (orders_customer_id_fkey to customers)" in item for item in key["fill_in"])

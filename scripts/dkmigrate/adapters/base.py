@@ -45,6 +45,13 @@ class ForeignKeyFacts:
 
 
 @dataclass(frozen=True)
+class CheckFacts:
+    name: str
+    columns: tuple[str, ...]
+    definition: str  # e.g. "CHECK (price_cents >= 0)"
+
+
+@dataclass(frozen=True)
 class TableFacts:
     """What a planner needs to know of one live table."""
 
@@ -55,6 +62,7 @@ class TableFacts:
     indexes: tuple[IndexFacts, ...] = ()
     foreign_keys: tuple[ForeignKeyFacts, ...] = ()  # this table's own
     referenced_by: tuple[ForeignKeyFacts, ...] = ()  # other tables' keys that point here
+    checks: tuple[CheckFacts, ...] = ()  # CHECK constraints the engine lists apart from the definition
     rows: int | None = None
     rows_exact: bool = False  # a count, not the planner's estimate
     bytes: int | None = None  # table, indexes and TOAST

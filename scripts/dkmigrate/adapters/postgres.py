@@ -12,7 +12,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
-from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
@@ -130,13 +130,20 @@ class PostgresAdapter(Adapter):
         this = self.query(f"SELECT {oid}::regclass::text")[0][0]
         own = tuple(key for key in keys if key.table == this)
         incoming = tuple(key for key in keys if key.referenced_table == this and key.table != this)
+        checks = tuple(CheckFacts(name, tuple(cols), definition) for name, cols, definition in self.query(
+            "SELECT c.conname,"
+            " ARRAY(SELECT a.attname FROM unnest(c.conkey) k(attnum)"
+            "       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),"
+            " pg_get_constraintdef(c.oid)"
+            f" FROM pg_constraint c WHERE c.contype = 'c' AND c.conrelid = {oid} ORDER BY c.conname"
+        ))
         primary = next((index.columns for index in indexes if index.primary), ())
         rows_exact = reltuples < 0 and size < _COUNT_BELOW_BYTES
         if rows_exact:
             rows = self.query(f"SELECT count(*) FROM {qualified}")[0][0]
         else:
             rows = max(reltuples, 0) if reltuples >= 0 else None
-        return TableFacts(schema_name, name, columns, primary, indexes, own, incoming, rows, rows_exact, size)
+        return TableFacts(schema_name, name, columns, primary, indexes, own, incoming, checks, rows, rows_exact, size)
 
     def server_facts(self, transaction_seconds: float) -> ServerFacts:
         version, is_replica, lock_timeout = self.query(

@@ -98,7 +98,7 @@ class SQLiteAdapter(Adapter):
         incoming = tuple(key for (other,) in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
                          if other != name for key in _foreign_keys(self, other) if key.referenced_table == name)
         rows = self.query(f"SELECT count(*) FROM {quoted}")[0][0]
-        return TableFacts(None, name, columns, primary, tuple(indexes), own, incoming, rows, True, None, found[0][0])
+        return TableFacts(None, name, columns, primary, tuple(indexes), own, incoming, (), rows, True, None, found[0][0])
 
     def server_facts(self, transaction_seconds: float) -> ServerFacts:
         return ServerFacts(

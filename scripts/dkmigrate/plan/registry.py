@@ -180,6 +180,14 @@ class Context:
             return facts.type
         return f"<{self.missing(f'type of {table}.{column}', 'give --type, or plan against the live database').text}>"
 
+    def rebuild_caveat(self, table: TableName, facts: TableFacts) -> None:
+        """SQLite's table rebuild re-creates columns, keys and indexes: say what else the table has."""
+        definition = (facts.definition or "").lower()
+        extras = [word for word in ("check", "generated", "collate") if word in definition]
+        if extras:
+            self.fill_in.append(f"{table} has {', '.join(w.upper() for w in extras)} in its definition: copy them into "
+                                "the rebuilt table's CREATE TABLE (the rebuild re-creates columns, keys and indexes only)")
+
     def primary_key(self, table: TableName) -> list[Name]:
         facts = self.table_facts(table)
         if facts is not None and facts.primary_key:

@@ -76,7 +76,23 @@ def refuse_keys(ctx: Context, copy: ColumnCopy, verb: str) -> None:
                          f"does not {verb} referenced columns by expand-contract")
 
 
+def note_constraints(ctx: Context, copy: ColumnCopy) -> None:
+    """CHECK constraints and foreign keys on the old column go when it is dropped: the agent must carry them over."""
+    facts = copy.table_facts
+    if facts is None:
+        return
+    for check in facts.checks:
+        if copy.old.text in check.columns:
+            ctx.fill_in.append(f"{copy.table} has {check.definition} ({check.name}) on {copy.old}: add it for {copy.new} "
+                               f"(NOT VALID, then VALIDATE) in the MIGRATE migration; CONTRACT's DROP COLUMN drops it")
+    for key in facts.foreign_keys:
+        if copy.old.text in key.columns:
+            ctx.fill_in.append(f"{copy.table}.{copy.old} is a foreign key ({key.name} to {key.referenced_table}): add it for "
+                               f"{copy.new} (NOT VALID, then VALIDATE) in the MIGRATE migration; CONTRACT's DROP COLUMN drops it")
+
+
 def phases(ctx: Context, copy: ColumnCopy, deploy: Phase) -> list[Phase]:
+    note_constraints(ctx, copy)
     builders = {"postgres": _PostgresCopy, "mysql": _MySQLCopy, "sqlite": _SQLiteCopy}
     builder = builders[ctx.dialect](ctx, copy)
     expand, migrate, contract = builder.expand(), builder.migrate(), builder.contract()
@@ -384,6 +400,7 @@ class _SQLiteCopy(_Copy):
         c = self.c
         steps = [f"Drop the triggers and {c.old}" + (f", then give {c.new} the name {c.old}." if c.swap else ".")]
         if self.needs_rebuild():
+            self.ctx.rebuild_caveat(c.table, c.table_facts)
             during, after = self.shapes()
             steps.append(f"SQLite cannot drop a constrained column or add NOT NULL with ALTER TABLE: the table is rebuilt "
                          f"(create, copy, drop, rename), {c.final} keeping what {c.old} had (NOT NULL, UNIQUE, keys).")
@@ -403,9 +420,6 @@ class _SQLiteCopy(_Copy):
             rollback += [sql.add_column("sqlite", c.table, c.old, c.old_type),
                          f"UPDATE {self.t} SET {self.old} = {self.cast(self.new, c.old_type)}",
                          *self.restore_old_indexes(), *self.trigger_sql()]
-        if self.c.table_facts is not None and "check" in (self.c.table_facts.definition or "").lower():
-            self.ctx.fill_in.append(f"{c.table} has CHECK constraints: copy them into the rebuilt table's CREATE TABLE "
-                                    "in the CONTRACT migration (the rebuild re-creates columns, keys and indexes only)")
         return Phase(
             CONTRACT, f"drop {c.old}" + (f", rename {c.new} to {c.old}" if c.swap else ""), steps, sql=statements,
             verify=[sql.rows_where_column_exists("sqlite", c.table, c.new if c.swap else c.old)],

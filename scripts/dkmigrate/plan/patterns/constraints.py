@@ -175,6 +175,7 @@ def _sqlite_foreign_key(ctx, table, column, target, referenced, build_index, dro
         rebuild = [f"-- <{ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}>"]
         back = rebuild
     else:
+        ctx.rebuild_caveat(table, facts)
         shape = sql.TableShape.of(facts)
         with_key = sql.TableShape(shape.columns, shape.primary_key, shape.uniques,
                                   shape.foreign_keys + (((column.text,), target.name.text, (referenced.text,)),),

@@ -85,6 +85,7 @@ def _drop_statements(ctx: Context, table: TableName, column: Name, column_type: 
     constrained = any(index.definition.startswith("(") for index in indexes) or any(
         column.text in key.columns for key in (facts.foreign_keys if facts else ()))
     if constrained:
+        ctx.rebuild_caveat(table, facts)
         shape = sql.TableShape.of(facts)
         return sql.sqlite_rebuild(table, shape.without(column.text), {}), sql.sqlite_rebuild(table, shape, {column.text: "NULL"})
     return ([sql.drop_index(d, index.name, table) for index in indexes] + [sql.drop_column(d, table, column)],
