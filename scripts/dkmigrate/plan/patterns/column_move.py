@@ -187,17 +187,28 @@ class _PostgresMove(_Move):
         return [*(sql.add_column("postgres", m.source, c, m.types[c.text]) for c in m.columns),
                 f"UPDATE {self.s} AS s SET {assignments} FROM {self.t} t WHERE {m.match('postgres', 's', 't')}"]
 
+    def required(self) -> list[Name]:
+        """Moved columns the source requires: a new version that writes them elsewhere could not insert a row."""
+        facts = self.m.source_facts
+        return [c for c in self.m.columns if facts is not None and not facts.column(c.text).nullable]
+
     def expand(self) -> Phase:
         m = self.m
         create = self.create_target() if m.new_target else self.add_target_columns()
+        required = self.required()
+        relax = [f"ALTER TABLE {self.s} ALTER COLUMN {self.q(c)} DROP NOT NULL" for c in required]
+        restore = [f"ALTER TABLE {self.s} ALTER COLUMN {self.q(c)} SET NOT NULL" for c in required]
         steps = ([f"Create {m.target} with {_names(m.columns)}, keyed by {m.source}'s primary key."] if m.new_target else
                  [f"Add {_names(m.columns)} to {m.target}, nullable."])
         steps.append("Create the triggers that copy every write of these columns from either table to the other; they "
                      "stop when both sides agree, so they never loop.")
+        if required:
+            steps.append(f"Drop NOT NULL from {_names(required)} in {m.source}, so the new version can insert rows "
+                         "without them (the validation moves to the application and the new table).")
         return Phase(EXPAND, f"{'create' if m.new_target else 'extend'} {m.target} and keep it in sync", steps,
-                     sql=[*sql.lock_timeout("postgres", True), *create, *self.trigger_sql()],
+                     sql=[*sql.lock_timeout("postgres", True), *create, *self.trigger_sql(), *relax],
                      verify=[f"SELECT 'missing' AS target WHERE NOT EXISTS ({sql.rows_where_table_exists('postgres', m.target)})"],
-                     rollback=[*sql.lock_timeout("postgres", True), *self.drop_triggers(), *self.drop_target()])
+                     rollback=[*sql.lock_timeout("postgres", True), *self.drop_triggers(), *self.drop_target(), *restore])
 
     def migrate(self) -> Phase:
         m = self.m
