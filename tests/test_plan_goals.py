@@ -65,6 +65,9 @@ def test_a_rename_plan_has_the_seeds_phases_with_sql_verification_and_rollback(o
                                     "LIMIT 10")
     assert deploy["sql"] == [] and "email_address" in deploy["steps"][0]
     assert "ALTER TABLE users DROP COLUMN email" in contract["sql"]
+    assert [m["name"] for m in plan["migrations"]] == [f"rename_users_email_to_email_address_{n}" for n in
+                                                       ("1_expand", "2_migrate", "3_contract")]
+    assert plan["migrations"][0]["down"].endswith("ALTER TABLE users DROP COLUMN email_address;")
     assert plan["live"]["available"] is False and "could not be read" in plan["live"]["reason"]
     assert "s3cret-pass" not in offline_postgres.run("plan", "rename users.email to x", "--type", "text").stdout
 

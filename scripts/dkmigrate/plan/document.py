@@ -4,11 +4,13 @@ from dataclasses import asdict
 
 from ..rendering import render
 from .facts import LiveFacts
-from .goals import sql_script
+from .goals import migration_drafts, sql_script
 from .model import DATABASE, Plan
 
 
 def plan_document(plan: Plan, files: list[tuple[str, str]] | None = None, written: bool = False) -> dict:
+    """The JSON of design section 6; "migrations" holds the files --write would make, once every name is known."""
+    drafts = migration_drafts(plan) if plan.kind == DATABASE and plan.pattern and plan.complete else []
     document = {
         "kind": plan.kind,
         "goal": plan.goal,
@@ -21,7 +23,7 @@ def plan_document(plan: Plan, files: list[tuple[str, str]] | None = None, writte
              "rollback_loses_data": phase.rollback_loses_data}
             for phase in plan.phases
         ],
-        "migrations": [],
+        "migrations": [{"name": draft.name, "up": draft.up, "down": draft.down} for draft in drafts],
         "fill_in": plan.fill_in,
         "notes": plan.notes,
         "live": facts_document(plan.facts),

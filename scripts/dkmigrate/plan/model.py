@@ -3,7 +3,6 @@
 from dataclasses import dataclass, field
 
 DATABASE, API, INFRASTRUCTURE = "database", "api", "infrastructure"
-KINDS = (DATABASE, API, INFRASTRUCTURE)
 
 # The phases of the seed's expand-contract pattern; each becomes one migration file with --write.
 EXPAND, MIGRATE, CONTRACT = "expand", "migrate", "contract"

@@ -16,9 +16,8 @@ from .facts import LiveFacts
 from .identifiers import Name, TableName
 from .model import Phase
 
-# A goal names things in these slots; each pattern says which it needs and what --to fills.
-SLOT_KINDS = ("column_ref", "column_refs", "table", "column", "columns", "new_column", "new_table", "type", "new_type",
-              "target_ref", "target_table", "default")
+# A goal names things in slots (table, column, new_column, ...): each pattern's forms name them in their
+# groups, and each pattern says which slot --to fills.
 
 
 @dataclass
