@@ -252,8 +252,11 @@ def test_drop_table_retires_it_first_and_says_its_rollback_loses_the_rows(projec
                   *(f"INSERT INTO audit_old (event) VALUES ('e{i}')" for i in range(ROWS))])
     plan = write_plan(project, "drop table audit_old", "--rollback-plan")
     contract = next(p for p in plan["phases"] if p["name"] == "contract")
-    assert "restore the rows from the backup" in contract["rollback_loses_data"]
-    assert "loses data" in project.run("plan", "drop table audit_old", "--rollback-plan").stdout
+    assert "restore them from the backup" in contract["rollback_loses_data"]
+    rollback = project.run("plan", "drop table audit_old", "--rollback-plan", "--format", "json").json["rollback_plan"]
+    assert rollback["point_of_no_return"].startswith("contract: drop audit_old_retired: once it has run, rolling it "
+                                                     "back cannot bring back the rows of audit_old")
+    assert rollback["command"] == "migrate down --steps 2"
     steps = Steps(project, engine, plan)
     steps.up()
     assert engine.tables() >= {"audit_old_retired"} and engine.query("SELECT count(*) FROM audit_old_retired") == [(ROWS,)]

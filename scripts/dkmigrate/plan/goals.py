@@ -120,14 +120,13 @@ def goal_rollback_plan(plan: Plan) -> RollbackPlan:
                           loses_data=phase.rollback_loses_data) for phase in reversed(plan.phases)]
     if database:
         written = [phase for phase in plan.phases if phase.writes_migration]
-        command = (f"migrate down --steps {len(written)}  (after all {len(written)} migrations of this plan are applied;"
-                   " --steps N for fewer)")
-        losing = [step.label for step in steps if step.loses_data]
-        point = (f"CONTRACT: once it has run, rolling it back re-creates the old structure from the new one "
-                 f"({'; '.join(step.loses_data for step in steps if step.loses_data)})" if losing else
+        command = f"migrate down --steps {len(written)}"
+        losing = next((step for step in reversed(steps) if step.loses_data), None)
+        point = (f"{losing.label}: once it has run, rolling it back cannot bring back {losing.loses_data}" if losing else
                  "none inside the plan: every phase's down restores the previous phase's state, data included; "
                  "the backup is the way back from anything done outside it")
-        notes = ["Roll back in this order; each step is the down section of that phase's migration file."]
+        notes = ["Roll back in this order; each step is the down section of that phase's migration file. "
+                 f"The command rolls back all {len(written)} once they are applied (after fewer, --steps with fewer)."]
     else:
         command = None
         point = next((f"{phase.name}: {phase.rollback[0]}" for phase in plan.phases

@@ -285,8 +285,8 @@ class _PostgresCopy(_Copy):
 
     def contract_loss(self) -> str | None:
         if self.c.swap:
-            return (f"values written after CONTRACT that {self.c.old_type} cannot hold are converted back by "
-                    f"CAST(... AS {self.c.old_type}) (rounded or refused)")
+            return (f"values written after CONTRACT that {self.c.old_type} cannot hold "
+                    f"(CAST(... AS {self.c.old_type}) rounds or refuses them)")
         return None
 
 
@@ -424,8 +424,8 @@ class _SQLiteCopy(_Copy):
             CONTRACT, f"drop {c.old}" + (f", rename {c.new} to {c.old}" if c.swap else ""), steps, sql=statements,
             verify=[sql.rows_where_column_exists("sqlite", c.table, c.new if c.swap else c.old)],
             rollback=rollback,
-            rollback_loses_data=(f"values written after CONTRACT that {c.old_type} cannot hold are converted back"
-                                 if c.swap else None),
+            rollback_loses_data=(f"values written after CONTRACT that {c.old_type} cannot hold (they are converted "
+                                 "back to it)" if c.swap else None),
         )
 
 

@@ -132,7 +132,7 @@ def drop_table(slots: Slots, ctx: Context) -> Built:
               sql=[*sql.lock_timeout(d, d == "postgres"), f"DROP TABLE {retired.sql(d)}"],
               verify=[sql.rows_where_table_exists(d, retired)],
               rollback=recreate,
-              rollback_loses_data=f"the rows of {table}: the down re-creates it empty; restore the rows from the backup",
+              rollback_loses_data=f"the rows of {table} (the down re-creates it empty: restore them from the backup)",
               transaction=d != "mysql"),
     ]
     return Built(f"Drop {table} in steps that can be undone until the last: the application lets go, the table is "
