@@ -23,7 +23,7 @@ def api_plan(goal: str, dialect: str) -> Plan:
                    "has an owner."],
             rollback=["Nothing to undo: this phase only reads."]),
         Phase("announce", "announce the deprecation", [
-            f"Publish the deprecation and the sunset date (at least 3-6 months out for external consumers) in the "
+            "Publish the deprecation and the sunset date (at least 3-6 months out for external consumers) in the "
             "changelog, the documentation and a direct message to each owner.",
             f"Send on every {old} response the headers `Deprecation: @<unix time of the deprecation>` (RFC 9745) and "
             "`Sunset: <HTTP-date of the removal>` (RFC 8594), with `Link: <migration guide URL>; rel=\"deprecation\"`.",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...adapters.base import ColumnFacts, IndexFacts, TableFacts
 from ..identifiers import Name, TableName, derived_name, literal, quote
-from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
+from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..registry import Context
 from .. import sql
 
@@ -410,7 +410,6 @@ class _SQLiteCopy(_Copy):
                 c.old.text: self.cast(c.final.sql("sqlite"), c.old_type), c.new.text: c.final.sql("sqlite")}),
                 *self.trigger_sql()]
         else:
-            _, drop_new_indexes = self.index_statements()
             old_indexes = [sql.drop_index("sqlite", index.name, c.table) for index in c.indexes]
             statements = [*self.drop_trigger_sql(), *old_indexes, sql.drop_column("sqlite", c.table, c.old)]
             rollback = []

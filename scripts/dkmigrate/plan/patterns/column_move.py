@@ -100,7 +100,7 @@ class _Move:
         return " OR ".join(f"{left}.{self.q(c)} {self.distinct} {right}.{self.q(c)}" for c in self.m.columns)
 
     def create_target(self) -> list[str]:
-        d, m = self.dialect, self.m
+        m = self.m
         key_types = self.key_types()
         definitions = [f"{self.q(t)} {key_types[s.text]} NOT NULL" for s, t in zip(m.source_key, m.target_key)]
         definitions += [f"{self.q(c)} {m.types[c.text]}" for c in m.columns]

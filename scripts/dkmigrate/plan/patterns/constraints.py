@@ -128,8 +128,8 @@ def add_foreign_key(slots: Slots, ctx: Context) -> Built:
     drop_index = [] if indexed or d == "mysql" else [sql.drop_index(d, index_name, table)]
     constraint = (f"ALTER TABLE {t} ADD CONSTRAINT {quote(name, d)} FOREIGN KEY ({c}) "
                   f"REFERENCES {target.sql(d)} ({referenced.sql(d)})")
-    steps_clean = (f"Before anything: the orphans query must return no rows (fix or delete the rows that point "
-                   f"nowhere, and make the application stop writing them).")
+    steps_clean = ("Before anything: the orphans query must return no rows (fix or delete the rows that point "
+                   "nowhere, and make the application stop writing them).")
     if d == "postgres":
         phases = [
             Phase(EXPAND, "index the column, add the key NOT VALID",

@@ -29,7 +29,7 @@ def rename_column(slots: Slots, ctx: Context) -> Built:
          "reports, background jobs, anything that names the column).",
          "Old instances may keep running during the rollout: the trigger copies their writes into the new column.",
          f"Wait until no old instance, job or consumer reads {old} any more before CONTRACT."],
-        verify=[f"No running instance of the previous version (deploy status shows the new version everywhere).",
+        verify=["No running instance of the previous version (deploy status shows the new version everywhere).",
                 f"No query names {old} any more (pg_stat_statements, the slow-query log, or the application's logs)."],
         rollback=["Redeploy the previous version: both columns still hold the same values in every row."],
     )
