@@ -80,6 +80,9 @@ def note_constraints(ctx: Context, copy: ColumnCopy) -> None:
     """CHECK constraints and foreign keys on the old column go when it is dropped: the agent must carry them over."""
     facts = copy.table_facts
     if facts is None:
+        ctx.fill_in.append(f"what {copy.table}.{copy.old} carries besides its values (NOT NULL, default, indexes, CHECK "
+                           f"constraints, foreign keys): without the live database the plan cannot see them; give "
+                           f"{copy.new} the same in the MIGRATE migration")
         return
     for check in facts.checks:
         if copy.old.text in check.columns:
