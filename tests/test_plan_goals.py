@@ -117,7 +117,11 @@ def test_an_unrecognised_goal_gets_the_general_plan_and_says_so(offline):
 def test_options_name_what_the_goal_does_not(offline):
     plan = offline.run("plan", "rename column", "--table", "users", "--column", "email", "--to", "email_address",
                        "--type", "text", "--format", "json").json
-    assert plan["fill_in"] == [] and "ALTER TABLE users ADD COLUMN email_address text" in plan["phases"][0]["sql"]
+    assert "ALTER TABLE users ADD COLUMN email_address text" in plan["phases"][0]["sql"]
+    assert len(plan["migrations"]) == 3  # every name known: the plan can be written
+    assert plan["fill_in"] == ["what users.email carries besides its values (NOT NULL, default, indexes, CHECK "
+                               "constraints, foreign keys): without the live database the plan cannot see them; give "
+                               "email_address the same in the MIGRATE migration"]
 
 
 @pytest.mark.parametrize("args, message", [

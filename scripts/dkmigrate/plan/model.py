@@ -1,6 +1,10 @@
 """What a plan is: phases with their SQL, checks and rollback, the checklist, the rollback plan."""
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .facts import LiveFacts
 
 DATABASE, API, INFRASTRUCTURE = "database", "api", "infrastructure"
 
@@ -74,7 +78,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     checklist: list[ChecklistItem] = field(default_factory=list)
     rollback_plan: RollbackPlan | None = None
-    facts: "object | None" = None  # facts.LiveFacts the plan was made from
+    facts: "LiveFacts | None" = None  # what was read from the database (None: API and infrastructure plans)
 
     @property
     def complete(self) -> bool:

@@ -5,7 +5,7 @@ rollback; what only the user's project can tell is listed for the agent to fill 
 
 import re
 
-from .model import API, DATABASE, INFRASTRUCTURE, Phase, Plan
+from .model import API, INFRASTRUCTURE, Phase, Plan
 
 _API_VERSION = re.compile(r"\b(v\d+(?:\.\d+)*)\b", re.IGNORECASE)
 
@@ -156,5 +156,4 @@ def general_plan(goal: str, kind: str | None, dialect: str, recognised: list[str
                 phases,
                 fill_in=["what exactly changes (tables, columns, endpoints or services), so the phases can be made concrete"],
                 notes=["Goals the planner recognises: " + "; ".join(recognised)
-                       + "; and API or infrastructure moves (\"deprecate v1 endpoints\", \"move to kubernetes\")."
-                       if kind in (None, DATABASE) else "Rephrase the goal, or give --kind."])
+                       + "; and API or infrastructure moves (\"deprecate v1 endpoints\", \"move to kubernetes\")."])
