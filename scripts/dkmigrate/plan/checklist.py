@@ -34,7 +34,7 @@ def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tup
                       "with the application running against it"),
         ChecklistItem("Rollback verified", MANUAL,
                       "on staging, run `migrate down` after `up` and check the schema and data are as before, "
-                      "then `up` again"),
+                      "then `up` again (this tool cannot prove it yet: there is no `migrate verify`)"),
     ]
     if facts is not None:
         items += [_long_transactions(facts), _locks(facts, tables),
