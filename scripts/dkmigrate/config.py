@@ -27,12 +27,17 @@ TOP_LEVEL_KEYS = {
     "table": (str, "a table name"),
     "default_environment": (str, "an environment name"),
     "environments": (dict, "a mapping of environment names to settings"),
+    "lint": (dict, "a mapping of lint settings (disable, pg_version)"),
 }
 ENVIRONMENT_KEYS = {
     "url": (str, "a database URL"),
     "dir": (str, "a path"),
     "protected": (bool, "true or false"),
     "lock_wait": ((int, float), "a number of seconds"),
+}
+LINT_KEYS = {
+    "disable": (list, "a list of rule ids"),
+    "pg_version": (int, "a PostgreSQL major version, such as 15"),
 }
 
 _VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
@@ -52,6 +57,14 @@ class Options:
 
 
 @dataclass(frozen=True)
+class LintSettings:
+    """The `lint:` section of migrate.yaml. Rule ids are checked against the rules by the linter's callers."""
+
+    disabled: tuple[str, ...] = ()
+    pg_version: int | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     base_dir: Path
     config_file: Path | None
@@ -62,6 +75,7 @@ class Settings:
     table: str
     protected: bool
     lock_wait: float
+    lint: LintSettings = LintSettings()
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""
@@ -129,7 +143,20 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         table=table,
         protected=bool(environment.get("protected", False)),
         lock_wait=float(lock_wait),
+        lint=_lint_settings(document.get("lint") or {}, config_file),
     )
+
+
+def _lint_settings(section: dict, config_file: Path | None) -> LintSettings:
+    disabled = section.get("disable", [])
+    for rule in disabled:
+        if not isinstance(rule, str):
+            raise ConfigError(f"{config_file.name}: 'lint.disable' must list rule ids, not {rule!r}")
+    pg_version = section.get("pg_version")
+    if pg_version is not None and pg_version < 9:
+        raise ConfigError(f"{config_file.name}: 'lint.pg_version' must be a PostgreSQL major version (9 or more), "
+                          f"not {pg_version}")
+    return LintSettings(tuple(disabled), pg_version)
 
 
 def _base_dir(directory: str | None) -> Path:
@@ -174,6 +201,8 @@ def _read_document(path: Path) -> dict:
         if not isinstance(environment, dict):
             raise ConfigError(f"{path.name}: environments.{name} must be a mapping (url, protected, lock_wait, dir)")
         _check_keys(path.name, environment, ENVIRONMENT_KEYS, f"environments.{name}.")
+    if isinstance(document.get("lint"), dict):
+        _check_keys(path.name, document["lint"], LINT_KEYS, "lint.")
     return document
 
 

@@ -60,6 +60,14 @@ class SafetyRefusal(MigrateError):
     exit_code = 4
 
 
+class FindingsRefusal(SafetyRefusal):
+    """A protected environment refused to apply migrations with risky or error lint findings."""
+
+    def __init__(self, message: str, hint: str, findings: list):
+        super().__init__(message, hint)
+        self.findings = findings
+
+
 class StatementFailed(Exception):
     """Raised by an adapter when the database rejects a statement.
 

@@ -1,20 +1,30 @@
 """The operations behind the commands. Each resolves what it needs from Settings, does its one job and
 returns a value; errors are raised as the typed errors of errors.py. Nothing here prints."""
 
+from __future__ import annotations
+
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .adapters import adapter_for
-from .catalogue import Catalogue, following_version, load_catalogue, next_version
+from .catalogue import Catalogue, following_version, load_catalogue, migration_of_file, next_version
 from .catalogue.formats import DBMATE
+from .catalogue.model import Migration
 from .config import Settings
-from .errors import DatabaseError, SafetyRefusal, StatementFailed, UsageError
+from .errors import (
+    ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed, UsageError,
+)
 from .runner import Listener, RunReport, Runner
-from .status import MigrationStatus
+from .status import PENDING, MigrationStatus, reconcile
 from .rendering import render
+from .tracking import TrackingTable
+
+if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they run
+    from .lint import LintOptions, MigrationAnalysis
 
 
 @dataclass(frozen=True)
@@ -45,10 +55,129 @@ def status(settings: Settings) -> StatusReport:
 
 
 def up(settings: Settings, *, steps: int | None = None, to: str | None = None, dry_run: bool = False,
-       strict: bool = False, listener: Listener | None = None) -> RunReport:
+       strict: bool = False, confirmed: bool = False, listener: Listener | None = None) -> RunReport:
+    """Applies pending migrations after linting them: the findings go to the listener, and on a protected
+    environment a risky or error finding refuses the run unless `confirmed` (or allowed in its file)."""
     listener = listener or Listener()
     with _runner(settings, create=not dry_run, lock=not dry_run, listener=listener) as runner:
-        return runner.up(steps=steps, to=to, dry_run=dry_run, strict=strict)
+        def review(migrations: list[Migration]) -> list:
+            return _review(settings, runner, migrations, refuse=settings.protected and not confirmed and not dry_run,
+                           listener=listener)
+
+        return runner.up(steps=steps, to=to, dry_run=dry_run, strict=strict, review=review)
+
+
+def _review(settings: Settings, runner: Runner, migrations: list[Migration], refuse: bool, listener: Listener) -> list:
+    from .lint import ERROR, RISKY, analyze_migrations
+
+    adapter = runner.adapter
+    options = _lint_options(settings, adapter.dialect, None, getattr(adapter, "server_version", None))
+    analyses = analyze_migrations(runner.catalogue.migrations, options, selected=migrations)
+    findings = [finding for analysis in analyses for finding in analysis.up_findings]
+    listener.lint_findings(findings)
+    blocking = [finding for finding in findings if finding.severity in (RISKY, ERROR)]
+    if refuse and blocking:
+        where = ", ".join(f"{finding.rule} at {settings.relative(Path(finding.file))}:{finding.line}"
+                          for finding in blocking[:3]) + (", ..." if len(blocking) > 3 else "")
+        raise FindingsRefusal(
+            f"environment '{settings.environment}' is protected and the migrations to apply have "
+            f"{len(blocking)} risky or error finding{'s' if len(blocking) != 1 else ''} ({where})",
+            hint="apply them anyway with --yes, or accept each hazard in its file with "
+                 "`-- migrate:allow <rule> <reason>`; `migrate lint` shows the safe alternatives",
+            findings=blocking,
+        )
+    return findings
+
+
+@dataclass(frozen=True)
+class LintReport:
+    analyses: list[MigrationAnalysis]  # one per migration or SQL source linted
+    options: LintOptions
+    note: str | None = None  # why the selection is what it is, when that is not what was asked
+
+    @property
+    def findings(self) -> list:
+        return [finding for analysis in self.analyses for finding in analysis.findings]
+
+
+def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = None, all_migrations: bool = False,
+         dialect: str | None = None, pg_version: int | None = None) -> LintReport:
+    """Lints the given files and stdin SQL; without either, the pending migrations (all of them with
+    `all_migrations`, or when the database cannot say which are pending)."""
+    from .lint import analyze_migrations, analyze_sql
+
+    if dialect is None:  # the configured database's, or PostgreSQL's when nothing is configured
+        dialect = settings.url.dialect if settings.url_source != "default" else "postgres"
+    if files or stdin_sql is not None:
+        options = _lint_options(settings, dialect, pg_version, None)
+        analyses = []
+        if stdin_sql is not None:
+            analyses.append(analyze_sql(stdin_sql, options))
+        seen = set()
+        for file in files:
+            path = _lint_file(settings, file)
+            migration = migration_of_file(path)
+            if migration is None:
+                analyses.append(analyze_sql(_read_sql(settings, path), options, file=str(path)))
+            elif migration.files not in seen:
+                seen.add(migration.files)
+                analyses.extend(analyze_migrations([migration], options))
+        return LintReport(analyses, options)
+    catalogue = load_catalogue(settings.migrations_dir)
+    note = None
+    server_version = None
+    selected = None
+    if not all_migrations:
+        try:
+            pending, server_version = _pending(settings, catalogue)
+            selected = [migration for migration in catalogue.migrations if migration.key in pending]
+        except (ConfigError, ConnectionFailed) as error:
+            note = f"{error.message}: linting all {len(catalogue.migrations)} migrations"
+    options = _lint_options(settings, dialect, pg_version, server_version)
+    return LintReport(analyze_migrations(catalogue.migrations, options, selected), options, note)
+
+
+def _lint_options(settings: Settings, dialect: str, pg_version: int | None, server_version: int | None):
+    from .lint import RULES, LintOptions
+    from .lint.findings import DEFAULT_PG_VERSION
+
+    unknown = [rule for rule in settings.lint.disabled if rule not in RULES]
+    if unknown:
+        where = settings.config_file.name if settings.config_file else "configuration"
+        raise ConfigError(f"{where}: lint.disable names an unknown rule '{unknown[0]}' (see `migrate lint --rules`)")
+    version = pg_version or settings.lint.pg_version or server_version or DEFAULT_PG_VERSION
+    return LintOptions(dialect, version, frozenset(settings.lint.disabled))
+
+
+def _pending(settings: Settings, catalogue: Catalogue) -> tuple[set, int | None]:
+    """The versions of the pending migrations, and PostgreSQL's major version."""
+    adapter = adapter_for(settings.url, settings.table)
+    try:
+        exists = adapter.open(create=False)
+        server_version = adapter.server_version if adapter.dialect == "postgres" else None
+        rows = TrackingTable(adapter, settings.table).read() if exists else []
+    except StatementFailed as error:
+        raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
+    finally:
+        adapter.close()
+    pending = {status.migration.key for status in reconcile(catalogue, rows) if status.state == PENDING}
+    return pending, server_version
+
+
+def _lint_file(settings: Settings, file: str) -> Path:
+    path = settings.base_dir / Path(file).expanduser()
+    if not path.is_file():
+        raise UsageError(f"{file}: no such file")
+    return path
+
+
+def _read_sql(settings: Settings, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{settings.relative(path)}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise UsageError(f"{settings.relative(path)}: cannot be read: {error.strerror}") from None
 
 
 def down(settings: Settings, *, steps: int | None = None, to: str | None = None, dry_run: bool = False,

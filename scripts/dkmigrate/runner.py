@@ -11,6 +11,7 @@ The runner knows nothing of any particular engine, and never prints: it reports 
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -41,6 +42,7 @@ class MigrationResult:
 class RunReport:
     results: list[MigrationResult] = field(default_factory=list)
     script: str | None = None  # dry runs only
+    findings: list = field(default_factory=list)  # lint findings on what `up` applies (dkmigrate.lint.Finding)
 
 
 class MigrationFailed(MigrateError):
@@ -79,6 +81,9 @@ class Listener:
     def migration_done(self, index: int, total: int, result: MigrationResult) -> None: ...
 
     def warning(self, message: str) -> None: ...
+
+    def lint_findings(self, findings: list) -> None:
+        """The lint findings on the migrations `up` is about to apply."""
 
 
 class _LiveExecutor:
@@ -122,7 +127,9 @@ class Runner:
         return reconcile(self.catalogue, rows)
 
     def up(self, steps: int | None = None, to: str | None = None, dry_run: bool = False,
-           strict: bool = False) -> RunReport:
+           strict: bool = False, review: Callable[[list[Migration]], list] | None = None) -> RunReport:
+        """`review` sees the migrations about to be applied, before anything runs: it returns their lint
+        findings, or raises to refuse them."""
         statuses = self.statuses()
         _refuse_dirty(statuses)
         modified = [status for status in statuses if status.state == MODIFIED]
@@ -142,9 +149,12 @@ class Runner:
         if steps is not None:
             pending = pending[:steps]
         next_order = max((s.row.apply_order or 0 for s in statuses if s.row is not None), default=0) + 1
-        return self._run(
+        findings = review([status.migration for status in pending]) if review is not None and pending else []
+        report = self._run(
             [(status.migration, next_order + index) for index, status in enumerate(pending)], UP, dry_run
         )
+        report.findings = findings
+        return report
 
     def down(self, steps: int | None = None, to: str | None = None, dry_run: bool = False) -> RunReport:
         statuses = self.statuses()

@@ -1,20 +1,15 @@
 """The interface every database engine implements. The runner talks to engines only through it."""
 
-import re
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import LockTimeout
+from ..transactions import runs_outside_transaction
 from ..urls import DatabaseURL
 
 LOCK_POLL_SECONDS = 0.1
-
-# Statements that manage the transaction themselves: a migration holding one runs outside ours.
-_TRANSACTION_CONTROL = re.compile(
-    r"^(BEGIN|COMMIT|END|ABORT|START\s+TRANSACTION|ROLLBACK(?!\s+TO\b))\b(?!\s+ATOMIC)", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True)
@@ -189,7 +184,7 @@ class Adapter(ABC):
 
     def runs_outside_transaction(self, statement: str) -> bool:
         """True for a statement that cannot run inside a transaction block (or that manages its own)."""
-        return _TRANSACTION_CONTROL.match(statement) is not None
+        return runs_outside_transaction(statement, self.dialect)
 
     def acquire_lock(self, wait_seconds: float, on_wait: Callable[[str], None]) -> None:
         """Take the migrator lock, polling without holding a transaction open; LockTimeout after wait_seconds."""

@@ -5,34 +5,17 @@ cannot run in a transaction block simply runs without one.
 """
 
 import hashlib
-import re
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
+from ..transactions import runs_outside_transaction
 from ..urls import mask_url, postgres_conninfo
 from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
-
-_ALWAYS_OUTSIDE_TRANSACTION = re.compile(
-    r"""^(
-        CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY
-      | DROP\s+INDEX\s+CONCURRENTLY
-      | REINDEX\b.*\bCONCURRENTLY
-      | REINDEX\s+(\(.*?\)\s*)?(DATABASE|SYSTEM)
-      | ALTER\s+TABLE\b.*\bDETACH\s+PARTITION\b.*\bCONCURRENTLY
-      | VACUUM | CLUSTER\s*(VERBOSE\s*)?;?$
-      | (CREATE|DROP)\s+(DATABASE|TABLESPACE|SUBSCRIPTION)
-      | ALTER\s+SYSTEM
-      | DO\b.*\bCOMMIT\b
-    )\b""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
-)
-# Before PostgreSQL 12, ALTER TYPE ... ADD VALUE could not run inside a transaction block.
-_ENUM_ADD_VALUE = re.compile(r"^ALTER\s+TYPE\b.*\bADD\s+VALUE\b", re.IGNORECASE | re.DOTALL)
 
 
 class PostgresAdapter(Adapter):
@@ -180,9 +163,7 @@ class PostgresAdapter(Adapter):
             " AND l.pid <> pg_backend_pid() ORDER BY l.pid, l.mode")]
 
     def runs_outside_transaction(self, statement: str) -> bool:
-        if super().runs_outside_transaction(statement) or _ALWAYS_OUTSIDE_TRANSACTION.match(statement):
-            return True
-        return self.server_version < 12 and _ENUM_ADD_VALUE.match(statement) is not None
+        return runs_outside_transaction(statement, self.dialect, self.server_version)
 
     # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
     # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.

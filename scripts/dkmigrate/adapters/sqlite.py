@@ -1,18 +1,12 @@
 """SQLite through the standard library's sqlite3 module."""
 
 import fcntl
-import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import ConnectionFailed, StatementFailed
 from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ServerFacts, TableFacts
-
-# VACUUM and ATTACH/DETACH fail inside a transaction; these PRAGMAs are silently ignored inside one.
-_OUTSIDE_TRANSACTION = re.compile(
-    r"^(VACUUM|ATTACH|DETACH|PRAGMA\s+(\w+\.)?(foreign_keys|journal_mode|legacy_alter_table)\b)", re.IGNORECASE
-)
 
 
 class SQLiteAdapter(Adapter):
@@ -108,9 +102,6 @@ class SQLiteAdapter(Adapter):
 
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         return None
-
-    def runs_outside_transaction(self, statement: str) -> bool:
-        return super().runs_outside_transaction(statement) or _OUTSIDE_TRANSACTION.match(statement) is not None
 
     # The lock is an flock on a file beside the database: SQLite's own write lock cannot be held across
     # the several transactions of one run, and an flock is released by the kernel if the process dies.

@@ -48,6 +48,28 @@ def load_catalogue(directory: Path) -> Catalogue:
     return Catalogue(directory, migration_format, migrations)
 
 
+def migration_of_file(path: Path) -> Migration | None:
+    """The migration one file belongs to, read with its other half (a pair's down file, a Flyway undo file)
+    when that exists; None for a file that is plain SQL rather than a migration."""
+    name = path.name
+    if PAIRS.claims(name):
+        halves = [path.with_name(name[: -len(".up.sql")] + ".down.sql") if name.endswith(".up.sql")
+                  else path.with_name(name[: -len(".down.sql")] + ".up.sql"), path]
+        return PAIRS.read([half for half in halves if half.is_file()])[0]
+    if FLYWAY.claims(name) and name[0] in "VU":
+        other_half = ("U" if name[0] == "V" else "V") + name[1:]
+        halves = [path.with_name(other_half), path]
+        return FLYWAY.read([half for half in halves if half.is_file()])[0]
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    for sectioned in (GOOSE, DBMATE):
+        if sectioned.marker.search(text):
+            up, down = sectioned.sections(path, text)
+            match = sectioned.pattern.match(name)
+            return Migration(match["version"] if match else "", (match and match["name"]) or "",
+                             name.removesuffix(".sql"), up, down)
+    return None
+
+
 def detect_format(sql_files: list[Path]) -> MigrationFormat:
     names = [path.name for path in sql_files]
     if any(PAIRS.claims(name) for name in names):

@@ -6,20 +6,22 @@ from collections.abc import Mapping
 from contextlib import redirect_stdout
 
 from ..config import Options, load_settings
-from ..errors import MigrateError, UsageError
+from ..errors import FindingsRefusal, MigrateError, UsageError
 from ..runner import MigrationFailed
 from .commands import COMMANDS
 from .commands.migration_run import failed_run_document
-from .output import Output
+from .findings import finding_document
+from .output import Output, error_document
 from .parser import FORMATS, build_parser
 
 _BY_NAME = {command.NAME: command for command in COMMANDS}
 
 
-def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mapping[str, str] | None = None) -> int:
+def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mapping[str, str] | None = None,
+         stdin=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     environ = os.environ if environ is None else environ
-    out = Output(stdout or sys.stdout, stderr or sys.stderr, _wants_json(argv), environ)
+    out = Output(stdout or sys.stdout, stderr or sys.stderr, _wants_json(argv), environ, stdin or sys.stdin)
     settings = None
     try:
         with redirect_stdout(out.stdout):  # --help and --version print through argparse
@@ -38,6 +40,10 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
         return exit_request.code or 0
     except MigrationFailed as failure:
         return out.error(failure, failed_run_document(settings, failure), detail=f"statement: {_shorten(failure.statement)}")
+    except FindingsRefusal as refusal:
+        document = {"error": error_document(refusal)
+                    | {"findings": [finding_document(finding, settings) for finding in refusal.findings]}}
+        return out.error(refusal, document)
     except MigrateError as error:
         return out.error(error)
     except KeyboardInterrupt:

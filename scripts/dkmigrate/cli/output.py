@@ -17,8 +17,9 @@ class Output:
     With --format json, stdout receives exactly one JSON document. Every line is masked for passwords.
     """
 
-    def __init__(self, stdout, stderr, json_mode: bool, environ: Mapping[str, str]):
+    def __init__(self, stdout, stderr, json_mode: bool, environ: Mapping[str, str], stdin=None):
         self.stdout, self.stderr, self.json_mode = stdout, stderr, json_mode
+        self.stdin = stdin  # for the commands that read input (`lint -`)
         self.colour = (not json_mode and stdout.isatty() and not environ.get("NO_COLOR")
                        and environ.get("TERM") != "dumb")
         self.secret: str | None = None

@@ -12,5 +12,5 @@ def add_arguments(parser) -> None:
 
 def run(args, settings, out) -> int:
     report = operations.down(settings, steps=args.steps, to=args.to, dry_run=args.dry_run, confirmed=args.yes,
-                             listener=ProgressListener(out, show_results=not args.dry_run))
+                             listener=ProgressListener(out, show_results=not args.dry_run, settings=settings))
     return present(report, settings, out, "down", args.dry_run)

@@ -1,6 +1,7 @@
 """What up and down share: their range options, progress lines, summaries, scripts and JSON."""
 
 from ...runner import Listener, MigrationFailed, MigrationResult, RunReport
+from ..findings import finding_document, short_line
 from ..output import error_document
 from ..parser import add_lock_wait, positive_int
 
@@ -14,9 +15,10 @@ def add_range_arguments(parser, verb: str) -> None:
 
 
 class ProgressListener(Listener):
-    def __init__(self, out, show_results: bool):
+    def __init__(self, out, show_results: bool, settings):
         self.out = out
         self.show_results = show_results
+        self.settings = settings
 
     def lock_wait(self, holder: str) -> None:
         self.out.note(f"waiting for the migration lock: {holder}")
@@ -27,6 +29,12 @@ class ProgressListener(Listener):
 
     def warning(self, message: str) -> None:
         self.out.note(f"warning: {message}")
+
+    def lint_findings(self, findings: list) -> None:
+        for finding in findings:
+            self.out.note(short_line(finding, self.settings))
+        if findings:
+            self.out.note("hint: `migrate lint` shows each finding's safe alternative")
 
 
 def present(report: RunReport, settings, out, direction: str, dry_run: bool) -> int:
@@ -84,6 +92,7 @@ def run_document(settings, report: RunReport, dry_run: bool) -> dict:
         "database": settings.url.masked,
         "dry_run": dry_run,
         "migrations": [result_document(settings, result) for result in report.results],
+        "findings": [finding_document(finding, settings) for finding in report.findings],
     }
     if dry_run:
         document["script"] = report.script or ""

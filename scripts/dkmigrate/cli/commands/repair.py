@@ -21,7 +21,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings, out) -> int:
-    label = operations.repair(settings, args.version, args.action, listener=ProgressListener(out, False))
+    label = operations.repair(settings, args.version, args.action, listener=ProgressListener(out, False, settings))
     if out.json_mode:
         out.document({"migration": label, "action": args.action})
     out.line(f"{label}: {_DONE[args.action]}")

@@ -1,0 +1,111 @@
+"""`migrate lint`: the safety linter over pending migrations, given files, or SQL on stdin."""
+
+import argparse
+
+from ... import operations
+from ..findings import STDIN, finding_document, github_annotations, sarif_document, text_block
+
+NAME = "lint"
+HELP = "flag unsafe statements (locks, rewrites, breaking changes) and spell out the safe alternative"
+FORMATS = ("text", "json", "github", "sarif")
+DIALECTS = ("postgres", "mysql", "sqlite")
+THRESHOLDS = ("caution", "risky", "error")
+
+
+def pg_version(text: str) -> int:
+    if not text.isdigit() or not 9 <= int(text) <= 99:
+        raise argparse.ArgumentTypeError(f"must be a PostgreSQL major version such as 15, not '{text}'")
+    return int(text)
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="migration or SQL files, or - to read SQL from stdin (default: the pending migrations)")
+    parser.add_argument("--all", action="store_true", help="lint every migration, applied or not")
+    parser.add_argument("--dialect", choices=DIALECTS,
+                        help="SQL dialect (default: the database URL's, postgres when none is configured)")
+    parser.add_argument("--pg-version", type=pg_version, metavar="N",
+                        help="PostgreSQL major version to judge against (default: lint.pg_version in migrate.yaml, "
+                             "else the server's when lint connects to it, else 15)")
+    parser.add_argument("--severity", choices=THRESHOLDS, default="caution",
+                        help="exit 1 when a finding is at least this severe (default: caution)")
+    parser.add_argument("--rules", action="store_true", help="list the rules, with what each flags, and exit")
+
+
+def run(args, settings, out) -> int:
+    from ...lint import RULES, SEVERITIES, at_or_above
+
+    if args.rules:
+        return _list_rules(RULES, out)
+    files = [file for file in args.files if file != STDIN]
+    stdin_sql = out.stdin.read() if STDIN in args.files else None
+    report = operations.lint(settings, files=files, stdin_sql=stdin_sql, all_migrations=args.all,
+                             dialect=args.dialect, pg_version=args.pg_version)
+    findings = report.findings
+    if report.note:
+        out.note(f"note: {report.note}")
+    if args.format == "json":
+        out.document(_document(report, settings, SEVERITIES))
+    elif args.format == "sarif":
+        out.document(sarif_document(findings, RULES, settings))
+    elif args.format == "github":
+        if findings:
+            out.raw(github_annotations(findings, settings) + "\n")
+    else:
+        for finding in findings:
+            out.line("\n".join(text_block(finding, settings)))
+            out.line()
+        out.line(_summary(report))
+    return 1 if any(at_or_above(finding.severity, args.severity) for finding in findings) else 0
+
+
+def _statements(report) -> list:
+    return [statement for analysis in report.analyses for statement in (*analysis.up, *(analysis.down or ()))]
+
+
+def _document(report, settings, severities) -> dict:
+    statements = _statements(report)
+    summary = {severity: 0 for severity in severities}
+    summary["safe"] = sum(1 for statement in statements if not statement.findings)
+    for finding in report.findings:
+        summary[finding.severity] += 1
+    document = {
+        "findings": [finding_document(finding, settings) for finding in report.findings],
+        "summary": summary,
+        "dialect": report.options.dialect,
+        "pg_version": report.options.pg_version if report.options.dialect == "postgres" else None,
+        "statements": len(statements),
+    }
+    if report.note:
+        document["note"] = report.note
+    return document
+
+
+def _summary(report) -> str:
+    statements = len(_statements(report))
+    sources = len(report.analyses)
+    checked = (f"{statements} statement{'s' if statements != 1 else ''} in {sources} "
+               f"{'migration' if sources == 1 else 'migrations'}")
+    findings = report.findings
+    if not findings:
+        return f"No findings: {checked} checked."
+    counts = {}
+    for finding in findings:
+        counts[finding.severity] = counts.get(finding.severity, 0) + 1
+    parts = ", ".join(f"{counts[severity]} {severity}" for severity in ("error", "risky", "caution") if severity in counts)
+    return f"{len(findings)} finding{'s' if len(findings) != 1 else ''} ({parts}) in {checked}."
+
+
+def _list_rules(rules, out) -> int:
+    if out.json_mode:
+        out.document({"rules": [{
+            "id": rule.id, "severity": rule.severity, "dialects": sorted(rule.dialects), "summary": rule.summary,
+            "why": rule.why, "safe_alternative": rule.safe_alternative,
+        } for rule in rules.values()]})
+        return 0
+    rows = [(rule.id, rule.severity, "all" if len(rule.dialects) == len(DIALECTS) else ",".join(sorted(rule.dialects)),
+             rule.summary) for rule in rules.values()]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        out.line("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3])
+    return 0

@@ -1,0 +1,152 @@
+"""The safety linter: finds the statements of a migration that would lock, rewrite or break a production
+database, or fail, and spells out the safe way to do the same thing (design section 7).
+
+    options = LintOptions(dialect="postgres", pg_version=15)
+    findings = lint_migration(migration, options)      # up, down and the migration as a whole
+    findings = lint_sql("ALTER TABLE ...", options)    # SQL from anywhere (stdin, other tools)
+    analyses = analyze_section(migration.up, options)  # per statement: lock, rewrite, scan, findings
+
+Linter lints migrations in order, learning the schema each one leaves (column types, validated CHECKs), so
+that a later migration is judged against what the earlier ones built. The rules live in lint/rules, one
+module per rule or small group, registered in lint.registry.RULES.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..sqlsplit import split_statements
+from . import rules  # noqa: F401  (registers every rule)
+from .allow import Allowances, header_of
+from .analysis import (
+    DOWN, UP, MigrationFacts, SectionResult, analyze_statements, migration_findings, runs_in_transaction,
+)
+from .findings import (
+    CAUTION, DIALECTS, ERROR, RISKY, SAFE, SEVERITIES, Finding, LintOptions, StatementAnalysis, at_or_above,
+)
+from .parser import parse
+from .registry import RULES, Rule
+from .schema import Schema
+
+__all__ = [
+    "CAUTION", "DIALECTS", "ERROR", "RISKY", "RULES", "SAFE", "SEVERITIES", "Finding", "Linter", "LintOptions",
+    "MigrationAnalysis", "Rule", "Schema", "StatementAnalysis", "analyze_migrations", "analyze_section", "analyze_sql",
+    "at_or_above", "lint_migration", "lint_sql",
+]
+
+
+@dataclass(frozen=True)
+class MigrationAnalysis:
+    up: list[StatementAnalysis]
+    down: list[StatementAnalysis] | None  # None: the migration has no down section
+    findings: list[Finding]  # all of them: statements', comments' and the migration's, in file order
+
+    @property
+    def up_findings(self) -> list[Finding]:
+        """What matters when applying it: every finding but those on down statements."""
+        on_down = {finding for statement in self.down or () for finding in statement.findings}
+        return [finding for finding in self.findings if finding not in on_down]
+
+
+class Linter:
+    """Lints migrations in version order, learning the schema each one leaves behind."""
+
+    def __init__(self, options: LintOptions, schema: Schema | None = None):
+        self.options = options
+        self.schema = schema or Schema()
+
+    def learn(self, migration) -> None:
+        """Takes in what a migration builds, without linting it (an earlier, already applied one)."""
+        for statement in migration.up.statements(self.options.dialect):
+            self.schema.learn(parse(statement.text, self.options.dialect))
+
+    def analyze(self, migration) -> MigrationAnalysis:
+        options = self.options
+        up_section = migration.up
+        up_statements = up_section.statements(options.dialect)
+        up_allowances = _allowances(up_section)
+        up = analyze_statements(
+            up_statements, options, file=str(up_section.file), schema=self.schema,
+            runner_transaction=runs_in_transaction(up_statements, up_section.transaction, options),
+            allowances=up_allowances, section=UP)
+        down = None
+        if migration.down is not None:
+            down_statements = migration.down.statements(options.dialect)
+            down = analyze_statements(
+                down_statements, options, file=str(migration.down.file), schema=self.schema.copy(),
+                runner_transaction=runs_in_transaction(down_statements, migration.down.transaction, options),
+                allowances=_allowances(migration.down), section=DOWN, up_created=up.created)
+        facts = MigrationFacts(has_down=down is not None, removals=tuple(up.removals))
+        findings = _findings_of(up) + (_findings_of(down) if down else [])
+        findings += migration_findings(facts, options, str(up_section.file), up_allowances)
+        return MigrationAnalysis(up.analyses, down.analyses if down else None, _in_file_order(findings))
+
+    def lint(self, migration) -> list[Finding]:
+        return self.analyze(migration).findings
+
+
+def analyze_section(section, options: LintOptions, in_transaction: bool | None = None,
+                    schema: Schema | None = None) -> list[StatementAnalysis]:
+    """Each statement of a section with its lock, rewrite, scan and findings.
+
+    `in_transaction` None: as the runner would run the section (in a transaction unless the file disables it
+    or a statement cannot run in one); True or False to say otherwise. `schema`: what earlier migrations built
+    (it is not changed).
+    """
+    statements = section.statements(options.dialect)
+    if in_transaction is None:
+        in_transaction = runs_in_transaction(statements, section.transaction, options)
+    return analyze_statements(statements, options, file=str(section.file), schema=(schema or Schema()).copy(),
+                              runner_transaction=in_transaction, allowances=_allowances(section)).analyses
+
+
+def analyze_migrations(migrations, options: LintOptions, selected=None) -> list[MigrationAnalysis]:
+    """Analyses the `selected` migrations (all when None) of a directory's `migrations`, in version order;
+    the others only teach the linter the schema they build."""
+    linter = Linter(options)
+    chosen = None if selected is None else {id(migration) for migration in selected}
+    wanted = [migration for migration in migrations if chosen is None or id(migration) in chosen]
+    analyses = []
+    for migration in migrations:
+        if not wanted:
+            break
+        if migration is wanted[0]:
+            analyses.append(linter.analyze(wanted.pop(0)))
+        else:
+            linter.learn(migration)
+    return analyses
+
+
+def lint_migration(migration, options: LintOptions) -> list[Finding]:
+    return Linter(options).lint(migration)
+
+
+def analyze_sql(sql: str, options: LintOptions, file: str | None = None, first_line: int = 1) -> MigrationAnalysis:
+    """Analyses SQL that is not a migration file (stdin, another tool's output) as one up section."""
+    statements = split_statements(sql, options.dialect, first_line)
+    allowances = Allowances(sql, first_line, header_of(sql), first_line, RULES)
+    result = analyze_statements(statements, options, file=file, schema=Schema(), allowances=allowances,
+                                runner_transaction=runs_in_transaction(statements, True, options))
+    return MigrationAnalysis(result.analyses, None, _in_file_order(_findings_of(result)))
+
+
+def lint_sql(sql: str, options: LintOptions, file: str | None = None, first_line: int = 1) -> list[Finding]:
+    return analyze_sql(sql, options, file, first_line).findings
+
+
+def _allowances(section) -> Allowances:
+    try:
+        text = section.file.read_text(encoding="utf-8-sig")
+        header, header_first_line = header_of(text), 1
+    except (OSError, UnicodeDecodeError):
+        header, header_first_line = header_of(section.sql), section.first_line
+    return Allowances(section.sql, section.first_line, header, header_first_line, RULES)
+
+
+def _findings_of(result: SectionResult) -> list[Finding]:
+    return [finding for analysis in result.analyses for finding in analysis.findings] + result.comment_findings
+
+
+def _in_file_order(findings: list[Finding]) -> list[Finding]:
+    unique = list(dict.fromkeys(findings))  # a file's header comments are seen by both of its sections
+    return sorted(unique, key=lambda finding: (finding.file or "", finding.line or 0))

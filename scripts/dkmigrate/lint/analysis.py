@@ -1,0 +1,234 @@
+"""The linter's engine: it walks a section's statements in order, runs the registered rules on each, and
+keeps what they need to know about what came before - the schema so far, the tables this section created,
+whether a transaction is open and which tables it holds locked, whether lock_timeout is set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from ..sqlsplit import Statement as SqlStatement
+from ..transactions import runs_outside_transaction
+from .allow import Allowances
+from .findings import MYSQL, POSTGRES, Finding, LintOptions, StatementAnalysis
+from .locks import ACCESS_EXCLUSIVE, NO_EFFECT, Effect, statement_effect
+from .parser import parse
+from .registry import COMMENTS, MIGRATION, RULES, STATEMENT, Hit, Rule
+from .schema import Schema
+from .syntax import (
+    AddColumn, AddConstraint, AlterTable, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Name, Other,
+    RenameTable, RenameTables, SetSetting, Statement, TransactionControl, Trigger, Truncate, ValidateConstraint,
+)
+
+UP, DOWN, SQL = "up", "down", "sql"
+_DDL_VERBS = ("CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE")
+_DDL_STATEMENTS = (CreateTable, AlterTable, CreateIndex, DropIndex, DropTable, RenameTables, Truncate, Trigger)
+
+
+@dataclass
+class Created:
+    """What a section created: a down section may drop it again without losing anything that was there."""
+
+    tables: set[str] = field(default_factory=set)
+    columns: set[tuple[str, str]] = field(default_factory=set)  # (table key, column)
+
+
+@dataclass(frozen=True)
+class Removal:
+    """Data an up section drops: no down can bring it back."""
+
+    what: str  # "column accounts.note", "table accounts"
+    line: int
+    statement: str
+
+
+@dataclass(frozen=True)
+class MigrationFacts:
+    """What migration rules look at."""
+
+    has_down: bool
+    removals: tuple[Removal, ...]
+
+
+@dataclass
+class Context:
+    """What the rules see of the section so far, as of the statement being checked."""
+
+    options: LintOptions
+    schema: Schema
+    section: str  # UP, DOWN or SQL
+    up_created: Created  # down sections: what the up section created
+    runner_transaction: bool  # whether the runner wraps the section in a transaction
+    explicit_transaction: bool = False  # inside the file's own BEGIN ... COMMIT
+    created: Created = field(default_factory=Created)
+    lock_timeout: bool = False  # a session-wide lock_timeout is set
+    local_lock_timeout: bool = False  # SET LOCAL lock_timeout, for the current transaction
+    exclusive_tables: set[str] = field(default_factory=set)  # held ACCESS EXCLUSIVE by the current transaction
+    not_valid_constraints: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID in it
+    ddl_statements: int = 0  # DDL statements so far, this one included
+    statement_is_ddl: bool = False
+    statement_text: str = ""  # the statement being checked, as written
+    effect: Effect = NO_EFFECT  # its locks, rewrite and scan
+
+    @property
+    def dialect(self) -> str:
+        return self.options.dialect
+
+    @property
+    def pg_version(self) -> int:
+        return self.options.pg_version
+
+    @property
+    def in_transaction(self) -> bool:
+        return self.runner_transaction or self.explicit_transaction
+
+    @property
+    def has_lock_timeout(self) -> bool:
+        return self.lock_timeout or (self.local_lock_timeout and self.in_transaction)
+
+    def is_new(self, table: Name) -> bool:
+        """Whether the migration created the table before this statement - earlier in this section, or in
+        the up section when this is the down - so that existing-table rules leave it alone."""
+        return table.key in self.created.tables or (self.section == DOWN and table.key in self.up_created.tables)
+
+    def up_created_column(self, table: Name, column: str) -> bool:
+        return self.section == DOWN and (table.key in self.up_created.tables
+                                         or (table.key, column) in self.up_created.columns)
+
+
+@dataclass
+class SectionResult:
+    analyses: list[StatementAnalysis]
+    comment_findings: list[Finding]  # about the section's migrate:allow comments, not about a statement
+    created: Created
+    removals: list[Removal]
+    schema: Schema  # as the section leaves it
+
+
+def runs_in_transaction(statements: list[SqlStatement], transaction: bool, options: LintOptions) -> bool:
+    """Whether the runner runs the section inside one transaction: MySQL never; elsewhere unless the file
+    disables it or a statement cannot run in a transaction block."""
+    if options.dialect == MYSQL or not transaction:
+        return False
+    return not any(runs_outside_transaction(s.text, options.dialect, options.pg_version) for s in statements)
+
+
+def active_rules(options: LintOptions, scope: str) -> list[Rule]:
+    return [rule for rule in RULES.values()
+            if rule.scope == scope and options.dialect in rule.dialects and rule.id not in options.disabled]
+
+
+def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, file: str | None, schema: Schema,
+                       runner_transaction: bool, allowances: Allowances, section: str = SQL,
+                       up_created: Created | None = None) -> SectionResult:
+    context = Context(options, schema, section, up_created or Created(), runner_transaction)
+    by_kind: dict[type, list[Rule]] = {}
+    every_statement = []
+    for rule in active_rules(options, STATEMENT):
+        if not rule.statements:
+            every_statement.append(rule)
+        for kind in rule.statements:
+            by_kind.setdefault(kind, []).append(rule)
+    analyses, removals = [], []
+    for raw in statements:
+        statement = parse(raw.text, options.dialect)
+        context.statement_text = raw.text
+        _enter(context, statement)
+        effect = statement_effect(statement, context.schema, options.pg_version)
+        context.effect = effect if options.dialect == POSTGRES else Effect(tables=effect.tables)
+        action_kinds = {type(action) for action in statement.actions} if isinstance(statement, AlterTable) else ()
+        hits = [(rule, hit) for rule in (*by_kind.get(type(statement), ()), *every_statement)
+                if not (rule.actions and action_kinds and rule.actions.isdisjoint(action_kinds))
+                for hit in rule.check(statement, context)]
+        findings = tuple(_finding(rule, hit, file, raw.line, raw.text, context.effect) for rule, hit in hits
+                         if not allowances.allowed(rule.id, raw.line, raw.text))
+        analyses.append(StatementAnalysis(raw.text, raw.line, context.effect.lock, context.effect.rewrites,
+                                          context.effect.scans, tuple(name.written for name in effect.tables),
+                                          findings))
+        removals.extend(_removals(statement, context, raw))
+        _learn(context, statement)
+    comment_findings = [_finding(rule, hit, file, hit.line, hit.statement, NO_EFFECT)
+                        for rule in active_rules(options, COMMENTS) for hit in rule.check(allowances)]
+    return SectionResult(analyses, comment_findings, context.created, removals, context.schema)
+
+
+def migration_findings(facts: MigrationFacts, options: LintOptions, file: str | None,
+                       allowances: Allowances) -> list[Finding]:
+    findings = []
+    for rule in active_rules(options, MIGRATION):
+        for hit in rule.check(facts):
+            if not allowances.allowed(rule.id, hit.line or 0, hit.statement or ""):
+                findings.append(_finding(rule, hit, file, hit.line, hit.statement, NO_EFFECT))
+    return findings
+
+
+def _finding(rule: Rule, hit: Hit, file: str | None, line: int | None, statement: str | None,
+             effect: Effect) -> Finding:
+    return Finding(rule.id, rule.severity, file, hit.line or line, hit.statement or statement, hit.message,
+                   hit.safe_alternative or rule.safe_alternative, effect.lock, effect.rewrites, effect.scans)
+
+
+def _enter(context: Context, statement: Statement) -> None:
+    """State changes that take effect as the statement starts: transaction blocks, the DDL count."""
+    if isinstance(statement, TransactionControl):
+        if statement.action == "begin":
+            context.explicit_transaction = True
+        else:
+            context.explicit_transaction = False
+            _end_transaction(context)
+    context.statement_is_ddl = isinstance(statement, _DDL_STATEMENTS) or (
+        isinstance(statement, Other) and statement.verb.startswith(_DDL_VERBS))
+    if context.statement_is_ddl:
+        context.ddl_statements += 1
+
+
+def _end_transaction(context: Context) -> None:
+    context.local_lock_timeout = False
+    context.exclusive_tables.clear()
+    context.not_valid_constraints.clear()
+
+
+def _learn(context: Context, statement: Statement) -> None:
+    """State changes the statement leaves behind, for the statements after it."""
+    if context.in_transaction and context.effect.lock == ACCESS_EXCLUSIVE:
+        context.exclusive_tables.update(name.key for name in context.effect.tables)
+    if isinstance(statement, SetSetting) and statement.name == "lock_timeout":
+        enabled = statement.value is not None and statement.value.strip() not in ("0", "")
+        if statement.local:
+            context.local_lock_timeout = enabled and context.in_transaction
+        else:
+            context.lock_timeout = enabled
+    elif isinstance(statement, CreateTable):
+        context.created.tables.add(statement.name.key)
+    elif isinstance(statement, RenameTables):
+        for old, new in statement.pairs:
+            if old.key in context.created.tables:
+                context.created.tables.add(new.key)
+    elif isinstance(statement, AlterTable):
+        for action in statement.actions:
+            if isinstance(action, AddColumn):
+                context.created.columns.add((statement.name.key, action.column.name))
+            elif isinstance(action, RenameTable) and statement.name.key in context.created.tables:
+                context.created.tables.add(action.new.key)
+            elif (isinstance(action, AddConstraint) and action.constraint.not_valid and action.constraint.name
+                  and context.in_transaction):
+                context.not_valid_constraints.add(f"{statement.name.key}.{action.constraint.name}")
+            elif isinstance(action, ValidateConstraint):
+                context.not_valid_constraints.discard(f"{statement.name.key}.{action.name}")
+    if not context.runner_transaction and not context.explicit_transaction:
+        _end_transaction(context)
+    context.schema.learn(statement)
+
+
+def _removals(statement: Statement, context: Context, raw: SqlStatement) -> Iterable[Removal]:
+    if context.section == DOWN:
+        return
+    if isinstance(statement, DropTable):
+        for name in statement.names:
+            if not context.is_new(name):
+                yield Removal(f"table {name.written}", raw.line, raw.text)
+    elif isinstance(statement, AlterTable) and not context.is_new(statement.name):
+        for action in statement.actions:
+            if isinstance(action, DropColumn) and (statement.name.key, action.column) not in context.created.columns:
+                yield Removal(f"column {statement.name.written}.{action.column}", raw.line, raw.text)

@@ -1,0 +1,63 @@
+"""Waiting for locks, and holding them while data changes."""
+
+from ..findings import CAUTION, POSTGRES
+from ..locks import ACCESS_EXCLUSIVE
+from ..registry import Hit, rule
+from ..syntax import AlterTable, Cluster, DataChange, DropIndex, DropTable, LockTable, Trigger, Truncate, Vacuum
+from .wording import batched_change
+
+
+@rule(
+    "missing-lock-timeout", CAUTION, dialects=(POSTGRES,),
+    statements=(AlterTable, DropTable, DropIndex, Truncate, Cluster, Vacuum, LockTable, Trigger),
+    summary="a statement taking ACCESS EXCLUSIVE on an existing table with no SET lock_timeout before it",
+    why="ACCESS EXCLUSIVE waits for every query running on the table, however long; meanwhile every new query on "
+        "the table queues behind it, so a quick ALTER can make the table unavailable for as long as the slowest "
+        "running query.",
+    safe_alternative="SET lock_timeout = '5s'; before it (SET LOCAL inside the migration's transaction), so the "
+                     "statement gives up instead of blocking everything; apply the migration again later if it "
+                     "times out.",
+)
+def missing_lock_timeout(statement, context):
+    effect = context.effect
+    if effect.lock != ACCESS_EXCLUSIVE or context.has_lock_timeout:
+        return
+    existing = [name for name in effect.tables if not context.is_new(name)]
+    if effect.tables and not existing:
+        return
+    if context.in_transaction and existing and all(name.key in context.exclusive_tables for name in existing):
+        return  # this transaction already holds the lock: nothing new to wait for
+    target = ", ".join(name.written for name in existing) or "its table"
+    yield Hit(f"takes an ACCESS EXCLUSIVE lock on {target} with no lock_timeout: while it waits for running "
+              f"queries, every new query on {target} queues behind it")
+
+
+@rule(
+    "backfill-in-ddl-transaction", CAUTION, dialects=(POSTGRES,), statements=(DataChange,),
+    summary="UPDATE, DELETE or INSERT ... SELECT on a table the same transaction altered",
+    why="The earlier ALTER's ACCESS EXCLUSIVE lock is held until the transaction commits, so every read and write "
+        "of the table waits for the whole data change too.",
+    safe_alternative="Change the data in a migration of its own, after the schema change, in batches.",
+)
+def backfill_in_ddl_transaction(statement: DataChange, context):
+    if statement.verb == "INSERT" and not statement.from_query:
+        return
+    table = statement.table
+    if context.in_transaction and table.key in context.exclusive_tables and not context.is_new(table):
+        yield Hit(f"{statement.verb} on {table.written} runs in the transaction whose earlier statement locked "
+                  f"{table.written} ACCESS EXCLUSIVE: every read and write waits until it commits")
+
+
+@rule(
+    "full-table-dml", CAUTION, statements=(DataChange,),
+    summary="UPDATE or DELETE without WHERE in a migration (one long transaction)",
+    why="Every row is changed in one transaction: each is locked against writers until the end, the table and its "
+        "indexes bloat, and on a large table the migration runs for a long time (replicas lag behind it).",
+    safe_alternative="Change the rows in batches by primary key range, each batch in its own transaction.",
+)
+def full_table_dml(statement: DataChange, context):
+    if statement.verb not in ("UPDATE", "DELETE") or statement.has_where or context.is_new(statement.table):
+        return
+    table = statement.table.written
+    yield Hit(f"{statement.verb} without WHERE changes every row of {table} in one transaction",
+              batched_change(statement.verb, table))
