@@ -1,5 +1,6 @@
-"""`migrate plan` without a goal: the pending migrations, their transaction mode and live table sizes, the
-rollback plan in the order `down` would run it, and the checklist."""
+"""`migrate plan` without a goal: the pending migrations with each statement's lint findings, risk, lock and
+consequence on the live table, their transaction mode, the rollback plan in the order `down` would run it,
+and the checklist."""
 
 from conftest import Engine, Project
 
@@ -27,12 +28,26 @@ def test_pending_migrations_in_order_with_sizes_and_transaction_mode(project, en
         ("2", "add_note", True, True), ("3", "drop_total", True, False), ("4", "index_note", True, True)]
     note = plan["migrations"][0]["statements"][0]
     assert (note["line"], note["sql"], note["tables"]) == (2, "ALTER TABLE orders ADD COLUMN note text", ["orders"])
-    assert note["findings"] == [] and "risk" in note and "lock" in note
+    drop = plan["migrations"][1]
+    assert drop["risk"] == "caution" and [f["rule"] for f in drop["findings"]] == ["missing-down"]
+    assert "drop-column" in [f["rule"] for f in drop["statements"][0]["findings"]]
+    if engine.name == "postgres":
+        assert (note["risk"], note["lock"], note["rewrites"]) == ("caution", "ACCESS EXCLUSIVE", False)
+        assert note["impact"] == ("takes ACCESS EXCLUSIVE on `orders` (300 rows) for a moment, no rewrite or scan; "
+                                  "while it waits for running queries, every new query on the table queues behind it")
+        index = plan["migrations"][2]["statements"][0]
+        assert (index["risk"], index["lock"], index["scans"]) == ("caution", "SHARE", True)
+        assert [f["rule"] for f in index["findings"]] == ["add-index-not-concurrently"]
+        assert index["impact"] == "scans 300 rows of `orders` under SHARE: writes blocked until done, reads go on"
+    else:
+        assert note["impact"].startswith("touches `orders` (300 rows) under SQLite's database-wide write lock")
     (orders,) = plan["live"]["tables"]
     assert (orders["table"], orders["rows"]) == ("orders", 300)
     text = project.run("plan").stdout
     assert text.startswith("# Migration plan: 3 pending migrations\n")
-    assert "## 2. 3_drop_total\n\n`db/migrations/3_drop_total.sql` · runs in one transaction · **no down section**" in text
+    assert ("## 2. 3_drop_total - Caution\n\n`db/migrations/3_drop_total.sql` · runs in one transaction · "
+            "**no down section**") in text
+    assert "- **Caution** `missing-down`: this migration has no down section" in text
     assert "- `orders`: 300 rows" in text
 
 
@@ -70,7 +85,9 @@ def test_lock_timeout_is_checked_for_statements_locking_existing_tables(postgres
     project.migration("2", "unguarded", "ALTER TABLE orders ADD COLUMN b text;", "")
     item = _lock_timeout(project)
     assert item["status"] == "fail" and "2_unguarded line 2" in item["detail"]
-    assert "the server's default lock_timeout is 0" in item["detail"]
+    assert "1_guarded" not in item["detail"] and "the server's default lock_timeout is 0" in item["detail"]
+    (project.root / "migrate.yaml").write_text("lint:\n  disable: [missing-lock-timeout]\n")
+    assert _lock_timeout(project)["status"] == "manual"
 
 
 def _lock_timeout(project: Project) -> dict:
@@ -84,3 +101,22 @@ def test_nothing_pending_and_goal_options_without_a_goal(sqlite_project):
     assert "Nothing is pending: the database is up to date." in sqlite_project.run("plan").stdout
     refused = sqlite_project.run("plan", "--table", "users")
     assert refused.code == 2 and "--table needs a goal" in refused.stderr
+
+
+def test_a_table_rewrite_is_said_in_plain_words_with_the_live_size(postgres_url, tmp_path):
+    engine = Engine("postgres", postgres_url)
+    engine.query("CREATE TABLE orders (id integer PRIMARY KEY, total integer)")
+    engine.query("INSERT INTO orders SELECT i, i FROM generate_series(1, 12000) i")
+    engine.query("ANALYZE orders")
+    project = Project(tmp_path / "project", postgres_url)
+    project.migration("1", "widen_total", "SET lock_timeout = '5s';\nALTER TABLE orders ALTER COLUMN total TYPE bigint;",
+                      "ALTER TABLE orders ALTER COLUMN total TYPE integer;")
+    plan = project.run("plan", "--format", "json").json
+    (migration,) = plan["migrations"]
+    statement = migration["statements"][1]
+    assert (migration["risk"], statement["risk"], statement["rewrites"]) == ("risky", "risky", True)
+    assert statement["impact"] == "rewrites ~12k rows of `orders` under ACCESS EXCLUSIVE: writes and reads blocked until done"
+    assert "change-column-type" in [finding["rule"] for finding in statement["findings"]]
+    text = project.run("plan").stdout
+    assert "## 1. 1_widen_total - Risky" in text
+    assert "- **Risky**: rewrites ~12k rows of `orders` under ACCESS EXCLUSIVE: writes and reads blocked until done" in text

@@ -71,7 +71,7 @@ def _review(settings: Settings, runner: Runner, migrations: list[Migration], ref
     from .lint import ERROR, RISKY, analyze_migrations
 
     adapter = runner.adapter
-    options = _lint_options(settings, adapter.dialect, None, getattr(adapter, "server_version", None))
+    options = lint_options(settings, adapter.dialect, None, getattr(adapter, "server_version", None))
     analyses = analyze_migrations(runner.catalogue.migrations, options, selected=migrations)
     findings = [finding for analysis in analyses for finding in analysis.up_findings]
     listener.lint_findings(findings)
@@ -109,7 +109,7 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
     if dialect is None:  # the configured database's, or PostgreSQL's when nothing is configured
         dialect = settings.url.dialect if settings.url_source != "default" else "postgres"
     if files or stdin_sql is not None:
-        options = _lint_options(settings, dialect, pg_version, None)
+        options = lint_options(settings, dialect, pg_version, None)
         analyses = []
         if stdin_sql is not None:
             analyses.append(analyze_sql(stdin_sql, options))
@@ -133,11 +133,12 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
             selected = [migration for migration in catalogue.migrations if migration.key in pending]
         except (ConfigError, ConnectionFailed) as error:
             note = f"{error.message}: linting all {len(catalogue.migrations)} migrations"
-    options = _lint_options(settings, dialect, pg_version, server_version)
+    options = lint_options(settings, dialect, pg_version, server_version)
     return LintReport(analyze_migrations(catalogue.migrations, options, selected), options, note)
 
 
-def _lint_options(settings: Settings, dialect: str, pg_version: int | None, server_version: int | None):
+def lint_options(settings: Settings, dialect: str, pg_version: int | None, server_version: int | None):
+    """The linter's options: migrate.yaml's lint section, the version given, else the server's, else 15."""
     from .lint import RULES, LintOptions
     from .lint.findings import DEFAULT_PG_VERSION
 

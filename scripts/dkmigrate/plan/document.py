@@ -104,15 +104,17 @@ def pending_document(plan) -> dict:
         "pattern": None,
         "dialect": plan.dialect,
         "database": plan.database,
+        "pg_version": plan.pg_version,
         "phases": [],
         "migrations": [
             {"version": planned.migration.version, "name": planned.migration.name, "file": planned.file,
-             "transaction": planned.transaction, "transaction_reason": planned.transaction_reason,
-             "has_down": planned.has_down, "tables": planned.tables,
+             "risk": planned.risk, "transaction": planned.transaction,
+             "transaction_reason": planned.transaction_reason, "has_down": planned.has_down, "tables": planned.tables,
+             "findings": [asdict(finding) for finding in planned.findings],
              "statements": [
-                 {"line": s.line, "sql": s.text, "tables": s.tables, "risk": s.risk, "lock": s.lock,
-                  "rewrites": s.rewrites, "scans": s.scans, "impact": s.impact,
-                  "findings": [asdict(finding) for finding in s.findings]}
+                 {"line": s.analysis.line, "sql": s.text, "tables": s.tables, "risk": s.analysis.risk,
+                  "lock": s.analysis.lock, "rewrites": s.analysis.rewrites, "scans": s.analysis.scans,
+                  "impact": s.impact, "findings": [asdict(finding) for finding in s.analysis.findings]}
                  for s in planned.statements]}
             for planned in plan.migrations
         ],
@@ -129,4 +131,9 @@ def pending_markdown(plan) -> str:
         return plan.facts.table(parse_table(name, plan.dialect).key) if plan.facts.live else None
 
     return tidy_markdown(render("pending_plan.md.j2", plan=plan, live=facts_document(plan.facts), script=sql_script,
-                                rows=human_rows, size=human_bytes, table_facts=table_facts))
+                                rows=human_rows, size=human_bytes, table_facts=table_facts, risk_word=risk_word))
+
+
+def risk_word(severity: str) -> str:
+    """The seed's words for a statement's risk: Safe, Caution, Risky (and Error for one that will fail)."""
+    return severity.capitalize()

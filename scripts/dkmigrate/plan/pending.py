@@ -1,5 +1,6 @@
-"""Planning the pending migrations: what each would run, in which transaction mode, against tables of
-which live size; the rollback plan in the order `down` would run it; and the pre-migration checklist."""
+"""Planning the pending migrations: what each would run, each statement's lint findings, risk, lock and
+rewrite or scan, its transaction mode, the live size of what it touches and the consequence in plain words;
+the rollback plan in the order `down` would run it; and the pre-migration checklist."""
 
 import re
 from dataclasses import dataclass, field
@@ -9,28 +10,29 @@ from ..catalogue import load_catalogue
 from ..catalogue.model import Migration
 from ..config import Settings
 from ..errors import ConnectionFailed
+from ..lint import Finding, StatementAnalysis, analyze_migrations
+from ..operations import lint_options
 from ..runner import Runner
 from ..status import PENDING, applied_order
 from .checklist import checklist
+from .document import human_rows
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
 from .identifiers import parse_table
-from .model import FAIL, OK, ChecklistItem, RollbackPlan, RollbackStep
+from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
 
-_NAME = r'(?:"(?:[^"]|"")+"|`[^`]+`|[A-Za-z_][A-Za-z0-9_$]*)'
-_QUALIFIED = rf"{_NAME}(?:\s*\.\s*{_NAME})?"
-# The table a statement acts on, read from its first words (the linter's analysis says more).
-_TABLE_OF = re.compile(
-    r"^\s*(?:ALTER\s+TABLE(?:\s+IF\s+EXISTS)?(?:\s+ONLY)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|TRUNCATE(?:\s+TABLE)?(?:\s+ONLY)?"
-    r"|UPDATE(?:\s+ONLY)?|DELETE\s+FROM(?:\s+ONLY)?|INSERT\s+INTO|LOCK(?:\s+TABLE)?|VACUUM(?:\s*\([^)]*\))?(?:\s+FULL)?"
-    r"(?:\s+ANALYZE)?|CLUSTER|REINDEX\s+TABLE(?:\s+CONCURRENTLY)?|ANALYZE"
-    rf"|CREATE\s+(?:UNIQUE\s+)?INDEX(?:\s+CONCURRENTLY)?(?:\s+IF\s+NOT\s+EXISTS)?(?:\s+{_NAME})?\s+ON(?:\s+ONLY)?)"
-    rf"\s+(?P<table>{_QUALIFIED})",
-    re.IGNORECASE,
-)
-# Statements that take a lock blocking writes (or reads) on an existing table for as long as they run.
-_BLOCKING = re.compile(r"^\s*(?:ALTER\s+TABLE|DROP\s+TABLE|TRUNCATE|LOCK|VACUUM\s+FULL|CLUSTER|REINDEX\s+TABLE(?!\s+CONCURRENTLY)"
-                       r"|CREATE\s+(?:UNIQUE\s+)?INDEX(?!\s+CONCURRENTLY))\b", re.IGNORECASE)
-_SETS_LOCK_TIMEOUT = re.compile(r"^\s*SET\s+(?:LOCAL\s+|SESSION\s+)?(?:lock_timeout|lock_wait_timeout)\b", re.IGNORECASE)
+MISSING_LOCK_TIMEOUT = "missing-lock-timeout"
+
+# What other sessions can do while a statement holds each PostgreSQL lock on a table.
+_WHILE_HELD = {
+    "ACCESS EXCLUSIVE": "writes and reads blocked until done",
+    "EXCLUSIVE": "writes blocked until done, reads go on",
+    "SHARE ROW EXCLUSIVE": "writes blocked until done, reads go on",
+    "SHARE": "writes blocked until done, reads go on",
+    "SHARE UPDATE EXCLUSIVE": "reads and writes go on (other DDL and VACUUM wait)",
+    "ROW EXCLUSIVE": "reads and writes go on",
+    "ROW SHARE": "reads and writes go on",
+    "ACCESS SHARE": "reads and writes go on",
+}
 # What a statement removes: values in it cannot come back from a down.
 _DROPS = re.compile(r"\b(?:DROP\s+(?:COLUMN(?:\s+IF\s+EXISTS)?\s+(?P<column>\S+)|TABLE(?:\s+IF\s+EXISTS)?\s+(?P<table>[^\s;]+))"
                     r"|TRUNCATE\b|DELETE\s+FROM\b)", re.IGNORECASE)
@@ -38,15 +40,16 @@ _DROPS = re.compile(r"\b(?:DROP\s+(?:COLUMN(?:\s+IF\s+EXISTS)?\s+(?P<column>\S+)
 
 @dataclass
 class PlannedStatement:
-    text: str
-    line: int
-    tables: list[str]
-    findings: list = field(default_factory=list)  # the linter's findings for this statement
-    risk: str | None = None  # safe, caution, risky or error, from the linter
-    lock: str | None = None  # the PostgreSQL lock it takes, from the linter
-    rewrites: bool | None = None
-    scans: bool | None = None
+    analysis: StatementAnalysis
     impact: str | None = None  # the consequence in plain words, with the live size of its table
+
+    @property
+    def text(self) -> str:
+        return self.analysis.text
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.analysis.tables)
 
 
 @dataclass
@@ -56,11 +59,22 @@ class PlannedMigration:
     statements: list[PlannedStatement]
     transaction: bool
     transaction_reason: str | None  # why it runs outside a transaction
-    tables: list[str]  # every table it touches, in order of appearance
+    findings: list[Finding] = field(default_factory=list)  # the migration's own (no down, irreversible down, ...)
 
     @property
     def has_down(self) -> bool:
         return self.migration.down is not None
+
+    @property
+    def tables(self) -> list[str]:
+        return list(dict.fromkeys(table for statement in self.statements for table in statement.tables))
+
+    @property
+    def risk(self) -> str:
+        from ..lint import SEVERITIES
+
+        risks = [s.analysis.risk for s in self.statements] + [finding.severity for finding in self.findings]
+        return max(risks, key=SEVERITIES.index, default="safe")
 
 
 @dataclass
@@ -70,8 +84,8 @@ class PendingPlan:
     migrations: list[PlannedMigration]
     facts: LiveFacts
     checklist: list[ChecklistItem]
+    pg_version: int | None = None  # what the linter judged against (PostgreSQL)
     rollback_plan: RollbackPlan | None = None
-    database_exists: bool = True
 
 
 def plan_pending(settings: Settings, *, rollback_plan: bool = False,
@@ -85,7 +99,10 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
         runner = Runner(adapter, catalogue, settings.table, database_exists=exists)
         statuses = runner.statuses()
         pending = [status.migration for status in statuses if status.state == PENDING]
-        planned = [_planned(settings, runner, migration) for migration in pending]
+        server_version = adapter.server_version if exists and dialect == "postgres" else None
+        options = lint_options(settings, dialect, None, server_version)
+        analyses = analyze_migrations(catalogue.migrations, options, pending)
+        planned = [_planned(settings, runner, migration, analysis) for migration, analysis in zip(pending, analyses)]
         keys = list(dict.fromkeys(key for m in planned for key in _keys(m.tables, dialect)))
         if exists:
             read_facts(adapter, facts, keys)
@@ -96,48 +113,68 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
         raise ConnectionFailed(error.message, hint="planning the pending migrations needs the database's tracking table")
     finally:
         adapter.close()
+    for migration in planned:
+        for statement in migration.statements:
+            statement.impact = _impact(statement.analysis, facts, dialect)
     plan = PendingPlan(settings.url.masked, dialect, planned, facts,
-                       checklist(facts, keys, _lock_timeout_check(planned, facts, dialect)), database_exists=exists)
+                       checklist(facts, keys, _lock_timeout_check(planned, options, facts)),
+                       options.pg_version if dialect == "postgres" else None)
     if rollback_plan:
         plan.rollback_plan = pending_rollback_plan(planned, before[0].version if before else None, dialect)
     return plan
 
 
-def _planned(settings: Settings, runner: Runner, migration: Migration) -> PlannedMigration:
+def _planned(settings: Settings, runner: Runner, migration: Migration, analysis) -> PlannedMigration:
     statements = migration.up.statements(runner.adapter.dialect)
     reason = runner.outside_transaction_reason(migration.up, statements)
-    planned = [PlannedStatement(s.text, s.line, _tables_of(s.text)) for s in statements]
-    tables = list(dict.fromkeys(t for s in planned for t in s.tables))
-    return PlannedMigration(migration, settings.relative(migration.up.file), planned, reason is None, reason, tables)
-
-
-def _tables_of(statement: str) -> list[str]:
-    match = _TABLE_OF.match(statement)
-    return [re.sub(r"\s*\.\s*", ".", match["table"])] if match else []
+    on_statements = {finding for statement in analysis.up for finding in statement.findings}
+    own = [finding for finding in analysis.up_findings if finding not in on_statements]
+    return PlannedMigration(migration, settings.relative(migration.up.file),
+                            [PlannedStatement(statement) for statement in analysis.up], reason is None, reason, own)
 
 
 def _keys(tables: list[str], dialect: str) -> list[TableKey]:
     return [parse_table(table, dialect).key for table in tables]
 
 
-def _lock_timeout_check(planned: list[PlannedMigration], facts: LiveFacts, dialect: str) -> tuple[str, str]:
-    if dialect == "sqlite":
+def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str | None:
+    """What the statement does to its table while it runs, in plain words, with the table's live size."""
+    if not analysis.tables or not facts.live:
+        return None
+    name = analysis.tables[0]
+    table = facts.table(parse_table(name, dialect).key)
+    if table is None:
+        return None  # created earlier in the plan: empty when this runs
+    rows = f"{human_rows(table.rows, table.rows_exact)} rows"
+    if dialect != "postgres" or analysis.lock is None:
+        return f"touches `{name}` ({rows})" if dialect != "sqlite" else \
+            f"touches `{name}` ({rows}) under SQLite's database-wide write lock: other writers wait until done"
+    held = _WHILE_HELD.get(analysis.lock, "see the lock's conflicts")
+    if analysis.rewrites:
+        return f"rewrites {rows} of `{name}` under {analysis.lock}: {held}"
+    if analysis.scans:
+        return f"scans {rows} of `{name}` under {analysis.lock}: {held}"
+    if analysis.lock == "ACCESS EXCLUSIVE":
+        return (f"takes ACCESS EXCLUSIVE on `{name}` ({rows}) for a moment, no rewrite or scan; while it waits for "
+                "running queries, every new query on the table queues behind it")
+    return f"takes {analysis.lock} on `{name}` ({rows}): {held}"
+
+
+def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts) -> tuple[str, str]:
+    if facts.dialect == "sqlite":
         return OK, "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
-    unguarded = []
-    for migration in planned:
-        guarded = False
-        for statement in migration.statements:
-            guarded = guarded or bool(_SETS_LOCK_TIMEOUT.match(statement.text))
-            existing = any(facts.table(key) is not None for key in _keys(statement.tables, dialect))
-            if _BLOCKING.match(statement.text) and existing and not guarded:
-                unguarded.append(f"{migration.migration.label} line {statement.line}")
+    if MISSING_LOCK_TIMEOUT in options.disabled:
+        return MANUAL, f"the {MISSING_LOCK_TIMEOUT} rule is disabled in migrate.yaml: check the migrations by hand"
+    unguarded = [f"{migration.migration.label} line {statement.analysis.line}"
+                 for migration in planned for statement in migration.statements
+                 if any(finding.rule == MISSING_LOCK_TIMEOUT for finding in statement.analysis.findings)]
     default = (f"; the server's default lock_timeout is {facts.server.lock_timeout}"
                if facts.server and facts.server.lock_timeout is not None else "")
     if unguarded:
-        return FAIL, (f"locking statements on existing tables without SET lock_timeout before them: "
-                      f"{', '.join(unguarded)}{default}. Add SET lock_timeout = '5s' first, so a lock that cannot be "
-                      "had quickly fails instead of queueing every query behind it")
-    return OK, f"every statement that locks an existing table runs after SET lock_timeout{default}"
+        return FAIL, (f"locking statements without SET lock_timeout before them: {', '.join(unguarded)}{default}. "
+                      "Add SET lock_timeout = '5s' first, so a lock that cannot be had quickly fails instead of "
+                      "queueing every query behind it")
+    return OK, f"every statement that takes an exclusive lock runs after SET lock_timeout{default}"
 
 
 def pending_rollback_plan(planned: list[PlannedMigration], version_before: str | None, dialect: str) -> RollbackPlan:
