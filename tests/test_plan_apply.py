@@ -287,3 +287,16 @@ def test_rename_table_serves_the_old_name_through_a_view(project, engine):
     while steps.applied:
         steps.down()
     assert by_id(engine, "SELECT id, email FROM users") == expected
+
+
+def test_the_migrations_a_plan_writes_pass_the_linter(project, engine):
+    seed(engine, [f"CREATE TABLE users (id {identity(engine)}, email text NOT NULL UNIQUE, bio text, legacy integer)",
+                  f"CREATE TABLE orders (id {identity(engine)}, user_id integer, total integer NOT NULL)"])
+    for goal in ("rename users.email to email_address", "change orders.total to numeric(12,2)",
+                 "split users table into profiles moving bio", "add foreign key orders.user_id references users",
+                 "add unique constraint on users.bio", "drop column users.legacy", "rename table orders to purchases",
+                 "add not null column users.status text default 'new'"):
+        assert project.run("plan", goal, "--write").code == 0, goal
+    result = project.run("lint", "--format", "json")
+    assert result.json["findings"] == [], result.json["findings"]
+    assert result.code == 0

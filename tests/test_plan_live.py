@@ -35,7 +35,7 @@ def test_the_plan_reads_real_columns_types_indexes_and_size(shop):
     assert "ALTER TABLE users ADD COLUMN email_address character varying(320)" in expand["sql"]
     assert "CREATE UNIQUE INDEX CONCURRENTLY users_email_address_key ON users (email_address)" in migrate["sql"]
     assert "ALTER TABLE users ALTER COLUMN email_address SET NOT NULL" in contract["sql"]
-    assert "CREATE UNIQUE INDEX users_email_idx ON public.users USING btree (email)" in contract["rollback"]
+    assert "CREATE UNIQUE INDEX CONCURRENTLY users_email_idx ON public.users USING btree (email)" in contract["rollback"]
     text = project.run("plan", "rename users.email to email_address").stdout
     assert "| `users` | ~5.0k |" in text and "`email` character varying(320) NOT NULL" in text
 

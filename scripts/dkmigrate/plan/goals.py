@@ -149,16 +149,20 @@ def migration_drafts(plan: Plan) -> list[MigrationDraft]:
     for number, phase in enumerate(phases, 1):
         header = [f"-- {plan.goal}: step {number} of {len(phases)} ({phase.name.upper()}, {phase.title})",
                   *(f"-- {line}" for step in phase.steps for line in _wrap(step))]
-        drafts.append(MigrationDraft(f"{stem}_{number}_{phase.name}", "\n".join(header) + "\n" + sql_script(phase.sql),
-                                     sql_script(phase.rollback)))
+        drafts.append(MigrationDraft(f"{stem}_{number}_{phase.name}",
+                                     "\n".join(header) + "\n" + sql_script(phase.sql, phase.allow),
+                                     sql_script(phase.rollback, phase.allow)))
     return drafts
 
 
-def sql_script(statements: list[str]) -> str:
-    """Statements as a script: each ended by a semicolon (a comment needs none), a blank line around long ones."""
+def sql_script(statements: list[str], allow: dict[str, list[tuple[str, str]]] | None = None) -> str:
+    """Statements as a script: each ended by a semicolon (a comment needs none), a blank line around long ones,
+    and the `-- migrate:allow` comments of `allow` above their statements."""
     parts: list[str] = []
     for statement in statements:
         text = statement if statement.lstrip().startswith("--") else f"{statement};"
+        allowed = (allow or {}).get(statement, [])
+        text = "".join(f"-- migrate:allow {rule} {reason}\n" for rule, reason in allowed) + text
         if parts:
             parts.append("\n\n" if "\n" in text or "\n" in parts[-1] else "\n")
         parts.append(text)

@@ -26,6 +26,17 @@ class Phase:
     rollback: list[str] = field(default_factory=list)  # statements that undo the phase, or steps in words
     transaction: bool = True  # whether the phase's statements run as one transaction
     rollback_loses_data: str | None = None  # what its rollback cannot bring back, when something
+    # Lint rules a written migration deliberately breaks, per statement (up or down): [(rule, reason)]. The
+    # migration file carries them as `-- migrate:allow` comments, so the linter knows the step is meant.
+    allow: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+    def allowing(self, statement: str, rule: str, reason: str) -> None:
+        if (rule, reason) not in self.allow.get(statement, []):
+            self.allow.setdefault(statement, []).append((rule, reason))
+
+    def allowing_all(self, allowances: list[tuple[str, str, str]]) -> None:
+        for statement, rule, reason in allowances:
+            self.allowing(statement, rule, reason)
 
     @property
     def writes_migration(self) -> bool:

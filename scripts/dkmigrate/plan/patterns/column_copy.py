@@ -94,6 +94,21 @@ def note_constraints(ctx: Context, copy: ColumnCopy) -> None:
                                f"{copy.new} (NOT VALID, then VALIDATE) in the MIGRATE migration; CONTRACT's DROP COLUMN drops it")
 
 
+def allow_contract(phase: Phase, c: ColumnCopy, dialect: str) -> None:
+    """The steps of CONTRACT the linter flags, and why each is meant here."""
+    kept = f"its values live on in {c.new}, from which the down restores them"
+    drop = sql.drop_column(dialect, c.table, c.old)
+    phase.allowing(drop, "drop-column", f"CONTRACT of an expand-contract: the application stopped using {c.old}")
+    phase.allowing(drop, "irreversible-down", kept)
+    if c.swap:
+        rename = sql.rename_column(dialect, c.table, c.new, c.old)
+        back = sql.rename_column(dialect, c.table, c.old, c.new)
+        if dialect == "mysql":
+            rename, back = rename + ", ALGORITHM=INPLACE, LOCK=NONE", back + ", ALGORITHM=INPLACE, LOCK=NONE"
+        phase.allowing(rename, "rename-column", f"{c.new} is this plan's own column: no application uses its name")
+        phase.allowing(back, "rename-column", f"back to the state after MIGRATE, where the application uses {c.old}")
+
+
 def phases(ctx: Context, copy: ColumnCopy, deploy: Phase) -> list[Phase]:
     note_constraints(ctx, copy)
     builders = {"postgres": _PostgresCopy, "mysql": _MySQLCopy, "sqlite": _SQLiteCopy}
@@ -223,7 +238,8 @@ class _PostgresCopy(_Copy):
                            f"ALTER TABLE {self.t} ADD CONSTRAINT {check} CHECK ({self.new} IS NOT NULL) NOT VALID",
                            *sql.reset_lock_timeout("postgres"),
                            f"ALTER TABLE {self.t} VALIDATE CONSTRAINT {check}"]
-            rollback.insert(0, f"ALTER TABLE {self.t} DROP CONSTRAINT IF EXISTS {check}")
+            rollback = [*sql.lock_timeout("postgres", False), f"ALTER TABLE {self.t} DROP CONSTRAINT IF EXISTS {check}",
+                        *sql.reset_lock_timeout("postgres"), *rollback]
         return Phase(
             MIGRATE, f"backfill {self.c.new}", steps, sql=statements,
             verify=[self.differing_rows(), sql.invalid_indexes(self.c.table)],
@@ -235,15 +251,17 @@ class _PostgresCopy(_Copy):
         c = self.c
         check = quote(c.check_name, "postgres")
         statements = [*sql.lock_timeout("postgres", True), *self.drop_trigger_sql()]
+        set_not_null = f"ALTER TABLE {self.t} ALTER COLUMN {self.new} SET NOT NULL"
         if c.not_null:
-            statements += [f"ALTER TABLE {self.t} ALTER COLUMN {self.new} SET NOT NULL",
-                           f"ALTER TABLE {self.t} DROP CONSTRAINT {check}"]
+            statements += [set_not_null, f"ALTER TABLE {self.t} DROP CONSTRAINT {check}"]
         if c.old_facts is not None and c.old_facts.default is not None:
             statements.append(f"ALTER TABLE {self.t} ALTER COLUMN {self.new} SET DEFAULT {c.old_facts.default}")
-        statements.append(sql.drop_column("postgres", c.table, c.old))
+        drop = sql.drop_column("postgres", c.table, c.old)
+        statements.append(drop)
+        swap = sql.rename_column("postgres", c.table, c.new, c.old)
         if c.swap:
-            statements.append(sql.rename_column("postgres", c.table, c.new, c.old))
-        return Phase(
+            statements.append(swap)
+        phase = Phase(
             CONTRACT, f"drop {c.old}" + (f", rename {c.new} to {c.old}" if c.swap else ""),
             self.contract_steps(),
             sql=statements,
@@ -251,7 +269,14 @@ class _PostgresCopy(_Copy):
             + ([self.type_mismatch()] if c.swap else []),
             rollback=self.contract_rollback(check),
             rollback_loses_data=self.contract_loss(),
+            transaction=True,
         )
+        allow_contract(phase, c, "postgres")
+        if c.not_null:
+            phase.allowing(set_not_null, "set-not-null", f"the MIGRATE migration validated {c.check_name}: no scan")
+            phase.allowing(f"ALTER TABLE {self.t} ALTER COLUMN {self.old} SET NOT NULL", "set-not-null",
+                           f"CHECK ({c.old} IS NOT NULL) was validated just before, outside a transaction: no scan")
+        return phase
 
     def type_mismatch(self) -> str:
         return (f"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
@@ -269,22 +294,30 @@ class _PostgresCopy(_Copy):
         return steps
 
     def contract_rollback(self, check: str) -> list[str]:
+        """Back to the state after MIGRATE without a long lock: the old column re-added and kept in sync at once,
+        refilled in batches, its NOT NULL proven by a validated CHECK, its indexes built concurrently."""
         c = self.c
-        statements = [*sql.lock_timeout("postgres", True)]
+        statements = [*sql.lock_timeout("postgres", False)]
         if c.swap:
             statements.append(sql.rename_column("postgres", c.table, c.old, c.new))
-        statements.append(sql.add_column("postgres", c.table, c.old, c.old_type,
-                                         default=c.old_facts.default if c.old_facts else None))
-        statements.append(f"UPDATE {self.t} SET {self.old} = {self.cast(self.new, c.old_type)}")
+        statements.append(sql.add_column("postgres", c.table, c.old, c.old_type))
         if c.not_null:
-            statements += [f"ALTER TABLE {self.t} ALTER COLUMN {self.old} SET NOT NULL",
-                           f"ALTER TABLE {self.t} ALTER COLUMN {self.new} DROP NOT NULL",
-                           f"ALTER TABLE {self.t} ADD CONSTRAINT {check} CHECK ({self.new} IS NOT NULL)"]
+            statements += [f"ALTER TABLE {self.t} ALTER COLUMN {self.new} DROP NOT NULL",
+                           f"ALTER TABLE {self.t} ADD CONSTRAINT {check} CHECK ({self.new} IS NOT NULL) NOT VALID"]
         if c.old_facts is not None and c.old_facts.default is not None:
             statements.append(f"ALTER TABLE {self.t} ALTER COLUMN {self.new} DROP DEFAULT")
-        statements += self.restore_old_indexes()
-        statements += self.trigger_sql()
-        return statements
+        statements += [*self.trigger_sql(), *sql.reset_lock_timeout("postgres")]
+        statements += sql.batched_update("postgres", c.table, f"{self.old} = {self.cast(self.new, c.old_type)}",
+                                         f"{self.old} IS NULL AND {self.new} IS NOT NULL")
+        if c.not_null:
+            statements.append(f"ALTER TABLE {self.t} VALIDATE CONSTRAINT {check}")
+            statements += sql.postgres_not_null_without_scan(
+                c.table, c.old, derived_name(c.table.name.text, c.old.text, suffix="not_null"))
+        if c.old_facts is not None and c.old_facts.default is not None:
+            statements += [*sql.lock_timeout("postgres", False),
+                           f"ALTER TABLE {self.t} ALTER COLUMN {self.old} SET DEFAULT {c.old_facts.default}",
+                           *sql.reset_lock_timeout("postgres")]
+        return statements + [sql.concurrently(definition) for definition in self.restore_old_indexes()]
 
     def contract_loss(self) -> str | None:
         if self.c.swap:
@@ -422,13 +455,17 @@ class _SQLiteCopy(_Copy):
             rollback += [sql.add_column("sqlite", c.table, c.old, c.old_type),
                          f"UPDATE {self.t} SET {self.old} = {self.cast(self.new, c.old_type)}",
                          *self.restore_old_indexes(), *self.trigger_sql()]
-        return Phase(
+        phase = Phase(
             CONTRACT, f"drop {c.old}" + (f", rename {c.new} to {c.old}" if c.swap else ""), steps, sql=statements,
             verify=[sql.rows_where_column_exists("sqlite", c.table, c.new if c.swap else c.old)],
             rollback=rollback,
             rollback_loses_data=(f"values written after CONTRACT that {c.old_type} cannot hold (they are converted "
                                  "back to it)" if c.swap else None),
         )
+        allow_contract(phase, c, "sqlite")
+        if self.needs_rebuild():
+            phase.allowing_all(sql.sqlite_rebuild_allowances(c.table))
+        return phase
 
 
 class _MySQLCopy(_Copy):
@@ -500,10 +537,12 @@ class _MySQLCopy(_Copy):
         rollback += [sql.add_column("mysql", c.table, c.old, c.old_type),
                      *sql.batched_update("mysql", c.table, f"{self.old} = {self.new}", f"{self.old} IS NULL AND {self.new} IS NOT NULL"),
                      *self.trigger_sql()]
-        return Phase(
+        phase = Phase(
             CONTRACT, f"drop {c.old}" + (f", rename {c.new} to {c.old}" if c.swap else ""),
             [f"Drop the triggers and {c.old} (ALGORITHM=INPLACE, LOCK=NONE; INSTANT on MySQL 8.0.29+). MySQL commits "
              "each DDL statement on its own: the steps are not one transaction."],
             sql=statements, verify=[sql.rows_where_column_exists("mysql", c.table, c.new if c.swap else c.old)],
             rollback=rollback, transaction=False,
         )
+        allow_contract(phase, c, "mysql")
+        return phase

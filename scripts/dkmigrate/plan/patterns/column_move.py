@@ -79,6 +79,13 @@ def phases(ctx: Context, move: Move) -> list[Phase]:
     return [builder.expand(), builder.migrate(), deploy, builder.contract()]
 
 
+def allow_moved_drops(phase: Phase, move: Move, drops: list[str]) -> None:
+    kept = f"the values live on in {move.target}, from which the down restores them"
+    for drop in drops:
+        phase.allowing(drop, "drop-column", f"CONTRACT of an expand-contract: the application reads them from {move.target}")
+        phase.allowing(drop, "irreversible-down", kept)
+
+
 def _names(names: list[Name]) -> str:
     return ", ".join(str(name) for name in names)
 
@@ -182,10 +189,12 @@ class _PostgresMove(_Move):
                 f"DROP FUNCTION {forward.sql('postgres')}()"]
 
     def restore_source(self) -> list[str]:
+        """The moved columns back in the source, kept in sync at once and refilled in batches."""
         m = self.m
-        assignments = ", ".join(f"{self.q(c)} = t.{self.q(c)}" for c in m.columns)
-        return [*(sql.add_column("postgres", m.source, c, m.types[c.text]) for c in m.columns),
-                f"UPDATE {self.s} AS s SET {assignments} FROM {self.t} t WHERE {m.match('postgres', 's', 't')}"]
+        return [*sql.lock_timeout("postgres", False),
+                *(sql.add_column("postgres", m.source, c, m.types[c.text]) for c in m.columns),
+                *self.trigger_sql(), *sql.reset_lock_timeout("postgres"),
+                sql.postgres_batched_copy(m.source, m.source_key, m.target, m.target_key, m.columns)]
 
     def required(self) -> list[Name]:
         """Moved columns the source requires: a new version that writes them elsewhere could not insert a row."""
@@ -224,17 +233,7 @@ class _PostgresMove(_Move):
                 "        GET DIAGNOSTICS copied = ROW_COUNT;\n        EXIT WHEN copied = 0;\n        COMMIT;\n"
                 "    END LOOP;\nEND\n$$")
         else:
-            cols = [self.q(c) for c in m.columns]
-            pending = " AND ".join(f"t.{self.q(t)} = s.{self.q(s)}" for s, t in zip(m.source_key, m.target_key))
-            statement = (
-                "DO $$\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
-                f"        UPDATE {self.t} t SET {', '.join(f'{c} = s.{c}' for c in cols)} FROM {self.s} s\n"
-                f"        WHERE {pending} AND t.ctid = ANY (ARRAY(\n"
-                f"            SELECT t2.ctid FROM {self.t} t2 JOIN {self.s} s2 ON "
-                f"{' AND '.join(f't2.{self.q(t)} = s2.{self.q(s)}' for s, t in zip(m.source_key, m.target_key))}\n"
-                f"            WHERE {' OR '.join(f't2.{c} IS DISTINCT FROM s2.{c}' for c in cols)} LIMIT {sql.BATCH_ROWS}));\n"
-                "        GET DIAGNOSTICS copied = ROW_COUNT;\n        EXIT WHEN copied = 0;\n        COMMIT;\n"
-                "    END LOOP;\nEND\n$$")
+            statement = sql.postgres_batched_copy(m.target, m.target_key, m.source, m.source_key, m.columns)
         return Phase(MIGRATE, f"copy the existing rows into {m.target}",
                      [f"Copy {_names(m.columns)} of the existing rows, {sql.BATCH_ROWS} rows per transaction."],
                      sql=[statement], verify=[self.differing_rows()],
@@ -243,12 +242,13 @@ class _PostgresMove(_Move):
 
     def contract(self) -> Phase:
         m = self.m
-        return Phase(CONTRACT, f"drop the moved columns from {m.source}",
-                     [f"Drop the triggers and {_names(m.columns)} from {m.source}, in one short transaction."],
-                     sql=[*sql.lock_timeout("postgres", True), *self.drop_triggers(),
-                          *(sql.drop_column("postgres", m.source, c) for c in m.columns)],
-                     verify=self.source_columns_gone(),
-                     rollback=[*sql.lock_timeout("postgres", True), *self.restore_source(), *self.trigger_sql()])
+        drops = [sql.drop_column("postgres", m.source, c) for c in m.columns]
+        phase = Phase(CONTRACT, f"drop the moved columns from {m.source}",
+                      [f"Drop the triggers and {_names(m.columns)} from {m.source}, in one short transaction."],
+                      sql=[*sql.lock_timeout("postgres", True), *self.drop_triggers(), *drops],
+                      verify=self.source_columns_gone(), rollback=self.restore_source())
+        allow_moved_drops(phase, m, drops)
+        return phase
 
 
 class _SQLiteMove(_Move):
@@ -339,11 +339,13 @@ class _SQLiteMove(_Move):
         if constrained:
             raise UsageError(f"{_names(m.columns)} of {m.source} carry indexes or NOT NULL: drop those first "
                              "(SQLite cannot drop such a column without rebuilding the table)")
-        return Phase(CONTRACT, f"drop the moved columns from {m.source}",
-                     [f"Drop the triggers and {_names(m.columns)} from {m.source}."],
-                     sql=[*self.drop_triggers(), *(sql.drop_column("sqlite", m.source, c) for c in m.columns)],
-                     verify=self.source_columns_gone(),
-                     rollback=[*self.restore_source(), *self.trigger_sql()])
+        drops = [sql.drop_column("sqlite", m.source, c) for c in m.columns]
+        phase = Phase(CONTRACT, f"drop the moved columns from {m.source}",
+                      [f"Drop the triggers and {_names(m.columns)} from {m.source}."],
+                      sql=[*self.drop_triggers(), *drops], verify=self.source_columns_gone(),
+                      rollback=[*self.restore_source(), *self.trigger_sql()])
+        allow_moved_drops(phase, m, drops)
+        return phase
 
 
 class _MySQLMove(_Move):
@@ -415,10 +417,12 @@ class _MySQLMove(_Move):
 
     def contract(self) -> Phase:
         m = self.m
-        return Phase(CONTRACT, f"drop the moved columns from {m.source}",
-                     [f"Drop the triggers and {_names(m.columns)} from {m.source} (ALGORITHM=INPLACE, LOCK=NONE; "
-                      "gh-ost or pt-online-schema-change for a very large table)."],
-                     sql=[*sql.lock_timeout("mysql", False), *self.drop_triggers(),
-                          *(sql.drop_column("mysql", m.source, c) for c in m.columns)],
-                     verify=self.source_columns_gone(),
-                     rollback=[*self.restore_source(), *self.trigger_sql()], transaction=False)
+        drops = [sql.drop_column("mysql", m.source, c) for c in m.columns]
+        phase = Phase(CONTRACT, f"drop the moved columns from {m.source}",
+                      [f"Drop the triggers and {_names(m.columns)} from {m.source} (ALGORITHM=INPLACE, LOCK=NONE; "
+                       "gh-ost or pt-online-schema-change for a very large table)."],
+                      sql=[*sql.lock_timeout("mysql", False), *self.drop_triggers(), *drops],
+                      verify=self.source_columns_gone(),
+                      rollback=[*self.restore_source(), *self.trigger_sql()], transaction=False)
+        allow_moved_drops(phase, m, drops)
+        return phase

@@ -55,6 +55,7 @@ def add_not_null_column(slots: Slots, ctx: Context) -> Built:
                        rollback=["Redeploy the previous version: the default fills the column for it."])
         return Built(f"Add {table}.{column} ({column_type}, NOT NULL, existing rows {value}).", [expand, deploy])
     check = quote(derived_name(table.name.text, column.text, suffix="not_null"), d)
+    set_not_null = f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"
     phases = [
         Phase(EXPAND, f"add {column}, nullable, with its default",
               [f"Add {column} nullable, then give it the default {value} for rows inserted from now on (both only change "
@@ -72,20 +73,21 @@ def add_not_null_column(slots: Slots, ctx: Context) -> Built:
                    *sql.reset_lock_timeout(d),
                    f"ALTER TABLE {t} VALIDATE CONSTRAINT {check}"],
               verify=[f"SELECT count(*) AS null_rows FROM {t} WHERE {c} IS NULL HAVING count(*) > 0"],
-              rollback=[f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}"],
+              rollback=[*sql.lock_timeout(d, False), f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}",
+                        *sql.reset_lock_timeout(d)],
               transaction=False),
         Phase(DEPLOY, f"write {column}", [f"Release the application version that writes {column} on every insert."],
               verify=[f"New rows carry a real {column}, not only the default."],
               rollback=["Redeploy the previous version: the default fills the column for it."]),
         Phase(CONTRACT, f"make {column} NOT NULL",
               ["SET NOT NULL uses the validated CHECK (PostgreSQL 12+): no scan; then the CHECK is redundant and goes."],
-              sql=[*sql.lock_timeout(d, True), f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL",
-                   f"ALTER TABLE {t} DROP CONSTRAINT {check}"],
+              sql=[*sql.lock_timeout(d, True), set_not_null, f"ALTER TABLE {t} DROP CONSTRAINT {check}"],
               verify=[f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({table.literal(d)}) "
                       f"AND attname = {literal(column.text)} AND NOT attnotnull"],
               rollback=[*sql.lock_timeout(d, True), f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
                         f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"]),
     ]
+    phases[-1].allowing(set_not_null, "set-not-null", f"the MIGRATE migration validated CHECK ({column} IS NOT NULL): no scan")
     ctx.notes.append(f"With a constant default, PostgreSQL 11+ can also do it in one statement without a rewrite: "
                      f"ALTER TABLE {t} ADD COLUMN {c} {column_type} NOT NULL DEFAULT {value}. The phases above also work "
                      "when the default must not stay, or the existing rows need other values than new ones.")
@@ -138,7 +140,8 @@ def add_foreign_key(slots: Slots, ctx: Context) -> Built:
                    "Add the foreign key NOT VALID: a brief lock on both tables, no scan; new writes are checked from now on."],
                   sql=[*build_index, *sql.lock_timeout(d, False), f"{constraint} NOT VALID", *sql.reset_lock_timeout(d)],
                   verify=[orphans, sql.invalid_indexes(table)],
-                  rollback=[f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {quote(name, d)}", *drop_index],
+                  rollback=[*sql.lock_timeout(d, False), f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {quote(name, d)}",
+                            *sql.reset_lock_timeout(d), *drop_index],
                   transaction=not build_index),
             Phase(MIGRATE, "validate the existing rows",
                   ["VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on."],
@@ -186,6 +189,7 @@ def _sqlite_foreign_key(ctx, table, column, target, referenced, build_index, dro
                      "SQLite enforces the key only where the application turns on PRAGMA foreign_keys."],
                     sql=rebuild, verify=[f"SELECT * FROM pragma_foreign_key_check({table.literal('sqlite')})"],
                     rollback=back)
+    migrate.allowing_all(sql.sqlite_rebuild_allowances(table))
     return [expand, migrate]
 
 
@@ -226,7 +230,8 @@ def add_unique_constraint(slots: Slots, ctx: Context) -> Built:
             sql=[*sql.lock_timeout(d, True), f"ALTER TABLE {t} ADD CONSTRAINT {quote(name, d)} UNIQUE USING INDEX {quote(name, d)}"],
             verify=[f"SELECT 'missing' AS {quote('constraint', d)} WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE "
                     f"conrelid = to_regclass({table.literal(d)}) AND conname = {literal(name)})"],
-            rollback=[f"ALTER TABLE {t} DROP CONSTRAINT {quote(name, d)}", index],
+            rollback=[*sql.lock_timeout(d, False), f"ALTER TABLE {t} DROP CONSTRAINT {quote(name, d)}",
+                      *sql.reset_lock_timeout(d), index],
         ))
     phases.append(Phase(DEPLOY, "rely on uniqueness",
                         ["The application may rely on the uniqueness; it must handle the unique violation error "

@@ -60,17 +60,31 @@ def drop_column(slots: Slots, ctx: Context) -> Built:
                         rollback=[f"DROP TABLE {a}"]))
     restore_match = " AND ".join(f"k.{k.sql(d)} = {t}.{k.sql(d)}" for k in key)
     if d == "mysql":
-        restore = (f"UPDATE {t} JOIN {a} k ON {restore_match} SET {t}.{c} = k.{c}")
+        restore = [f"UPDATE {t} JOIN {a} k ON {restore_match} SET {t}.{c} = k.{c}"]
+    elif d == "postgres":
+        restore = [sql.postgres_batched_copy(table, key, archive, key, [column])]
     else:
-        restore = f"UPDATE {t} SET {c} = k.{c} FROM {a} AS k WHERE {restore_match}"
+        restore = [f"UPDATE {t} SET {c} = k.{c} FROM {a} AS k WHERE {restore_match}"]
     contract_sql, rollback = _drop_statements(ctx, table, column, column_type, facts)
-    phases.append(Phase(CONTRACT, f"drop {column}",
-                        [f"Drop {column}" + (" (PostgreSQL only marks it dropped: no rewrite; the space returns as "
-                                             "rows are updated)." if d == "postgres" else ".")],
-                        sql=contract_sql, verify=[sql.rows_where_column_exists(d, table, column)],
-                        rollback=[*rollback, restore]
-                        + ([f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"] if required and d == "postgres" else []),
-                        transaction=d != "mysql"))
+    contract = Phase(CONTRACT, f"drop {column}",
+                     [f"Drop {column}" + (" (PostgreSQL only marks it dropped: no rewrite; the space returns as "
+                                          "rows are updated)." if d == "postgres" else ".")],
+                     sql=contract_sql, verify=[sql.rows_where_column_exists(d, table, column)],
+                     rollback=[*rollback, *restore]
+                     + (sql.postgres_not_null_without_scan(table, column, derived_name(table.name.text, column.text,
+                                                                                      suffix="not_null"))
+                        if required and d == "postgres" else []),
+                     transaction=d != "mysql")
+    if required and d == "postgres":
+        contract.allowing(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL", "set-not-null",
+                          f"CHECK ({column} IS NOT NULL) was validated just before, outside a transaction: no scan")
+    drop = sql.drop_column(d, table, column)
+    contract.allowing(drop, "drop-column", f"the application stopped using {column} in the DEPLOY phase")
+    contract.allowing(drop, "irreversible-down", f"the MIGRATE phase kept the values in {archive.name}, from which the "
+                                                 "down restores them")
+    if d == "sqlite":
+        contract.allowing_all(sql.sqlite_rebuild_allowances(table))
+    phases.append(contract)
     return Built(f"Drop {table}.{column} after the application stopped using it, keeping a copy of its values "
                  "until the change has proven itself.", phases)
 
@@ -80,7 +94,7 @@ def _drop_statements(ctx: Context, table: TableName, column: Name, column_type: 
     d = ctx.dialect
     if d != "sqlite":
         return ([*sql.lock_timeout(d, d == "postgres"), sql.drop_column(d, table, column)],
-                [*sql.lock_timeout(d, d == "postgres"), sql.add_column(d, table, column, column_type)])
+                [*sql.lock_timeout(d, False), sql.add_column(d, table, column, column_type), *sql.reset_lock_timeout(d)])
     indexes = [index for index in (facts.indexes if facts else ()) if column.text in index.columns]
     constrained = any(index.definition.startswith("(") for index in indexes) or any(
         column.text in key.columns for key in (facts.foreign_keys if facts else ()))
@@ -115,25 +129,33 @@ def drop_table(slots: Slots, ctx: Context) -> Built:
     unrename = (f"RENAME TABLE {retired.sql(d)} TO {table.sql(d)}" if d == "mysql" else
                 f"ALTER TABLE {retired.sql(d)} RENAME TO {table.name.sql(d)}")
     recreate = _create_table(ctx, retired, table, facts)
+    retire = Phase(MIGRATE, f"retire {table} under another name",
+                   [f"Rename it to {retired.name}: anything that still uses {table} now fails loudly, while the data is "
+                    "intact and the rename takes a moment to undo."],
+                   sql=[*sql.lock_timeout(d, d == "postgres"), rename],
+                   verify=[sql.rows_where_table_exists(d, table)],
+                   rollback=[*sql.lock_timeout(d, d == "postgres"), unrename], transaction=d != "mysql")
+    retire.allowing(rename, "rename-table", f"the application stopped using {table} in the DEPLOY phase; the rename is "
+                                            "the last check that nothing else does")
+    retire.allowing(unrename, "rename-table", f"back to the state before, where {table} existed under its name")
+    drop = Phase(CONTRACT, f"drop {retired.name}",
+                 [f"After a grace period with no errors, and with a backup that holds {table}: drop it."],
+                 sql=[*sql.lock_timeout(d, d == "postgres"), f"DROP TABLE {retired.sql(d)}"],
+                 verify=[sql.rows_where_table_exists(d, retired)],
+                 rollback=recreate,
+                 rollback_loses_data=f"the rows of {table} (the down re-creates it empty: restore them from the backup)",
+                 transaction=d != "mysql")
+    drop.allowing(f"DROP TABLE {retired.sql(d)}", "drop-table", f"the goal: {table} was retired by the previous phase")
+    drop.allowing(f"DROP TABLE {retired.sql(d)}", "irreversible-down",
+                  f"the plan says so: the rows of {table} come back only from the backup")
     phases = [
         Phase(DEPLOY, f"stop using {table}",
               [f"Release the application version that no longer uses {table}; find every other reader (services, "
                "reports, ETL jobs, views, functions)."],
               verify=[f"No query names {table} (query statistics, logs) for a full business cycle."],
               rollback=[f"Redeploy the previous version: {table} is still there."]),
-        Phase(MIGRATE, f"retire {table} under another name",
-              [f"Rename it to {retired.name}: anything that still uses {table} now fails loudly, while the data is intact "
-               "and the rename takes a moment to undo."],
-              sql=[*sql.lock_timeout(d, d == "postgres"), rename],
-              verify=[sql.rows_where_table_exists(d, table)],
-              rollback=[*sql.lock_timeout(d, d == "postgres"), unrename], transaction=d != "mysql"),
-        Phase(CONTRACT, f"drop {retired.name}",
-              [f"After a grace period with no errors, and with a backup that holds {table}: drop it."],
-              sql=[*sql.lock_timeout(d, d == "postgres"), f"DROP TABLE {retired.sql(d)}"],
-              verify=[sql.rows_where_table_exists(d, retired)],
-              rollback=recreate,
-              rollback_loses_data=f"the rows of {table} (the down re-creates it empty: restore them from the backup)",
-              transaction=d != "mysql"),
+        retire,
+        drop,
     ]
     return Built(f"Drop {table} in steps that can be undone until the last: the application lets go, the table is "
                  "retired under another name, and only then dropped.", phases)

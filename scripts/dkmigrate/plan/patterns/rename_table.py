@@ -55,6 +55,8 @@ def rename_table(slots: Slots, ctx: Context) -> Built:
         rollback=[*sql.lock_timeout(d, True), *drop_view, unrename],
         transaction=d != "mysql",
     )
+    expand.allowing(rename, "rename-table", f"the view {table.name}, created in the same migration, serves the old name")
+    expand.allowing(unrename, "rename-table", f"back to the state before EXPAND, where the application used {table.name}")
     phases = [expand]
     renames = _index_renames(ctx, table, new, facts)
     if renames:
