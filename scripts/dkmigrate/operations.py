@@ -16,7 +16,8 @@ from .catalogue.formats import DBMATE
 from .catalogue.model import Migration
 from .config import Settings
 from .errors import (
-    ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed, UsageError,
+    CatalogueError, ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed,
+    UsageError,
 )
 from .runner import Listener, RunReport, Runner
 from .status import PENDING, MigrationStatus, reconcile
@@ -113,15 +114,15 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
         analyses = []
         if stdin_sql is not None:
             analyses.append(analyze_sql(stdin_sql, options))
-        seen = set()
+        migration_files: dict[Path, list[Path]] = {}  # by directory
         for file in files:
             path = _lint_file(settings, file)
-            migration = migration_of_file(path)
-            if migration is None:
+            if migration_of_file(path) is None:
                 analyses.append(analyze_sql(_read_sql(settings, path), options, file=str(path)))
-            elif migration.files not in seen:
-                seen.add(migration.files)
-                analyses.extend(analyze_migrations([migration], options))
+            else:
+                migration_files.setdefault(path.parent, []).append(path)
+        for directory, paths in migration_files.items():
+            analyses.extend(_lint_migration_files(directory, paths, options))
         return LintReport(analyses, options)
     catalogue = load_catalogue(settings.migrations_dir)
     note = None
@@ -135,6 +136,21 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
             note = f"{error.message}: linting all {len(catalogue.migrations)} migrations"
     options = lint_options(settings, dialect, pg_version, server_version)
     return LintReport(analyze_migrations(catalogue.migrations, options, selected), options, note)
+
+
+def _lint_migration_files(directory: Path, paths: list[Path], options: LintOptions) -> list[MigrationAnalysis]:
+    """The migrations the files belong to, each judged after the migrations before it in its directory (so
+    that a column's type or a validated CHECK from an earlier migration counts); each on its own when the
+    directory does not read as a catalogue."""
+    from .lint import analyze_migrations
+
+    try:
+        migrations = load_catalogue(directory).migrations
+    except CatalogueError:
+        alone = {migration.files: migration for migration in map(migration_of_file, paths)}.values()
+        return [analysis for migration in alone for analysis in analyze_migrations([migration], options)]
+    selected = [migration for migration in migrations if set(migration.files) & set(paths)]
+    return analyze_migrations(migrations, options, selected)
 
 
 def lint_options(settings: Settings, dialect: str, pg_version: int | None, server_version: int | None):

@@ -79,7 +79,8 @@ class Linter:
         facts = MigrationFacts(has_down=down is not None, removals=tuple(up.removals))
         findings = _findings_of(up) + (_findings_of(down) if down else [])
         findings += migration_findings(facts, options, str(up_section.file), up_allowances)
-        return MigrationAnalysis(up.analyses, down.analyses if down else None, _in_file_order(findings))
+        files = [str(section.file) for section in (up_section, migration.down) if section is not None]
+        return MigrationAnalysis(up.analyses, down.analyses if down else None, _in_file_order(findings, files))
 
     def lint(self, migration) -> list[Finding]:
         return self.analyze(migration).findings
@@ -147,6 +148,8 @@ def _findings_of(result: SectionResult) -> list[Finding]:
     return [finding for analysis in result.analyses for finding in analysis.findings] + result.comment_findings
 
 
-def _in_file_order(findings: list[Finding]) -> list[Finding]:
+def _in_file_order(findings: list[Finding], files: list[str] = ()) -> list[Finding]:
+    """By line, the up file's findings before the down file's (when they are two files)."""
     unique = list(dict.fromkeys(findings))  # a file's header comments are seen by both of its sections
-    return sorted(unique, key=lambda finding: (finding.file or "", finding.line or 0))
+    order = {file: index for index, file in enumerate(files)}
+    return sorted(unique, key=lambda finding: (order.get(finding.file, 0), finding.line or 0))

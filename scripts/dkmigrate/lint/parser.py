@@ -9,10 +9,11 @@ it cannot make sense of is an Other.
 from __future__ import annotations
 
 import re
+
 from .syntax import (
     Action, AddColumn, AddConstraint, AlterColumnType, AlterTable, Cluster, ColumnDef, Constraint, CreateIndex,
-    CreateTable, DataChange, DataType, Default, DropColumn, DropConstraint, DropIndex, DropTable, LockTable,
-    ModifyColumn, Name, Other, OtherAction, Reindex, RenameColumn, RenameTable, RenameTables, SetDefault,
+    CreateTable, DataChange, DataType, Default, DropColumn, DropConstraint, DropIndex, DropNotNull, DropTable,
+    LockTable, ModifyColumn, Name, Other, OtherAction, Reindex, RenameColumn, RenameTable, RenameTables, SetDefault,
     SetNotNull, SetSetting, Statement, TransactionControl, Trigger, Truncate, ValidateConstraint, Vacuum,
 )
 from .tokens import NUMBER, PUNCT, QUOTED, WORD, Token, identifier, tokenize
@@ -406,6 +407,8 @@ def _alter_column(c: _Cursor) -> Action | None:
         return AlterColumnType(column, data_type, using, collate)
     if c.accept("SET", "NOT", "NULL"):
         return SetNotNull(column)
+    if c.accept("DROP", "NOT", "NULL"):
+        return DropNotNull(column)
     if c.accept("SET", "DEFAULT"):
         return SetDefault(column, _default(c))
     if c.accept("DROP", "DEFAULT"):

@@ -4,7 +4,7 @@ constraints that prove a column non-null, and which table each index belongs to.
 The linter learns it from earlier migrations and from the statements before the one it checks, so it can
 tell a varchar widening (no rewrite) from a type change that rewrites the table, or see that a validated
 CHECK (c IS NOT NULL) lets SET NOT NULL skip its scan. It only knows what migrations wrote: a table it has
-never seen is simply unknown, never assumed empty or absent.
+never seen is known only by what later statements do to it, never assumed empty or absent.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .syntax import (
     AddColumn, AddConstraint, AlterColumnType, AlterTable, ColumnDef, CreateIndex, CreateTable, DataType, DropColumn,
-    DropConstraint, DropIndex, DropTable, ModifyColumn, Name, RenameColumn, RenameTable, RenameTables, SetNotNull,
+    DropConstraint, DropIndex, DropNotNull, DropTable, ModifyColumn, Name, RenameColumn, RenameTable, RenameTables, SetNotNull,
     Statement, ValidateConstraint,
 )
 
@@ -107,9 +107,7 @@ class Schema:
         if isinstance(action, RenameTable):
             self._rename_table(name, action.new)
             return
-        table = self.tables.get(name.key)
-        if table is None:
-            return
+        table = self.tables.setdefault(name.key, Table())  # altered, so it exists, even if unseen so far
         if isinstance(action, AddColumn):
             table.columns[action.column.name] = _column(action.column)
         elif isinstance(action, ModifyColumn):
@@ -123,6 +121,8 @@ class Schema:
             table.columns[action.column].type = action.type
         elif isinstance(action, SetNotNull) and action.column in table.columns:
             table.columns[action.column].not_null = True
+        elif isinstance(action, DropNotNull) and action.column in table.columns:
+            table.columns[action.column].not_null = False
         elif isinstance(action, AddConstraint) and action.constraint.proves_not_null:
             constraint = action.constraint
             key = constraint.name or f"{name.last}_{constraint.proves_not_null[0]}_check"

@@ -110,6 +110,11 @@ class SetNotNull:
 
 
 @dataclass(frozen=True)
+class DropNotNull:
+    column: str
+
+
+@dataclass(frozen=True)
 class SetDefault:
     column: str
     default: Default | None  # None: DROP DEFAULT
@@ -146,8 +151,8 @@ class OtherAction:
     target: Name | None = None  # ATTACH / DETACH PARTITION: the partition
 
 
-Action = (AddColumn | DropColumn | RenameColumn | RenameTable | AlterColumnType | SetNotNull | SetDefault
-          | AddConstraint | ValidateConstraint | DropConstraint | ModifyColumn | OtherAction)
+Action = (AddColumn | DropColumn | RenameColumn | RenameTable | AlterColumnType | SetNotNull | DropNotNull
+          | SetDefault | AddConstraint | ValidateConstraint | DropConstraint | ModifyColumn | OtherAction)
 
 
 # Statements.

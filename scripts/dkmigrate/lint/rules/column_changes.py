@@ -4,7 +4,7 @@ from ..coercion import rewrites_table
 from ..findings import CAUTION, MYSQL, POSTGRES, RISKY
 from ..locks import set_not_null_scans
 from ..registry import Hit, rule
-from ..syntax import AlterColumnType, AlterTable, DropColumn, ModifyColumn, RenameColumn, SetNotNull
+from ..syntax import AlterColumnType, AlterTable, DataType, DropColumn, ModifyColumn, RenameColumn, SetNotNull
 from .wording import expand_contract
 
 
@@ -83,7 +83,7 @@ def change_column_type(statement: AlterTable, context):
             column = action.old_name or action.column.name
             known = context.schema.column(statement.name, column)
             new_type = action.column.type
-            if known is None or known.type is None or new_type is None or known.type.same_as(new_type):
+            if known is None or known.type is None or new_type is None or _same_or_wider(known.type, new_type):
                 continue
             message = (f"{table}.{column} changes from {known.type.written} to {new_type.written}: MySQL copies "
                        "the table while writes wait, and code expecting the old type may break")
@@ -105,6 +105,14 @@ def change_column_type(statement: AlterTable, context):
                     message += " (no rewrite only when the session's TimeZone is UTC)"
         yield Hit(message, expand_contract(table, column, f"{column}_new", new_type.written,
                                            f"changing the type of {column} in place"))
+
+
+def _same_or_wider(old: DataType, new: DataType) -> bool:
+    """MySQL MODIFY restates a column; only a change of its type (not a longer VARCHAR) is a type change."""
+    if old.same_as(new):
+        return True
+    return (old.name == new.name and old.name in ("varchar", "varbinary") and old.modifiers is not None
+            and new.modifiers is not None and new.modifiers[0] >= old.modifiers[0])
 
 
 @rule(

@@ -3,8 +3,8 @@
 from ..findings import ERROR, SQLITE
 from ..registry import Hit, rule
 from ..syntax import (
-    AddColumn, AddConstraint, AlterColumnType, AlterTable, DropColumn, DropConstraint, ModifyColumn, OtherAction,
-    RenameColumn, RenameTable, SetDefault, SetNotNull, ValidateConstraint,
+    AddColumn, AddConstraint, AlterColumnType, AlterTable, DropColumn, DropConstraint, DropNotNull, ModifyColumn,
+    OtherAction, RenameColumn, RenameTable, SetDefault, SetNotNull, ValidateConstraint,
 )
 
 _SUPPORTED = (AddColumn, DropColumn, RenameColumn, RenameTable)
@@ -67,6 +67,7 @@ def _describe(action) -> str:
 
 _UNSUPPORTED_CHANGES = {
     AlterColumnType: "change a column's type", SetNotNull: "set NOT NULL on a column",
+    DropNotNull: "drop NOT NULL from a column",
     SetDefault: "change a column's default", AddConstraint: "add a constraint", DropConstraint: "drop a constraint",
     ValidateConstraint: "validate a constraint", ModifyColumn: "modify a column",
 }

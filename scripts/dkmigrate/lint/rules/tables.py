@@ -59,8 +59,9 @@ def rename_table(statement, context):
 def truncate(statement: Truncate, context):
     existing = [name.written for name in statement.names if not context.is_new(name)]
     if existing:
-        cascade = " and, with CASCADE, every table that references them" if statement.cascade else ""
-        yield Hit(f"TRUNCATE deletes every row of {', '.join(existing)}{cascade}, under an ACCESS EXCLUSIVE lock")
+        cascade = " and, with CASCADE, of every table that references them" if statement.cascade else ""
+        lock = ", under an ACCESS EXCLUSIVE lock" if context.effect.lock else ""
+        yield Hit(f"TRUNCATE deletes every row of {', '.join(existing)}{cascade} at once{lock}")
 
 
 @rule(

@@ -2,6 +2,9 @@
 -- Apply only once every application instance reads and writes full_name.
 -- On a large table, add CHECK (full_name IS NOT NULL) NOT VALID and VALIDATE it in an earlier
 -- migration: SET NOT NULL then skips its full-table scan (PostgreSQL 12 and later).
+-- migrate:allow set-not-null customers is small enough to scan; see above for a large table
+-- migrate:allow drop-column the expand step moved every reader and writer to full_name
+-- migrate:allow irreversible-down name only ever held a copy of full_name, which the down copies back
 -- migrate:up
 SET LOCAL lock_timeout = '5s';
 DROP TRIGGER customers_sync_full_name ON customers;

@@ -1,5 +1,7 @@
 -- Renaming customers.name to full_name, step 3 of 3 (contract).
 -- Apply only once every application instance reads and writes full_name.
+-- migrate:allow drop-column the expand step moved every reader and writer to full_name
+-- migrate:allow irreversible-down name only ever held a copy of full_name, which the down copies back
 -- migrate:up
 DROP TRIGGER customers_full_name_on_update;
 DROP TRIGGER customers_full_name_on_insert;
