@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .adapters import adapter_for
-from .catalogue import Catalogue, load_catalogue, migration_of_file, next_version
-from .catalogue.formats import read_text
+from .catalogue import Catalogue, following_version, load_catalogue, migration_of_file, next_version
+from .catalogue.formats import DBMATE, read_text
 from .catalogue.model import Migration
 from .config import Settings
 from .errors import (
@@ -72,7 +72,7 @@ def _review(settings: Settings, runner: Runner, migrations: list[Migration], ref
     from .lint import ERROR, RISKY, analyze_migrations
 
     adapter = runner.adapter
-    options = _lint_options(settings, adapter.dialect, None, getattr(adapter, "server_version", None))
+    options = lint_options(settings, adapter.dialect, None, getattr(adapter, "server_version", None))
     analyses = analyze_migrations(runner.catalogue.migrations, options, selected=migrations)
     findings = [finding for analysis in analyses for finding in analysis.up_findings]
     listener.lint_findings(findings)
@@ -110,7 +110,7 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
     if dialect is None:  # the configured database's, or PostgreSQL's when nothing is configured
         dialect = settings.url.dialect if settings.url_source != "default" else "postgres"
     if files or stdin_sql is not None:
-        options = _lint_options(settings, dialect, pg_version, None)
+        options = lint_options(settings, dialect, pg_version, None)
         analyses = []
         if stdin_sql is not None:
             analyses.append(analyze_sql(stdin_sql, options))
@@ -134,7 +134,7 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
             selected = [migration for migration in catalogue.migrations if migration.key in pending]
         except (ConfigError, ConnectionFailed) as error:
             note = f"{error.message}: linting all {len(catalogue.migrations)} migrations"
-    options = _lint_options(settings, dialect, pg_version, server_version)
+    options = lint_options(settings, dialect, pg_version, server_version)
     return LintReport(analyze_migrations(catalogue.migrations, options, selected), options, note)
 
 
@@ -153,7 +153,8 @@ def _lint_migration_files(directory: Path, paths: list[Path], options: LintOptio
     return analyze_migrations(migrations, options, selected)
 
 
-def _lint_options(settings: Settings, dialect: str, pg_version: int | None, server_version: int | None):
+def lint_options(settings: Settings, dialect: str, pg_version: int | None, server_version: int | None):
+    """The linter's options: migrate.yaml's lint section, the version given, else the server's, else 15."""
     from .lint import RULES, LintOptions
     from .lint.findings import DEFAULT_PG_VERSION
 
@@ -225,23 +226,35 @@ def migration_slug(name: str) -> str:
 
 def create(settings: Settings, name: str, up_sql: str | None = None, down_sql: str | None = None,
            now: datetime | None = None) -> list[Path]:
-    slug = migration_slug(name)
+    return [path for path, _ in create_many(settings, [(name, up_sql, down_sql)], now=now)]
+
+
+def create_many(settings: Settings, migrations: list[tuple[str, str | None, str | None]], *, dry_run: bool = False,
+                now: datetime | None = None) -> list[tuple[Path, str]]:
+    """New migrations, one after the other in version order, each as (name, up SQL, down SQL), in the directory's
+    format. Returns every file with its content; with dry_run nothing is written."""
+    slugs = [migration_slug(name) for name, _, _ in migrations]
     directory = settings.migrations_dir
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise UsageError(f"cannot create {settings.relative(directory)}: {error.strerror}") from None
-    catalogue = load_catalogue(directory)
+    if not dry_run:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UsageError(f"cannot create {settings.relative(directory)}: {error.strerror}") from None
+    catalogue = load_catalogue(directory) if directory.is_dir() else Catalogue(directory, DBMATE, [])
     version, style = next_version(catalogue, now)
-    new_files = catalogue.format.new_files(directory, version, slug, style)
-    for new_file in new_files:
-        if new_file.path.exists():
-            raise UsageError(f"{settings.relative(new_file.path)} already exists")
-    context = {"name": slug, "version": version, "up_sql": (up_sql or "").strip(), "down_sql": (down_sql or "").strip()}
-    for new_file in new_files:
-        with open(new_file.path, "x", encoding="utf-8") as handle:
-            handle.write(render(new_file.template, **context))
-    return [new_file.path for new_file in new_files]
+    files: list[tuple[Path, str]] = []
+    for slug, (_, up_sql, down_sql) in zip(slugs, migrations):
+        context = {"name": slug, "version": version, "up_sql": (up_sql or "").strip(), "down_sql": (down_sql or "").strip()}
+        for new_file in catalogue.format.new_files(directory, version, slug, style):
+            if new_file.path.exists():
+                raise UsageError(f"{settings.relative(new_file.path)} already exists")
+            files.append((new_file.path, render(new_file.template, **context)))
+        version = following_version(version)
+    if not dry_run:
+        for path, text in files:
+            with open(path, "x", encoding="utf-8") as handle:
+                handle.write(text)
+    return files
 
 
 def init(settings: Settings) -> list[Path]:

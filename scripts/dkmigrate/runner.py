@@ -236,7 +236,7 @@ class Runner:
                  completed: list[MigrationResult]) -> MigrationResult:
         section = migration.up if direction == UP else migration.down
         statements = section.statements(self.adapter.dialect)
-        reason = self._outside_transaction_reason(section, statements)
+        reason = self.outside_transaction_reason(section, statements)
         in_transaction = reason is None
         executor.heading(f"{migration.label} ({direction}, {'in a transaction' if in_transaction else 'without a transaction: ' + reason})")
         started = time.perf_counter()
@@ -297,7 +297,8 @@ class Runner:
             outcome = "applied" if direction == UP else "rolled_back"
         return MigrationResult(migration, direction, outcome, None if dry_run else _elapsed(started), in_transaction, reason)
 
-    def _outside_transaction_reason(self, section: Section, statements: list["Statement"]) -> str | None:
+    def outside_transaction_reason(self, section: Section, statements: list["Statement"]) -> str | None:
+        """Why a section runs outside a transaction; None when it runs in one."""
         if not self.adapter.transactional_ddl:
             return f"{self.adapter.dialect} commits DDL implicitly"
         if not section.transaction:

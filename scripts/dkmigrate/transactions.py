@@ -18,6 +18,7 @@ _POSTGRES_OUTSIDE_TRANSACTION = re.compile(
       | VACUUM | CLUSTER\s*(VERBOSE\s*)?;?$
       | (CREATE|DROP)\s+(DATABASE|TABLESPACE|SUBSCRIPTION)
       | ALTER\s+SYSTEM
+      | DO\b.*\bCOMMIT\b
     )\b""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )

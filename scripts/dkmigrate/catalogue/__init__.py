@@ -102,3 +102,8 @@ def next_version(catalogue: Catalogue, now: datetime | None = None) -> tuple[str
     following = newest.key[0] + 1
     width = len(newest.version) if newest.version.startswith("0") else 0
     return str(following).zfill(width), style
+
+
+def following_version(version: str) -> str:
+    """The version after one just given to a new migration, in the same style (width kept: 0042 -> 0043)."""
+    return str(int(version) + 1).zfill(len(version))

@@ -1,0 +1,112 @@
+"""The seed's pre-migration checklist, each item ok, fail or manual with the evidence behind it."""
+
+from ..adapters.base import SessionFacts
+from .facts import LiveFacts, TableKey
+from .model import FAIL, MANUAL, OK, ChecklistItem
+
+REPLICA_LAG_LIMIT_SECONDS = 10.0
+
+_LONG_TRANSACTIONS_BY_HAND = {
+    "postgres": "SELECT pid, now() - xact_start AS age, query_start, query FROM pg_stat_activity "
+                "WHERE xact_start < now() - interval '60 seconds'",
+    "mysql": "SELECT trx_mysql_thread_id, trx_started, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS age, trx_query "
+             "FROM information_schema.innodb_trx WHERE trx_started < NOW() - INTERVAL 60 SECOND",
+}
+_LOCKS_BY_HAND = {
+    "postgres": "SELECT pid, relation::regclass, mode, granted FROM pg_locks WHERE relation = 'TABLE'::regclass",
+    "mysql": "SELECT * FROM performance_schema.metadata_locks WHERE object_name = 'TABLE'",
+}
+_REPLICAS_BY_HAND = {
+    "postgres": "SELECT application_name, state, replay_lag FROM pg_stat_replication",
+    "mysql": "SHOW REPLICA STATUS (on each replica: Seconds_Behind_Source)",
+}
+
+
+def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tuple[str, str]) -> list[ChecklistItem]:
+    """facts None: the plan touches no database (API, infrastructure), so only the manual items apply.
+    lock_timeout: the (status, detail) of "lock_timeout set for risky statements", which the caller knows."""
+    items = [
+        ChecklistItem("Backup of the database (production)", MANUAL,
+                      "take a backup and prove it restores (a snapshot, pg_dump, or point-in-time recovery); "
+                      "backups are out of this tool's sight"),
+        ChecklistItem("Migration tested in staging", MANUAL,
+                      "apply it to a staging copy with production-like data (`migrate --env staging up`), "
+                      "with the application running against it"),
+        ChecklistItem("Rollback verified", MANUAL,
+                      "on staging, run `migrate down` after `up` and check the schema and data are as before, "
+                      "then `up` again (this tool cannot prove it yet: there is no `migrate verify`)"),
+    ]
+    if facts is not None:
+        items += [_long_transactions(facts), _locks(facts, tables),
+                  ChecklistItem("lock_timeout set for risky statements", *lock_timeout), _replication(facts)]
+    items.append(ChecklistItem("Scheduled during a low-traffic period", MANUAL,
+                               "pick the quietest hour from the traffic graphs; DDL waits behind running queries, "
+                               "and everything queued behind it waits too"))
+    return items
+
+
+def _unavailable(facts: LiveFacts, item: str, by_hand: dict[str, str]) -> ChecklistItem | None:
+    reason = facts.unavailable or (facts.server.notes[0] if facts.server and facts.server.notes else None)
+    if reason is None:
+        return None
+    query = by_hand.get(facts.dialect)
+    return ChecklistItem(item, MANUAL, f"{reason}" + (f"; check by hand: {query}" if query else ""))
+
+
+def _long_transactions(facts: LiveFacts) -> ChecklistItem:
+    item = "No long-running transactions"
+    if facts.server is None or facts.server.long_transactions is None:
+        return _unavailable(facts, item, _LONG_TRANSACTIONS_BY_HAND)
+    limit = f"{facts.transaction_seconds:g} s"
+    sessions = facts.server.long_transactions
+    if not sessions:
+        return ChecklistItem(item, OK, f"no other transaction has been open longer than {limit} (pg_stat_activity)")
+    listed = "; ".join(_session(session) for session in sessions)
+    return ChecklistItem(item, FAIL, f"{len(sessions)} transaction{'s' if len(sessions) > 1 else ''} open longer than "
+                                     f"{limit}: {listed}. A DDL lock request would queue behind them, and all "
+                                     "traffic on the table behind it: wait, or end them (pg_terminate_backend)")
+
+
+def _session(session: SessionFacts) -> str:
+    query = " ".join(session.query.split())
+    query = query if len(query) <= 80 else query[:79] + "…"
+    return (f"pid {session.pid} ({session.state or 'unknown state'}, open {_duration(session.transaction_seconds)} "
+            f"since {session.transaction_start}, query started {session.query_start or 'never'}: {query})")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _locks(facts: LiveFacts, tables: list[TableKey]) -> ChecklistItem:
+    item = "No locks held on the tables it touches"
+    if facts.locks is None:
+        return _unavailable(facts, item, _LOCKS_BY_HAND) or ChecklistItem(item, MANUAL, "the engine does not list locks")
+    names = ", ".join(f"{schema}.{name}" if schema else name for schema, name in tables) or "no table"
+    if not facts.locks:
+        return ChecklistItem(item, OK, f"no other session holds or waits for a lock on {names} (pg_locks)")
+    held = "; ".join(f"pid {lock.pid} {'holds' if lock.granted else 'waits for'} {lock.mode} on {lock.table}"
+                     f" ({' '.join(lock.query.split())[:80]})" for lock in facts.locks)
+    return ChecklistItem(item, FAIL, f"{held}. Even ACCESS SHARE (a running SELECT) makes an ALTER TABLE wait")
+
+
+def _replication(facts: LiveFacts) -> ChecklistItem:
+    item = "Replication lag under control"
+    server = facts.server
+    if server is None or server.replicas is None:
+        return _unavailable(facts, item, _REPLICAS_BY_HAND) or ChecklistItem(item, MANUAL, "the engine does not tell")
+    if server.is_replica:
+        return ChecklistItem(item, FAIL, "this server is a standby (pg_is_in_recovery): migrate the primary")
+    if not server.replicas:
+        return ChecklistItem(item, OK, "no replicas attached (pg_stat_replication is empty)")
+    lagging = [r for r in server.replicas if r.lag_seconds is not None and r.lag_seconds > REPLICA_LAG_LIMIT_SECONDS]
+    listed = "; ".join(f"{r.name} ({r.state}, replay lag {'unknown' if r.lag_seconds is None else f'{r.lag_seconds:.1f} s'}"
+                       f"{'' if r.lag_bytes is None else f', {r.lag_bytes} bytes behind'})" for r in server.replicas)
+    if lagging:
+        return ChecklistItem(item, FAIL, f"replicas behind by more than {REPLICA_LAG_LIMIT_SECONDS:g} s: {listed}; "
+                                         "a migration's writes (backfills, rewrites) add to the lag")
+    return ChecklistItem(item, OK, f"{listed}; watch the lag during backfills")

@@ -1,0 +1,139 @@
+"""A plan as the JSON of design section 6, and as Markdown through templates/plan.md.j2."""
+
+from dataclasses import asdict
+
+from ..rendering import render
+from .facts import LiveFacts
+from .goals import migration_drafts, sql_script
+from .model import DATABASE, Plan
+
+
+def plan_document(plan: Plan, files: list[tuple[str, str]] | None = None, written: bool = False) -> dict:
+    """The JSON of design section 6; "migrations" holds the files --write would make, once every name is known."""
+    drafts = migration_drafts(plan) if plan.kind == DATABASE and plan.pattern and plan.complete else []
+    document = {
+        "kind": plan.kind,
+        "goal": plan.goal,
+        "pattern": plan.pattern,
+        "dialect": plan.dialect,
+        "summary": plan.summary,
+        "phases": [
+            {"name": phase.name, "title": phase.title, "steps": phase.steps, "sql": phase.sql,
+             "verify": phase.verify, "rollback": phase.rollback, "transaction": phase.transaction,
+             "rollback_loses_data": phase.rollback_loses_data}
+            for phase in plan.phases
+        ],
+        "migrations": [{"name": draft.name, "up": draft.up, "down": draft.down} for draft in drafts],
+        "fill_in": plan.fill_in,
+        "notes": plan.notes,
+        "live": facts_document(plan.facts),
+        "checklist": [asdict(item) for item in plan.checklist],
+    }
+    if plan.rollback_plan is not None:
+        document["rollback_plan"] = asdict(plan.rollback_plan)
+    if files is not None:
+        document["files"] = [{"path": path, "content": content, "written": written} for path, content in files]
+    return document
+
+
+def facts_document(facts: LiveFacts | None) -> dict | None:
+    if facts is None:
+        return None
+    return {
+        "database": facts.database,
+        "available": facts.live,
+        "reason": facts.unavailable,
+        "server": facts.server.version if facts.server else None,
+        "tables": [
+            {"table": f"{schema}.{name}" if schema else name, "exists": table is not None,
+             "rows": table.rows if table else None, "rows_exact": table.rows_exact if table else None,
+             "bytes": table.bytes if table else None,
+             "columns": [asdict(column) for column in table.columns] if table else [],
+             "indexes": [index.definition for index in table.indexes] if table else []}
+            for (schema, name), table in facts.tables.items()
+        ],
+    }
+
+
+def plan_markdown(plan: Plan, files: list[tuple[str, str]] | None = None, written: bool = False) -> str:
+    text = render("plan.md.j2", plan=plan, sql_plan=plan.kind == DATABASE and plan.pattern is not None,
+                  live=facts_document(plan.facts), files=files or [], written=written,
+                  rows=human_rows, size=human_bytes, script=sql_script)
+    return tidy_markdown(text)
+
+
+def tidy_markdown(text: str) -> str:
+    """One blank line at most between blocks, outside code blocks; one newline at the end."""
+    lines, blank, fenced = [], False, False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not line.strip() and not fenced:
+            if blank:
+                continue
+            blank = True
+        else:
+            blank = False
+        lines.append(line.rstrip() if not fenced else line)
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+def human_rows(rows: int | None, exact: bool = False) -> str:
+    if rows is None:
+        return "unknown"
+    prefix = "" if exact else "~"
+    for limit, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if rows >= limit:
+            return f"{prefix}{rows / limit:.{0 if rows >= 10 * limit else 1}f}{unit}"
+    return f"{prefix}{rows}"
+
+
+def human_bytes(size: int | None) -> str:
+    if size is None:
+        return "unknown"
+    for limit, unit in ((1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if size >= limit:
+            return f"{size / limit:.1f} {unit}"
+    return f"{size} B"
+
+
+def pending_document(plan) -> dict:
+    return {
+        "kind": "database",
+        "goal": None,
+        "pattern": None,
+        "dialect": plan.dialect,
+        "database": plan.database,
+        "pg_version": plan.pg_version,
+        "phases": [],
+        "migrations": [
+            {"version": planned.migration.version, "name": planned.migration.name, "file": planned.file,
+             "risk": planned.risk, "transaction": planned.transaction,
+             "transaction_reason": planned.transaction_reason, "has_down": planned.has_down, "tables": planned.tables,
+             "findings": [asdict(finding) for finding in planned.findings],
+             "statements": [
+                 {"line": s.analysis.line, "sql": s.text, "tables": s.tables, "risk": s.analysis.risk,
+                  "lock": s.analysis.lock, "rewrites": s.analysis.rewrites, "scans": s.analysis.scans,
+                  "impact": s.impact, "findings": [asdict(finding) for finding in s.analysis.findings]}
+                 for s in planned.statements]}
+            for planned in plan.migrations
+        ],
+        "live": facts_document(plan.facts),
+        "checklist": [asdict(item) for item in plan.checklist],
+        **({"rollback_plan": asdict(plan.rollback_plan)} if plan.rollback_plan is not None else {}),
+    }
+
+
+def pending_markdown(plan) -> str:
+    from .identifiers import parse_table
+
+    def table_facts(name: str):
+        return plan.facts.table(parse_table(name, plan.dialect).key) if plan.facts.live else None
+
+    return tidy_markdown(render("pending_plan.md.j2", plan=plan, live=facts_document(plan.facts), script=sql_script,
+                                rows=human_rows, size=human_bytes, table_facts=table_facts, risk_word=risk_word))
+
+
+def risk_word(severity: str) -> str:
+    """The seed's words for a statement's risk: Safe, Caution, Risky (and Error for one that will fail)."""
+    return severity.capitalize()

@@ -1,0 +1,214 @@
+"""Names and types taken from a goal or from options: parsed strictly, then quoted for the dialect.
+
+Nothing a user writes reaches the SQL of a plan except through here. A name is either bare (letters,
+digits, _ and $, not starting with a digit) or quoted ("Mixed Case", `back ticks`); anything else is
+refused with one clear line, so a goal such as `rename users.email to x; DROP TABLE users` can never
+become SQL. Bare names fold to lower case on PostgreSQL, as PostgreSQL itself folds them.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from ..errors import UsageError
+
+MAX_NAME_BYTES = 63  # PostgreSQL's limit; MySQL allows 64
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+_PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
+_MYSQL_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+# Words that must be quoted to serve as names (the reserved words of PostgreSQL, MySQL and SQLite
+# that tables and columns are most often named after).
+RESERVED = frozenset("""
+    all analyse analyze and any array as asc asymmetric authorization between binary both case cast check
+    collate column constraint create cross current_date current_role current_time current_timestamp
+    current_user default deferrable delete desc distinct do drop else end except exists false fetch for
+    foreign freeze from full grant group having in index initially inner insert intersect into is isnull
+    join key lateral leading left like limit localtime localtimestamp match natural not notnull null
+    offset on only or order outer overlaps placing primary range references returning right row rows
+    select session_user similar some symmetric table tablesample then to trailing true union unique
+    update user using values variadic verbose when where window with
+""".split())
+
+
+@dataclass(frozen=True)
+class Name:
+    """One identifier, exactly as the database spells it."""
+
+    text: str
+
+    def sql(self, dialect: str) -> str:
+        return quote(self.text, dialect)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class TableName:
+    schema: Name | None
+    name: Name
+
+    def sql(self, dialect: str) -> str:
+        table = self.name.sql(dialect)
+        return f"{self.schema.sql(dialect)}.{table}" if self.schema else table
+
+    def sibling(self, text: str) -> "TableName":
+        """Another object (function, index, table) in the same schema."""
+        return TableName(self.schema, Name(text))
+
+    def literal(self, dialect: str) -> str:
+        """The table as a string literal naming it (for to_regclass, pragma functions, catalogues)."""
+        return literal(self.sql(dialect) if dialect == "postgres" else self.name.text)
+
+    @property
+    def key(self) -> tuple[str | None, str]:
+        return (self.schema.text if self.schema else None, self.name.text)
+
+    def __str__(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else str(self.name)
+
+
+def quote(text: str, dialect: str) -> str:
+    """An identifier as it must be written: bare where that is safe, quoted otherwise."""
+    if dialect == "mysql":
+        if _MYSQL_PLAIN.fullmatch(text) and text.lower() not in RESERVED:
+            return text
+        return "`" + text.replace("`", "``") + "`"
+    if _PLAIN.fullmatch(text) and text not in RESERVED:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
+def literal(value: str) -> str:
+    """A SQL string literal (standard quoting; every engine here reads it the same)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def parse_names(text: str, dialect: str, what: str) -> list[Name]:
+    """A dotted name, each part bare or quoted: 'app.users.email', '"Users"."E-mail"'."""
+    parts: list[Name] = []
+    position = 0
+    text = text.strip()
+    while True:
+        part, position = _one_name(text, position, dialect, what)
+        parts.append(part)
+        if position == len(text):
+            return parts
+        if text[position] != ".":
+            raise _invalid(text, what)
+        position += 1
+
+
+def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, int]:
+    if position < len(text) and text[position] in "\"`":
+        closing = text[position]
+        end = position + 1
+        value = []
+        while True:
+            found = text.find(closing, end)
+            if found < 0:
+                raise UsageError(f"{what} '{text}' has an unclosed {closing}")
+            value.append(text[end:found])
+            if text[found + 1:found + 2] == closing:  # a doubled quote stands for itself
+                value.append(closing)
+                end = found + 2
+                continue
+            return _checked(Name("".join(value)), text, what), found + 1
+    match = _BARE.match(text, position)
+    if not match:
+        raise _invalid(text, what)
+    word = match.group(0)
+    return _checked(Name(word.lower() if dialect == "postgres" else word), text, what), match.end()
+
+
+def _checked(name: Name, text: str, what: str) -> Name:
+    if not name.text or "\x00" in name.text:
+        raise _invalid(text, what)
+    if len(name.text.encode()) > MAX_NAME_BYTES:
+        raise UsageError(f"{what} '{text}' is longer than {MAX_NAME_BYTES} bytes")
+    return name
+
+
+def _invalid(text: str, what: str) -> UsageError:
+    return UsageError(
+        f"{what} '{text}' is not a valid name: use letters, digits and _, or double quotes around any other name"
+    )
+
+
+def parse_table(text: str, dialect: str, what: str = "table") -> TableName:
+    parts = parse_names(text, dialect, what)
+    if len(parts) > 2:
+        raise UsageError(f"{what} '{text}' has too many parts (at most schema.table)")
+    return _table(parts, dialect, text, what)
+
+
+def parse_column_ref(text: str, dialect: str, what: str = "column") -> tuple[TableName, Name]:
+    """'table.column' or 'schema.table.column'."""
+    parts = parse_names(text, dialect, what)
+    if len(parts) < 2 or len(parts) > 3:
+        raise UsageError(f"{what} '{text}' must be written table.column (or schema.table.column)")
+    return _table(parts[:-1], dialect, text, what), parts[-1]
+
+
+def parse_name(text: str, dialect: str, what: str) -> Name:
+    parts = parse_names(text, dialect, what)
+    if len(parts) != 1:
+        raise UsageError(f"{what} '{text}' must be one name, without a table or schema before it")
+    return parts[0]
+
+
+def _table(parts: list[Name], dialect: str, text: str, what: str) -> TableName:
+    if len(parts) == 2:
+        if dialect == "sqlite" and parts[0].text.lower() != "main":
+            raise UsageError(f"{what} '{text}': SQLite has no schemas (an attached database is not supported)")
+        return TableName(None if dialect == "sqlite" else parts[0], parts[1])
+    return TableName(None, parts[0])
+
+
+def split_list(text: str) -> list[str]:
+    """'a, b and c' or 'a,b' -> the pieces."""
+    pieces = [piece for piece in re.split(r"\s*,\s*|\s+and\s+", text.strip()) if piece]
+    if not pieces:
+        raise UsageError(f"'{text}': no names given")
+    return pieces
+
+
+def parse_name_list(text: str, dialect: str, what: str) -> list[Name]:
+    return [parse_name(piece, dialect, what) for piece in split_list(text)]
+
+
+def derived_name(*parts: str, suffix: str) -> str:
+    """A name for an object the plan creates (trigger, index, constraint), within the length limit."""
+    base = "_".join(parts)
+    name = f"{base}_{suffix}"
+    if len(name.encode()) <= MAX_NAME_BYTES:
+        return name
+    digest = hashlib.sha256(base.encode()).hexdigest()[:8]
+    room = MAX_NAME_BYTES - len(suffix) - len(digest) - 2
+    return f"{base.encode()[:room].decode(errors='ignore')}_{digest}_{suffix}"
+
+
+# Column types: one word (optionally schema-qualified), or one of the standard types of several words,
+# with an optional (n) or (p, s) and optional []. No quotes, semicolons or other punctuation can pass.
+_MULTI_WORD_TYPES = (
+    "double precision", "character varying", "bit varying", "timestamp with time zone",
+    "timestamp without time zone", "time with time zone", "time without time zone",
+    "unsigned big int", "int unsigned", "bigint unsigned", "smallint unsigned", "tinyint unsigned",
+)
+_TYPE = re.compile(
+    r"(?P<base>[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?|" + "|".join(
+        word.replace(" ", r"\s+") for word in _MULTI_WORD_TYPES) + r")"
+    r"(?:\s*\(\s*\d+\s*(?:,\s*\d+\s*)?\))?(?:\s*\[\s*\])*",
+    re.IGNORECASE,
+)
+
+
+def parse_type(text: str, what: str = "type") -> str:
+    text = " ".join(text.split())
+    if not _TYPE.fullmatch(text):
+        raise UsageError(
+            f"{what} '{text}' is not a column type this planner accepts (a type name with an optional (n) or (p,s), "
+            "e.g. numeric(12,2), varchar(255), bigint, timestamp with time zone)"
+        )
+    return text

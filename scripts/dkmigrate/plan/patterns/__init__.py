@@ -1,0 +1,3 @@
+"""The database patterns, registered in the order recognition tries them (most specific first)."""
+
+from . import rename_column, rename_table, change_type, split_table, constraints, drop  # noqa: F401

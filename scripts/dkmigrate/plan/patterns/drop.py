@@ -1,0 +1,173 @@
+"""drop-column and drop-table: the application lets go first, the data is kept aside, then it goes."""
+
+from ...adapters.base import TableFacts
+from ..identifiers import Name, TableName, derived_name, quote
+from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
+from ..registry import Built, Context, Slots, register
+from .. import sql
+
+
+@register(
+    "drop-column", "drop a column", "drop column users.legacy_flag",
+    intent=r"^(?:drop|remove|delete)\b.*(?:\bcolumn\b|\S\.\S)",
+    forms=[
+        r"(?:drop|remove|delete) (?:the )?column (?P<column>.+?) (?:from|of|in) (?:the )?(?:table )?(?P<table>.+)",
+        r"(?:drop|remove|delete) (?:the )?(?:column )?(?P<column_ref>.+?)(?: column)?",
+        r"(?:drop|remove|delete) (?:an? |the )?column",
+    ],
+    to_slot="column",
+)
+def drop_column(slots: Slots, ctx: Context) -> Built:
+    d = ctx.dialect
+    table = ctx.need_table(slots.table)
+    column = slots.column or ctx.missing("column to drop", "name it in the goal (table.column) or with --column")
+    facts = ctx.table_facts(table)
+    column_facts = ctx.column_facts(table, column)
+    column_type = ctx.column_type(table, column)
+    key = ctx.primary_key(table)
+    if facts is not None and column.text in facts.primary_key:
+        from ...errors import UsageError
+
+        raise UsageError(f"{table}.{column} is part of the primary key: drop or replace the key first")
+    archive = table.sibling(derived_name(table.name.text, column.text, suffix="dropped"))
+    t, c, a = table.sql(d), column.sql(d), archive.sql(d)
+    keys = ", ".join(k.sql(d) for k in key)
+    phases = []
+    required = column_facts is not None and not column_facts.nullable and column_facts.default is None
+    if required and d != "sqlite":
+        modify = (f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL" if d == "postgres" else
+                  f"ALTER TABLE {t} MODIFY COLUMN {c} {column_type} NULL, ALGORITHM=INPLACE, LOCK=NONE")
+        back = (f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL" if d == "postgres" else
+                f"ALTER TABLE {t} MODIFY COLUMN {c} {column_type} NOT NULL, ALGORITHM=INPLACE, LOCK=NONE")
+        phases.append(Phase(EXPAND, f"let {column} be NULL",
+                            [f"{column} is NOT NULL without a default: drop NOT NULL, so the application version that "
+                             "no longer writes it can insert rows."],
+                            sql=[*sql.lock_timeout(d, True), modify], verify=[],
+                            rollback=[*sql.lock_timeout(d, True), back], transaction=d != "mysql"))
+    phases.append(Phase(DEPLOY, f"stop using {column}",
+                        [f"Release the application version that neither reads nor writes {column} (ORMs that list "
+                         "every column in their INSERTs and SELECTs must be told to ignore it first).",
+                         f"Wait until nothing uses {column}: other services, reports, views, triggers."],
+                        verify=[f"No query names {column} (query statistics, logs); no view depends on it."],
+                        rollback=[f"Redeploy the previous version: {column} is still there."]))
+    copy = f"SELECT {keys}, {c} FROM {t}"
+    phases.append(Phase(MIGRATE, f"keep a copy of {column}",
+                        [f"Copy the key and {column} of every row into {archive}, so CONTRACT's down can put the values "
+                         "back. Drop the copy when the change has proven itself."],
+                        sql=[f"CREATE TABLE {a} AS {copy}"],
+                        verify=[f"SELECT {keys} FROM {t} s WHERE NOT EXISTS (SELECT 1 FROM {a} k WHERE "
+                                f"{' AND '.join(f'k.{k.sql(d)} = s.{k.sql(d)}' for k in key)}) LIMIT 10"],
+                        rollback=[f"DROP TABLE {a}"]))
+    restore_match = " AND ".join(f"k.{k.sql(d)} = {t}.{k.sql(d)}" for k in key)
+    if d == "mysql":
+        restore = [f"UPDATE {t} JOIN {a} k ON {restore_match} SET {t}.{c} = k.{c}"]
+    elif d == "postgres":
+        restore = [sql.postgres_batched_copy(table, key, archive, key, [column])]
+    else:
+        restore = [f"UPDATE {t} SET {c} = k.{c} FROM {a} AS k WHERE {restore_match}"]
+    contract_sql, rollback = _drop_statements(ctx, table, column, column_type, facts)
+    contract = Phase(CONTRACT, f"drop {column}",
+                     [f"Drop {column}" + (" (PostgreSQL only marks it dropped: no rewrite; the space returns as "
+                                          "rows are updated)." if d == "postgres" else ".")],
+                     sql=contract_sql, verify=[sql.rows_where_column_exists(d, table, column)],
+                     rollback=[*rollback, *restore]
+                     + (sql.postgres_not_null_without_scan(table, column, derived_name(table.name.text, column.text,
+                                                                                      suffix="not_null"))
+                        if required and d == "postgres" else []),
+                     transaction=d != "mysql")
+    if required and d == "postgres":
+        contract.allowing(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL", "set-not-null",
+                          f"CHECK ({column} IS NOT NULL) was validated just before, outside a transaction: no scan")
+    drop = sql.drop_column(d, table, column)
+    contract.allowing(drop, "drop-column", f"the application stopped using {column} in the DEPLOY phase")
+    contract.allowing(drop, "irreversible-down", f"the MIGRATE phase kept the values in {archive.name}, from which the "
+                                                 "down restores them")
+    if d == "sqlite":
+        contract.allowing_all(sql.sqlite_rebuild_allowances(table))
+    phases.append(contract)
+    return Built(f"Drop {table}.{column} after the application stopped using it, keeping a copy of its values "
+                 "until the change has proven itself.", phases)
+
+
+def _drop_statements(ctx: Context, table: TableName, column: Name, column_type: str,
+                     facts: TableFacts | None) -> tuple[list[str], list[str]]:
+    d = ctx.dialect
+    if d != "sqlite":
+        return ([*sql.lock_timeout(d, d == "postgres"), sql.drop_column(d, table, column)],
+                [*sql.lock_timeout(d, False), sql.add_column(d, table, column, column_type), *sql.reset_lock_timeout(d)])
+    indexes = [index for index in (facts.indexes if facts else ()) if column.text in index.columns]
+    constrained = any(index.definition.startswith("(") for index in indexes) or any(
+        column.text in key.columns for key in (facts.foreign_keys if facts else ()))
+    if constrained:
+        ctx.rebuild_caveat(table, facts)
+        shape = sql.TableShape.of(facts)
+        return sql.sqlite_rebuild(table, shape.without(column.text), {}), sql.sqlite_rebuild(table, shape, {column.text: "NULL"})
+    return ([sql.drop_index(d, index.name, table) for index in indexes] + [sql.drop_column(d, table, column)],
+            [sql.add_column(d, table, column, column_type)] + [index.definition for index in indexes])
+
+
+@register(
+    "drop-table", "drop a table", "drop table audit_old",
+    intent=r"^(?:drop|remove|delete)\b",
+    forms=[
+        r"(?:drop|remove|delete) (?:the )?table (?P<table>.+)",
+        r"(?:drop|remove|delete) (?:the )?(?P<table>.+?) table",
+        r"(?:drop|remove|delete) (?P<table>[^\s.]+)",
+    ],
+    to_slot="table",
+)
+def drop_table(slots: Slots, ctx: Context) -> Built:
+    d = ctx.dialect
+    table = ctx.need_table(slots.table)
+    facts = ctx.table_facts(table)
+    retired = table.sibling(derived_name(table.name.text, suffix="retired"))
+    if facts is not None and facts.referenced_by:
+        keys = ", ".join(f"{key.name} on {key.table}" for key in facts.referenced_by)
+        ctx.fill_in.append(f"foreign keys point at {table} ({keys}): drop them, or the tables they belong to, first")
+    rename = (f"RENAME TABLE {table.sql(d)} TO {retired.sql(d)}" if d == "mysql" else
+              f"ALTER TABLE {table.sql(d)} RENAME TO {retired.name.sql(d)}")
+    unrename = (f"RENAME TABLE {retired.sql(d)} TO {table.sql(d)}" if d == "mysql" else
+                f"ALTER TABLE {retired.sql(d)} RENAME TO {table.name.sql(d)}")
+    recreate = _create_table(ctx, retired, table, facts)
+    retire = Phase(MIGRATE, f"retire {table} under another name",
+                   [f"Rename it to {retired.name}: anything that still uses {table} now fails loudly, while the data is "
+                    "intact and the rename takes a moment to undo."],
+                   sql=[*sql.lock_timeout(d, d == "postgres"), rename],
+                   verify=[sql.rows_where_table_exists(d, table)],
+                   rollback=[*sql.lock_timeout(d, d == "postgres"), unrename], transaction=d != "mysql")
+    retire.allowing(rename, "rename-table", f"the application stopped using {table} in the DEPLOY phase; the rename is "
+                                            "the last check that nothing else does")
+    retire.allowing(unrename, "rename-table", f"back to the state before, where {table} existed under its name")
+    drop = Phase(CONTRACT, f"drop {retired.name}",
+                 [f"After a grace period with no errors, and with a backup that holds {table}: drop it."],
+                 sql=[*sql.lock_timeout(d, d == "postgres"), f"DROP TABLE {retired.sql(d)}"],
+                 verify=[sql.rows_where_table_exists(d, retired)],
+                 rollback=recreate,
+                 rollback_loses_data=f"the rows of {table} (the down re-creates it empty: restore them from the backup)",
+                 transaction=d != "mysql")
+    drop.allowing(f"DROP TABLE {retired.sql(d)}", "drop-table", f"the goal: {table} was retired by the previous phase")
+    drop.allowing(f"DROP TABLE {retired.sql(d)}", "irreversible-down",
+                  f"the plan says so: the rows of {table} come back only from the backup")
+    phases = [
+        Phase(DEPLOY, f"stop using {table}",
+              [f"Release the application version that no longer uses {table}; find every other reader (services, "
+               "reports, ETL jobs, views, functions)."],
+              verify=[f"No query names {table} (query statistics, logs) for a full business cycle."],
+              rollback=[f"Redeploy the previous version: {table} is still there."]),
+        retire,
+        drop,
+    ]
+    return Built(f"Drop {table} in steps that can be undone until the last: the application lets go, the table is "
+                 "retired under another name, and only then dropped.", phases)
+
+
+def _create_table(ctx: Context, name: TableName, table: TableName, facts: TableFacts | None) -> list[str]:
+    d = ctx.dialect
+    if facts is None:
+        return [f"-- re-create {name} as {table} was (its CREATE TABLE from the backup or the schema dump)"]
+    columns = [f"{quote(c.name, d)} {c.type}{' NOT NULL' if not c.nullable else ''}"
+               f"{f' DEFAULT {c.default}' if c.default is not None and 'nextval(' not in c.default else ''}"
+               for c in facts.columns]
+    if facts.primary_key:
+        columns.append(f"PRIMARY KEY ({', '.join(quote(k, d) for k in facts.primary_key)})")
+    return [f"CREATE TABLE {name.sql(d)} (\n    " + ",\n    ".join(columns) + "\n)"]

@@ -1,0 +1,221 @@
+"""Planning the pending migrations: what each would run, each statement's lint findings, risk, lock and
+rewrite or scan, its transaction mode, the live size of what it touches and the consequence in plain words;
+the rollback plan in the order `down` would run it; and the pre-migration checklist."""
+
+import re
+from dataclasses import dataclass, field
+
+from ..adapters import adapter_for
+from ..catalogue import load_catalogue
+from ..catalogue.model import Migration
+from ..config import Settings
+from ..errors import ConnectionFailed
+from ..lint import Finding, StatementAnalysis, analyze_migrations
+from ..operations import lint_options
+from ..runner import Runner
+from ..status import PENDING, applied_order
+from .checklist import checklist
+from .document import human_rows
+from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
+from .identifiers import parse_table
+from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
+
+MISSING_LOCK_TIMEOUT = "missing-lock-timeout"
+
+# What other sessions can do while a statement holds each PostgreSQL lock on a table.
+_WHILE_HELD = {
+    "ACCESS EXCLUSIVE": "writes and reads blocked until done",
+    "EXCLUSIVE": "writes blocked until done, reads go on",
+    "SHARE ROW EXCLUSIVE": "writes blocked until done, reads go on",
+    "SHARE": "writes blocked until done, reads go on",
+    "SHARE UPDATE EXCLUSIVE": "reads and writes go on (other DDL and VACUUM wait)",
+    "ROW EXCLUSIVE": "reads and writes go on",
+    "ROW SHARE": "reads and writes go on",
+    "ACCESS SHARE": "reads and writes go on",
+}
+# What a statement removes: values in it cannot come back from a down.
+_DROPS = re.compile(r"\b(?:DROP\s+(?:COLUMN(?:\s+IF\s+EXISTS)?\s+(?P<column>\S+)|TABLE(?:\s+IF\s+EXISTS)?\s+(?P<table>[^\s;]+))"
+                    r"|TRUNCATE\b|DELETE\s+FROM\b)", re.IGNORECASE)
+
+
+@dataclass
+class PlannedStatement:
+    analysis: StatementAnalysis
+    impact: str | None = None  # the consequence in plain words, with the live size of its table
+
+    @property
+    def text(self) -> str:
+        return self.analysis.text
+
+    @property
+    def tables(self) -> list[str]:
+        return list(self.analysis.tables)
+
+
+@dataclass
+class PlannedMigration:
+    migration: Migration
+    file: str
+    statements: list[PlannedStatement]
+    transaction: bool
+    transaction_reason: str | None  # why it runs outside a transaction
+    findings: list[Finding] = field(default_factory=list)  # the migration's own (no down, irreversible down, ...)
+
+    @property
+    def has_down(self) -> bool:
+        return self.migration.down is not None
+
+    @property
+    def tables(self) -> list[str]:
+        return list(dict.fromkeys(table for statement in self.statements for table in statement.tables))
+
+    @property
+    def risk(self) -> str:
+        from ..lint import SEVERITIES
+
+        risks = [s.analysis.risk for s in self.statements] + [finding.severity for finding in self.findings]
+        return max(risks, key=SEVERITIES.index, default="safe")
+
+
+@dataclass
+class PendingPlan:
+    database: str
+    dialect: str
+    migrations: list[PlannedMigration]
+    facts: LiveFacts
+    checklist: list[ChecklistItem]
+    pg_version: int | None = None  # what the linter judged against (PostgreSQL)
+    rollback_plan: RollbackPlan | None = None
+
+
+def plan_pending(settings: Settings, *, rollback_plan: bool = False,
+                 transaction_seconds: float = DEFAULT_TRANSACTION_SECONDS) -> PendingPlan:
+    catalogue = load_catalogue(settings.migrations_dir)
+    dialect = settings.url.dialect
+    adapter = adapter_for(settings.url, settings.table)
+    facts = LiveFacts(settings.url.masked, dialect, transaction_seconds=transaction_seconds)
+    try:
+        exists = adapter.open(create=False)
+        runner = Runner(adapter, catalogue, settings.table, database_exists=exists)
+        statuses = runner.statuses()
+        pending = [status.migration for status in statuses if status.state == PENDING]
+        server_version = adapter.server_version if exists and dialect == "postgres" else None
+        options = lint_options(settings, dialect, None, server_version)
+        analyses = analyze_migrations(catalogue.migrations, options, pending)
+        planned = [_planned(settings, runner, migration, analysis) for migration, analysis in zip(pending, analyses)]
+        keys = list(dict.fromkeys(key for m in planned for key in _keys(m.tables, dialect)))
+        if exists:
+            read_facts(adapter, facts, keys)
+        else:
+            facts.unavailable = f"{settings.url.masked} does not exist yet, so there is nothing live to read"
+        before = applied_order(statuses)
+    except ConnectionFailed as error:
+        raise ConnectionFailed(error.message, hint="planning the pending migrations needs the database's tracking table")
+    finally:
+        adapter.close()
+    for migration in planned:
+        for statement in migration.statements:
+            statement.impact = _impact(statement.analysis, facts, dialect)
+    plan = PendingPlan(settings.url.masked, dialect, planned, facts,
+                       checklist(facts, keys, _lock_timeout_check(planned, options, facts)),
+                       options.pg_version if dialect == "postgres" else None)
+    if rollback_plan:
+        plan.rollback_plan = pending_rollback_plan(planned, before[0].version if before else None, dialect)
+    return plan
+
+
+def _planned(settings: Settings, runner: Runner, migration: Migration, analysis) -> PlannedMigration:
+    statements = migration.up.statements(runner.adapter.dialect)
+    reason = runner.outside_transaction_reason(migration.up, statements)
+    on_statements = {finding for statement in analysis.up for finding in statement.findings}
+    own = [finding for finding in analysis.up_findings if finding not in on_statements]
+    return PlannedMigration(migration, settings.relative(migration.up.file),
+                            [PlannedStatement(statement) for statement in analysis.up], reason is None, reason, own)
+
+
+def _keys(tables: list[str], dialect: str) -> list[TableKey]:
+    return [parse_table(table, dialect).key for table in tables]
+
+
+def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str | None:
+    """What the statement does to its table while it runs, in plain words, with the table's live size."""
+    if not analysis.tables or not facts.live:
+        return None
+    name = analysis.tables[0]
+    table = facts.table(parse_table(name, dialect).key)
+    if table is None:
+        return None  # created earlier in the plan: empty when this runs
+    rows = f"{human_rows(table.rows, table.rows_exact)} rows"
+    if dialect != "postgres" or analysis.lock is None:
+        return f"touches `{name}` ({rows})" if dialect != "sqlite" else \
+            f"touches `{name}` ({rows}) under SQLite's database-wide write lock: other writers wait until done"
+    held = _WHILE_HELD.get(analysis.lock, "see the lock's conflicts")
+    if analysis.rewrites:
+        return f"rewrites {rows} of `{name}` under {analysis.lock}: {held}"
+    if analysis.scans:
+        return f"scans {rows} of `{name}` under {analysis.lock}: {held}"
+    if analysis.lock == "ACCESS EXCLUSIVE":
+        return (f"takes ACCESS EXCLUSIVE on `{name}` ({rows}) for a moment, no rewrite or scan; while it waits for "
+                "running queries, every new query on the table queues behind it")
+    return f"takes {analysis.lock} on `{name}` ({rows}): {held}"
+
+
+def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts) -> tuple[str, str]:
+    if facts.dialect == "sqlite":
+        return OK, "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
+    if MISSING_LOCK_TIMEOUT in options.disabled:
+        return MANUAL, f"the {MISSING_LOCK_TIMEOUT} rule is disabled in migrate.yaml: check the migrations by hand"
+    unguarded = [f"{migration.migration.label} line {statement.analysis.line}"
+                 for migration in planned for statement in migration.statements
+                 if any(finding.rule == MISSING_LOCK_TIMEOUT for finding in statement.analysis.findings)]
+    default = (f"; the server's default lock_timeout is {facts.server.lock_timeout}"
+               if facts.server and facts.server.lock_timeout is not None else "")
+    if unguarded:
+        return FAIL, (f"locking statements without SET lock_timeout before them: {', '.join(unguarded)}{default}. "
+                      "Add SET lock_timeout = '5s' first, so a lock that cannot be had quickly fails instead of "
+                      "queueing every query behind it")
+    return OK, f"every statement that takes an exclusive lock runs after SET lock_timeout{default}"
+
+
+def pending_rollback_plan(planned: list[PlannedMigration], version_before: str | None, dialect: str) -> RollbackPlan:
+    """The down sections in the order `down` would run them once everything is applied: the last applied first."""
+    steps, irreversible = [], []
+    for migration in reversed(planned):
+        destroyed = _destroyed_by_up(migration)
+        down = migration.migration.down
+        if down is None:
+            steps.append(RollbackStep(migration.migration.label, has_down=False,
+                                      loses_data="; ".join(["no down section: the tool cannot roll it back", *destroyed])))
+            irreversible.append(migration.migration.label)
+            continue
+        sql = [s.text for s in down.statements(dialect)]
+        lost = [*destroyed, *(f"the down drops {what}: what was written to it since is lost" for what in _drops(sql))]
+        steps.append(RollbackStep(migration.migration.label, sql=sql, loses_data="; ".join(lost) or None))
+        if destroyed:
+            irreversible.append(migration.migration.label)
+    if irreversible:
+        first = irreversible[-1]  # the earliest in the order the migrations are applied
+        point = (f"{first}: once it is applied, the database cannot be brought back to before it by the tool "
+                 "(restore from the backup instead)")
+    else:
+        point = "none: every migration has a down, and no up destroys data that a down would have to bring back"
+    if version_before is not None:
+        command = f"migrate down --to {version_before}"
+    else:
+        command = f"migrate down --steps {len(planned)}" if planned else None
+    notes = ["`down` refuses to start when any of these migrations has no down section: add one first."] \
+        if any(not step.has_down for step in steps) else []
+    return RollbackPlan(steps, point, command, notes)
+
+
+def _drops(statements: list[str]) -> list[str]:
+    found = []
+    for statement in statements:
+        for match in _DROPS.finditer(statement):
+            found.append(match["column"] or match["table"] or "rows")
+    return found
+
+
+def _destroyed_by_up(migration: PlannedMigration) -> list[str]:
+    return [f"the up drops {what}: no down can bring its values back" if what != "rows" else
+            "the up deletes rows: no down can bring them back" for what in _drops([s.text for s in migration.statements])]

@@ -1,0 +1,231 @@
+"""`migrate plan "GOAL"`: the goal's kind and pattern, the names it gives, the seed's examples, both formats,
+and names that can never become SQL of their own."""
+
+import pytest
+
+from conftest import Project
+from dkmigrate.plan.identifiers import parse_column_ref, parse_table, parse_type, quote
+from dkmigrate.errors import UsageError
+
+# Planned against a SQLite file that does not exist: no live facts, so the plan rests on the goal's words.
+GOALS = [
+    ("rename users.email to email_address", "rename-column"),
+    ("rename column email in users to email_address", "rename-column"),
+    ("rename table users to accounts", "rename-table"),
+    ("rename the users table to accounts", "rename-table"),
+    ("change orders.total to numeric(12,2)", "change-column-type"),
+    ("change the type of orders.total to bigint", "change-column-type"),
+    ("split users table into user_profiles moving bio, avatar", "split-table"),
+    ("split users table", "split-table"),
+    ("move users.phone to contacts", "move-columns"),
+    ("move column phone from users to contacts", "move-columns"),
+    ("merge user_profiles into users", "merge-tables"),
+    ("add not null column orders.status text default 'new'", "add-not-null-column"),
+    ("add a not null column to a large table", "add-not-null-column"),
+    ("add foreign key orders.customer_id references customers.id", "add-foreign-key"),
+    ("add unique constraint on users.email", "add-unique-constraint"),
+    ("make users.email unique", "add-unique-constraint"),
+    ("drop column users.legacy_flag", "drop-column"),
+    ("drop table audit_old", "drop-table"),
+]
+
+
+@pytest.fixture
+def offline(tmp_path) -> Project:
+    return Project(tmp_path / "project", f"sqlite://{tmp_path / 'absent.sqlite3'}")
+
+
+@pytest.fixture
+def offline_postgres(tmp_path) -> Project:
+    """PostgreSQL SQL without a server: the URL's port has nothing listening."""
+    return Project(tmp_path / "project", "postgres://app:s3cret-pass@127.0.0.1:9/shop?connect_timeout=1")
+
+
+@pytest.mark.parametrize("goal, pattern", GOALS)
+def test_each_database_pattern_is_recognised_from_the_goals_words(offline, goal, pattern):
+    result = offline.run("plan", goal, "--format", "json")
+    assert result.code == 0, result.stderr
+    plan = result.json
+    assert (plan["kind"], plan["pattern"], plan["goal"]) == ("database", pattern, goal)
+    names = [phase["name"] for phase in plan["phases"]]
+    assert "deploy" in names and ("expand" in names or "migrate" in names)
+    assert all(phase["steps"] and phase["rollback"] for phase in plan["phases"])
+
+
+def test_a_rename_plan_has_the_seeds_phases_with_sql_verification_and_rollback(offline_postgres):
+    plan = offline_postgres.run("plan", "rename users.email to email_address", "--type", "text", "--format", "json").json
+    assert [p["name"] for p in plan["phases"]] == ["expand", "migrate", "deploy", "contract"]
+    expand, migrate, deploy, contract = plan["phases"]
+    assert "SET LOCAL lock_timeout = '5s'" in expand["sql"]
+    assert "ALTER TABLE users ADD COLUMN email_address text" in expand["sql"]
+    assert any("CREATE TRIGGER users_email_address_sync BEFORE INSERT OR UPDATE ON users" in s for s in expand["sql"])
+    assert "ALTER TABLE users DROP COLUMN email_address" in expand["rollback"]
+    assert migrate["transaction"] is False and "COMMIT;" in migrate["sql"][0] and "LIMIT 5000" in migrate["sql"][0]
+    assert migrate["verify"][0] == ("SELECT email, email_address FROM users WHERE email_address IS DISTINCT FROM email "
+                                    "LIMIT 10")
+    assert deploy["sql"] == [] and "email_address" in deploy["steps"][0]
+    assert "ALTER TABLE users DROP COLUMN email" in contract["sql"]
+    assert [m["name"] for m in plan["migrations"]] == [f"rename_users_email_to_email_address_{n}" for n in
+                                                       ("1_expand", "2_migrate", "3_contract")]
+    assert plan["migrations"][0]["down"].endswith("ALTER TABLE users DROP COLUMN email_address;")
+    assert plan["live"]["available"] is False and "could not be read" in plan["live"]["reason"]
+    assert "s3cret-pass" not in offline_postgres.run("plan", "rename users.email to x", "--type", "text").stdout
+
+
+def test_the_seeds_three_examples(offline):
+    split = offline.run("plan", "split users table", "--rollback-plan", "--format", "json")
+    assert split.code == 0, split.stderr
+    assert split.json["pattern"] == "split-table" and split.json["rollback_plan"]["steps"]
+    assert any("columns to move" in item for item in split.json["fill_in"])
+    assert "<new table>" in "\n".join(split.json["phases"][0]["sql"])
+
+    api = offline.run("plan", "deprecate v1 endpoints", "--rollback-plan", "--format", "json")
+    assert api.code == 0, api.stderr
+    plan = api.json
+    assert (plan["kind"], plan["pattern"]) == ("api", "api-deprecation")
+    assert [p["name"] for p in plan["phases"]] == ["inventory", "announce", "dual-run", "monitor", "brownout", "removal"]
+    assert any("Deprecation:" in step and "Sunset:" in step for step in plan["phases"][1]["steps"])
+    assert all(p["verify"] and p["rollback"] for p in plan["phases"]) and plan["fill_in"]
+    assert [s["label"].split(":")[0] for s in plan["rollback_plan"]["steps"]][0] == "removal"
+
+    infra = offline.run("plan", "move to kubernetes", "--dry-run")
+    assert infra.code == 0, infra.stderr
+    text = infra.stdout
+    assert text.startswith("# Migration plan: move to kubernetes\n")
+    for phase in ("INVENTORY", "PREPARATION", "DATA-SYNC", "PARALLEL-RUN", "CANARY", "CUTOVER", "DECOMMISSION"):
+        assert f": {phase} - " in text
+    assert "## To fill in from the project" in text and "## Pre-migration checklist" in text
+
+
+def test_the_kind_comes_from_the_words_or_from_kind(offline):
+    assert offline.run("plan", "move the billing api to aws", "--format", "json").json["kind"] == "infrastructure"
+    assert offline.run("plan", "retire the v2 webhooks", "--format", "json").json["kind"] == "api"
+    forced = offline.run("plan", "rename users.email to x", "--kind", "api", "--format", "json").json
+    assert (forced["kind"], forced["pattern"]) == ("api", "api-deprecation")
+
+
+def test_an_unrecognised_goal_gets_the_general_plan_and_says_so(offline):
+    database = offline.run("plan", "shard the orders table", "--format", "json").json
+    assert (database["kind"], database["pattern"]) == ("database", None)
+    assert "did not recognise" in database["summary"]
+    assert all(phase["sql"] == [] for phase in database["phases"])
+    assert "rename users.email to email_address" in database["notes"][0]
+    unknown = offline.run("plan", "make the coffee stronger")
+    assert unknown.code == 0 and "**Kind:** not recognised" in unknown.stdout
+
+
+def test_options_name_what_the_goal_does_not(offline):
+    plan = offline.run("plan", "rename column", "--table", "users", "--column", "email", "--to", "email_address",
+                       "--type", "text", "--format", "json").json
+    assert "ALTER TABLE users ADD COLUMN email_address text" in plan["phases"][0]["sql"]
+    assert len(plan["migrations"]) == 3  # every name known: the plan can be written
+    assert plan["fill_in"] == ["what users.email carries besides its values (NOT NULL, default, indexes, CHECK "
+                               "constraints, foreign keys): without the live database the plan cannot see them; give "
+                               "email_address the same in the MIGRATE migration"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["rename users.email to x; DROP TABLE users"], "new column name 'x; DROP TABLE users' is not a valid name"),
+    (["rename users.email; DROP TABLE users -- to x"], "is not a valid name"),
+    (["rename users.email to email_address", "--table", "users; --"], "table 'users; --' is not a valid name"),
+    (["change orders.total to numeric(12,2); DROP TABLE orders"], "is not a column type this planner accepts"),
+    (["add not null column orders.status text", "--default", "x"], None),
+    (["deprecate v1 endpoints", "--table", "users"], "--table names a database object"),
+    (["rename users.email to x", "--write"], "--write needs every name and type"),
+    (["   "], "the goal is empty"),
+])
+def test_bad_names_and_options_are_one_clear_line_with_exit_2(offline, args, message):
+    result = offline.run("plan", *args)
+    if message is None:
+        assert result.code == 0, result.stderr
+        assert "DEFAULT 'x'" in result.stdout
+        return
+    assert result.code == 2, result.stdout
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.splitlines()) <= 2
+
+
+def test_names_are_quoted_for_the_dialect_so_a_goal_cannot_inject_sql(offline_postgres):
+    plan = offline_postgres.run("plan", 'rename "App"."User Accounts"."E-mail" to "x; DROP TABLE users"', "--type",
+                                "text", "--format", "json").json
+    expand = "\n".join(plan["phases"][0]["sql"])
+    assert 'ALTER TABLE "App"."User Accounts" ADD COLUMN "x; DROP TABLE users" text' in expand
+    assert 'NEW."E-mail" := NEW."x; DROP TABLE users";' in expand
+    mixed = offline_postgres.run("plan", "rename Users.Email to EmailAddress", "--type", "text", "--format", "json").json
+    assert "ALTER TABLE users ADD COLUMN emailaddress text" in mixed["phases"][0]["sql"]  # folded, as PostgreSQL does
+    reserved = offline_postgres.run("plan", "rename app.order.user to buyer", "--type", "text", "--format", "json").json
+    assert 'ALTER TABLE app."order" ADD COLUMN buyer text' in reserved["phases"][0]["sql"]
+
+
+def test_identifier_parsing_and_quoting():
+    assert parse_column_ref('"My ""Quoted"" Table".col', "postgres")[0].name.text == 'My "Quoted" Table'
+    assert quote('My "Quoted" Table', "postgres") == '"My ""Quoted"" Table"'
+    assert quote("weird`name", "mysql") == "`weird``name`"
+    assert quote("Users", "mysql") == "Users" and quote("Users", "postgres") == '"Users"'
+    assert parse_table("Users", "mysql").name.text == "Users" and parse_table("Users", "postgres").name.text == "users"
+    assert parse_type("timestamp   with time zone") == "timestamp with time zone"
+    assert parse_type("varchar(255)[]") == "varchar(255)[]"
+    for bad in ("text; DROP TABLE x", "int) DEFAULT (1", "numeric(12,2) --", "'text'"):
+        with pytest.raises(UsageError):
+            parse_type(bad)
+    with pytest.raises(UsageError, match="SQLite has no schemas"):
+        parse_table("other.users", "sqlite")
+    with pytest.raises(UsageError, match="longer than 63 bytes"):
+        parse_table("t" * 64, "postgres")
+
+
+def test_mysql_plans_are_sql_text_and_say_the_live_checks_wait_for_an_adapter(tmp_path):
+    project = Project(tmp_path / "project", "mysql://root:pw@127.0.0.1:3306/shop")
+    plan = project.run("plan", "rename users.email to email_address", "--type", "varchar(255)", "--format", "json").json
+    sql = "\n".join(s for p in plan["phases"] for s in p["sql"])
+    assert "ALTER TABLE users ADD COLUMN email_address varchar(255), ALGORITHM=INSTANT" in sql
+    assert "BEFORE INSERT ON users" in sql and "ALGORITHM=INPLACE, LOCK=NONE" in sql
+    assert "pt-online-schema-change" in " ".join(plan["phases"][0]["steps"])
+    assert "no MySQL adapter yet" in plan["live"]["reason"]
+    checks = {item["item"]: item for item in plan["checklist"]}
+    assert checks["No long-running transactions"]["status"] == "manual"
+    assert "information_schema.innodb_trx" in checks["No long-running transactions"]["detail"]
+    quoted = project.run("plan", "rename `Order Lines`.qty to quantity", "--type", "int", "--format", "json").json
+    assert "ALTER TABLE `Order Lines` ADD COLUMN quantity int, ALGORITHM=INSTANT" in quoted["phases"][0]["sql"]
+
+
+def test_text_output_is_markdown_with_every_phase_checklist_and_rollback_plan(offline_postgres):
+    # Offline, --type gives the column's current type, which the database would tell.
+    result = offline_postgres.run("plan", "change orders.total to numeric(12,2)", "--type", "integer", "--rollback-plan")
+    assert result.code == 0, result.stderr
+    text = result.stdout
+    assert text.startswith("# Migration plan: change orders.total to numeric(12,2)\n")
+    for heading in ("## Phase 1: EXPAND", "## Phase 2: MIGRATE", "## Phase 3: CONTRACT", "## Phase 4: DEPLOY",
+                    "## Rollback plan", "**Point of no return:**", "## Pre-migration checklist"):
+        assert heading in text
+    assert "```sql\nSET LOCAL lock_timeout = '5s';\nALTER TABLE orders ADD COLUMN total_new numeric(12,2);" in text
+    assert "cannot bring back: values written after CONTRACT" in text
+
+
+def test_write_dry_run_lists_files_and_content_and_writes_nothing(offline):
+    result = offline.run("plan", "rename users.email to email_address", "--type", "text", "--write", "--dry-run",
+                         "--format", "json")
+    assert result.code == 0, result.stderr
+    files = result.json["files"]
+    assert [f["path"].rsplit("_", 1)[1] for f in files] == ["expand.sql", "migrate.sql", "contract.sql"]
+    assert all(f["written"] is False and "-- migrate:up" in f["content"] and "-- migrate:down" in f["content"]
+               for f in files)
+    versions = [int(f["path"].split("/")[-1].split("_")[0]) for f in files]
+    assert versions == [versions[0], versions[0] + 1, versions[0] + 2]
+    assert not list(offline.migrations.glob("*.sql"))
+
+
+def test_write_uses_the_directorys_format(offline):
+    offline.write("0001_init.up.sql", "CREATE TABLE users (id integer, email text);")
+    offline.write("0001_init.down.sql", "DROP TABLE users;")
+    result = offline.run("plan", "rename users.email to email_address", "--type", "text", "--write")
+    assert result.code == 0, result.stderr
+    names = sorted(path.name for path in offline.migrations.iterdir())
+    assert names[:2] == ["0001_init.down.sql", "0001_init.up.sql"]
+    assert names[2:] == ["0002_rename_users_email_to_email_address_1_expand.down.sql",
+                         "0002_rename_users_email_to_email_address_1_expand.up.sql",
+                         "0003_rename_users_email_to_email_address_2_migrate.down.sql",
+                         "0003_rename_users_email_to_email_address_2_migrate.up.sql",
+                         "0004_rename_users_email_to_email_address_3_contract.down.sql",
+                         "0004_rename_users_email_to_email_address_3_contract.up.sql"]
+    assert "Created `db/migrations/0002_rename_users_email_to_email_address_1_expand.up.sql`" in result.stdout
