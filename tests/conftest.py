@@ -8,6 +8,7 @@ the tests that need it; elsewhere they are skipped with the reason.
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -176,3 +177,26 @@ def project(tmp_path, engine):
 @pytest.fixture
 def sqlite_project(tmp_path, sqlite_url):
     return Project(tmp_path / "project", sqlite_url)
+
+
+@pytest.fixture(scope="session")
+def claude_executable():
+    """The pinned Claude Code CLI, installed once into .cache/ (git-ignored) with npm."""
+    from claude_code import install
+
+    if shutil.which("npm") is None:
+        unavailable("npm is not on PATH: the Claude Code CLI cannot be installed")
+    try:
+        return install(ROOT / ".cache")
+    except subprocess.CalledProcessError as error:
+        unavailable(f"npm could not install the Claude Code CLI: {error.stderr.strip()[-500:]}")
+
+
+@pytest.fixture
+def claude(claude_executable, tmp_path):
+    """Claude Code with a throwaway HOME."""
+    from claude_code import Claude
+
+    home = tmp_path / "home"
+    home.mkdir()
+    return Claude(claude_executable, home)
