@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "scripts" / "migrate"
 CORPORA = ROOT.parent / "shared" / "corpora"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# pip settings that make any install fail at once, as on a machine without the network.
+OFFLINE = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": "", "PIP_INDEX_URL": "http://127.0.0.1:9/"}
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
