@@ -8,6 +8,7 @@ the tests that need it; elsewhere they are skipped with the reason.
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 LAUNCHER = ROOT / "scripts" / "migrate"
 CORPORA = ROOT.parent / "shared" / "corpora"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# pip settings that make any install fail at once, as on a machine without the network.
+OFFLINE = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": "", "PIP_INDEX_URL": "http://127.0.0.1:9/"}
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
@@ -176,3 +179,26 @@ def project(tmp_path, engine):
 @pytest.fixture
 def sqlite_project(tmp_path, sqlite_url):
     return Project(tmp_path / "project", sqlite_url)
+
+
+@pytest.fixture(scope="session")
+def claude_executable():
+    """The pinned Claude Code CLI, installed once into .cache/ (git-ignored) with npm."""
+    from claude_code import install
+
+    if shutil.which("npm") is None:
+        unavailable("npm is not on PATH: the Claude Code CLI cannot be installed")
+    try:
+        return install(ROOT / ".cache")
+    except subprocess.CalledProcessError as error:
+        unavailable(f"npm could not install the Claude Code CLI: {error.stderr.strip()[-500:]}")
+
+
+@pytest.fixture
+def claude(claude_executable, tmp_path):
+    """Claude Code with a throwaway HOME."""
+    from claude_code import Claude
+
+    home = tmp_path / "home"
+    home.mkdir()
+    return Claude(claude_executable, home)

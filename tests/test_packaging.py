@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import OFFLINE, ROOT
 
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "scripts", "templates")
-OFFLINE = {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": "", "PIP_EXTRA_INDEX_URL": "", "PIP_INDEX_URL": "http://127.0.0.1:9/"}
 
 
 @pytest.fixture

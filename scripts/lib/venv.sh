@@ -1,4 +1,5 @@
-# Shared by scripts/migrate and scripts/test: keeps a virtualenv holding the package's dependencies.
+# Shared by scripts/migrate, scripts/test and the plugin's SessionStart hook (hooks/session-start):
+# keeps a virtualenv holding the package's dependencies.
 #
 # The virtualenv lives in $DKMIGRATE_VENV (default: <checkout>/.venv, ignored by git). While the stamp
 # that scripts/lib/bootstrap.py leaves per dependency group is newer than pyproject.toml, nothing else
@@ -7,9 +8,15 @@
 
 venv=${DKMIGRATE_VENV:-$root/.venv}
 
-# ensure_venv GROUP: GROUP is "runtime" or an optional-dependency group of pyproject.toml ("test").
+# venv_ready GROUP: true while the virtualenv holds GROUP's dependencies as pyproject.toml lists them.
+# GROUP is "runtime" or an optional-dependency group of pyproject.toml ("test").
+venv_ready() {
+  [ -x "$venv/bin/python" ] && [ "$venv/.deps-$1" -nt "$root/pyproject.toml" ]
+}
+
+# ensure_venv GROUP: makes the virtualenv ready for GROUP, installing what is missing.
 ensure_venv() {
-  if [ -x "$venv/bin/python" ] && [ "$venv/.deps-$1" -nt "$root/pyproject.toml" ]; then
+  if venv_ready "$1"; then
     return 0
   fi
   local py=${DKMIGRATE_PYTHON:-python3}
