@@ -16,7 +16,7 @@ import textwrap
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import pytest
 
@@ -76,6 +76,43 @@ def postgres_url(postgres_admin_url):
     yield with_database(postgres_admin_url, name)
     with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def mysql_server() -> dict:
+    """pymysql connection settings of the MySQL or MariaDB server named by $MIGRATE_TEST_MYSQL_URL.
+
+    dk migrate has no MySQL adapter yet: these tests check the linter's and the planner's MySQL claims by
+    running SQL on a real server. .ci/run names the machine's MariaDB.
+    """
+    url = os.environ.get("MIGRATE_TEST_MYSQL_URL")
+    if not url:
+        unavailable("no MIGRATE_TEST_MYSQL_URL (mysql://user[:password]@host[:port]) names a MySQL server")
+    import pymysql
+
+    parts = urlsplit(url)
+    server = dict(host=parts.hostname, port=parts.port or 3306, user=unquote(parts.username or "root"),
+                  password=unquote(parts.password or ""), autocommit=True, connect_timeout=5)
+    try:
+        pymysql.connect(**server).close()
+    except pymysql.Error as error:
+        unavailable(f"MySQL at {parts.hostname}:{server['port']} is not reachable: {error}")
+    return server
+
+
+@pytest.fixture
+def mysql_database(mysql_server):
+    """A new, empty MySQL database for one test: its URL and a connection to it."""
+    import pymysql
+
+    name = f"dkm_{uuid.uuid4().hex[:12]}"
+    with pymysql.connect(**mysql_server) as admin:
+        admin.cursor().execute(f"CREATE DATABASE {name}")
+    connection = pymysql.connect(**mysql_server, database=name)
+    yield f"mysql://{mysql_server['user']}@{mysql_server['host']}:{mysql_server['port']}/{name}", connection
+    connection.close()
+    with pymysql.connect(**mysql_server) as admin:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 @pytest.fixture

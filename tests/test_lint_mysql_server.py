@@ -1,11 +1,6 @@
 """mysql-table-copy's claims checked against a real MySQL or MariaDB server: an ALTER the linter says needs
 a table copy is refused there with ALGORITHM=INPLACE, and one it does not is accepted. The server comes from
-$MIGRATE_TEST_MYSQL_URL (mysql://user[:password]@host[:port], an account that may create databases);
-without it these tests are skipped, since the product has no MySQL adapter yet."""
-
-import os
-import uuid
-from urllib.parse import urlsplit
+$MIGRATE_TEST_MYSQL_URL (see the mysql_server fixture of conftest.py)."""
 
 import pytest
 
@@ -32,27 +27,9 @@ ACTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def mysql():
-    url = os.environ.get("MIGRATE_TEST_MYSQL_URL")
-    if not url:
-        pytest.skip("no MIGRATE_TEST_MYSQL_URL: MySQL claims are checked against a server only when one is named")
-    import pymysql
-
-    parts = urlsplit(url)
-    try:
-        connection = pymysql.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username,
-                                     password=parts.password or "", autocommit=True, connect_timeout=5)
-    except pymysql.Error as error:
-        pytest.fail(f"MySQL at {url} is not reachable: {error}")
-    database = f"dkm_{uuid.uuid4().hex[:12]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"CREATE DATABASE {database}")
-        cursor.execute(f"USE {database}")
-    yield connection
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP DATABASE {database}")
-    connection.close()
+@pytest.fixture
+def mysql(mysql_database):
+    return mysql_database[1]
 
 
 @pytest.mark.parametrize("action, needs_copy", ACTIONS, ids=[action for action, _ in ACTIONS])

@@ -1,33 +1,15 @@
-"""MySQL plans are SQL text (dk migrate has no MySQL adapter yet). With $MIGRATE_TEST_MYSQL_URL pointing at a
-MySQL or MariaDB server, this runs that text phase by phase, as a DBA would, with rows in the tables."""
-
-import os
-import uuid
-from urllib.parse import urlsplit
+"""MySQL plans are SQL text (dk migrate has no MySQL adapter yet): these tests run that text phase by phase on
+the MySQL or MariaDB server of $MIGRATE_TEST_MYSQL_URL, as a DBA would, with rows in the tables."""
 
 import pytest
 
 from conftest import Project
 
-MYSQL_URL = os.environ.get("MIGRATE_TEST_MYSQL_URL")
-pytestmark = pytest.mark.skipif(not MYSQL_URL, reason="MIGRATE_TEST_MYSQL_URL is not set (MySQL plans are text only)")
-
 
 @pytest.fixture
-def mysql(tmp_path):
-    import pymysql
-
-    parts = urlsplit(MYSQL_URL)
-    name = f"dkm_{uuid.uuid4().hex[:12]}"
-    server = dict(host=parts.hostname, port=parts.port or 3306, user=parts.username or "root",
-                  password=parts.password or "", autocommit=True)
-    with pymysql.connect(**server) as admin:
-        admin.cursor().execute(f"CREATE DATABASE {name}")
-    connection = pymysql.connect(**server, database=name)
-    yield connection.cursor(), Project(tmp_path / "project", f"mysql://{parts.netloc}/{name}")
-    connection.close()
-    with pymysql.connect(**server) as admin:
-        admin.cursor().execute(f"DROP DATABASE {name}")
+def mysql(tmp_path, mysql_database):
+    url, connection = mysql_database
+    return connection.cursor(), Project(tmp_path / "project", url)
 
 
 def run(cursor, statements: list[str]) -> None:
