@@ -39,6 +39,17 @@ def unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
+def authelia() -> Path:
+    """The authelia corpus of ../shared/corpora (postgres/ and mysql/ migrations)."""
+    corpus = CORPORA / "authelia"
+    if not corpus.is_dir():
+        if IN_CI:
+            pytest.fail(f"{corpus} is missing: CI needs ../shared beside the checkout")
+        pytest.skip(f"{corpus} is not here")
+    return corpus
+
+
+@pytest.fixture(scope="session")
 def postgres_admin_url():
     url = os.environ.get("MIGRATE_TEST_POSTGRES_URL")
     server = None

@@ -1,19 +1,6 @@
 """Compatibility with migrations written by other projects (../shared/corpora)."""
 
-import pytest
-
-from conftest import CORPORA, IN_CI, Engine, Project
-
-AUTHELIA_POSTGRES = CORPORA / "authelia" / "postgres"
-
-
-@pytest.fixture
-def authelia_postgres():
-    if not AUTHELIA_POSTGRES.is_dir():
-        if IN_CI:
-            pytest.fail(f"{AUTHELIA_POSTGRES} is missing: CI needs ../shared beside the checkout")
-        pytest.skip(f"{AUTHELIA_POSTGRES} is not here")
-    return AUTHELIA_POSTGRES
+from conftest import Engine, Project
 
 
 def relations(engine: Engine) -> set[str]:
@@ -22,7 +9,8 @@ def relations(engine: Engine) -> set[str]:
     return {name for (name,) in rows} - {"schema_migrations", "schema_migrations_pkey"}
 
 
-def test_authelia_postgres_applies_every_up_then_every_down(tmp_path, postgres_url, authelia_postgres):
+def test_authelia_postgres_applies_every_up_then_every_down(tmp_path, postgres_url, authelia):
+    authelia_postgres = authelia / "postgres"
     project = Project(tmp_path / "p", postgres_url)
     engine = Engine("postgres", postgres_url)
 

@@ -2,18 +2,7 @@
 
 import pytest
 
-from conftest import CORPORA, IN_CI, Project
-
-AUTHELIA = CORPORA / "authelia"
-
-
-@pytest.fixture
-def authelia():
-    if not AUTHELIA.is_dir():
-        if IN_CI:
-            pytest.fail(f"{AUTHELIA} is missing: CI needs ../shared beside the checkout")
-        pytest.skip(f"{AUTHELIA} is not here")
-    return AUTHELIA
+from conftest import CORPORA, Project
 
 
 @pytest.fixture
