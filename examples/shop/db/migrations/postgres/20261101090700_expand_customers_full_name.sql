@@ -2,6 +2,7 @@
 -- Old and new application versions run side by side during the rollout, so a trigger keeps both
 -- columns equal until the contract step removes the old one.
 -- migrate:up
+SET LOCAL lock_timeout = '5s';
 ALTER TABLE customers ADD COLUMN full_name text;
 
 CREATE FUNCTION customers_sync_full_name() RETURNS trigger AS $$
@@ -23,6 +24,7 @@ CREATE TRIGGER customers_sync_full_name
     FOR EACH ROW EXECUTE FUNCTION customers_sync_full_name();
 
 -- migrate:down
+SET LOCAL lock_timeout = '5s';
 DROP TRIGGER customers_sync_full_name ON customers;
 DROP FUNCTION customers_sync_full_name();
 ALTER TABLE customers DROP COLUMN full_name;
