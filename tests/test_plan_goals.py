@@ -77,7 +77,13 @@ def test_the_seeds_three_examples(offline):
     assert split.code == 0, split.stderr
     assert split.json["pattern"] == "split-table" and split.json["rollback_plan"]["steps"]
     assert any("columns to move" in item for item in split.json["fill_in"])
-    assert "<new table>" in "\n".join(split.json["phases"][0]["sql"])
+    expand_sql = "\n".join(split.json["phases"][0]["sql"])
+    assert "CREATE TABLE <new table> (" in expand_sql
+    # A name made from an unknown one stays visibly unknown; none is quoted as if it were a real name.
+    assert "CREATE TRIGGER users_<new table>_sync_insert AFTER INSERT ON users" in expand_sql
+    assert "PRIMARY KEY (user_<primary key of users>)" in expand_sql
+    assert '"' not in expand_sql
+    assert "<type of users.<primary key of users>>" in expand_sql
 
     api = offline.run("plan", "deprecate v1 endpoints", "--rollback-plan", "--format", "json")
     assert api.code == 0, api.stderr

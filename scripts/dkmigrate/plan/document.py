@@ -5,11 +5,27 @@ from dataclasses import asdict
 from ..rendering import render
 from .facts import LiveFacts
 from .goals import migration_drafts, sql_script
+from .identifiers import show_placeholders
 from .model import DATABASE, Plan
 
 
 def plan_document(plan: Plan, files: list[tuple[str, str]] | None = None, written: bool = False) -> dict:
     """The JSON of design section 6; "migrations" holds the files --write would make, once every name is known."""
+    return _shown(_goal_document(plan, files, written))
+
+
+def _shown(value):
+    """The document with every placeholder written as <what>."""
+    if isinstance(value, str):
+        return show_placeholders(value)
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    return value
+
+
+def _goal_document(plan: Plan, files: list[tuple[str, str]] | None, written: bool) -> dict:
     drafts = migration_drafts(plan) if plan.kind == DATABASE and plan.pattern and plan.complete else []
     document = {
         "kind": plan.kind,
@@ -59,7 +75,7 @@ def plan_markdown(plan: Plan, files: list[tuple[str, str]] | None = None, writte
     text = render("plan.md.j2", plan=plan, sql_plan=plan.kind == DATABASE and plan.pattern is not None,
                   live=facts_document(plan.facts), files=files or [], written=written,
                   rows=human_rows, size=human_bytes, script=sql_script)
-    return tidy_markdown(text)
+    return show_placeholders(tidy_markdown(text))
 
 
 def tidy_markdown(text: str) -> str:

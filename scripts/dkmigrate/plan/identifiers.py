@@ -13,6 +13,21 @@ from dataclasses import dataclass
 from ..errors import UsageError
 
 MAX_NAME_BYTES = 63  # PostgreSQL's limit; MySQL allows 64
+
+# A name the goal did not give is written inside a name's text between two NULs. No real name can hold a
+# NUL (_checked refuses it), so a name derived from one (a trigger named after a table the goal did not
+# give) is known to be unknown too: quote() leaves it as it is, and show_placeholders() turns each into
+# <what> where the plan is presented.
+_MARK = "\x00"
+_MARKED = re.compile("\x00([^\x00]*)\x00")
+
+
+def placeholder_text(what: str) -> str:
+    return f"{_MARK}{what}{_MARK}"
+
+
+def show_placeholders(text: str) -> str:
+    return _MARKED.sub(r"<\1>", text)
 _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
 _MYSQL_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -71,6 +86,8 @@ class TableName:
 
 def quote(text: str, dialect: str) -> str:
     """An identifier as it must be written: bare where that is safe, quoted otherwise."""
+    if _MARK in text:  # not SQL until the placeholder is filled in, and never written to a file
+        return text
     if dialect == "mysql":
         if _MYSQL_PLAIN.fullmatch(text) and text.lower() not in RESERVED:
             return text

@@ -120,10 +120,10 @@ def fill_slot(slots: Slots, kind: str, text: str, dialect: str) -> None:
 
 
 class Placeholder(Name):
-    """A name the goal did not give: shown as <what>, and it keeps the plan from being written."""
+    """A name the goal did not give (see identifiers.placeholder_text): it keeps the plan from being written."""
 
-    def sql(self, dialect: str) -> str:
-        return f"<{self.text}>"
+    def __init__(self, what: str):
+        super().__init__(ids.placeholder_text(what))
 
 
 class Context:
@@ -140,6 +140,7 @@ class Context:
         return name.sql(self.dialect)
 
     def missing(self, what: str, how: str) -> Placeholder:
+        what = ids.show_placeholders(what)  # a description is words, even when it names another unknown
         if what not in self.placeholders:
             self.placeholders.append(what)
             self.fill_in.append(f"{what}: {how}")
@@ -177,7 +178,7 @@ class Context:
         facts = self.column_facts(table, column)
         if facts is not None:
             return facts.type
-        return f"<{self.missing(f'type of {table}.{column}', 'give --type, or plan against the live database').text}>"
+        return self.missing(f"type of {table}.{column}", "give --type, or plan against the live database").text
 
     def rebuild_caveat(self, table: TableName, facts: TableFacts) -> None:
         """SQLite's table rebuild re-creates columns, keys and indexes: say what else the table has."""

@@ -18,7 +18,7 @@ from . import column_copy
 def change_column_type(slots: Slots, ctx: Context) -> Built:
     table = ctx.need_table(slots.table)
     column = slots.column or ctx.missing("column to change", "name it in the goal (table.column) or with --column")
-    new_type = slots.new_type or f"<{ctx.missing('new type', 'name it in the goal (... to TYPE) or with --to').text}>"
+    new_type = slots.new_type or ctx.missing("new type", "name it in the goal (... to TYPE) or with --to").text
     old_facts = ctx.column_facts(table, column)
     old_type = ctx.column_type(table, column, slots.type)
     copy = column_copy.ColumnCopy(table, column, Name(derived_name(column.text, suffix="new")), new_type, old_type,

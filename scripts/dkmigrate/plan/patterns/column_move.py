@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...adapters.base import TableFacts
 from ...errors import UsageError
-from ..identifiers import Name, TableName, derived_name, quote
+from ..identifiers import Name, TableName, derived_name, placeholder_text, quote
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
 from ..registry import Context, Placeholder
 from .. import sql
@@ -39,7 +39,7 @@ def columns_to_move(ctx: Context, source: TableName, names: list[Name]) -> tuple
         facts = ctx.table_facts(source)
         listed = f" (its columns: {', '.join(c.name for c in facts.columns)})" if facts else ""
         placeholder = ctx.missing("columns to move", f"name them in the goal or with --columns a,b{listed}")
-        return [placeholder], {placeholder.text: "<their types>"}
+        return [placeholder], {placeholder.text: placeholder_text("their types")}
     types = {name.text: ctx.column_type(source, name) for name in names}
     return names, types
 

@@ -33,9 +33,9 @@ def add_not_null_column(slots: Slots, ctx: Context) -> Built:
     d = ctx.dialect
     table = ctx.need_table(slots.table)
     column = slots.column or ctx.missing("new column", "name it in the goal (table.column) or with --column")
-    column_type = slots.type or f"<{ctx.missing('type of the new column', 'name it in the goal or with --type').text}>"
+    column_type = slots.type or ctx.missing("type of the new column", "name it in the goal or with --type").text
     value = (default_literal(slots.default) if slots.default is not None else
-             f"<{ctx.missing('value for the existing rows', 'give it with --default (a literal value)').text}>")
+             ctx.missing("value for the existing rows", "give it with --default (a literal value)").text)
     facts = ctx.table_facts(table)
     if facts is not None and facts.column(column.text) is not None:
         from ...errors import UsageError
@@ -175,7 +175,7 @@ def _sqlite_foreign_key(ctx, table, column, target, referenced, build_index, dro
     expand = Phase(EXPAND, f"index {column}", [steps_clean, f"Index {column}."] if build_index else [steps_clean],
                    sql=build_index, verify=[orphans], rollback=drop_index or ["-- nothing to undo"])
     if facts is None:
-        rebuild = [f"-- <{ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}>"]
+        rebuild = [f"-- {ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}"]
         back = rebuild
     else:
         ctx.rebuild_caveat(table, facts)
