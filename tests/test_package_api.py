@@ -2,7 +2,6 @@
 
 import pytest
 
-from conftest import Project
 from dkmigrate import operations
 from dkmigrate.config import Options, load_settings
 from dkmigrate.errors import SafetyRefusal, StateError

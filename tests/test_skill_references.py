@@ -13,7 +13,7 @@ import uuid
 import psycopg
 import pytest
 
-from conftest import ROOT, Engine, Project, with_database
+from conftest import ROOT, Engine, with_database
 
 PAGES = ROOT / "skills" / "migration" / "references"
 POSTGRES_PAGE = (PAGES / "postgresql-locks.md").read_text()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import Engine, Project
+from conftest import Project
 
 
 @pytest.mark.parametrize("engine", ["postgres"], indirect=True)

@@ -20,9 +20,8 @@ from .errors import (
     UsageError,
 )
 from .runner import Listener, RunReport, Runner
-from .status import PENDING, MigrationStatus, reconcile
+from .status import PENDING, MigrationStatus
 from .rendering import render
-from .tracking import TrackingTable
 
 if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they run
     from .lint import LintOptions, MigrationAnalysis
@@ -36,8 +35,12 @@ class StatusReport:
 
 
 @contextmanager
-def _runner(settings: Settings, *, create: bool, lock: bool, listener: Listener):
-    catalogue = load_catalogue(settings.migrations_dir)
+def open_runner(settings: Settings, *, create: bool = False, lock: bool = False, listener: Listener | None = None,
+                catalogue: Catalogue | None = None):
+    """A Runner on the configured database: connected (and locked, with `lock`) until the block ends. A query of
+    the tool's own that the database refuses becomes a DatabaseError."""
+    listener = listener or Listener()
+    catalogue = catalogue or load_catalogue(settings.migrations_dir)
     adapter = adapter_for(settings.url, settings.table)
     try:
         exists = adapter.open(create=create)
@@ -51,7 +54,7 @@ def _runner(settings: Settings, *, create: bool, lock: bool, listener: Listener)
 
 
 def status(settings: Settings) -> StatusReport:
-    with _runner(settings, create=False, lock=False, listener=Listener()) as runner:
+    with open_runner(settings) as runner:
         return StatusReport(runner.catalogue, runner.statuses(), runner.database_exists)
 
 
@@ -59,23 +62,21 @@ def up(settings: Settings, *, steps: int | None = None, to: str | None = None, d
        strict: bool = False, confirmed: bool = False, listener: Listener | None = None) -> RunReport:
     """Applies pending migrations after linting them: the findings go to the listener, and on a protected
     environment a risky or error finding refuses the run unless `confirmed` (or allowed in its file)."""
-    listener = listener or Listener()
-    with _runner(settings, create=not dry_run, lock=not dry_run, listener=listener) as runner:
+    with open_runner(settings, create=not dry_run, lock=not dry_run, listener=listener) as runner:
         def review(migrations: list[Migration]) -> list:
-            return _review(settings, runner, migrations, refuse=settings.protected and not confirmed and not dry_run,
-                           listener=listener)
+            return _review(settings, runner, migrations, refuse=settings.protected and not confirmed and not dry_run)
 
         return runner.up(steps=steps, to=to, dry_run=dry_run, strict=strict, review=review)
 
 
-def _review(settings: Settings, runner: Runner, migrations: list[Migration], refuse: bool, listener: Listener) -> list:
+def _review(settings: Settings, runner: Runner, migrations: list[Migration], refuse: bool) -> list:
     from .lint import ERROR, RISKY, analyze_migrations
 
     adapter = runner.adapter
-    options = lint_options(settings, adapter.dialect, None, getattr(adapter, "server_version", None))
+    options = lint_options(settings, adapter.dialect, None, adapter.server_version)
     analyses = analyze_migrations(runner.catalogue.migrations, options, selected=migrations)
     findings = [finding for analysis in analyses for finding in analysis.up_findings]
-    listener.lint_findings(findings)
+    runner.listener.lint_findings(findings)
     blocking = [finding for finding in findings if finding.severity in (RISKY, ERROR)]
     if refuse and blocking:
         where = ", ".join(f"{finding.rule} at {settings.relative(Path(finding.file))}:{finding.line}"
@@ -167,18 +168,10 @@ def lint_options(settings: Settings, dialect: str, pg_version: int | None, serve
 
 
 def _pending(settings: Settings, catalogue: Catalogue) -> tuple[set, int | None]:
-    """The versions of the pending migrations, and PostgreSQL's major version."""
-    adapter = adapter_for(settings.url, settings.table)
-    try:
-        exists = adapter.open(create=False)
-        server_version = adapter.server_version if adapter.dialect == "postgres" else None
-        rows = TrackingTable(adapter, settings.table).read() if exists else []
-    except StatementFailed as error:
-        raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
-    finally:
-        adapter.close()
-    pending = {status.migration.key for status in reconcile(catalogue, rows) if status.state == PENDING}
-    return pending, server_version
+    """The versions of the pending migrations, and the server's major version (PostgreSQL)."""
+    with open_runner(settings, catalogue=catalogue) as runner:
+        pending = {status.migration.key for status in runner.statuses() if status.state == PENDING}
+        return pending, runner.adapter.server_version
 
 
 def _lint_file(settings: Settings, file: str) -> Path:
@@ -195,8 +188,7 @@ def down(settings: Settings, *, steps: int | None = None, to: str | None = None,
             f"environment '{settings.environment}' is protected: rolling back needs --yes",
             hint="review what would run with `migrate down --dry-run` first",
         )
-    listener = listener or Listener()
-    with _runner(settings, create=False, lock=not dry_run, listener=listener) as runner:
+    with open_runner(settings, lock=not dry_run, listener=listener) as runner:
         if not runner.database_exists:
             raise UsageError(f"{settings.url.masked} does not exist: there is nothing to roll back")
         return runner.down(steps=steps, to=to, dry_run=dry_run)
@@ -204,8 +196,7 @@ def down(settings: Settings, *, steps: int | None = None, to: str | None = None,
 
 def repair(settings: Settings, version: str, action: str, listener: Listener | None = None) -> str:
     """action: 'applied', 'rolled_back' or 'accept_checksum'. Returns the migration's label."""
-    listener = listener or Listener()
-    with _runner(settings, create=False, lock=True, listener=listener) as runner:
+    with open_runner(settings, lock=True, listener=listener) as runner:
         if not runner.database_exists:
             raise UsageError(f"{settings.url.masked} does not exist: there is nothing to repair")
         return runner.repair(version, action)

@@ -186,9 +186,14 @@ class Adapter(ABC):
             return str(value)
         return "'" + str(value).replace("'", "''") + "'"
 
+    @property
+    def server_version(self) -> int | None:
+        """The server's major version where what is safe depends on it (PostgreSQL); None elsewhere."""
+        return None
+
     def runs_outside_transaction(self, statement: str) -> bool:
         """True for a statement that cannot run inside a transaction block (or that manages its own)."""
-        return runs_outside_transaction(statement, self.dialect)
+        return runs_outside_transaction(statement, self.dialect, self.server_version)
 
     def acquire_lock(self, wait_seconds: float, on_wait: Callable[[str], None]) -> None:
         """Take the migrator lock, polling without holding a transaction open; LockTimeout after wait_seconds."""

@@ -10,7 +10,6 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
-from ..transactions import runs_outside_transaction
 from ..urls import mask_url, postgres_conninfo
 from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
@@ -164,9 +163,6 @@ class PostgresAdapter(Adapter):
             " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
             f" WHERE l.locktype = 'relation' AND l.relation = ANY (ARRAY[{regclasses}])"
             " AND l.pid <> pg_backend_pid() ORDER BY l.pid, l.mode")]
-
-    def runs_outside_transaction(self, statement: str) -> bool:
-        return runs_outside_transaction(statement, self.dialect, self.server_version)
 
     # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
     # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.

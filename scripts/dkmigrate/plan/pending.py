@@ -5,13 +5,11 @@ the rollback plan in the order `down` would run it; and the pre-migration checkl
 import re
 from dataclasses import dataclass, field
 
-from ..adapters import adapter_for
-from ..catalogue import load_catalogue
 from ..catalogue.model import Migration
 from ..config import Settings
 from ..errors import ConnectionFailed
 from ..lint import Finding, StatementAnalysis, analyze_migrations
-from ..operations import lint_options
+from ..operations import lint_options, open_runner
 from ..runner import Runner
 from ..status import PENDING, applied_order
 from .checklist import checklist
@@ -90,29 +88,23 @@ class PendingPlan:
 
 def plan_pending(settings: Settings, *, rollback_plan: bool = False,
                  transaction_seconds: float = DEFAULT_TRANSACTION_SECONDS) -> PendingPlan:
-    catalogue = load_catalogue(settings.migrations_dir)
     dialect = settings.url.dialect
-    adapter = adapter_for(settings.url, settings.table)
     facts = LiveFacts(settings.url.masked, dialect, transaction_seconds=transaction_seconds)
     try:
-        exists = adapter.open(create=False)
-        runner = Runner(adapter, catalogue, settings.table, database_exists=exists)
-        statuses = runner.statuses()
-        pending = [status.migration for status in statuses if status.state == PENDING]
-        server_version = adapter.server_version if exists and dialect == "postgres" else None
-        options = lint_options(settings, dialect, None, server_version)
-        analyses = analyze_migrations(catalogue.migrations, options, pending)
-        planned = [_planned(settings, runner, migration, analysis) for migration, analysis in zip(pending, analyses)]
-        keys = list(dict.fromkeys(key for m in planned for key in _keys(m.tables, dialect)))
-        if exists:
-            read_facts(adapter, facts, keys)
-        else:
-            facts.unavailable = f"{settings.url.masked} does not exist yet, so there is nothing live to read"
-        before = applied_order(statuses)
+        with open_runner(settings) as runner:
+            statuses = runner.statuses()
+            pending = [status.migration for status in statuses if status.state == PENDING]
+            options = lint_options(settings, dialect, None, runner.adapter.server_version)
+            analyses = analyze_migrations(runner.catalogue.migrations, options, pending)
+            planned = [_planned(settings, runner, migration, analysis) for migration, analysis in zip(pending, analyses)]
+            keys = list(dict.fromkeys(key for m in planned for key in _keys(m.tables, dialect)))
+            if runner.database_exists:
+                read_facts(runner.adapter, facts, keys)
+            else:
+                facts.unavailable = f"{settings.url.masked} does not exist yet, so there is nothing live to read"
+            before = applied_order(statuses)
     except ConnectionFailed as error:
         raise ConnectionFailed(error.message, hint="planning the pending migrations needs the database's tracking table")
-    finally:
-        adapter.close()
     for migration in planned:
         for statement in migration.statements:
             statement.impact = _impact(statement.analysis, facts, dialect)
