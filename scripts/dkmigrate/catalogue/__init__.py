@@ -66,10 +66,7 @@ def migration_of_file(path: Path) -> Migration | None:
     text = read_text(path)
     for sectioned in (GOOSE, DBMATE):
         if sectioned.marker.search(text):
-            up, down = sectioned.sections(path, text)
-            match = sectioned.pattern.match(name)
-            return Migration(match["version"] if match else "", (match and match["name"]) or "",
-                             name.removesuffix(".sql"), up, down)
+            return sectioned.migration(path, text)
     return None
 
 

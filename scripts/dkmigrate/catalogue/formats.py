@@ -74,12 +74,14 @@ class _SectionedFormat(MigrationFormat):
     expected = "<version>_<name>.sql"
 
     def read(self, files: list[Path]) -> list[Migration]:
-        migrations = []
-        for path in files:
-            match = self.pattern.match(path.name)
-            up, down = self.sections(path, read_text(path))
-            migrations.append(Migration(match["version"], match["name"] or "", path.name[:-4], up, down))
-        return migrations
+        return [self.migration(path, read_text(path)) for path in files]
+
+    def migration(self, path: Path, text: str) -> Migration:
+        """The migration one file holds; a file not named like one (linted on its own) has no version."""
+        match = self.pattern.match(path.name)
+        up, down = self.sections(path, text)
+        version, name = (match["version"], match["name"] or "") if match else ("", "")
+        return Migration(version, name, path.name.removesuffix(".sql"), up, down)
 
     def sections(self, path: Path, text: str) -> tuple[Section, Section | None]:
         markers = list(self.marker.finditer(text))
