@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
             environ,
         )
         out.secret = settings.url.password
+        if settings.environment_by_url:
+            out.note(f"note: {settings.url.masked} is the database of environment '{settings.environment}'"
+                     f"{' (protected)' if settings.protected else ''}: its settings apply")
         return command.run(args, settings, out)
     except SystemExit as exit_request:  # --help and --version
         return exit_request.code or 0
