@@ -52,6 +52,8 @@ def result_line(index: int, total: int, result: MigrationResult, out) -> str:
     line = f"[{index}/{total}] {result.migration.label}  {out.state(result.result)}{duration}"
     if not result.transaction:
         line += f"  (outside a transaction: {result.outside_transaction_reason})"
+    if result.out_of_order_after:
+        line += f"  (out of order: older than {result.out_of_order_after}, which was applied first)"
     return line
 
 
@@ -85,6 +87,7 @@ def result_document(settings, result: MigrationResult) -> dict:
         "result": result.result,
         "duration_ms": result.duration_ms,
         "transaction": result.transaction,
+        "out_of_order": result.out_of_order_after is not None,
     }
 
 
