@@ -248,17 +248,42 @@ def create_many(settings: Settings, migrations: list[tuple[str, str | None, str 
     return files
 
 
-def init(settings: Settings) -> list[Path]:
-    """Write migrate.yaml and the migrations directory."""
+@dataclass(frozen=True)
+class InitReport:
+    created: list[Path]
+    updated: list[Path]
+
+
+INIT_URL = "sqlite:db/development.sqlite3"
+
+
+def init(settings: Settings) -> InitReport:
+    """Write migrate.yaml and the migrations directory, and keep the development database (with its lock and
+    journal files beside it) out of git."""
     config_path = settings.config_file or settings.base_dir / "migrate.yaml"
     if config_path.exists():
         raise UsageError(f"{settings.relative(config_path)} already exists; edit it instead")
-    written = []
+    created, updated = [], []
     if not settings.migrations_dir.is_dir():
         settings.migrations_dir.mkdir(parents=True)
-        written.append(settings.migrations_dir)
+        created.append(settings.migrations_dir)
     config_path.write_text(render(
-        "migrate.yaml.j2", dir=settings.relative(settings.migrations_dir), url="sqlite:db/development.sqlite3"
+        "migrate.yaml.j2", dir=settings.relative(settings.migrations_dir), url=INIT_URL
     ), encoding="utf-8")
-    written.insert(0, config_path)
-    return written
+    created.insert(0, config_path)
+    ignore_file = settings.base_dir / ".gitignore"
+    existed = ignore_file.exists()
+    if _ignore(ignore_file, "/" + INIT_URL.removeprefix("sqlite:") + "*",
+               "dk migrate: the development database, its lock and journal files"):
+        (updated if existed else created).append(ignore_file)
+    return InitReport(created, updated)
+
+
+def _ignore(ignore_file: Path, pattern: str, why: str) -> bool:
+    """Adds the pattern to a .gitignore, unless it is there already. True when the file changed."""
+    text = ignore_file.read_text(encoding="utf-8") if ignore_file.exists() else ""
+    if pattern in text.splitlines():
+        return False
+    separator = "\n" if text and not text.endswith("\n") else ""
+    ignore_file.write_text(f"{text}{separator}# {why}\n{pattern}\n", encoding="utf-8")
+    return True
