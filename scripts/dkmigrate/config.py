@@ -201,11 +201,7 @@ def _lint_settings(section: dict, config_file: Path | None) -> LintSettings:
     for rule in disabled:
         if not isinstance(rule, str):
             raise ConfigError(f"{config_file.name}: 'lint.disable' must list rule ids, not {rule!r}")
-    pg_version = section.get("pg_version")
-    if pg_version is not None and pg_version < 9:
-        raise ConfigError(f"{config_file.name}: 'lint.pg_version' must be a PostgreSQL major version (9 or more), "
-                          f"not {pg_version}")
-    return LintSettings(tuple(disabled), pg_version)
+    return LintSettings(tuple(disabled), section.get("pg_version"))
 
 
 def _base_dir(directory: str | None) -> Path:
