@@ -176,11 +176,23 @@ def test_the_expand_contract_pattern_is_in_the_skill():
     assert steps == re.findall(r"^\d\. \*\*(\w+)\*\*", seed(), re.MULTILINE) == ["EXPAND", "MIGRATE", "CONTRACT"]
 
 
+# The seed's checklist items, and the names the program gives them (test_skill_claims checks the skill's
+# names against the program's).
+SEED_CHECKLIST = {
+    "Backup database (production)": "Backup of the database (production)",
+    "Test migration in staging": "Migration tested in staging",
+    "Verify rollback works": "Rollback verified",
+    "Check for long-running transactions": "No long-running transactions",
+    "Schedule during low-traffic period": "Scheduled during a low-traffic period",
+}
+
+
 def test_the_pre_migration_checklist_is_in_the_skill():
     seed_items = re.findall(r"^- \[ \] (.+)$", seed(), re.MULTILINE)
     section = SKILL_TEXT.split("## Pre-Migration Checklist\n")[1].split("\n## ")[0]
     skill_items = re.findall(r"^- \[ \] ([^:]+):", section, re.MULTILINE)
-    assert skill_items == seed_items and len(seed_items) == 5
+    assert seed_items == list(SEED_CHECKLIST)
+    assert [item for item in skill_items if item in SEED_CHECKLIST.values()] == list(SEED_CHECKLIST.values())
     for status in ("`ok`", "`fail`", "`manual`"):
         assert status in section
 
