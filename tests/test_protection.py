@@ -19,6 +19,9 @@ def test_init_s_configuration_protects_the_database_of_database_url(tmp_path, en
     assert "environment 'production' is protected: rolling back needs --yes" in refused.stderr
     assert "accounts" in engine.tables()
 
+    dry_run = project.run("down", "--dry-run", url=False)
+    assert dry_run.code == 0 and "migration on " in dry_run.stdout.splitlines()[0]
+    assert dry_run.stdout.splitlines()[0].endswith("(environment production)")
     status = project.run("status", url=False)
     assert "(environment production)" in status.stdout
     assert project.run("status", "--format", "json", url=False).json["environment"] == "production"
