@@ -38,15 +38,24 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def shared_missing(path: Path) -> str:
+    """Why a test that reads `path` of ../shared cannot run: a fresh clone has nothing beside it."""
+    return f"needs ../shared beside the checkout ({path} is not there)"
+
+
+def require_shared(path: Path) -> Path:
+    """A file or folder of ../shared: a test without it fails in CI and is skipped elsewhere."""
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{shared_missing(path)}: CI=true needs ../shared")
+        pytest.skip(shared_missing(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def authelia() -> Path:
     """The authelia corpus of ../shared/corpora (postgres/ and mysql/ migrations)."""
-    corpus = CORPORA / "authelia"
-    if not corpus.is_dir():
-        if IN_CI:
-            pytest.fail(f"{corpus} is missing: CI needs ../shared beside the checkout")
-        pytest.skip(f"{corpus} is not here")
-    return corpus
+    return require_shared(CORPORA / "authelia")
 
 
 @pytest.fixture(scope="session")

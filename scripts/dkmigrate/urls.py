@@ -17,6 +17,8 @@ SCHEMES = {
 }
 
 MEMORY = ":memory:"
+DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
+ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL/MariaDB"}
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,22 @@ def _sqlite_path(raw: str, rest: str, base_dir: Path) -> Path:
     if not rest or str(path) in ("", "."):
         raise ConfigError(f"SQLite URL '{raw}' names no file")
     return path if path.is_absolute() else (base_dir / path)
+
+
+def database_identity(url: DatabaseURL) -> tuple | None:
+    """What names one database whatever URL reaches it: the engine, the host (any case) and port (the default
+    one when none is given), the database name; for SQLite the file's real path. None for an in-memory SQLite
+    database, which no other URL reaches. The user is left out: another account reaches the same database."""
+    if url.dialect == "sqlite":
+        return None if url.is_memory else ("sqlite", str(url.sqlite_path.resolve()))
+    parts = urlsplit(url.raw)
+    query = dict(parse_qsl(parts.query))
+    host = (parts.hostname or query.get("host", "")).lower()
+    port = parts.port or (int(query["port"]) if query.get("port", "").isdigit() else DEFAULT_PORTS[url.dialect])
+    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
+    if not database and url.dialect == "postgres":  # libpq's default database is the user's name
+        database = unquote(parts.username or query.get("user", ""))
+    return url.dialect, host, port, database
 
 
 def postgres_conninfo(url: DatabaseURL) -> str:

@@ -10,6 +10,7 @@ SEVERITIES = (SAFE, CAUTION, RISKY, ERROR)  # least severe first
 POSTGRES, MYSQL, SQLITE = "postgres", "mysql", "sqlite"
 DIALECTS = (POSTGRES, MYSQL, SQLITE)
 DEFAULT_PG_VERSION = 15
+PG_VERSIONS = range(9, 19)  # the PostgreSQL majors whose behaviour the rules know
 
 
 @dataclass(frozen=True)
