@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..syntax import (
     Action, AddColumn, AddConstraint, AlterColumnType, AlterTable, DropColumn, DropConstraint, DropNotNull,
-    ModifyColumn, OtherAction, RenameColumn, RenameTable, SetDefault, SetNotNull, Statement, ValidateConstraint,
+    ModifyColumn, Other, OtherAction, RenameColumn, RenameTable, SetDefault, SetNotNull, Statement, ValidateConstraint,
 )
 from ..tokens import PUNCT, WORD
 from .cursor import Cursor
@@ -23,8 +23,10 @@ def read_alter_table(c: Cursor) -> Statement | None:
         return None
     c.accept("IF", "EXISTS")
     c.accept("ONLY")
+    if c.at("ALL", "IN"):
+        return Other("ALTER TABLE ALL IN TABLESPACE")
     name = c.name()
-    if name is None or c.at("ALL", "IN"):
+    if name is None:
         return None
     c.accept_punct("*")
     algorithm = lock = None
@@ -182,8 +184,9 @@ def _partition(c: Cursor) -> Action | None:
     if not c.accept("PARTITION"):
         return None
     target = c.name()
-    concurrently = any(token.kind == WORD and token.upper == "CONCURRENTLY" for token in c.rest())
-    return OtherAction(f"{verb} PARTITION{' CONCURRENTLY' if concurrently else ''}", target)
+    mode = next((token.upper for token in c.rest() if token.kind == WORD and token.upper in ("CONCURRENTLY", "FINALIZE")),
+                None)
+    return OtherAction(f"{verb} PARTITION{f' {mode}' if mode else ''}", target)
 
 
 _ACTION_READERS = {
