@@ -3,7 +3,10 @@
 from ..findings import CAUTION, POSTGRES
 from ..locks import ACCESS_EXCLUSIVE
 from ..registry import Hit, rule
-from ..syntax import AlterTable, Cluster, DataChange, DropIndex, DropTable, LockTable, Name, Trigger, Truncate, Vacuum
+from ..syntax import (
+    AlterTable, Cluster, CreateIndex, DataChange, DropIndex, DropTable, LockTable, Name, Reindex, Trigger, Truncate,
+    Vacuum,
+)
 from .wording import batched_change
 
 
@@ -63,13 +66,15 @@ def exclusive_lock_held_during_scan(statement, context):
         return
     if effect.tables and all(context.is_new(name) for name in effect.tables):
         return  # a table this migration created holds no rows to scan
-    own = {name.key for name in effect.tables}
+    # Its own table is other rules' concern (backfill-in-ddl-transaction, validate-in-same-transaction), except for
+    # an index build, which add-index-not-concurrently judges as blocking writes only.
+    own = {name.key for name in (effect.exclusive if isinstance(statement, (CreateIndex, Reindex)) else effect.tables)}
     held = sorted(key for key in context.exclusive_tables
                   if key not in own and not context.is_new(Name(tuple(key.split(".")), key)))
     if held:
         yield Hit(f"this statement scans {', '.join(name.written for name in effect.tables) or 'a table'} while the "
-                  f"transaction still holds ACCESS EXCLUSIVE on {', '.join(held)}: {', '.join(held)} stays "
-                  "unavailable until it ends")
+                  f"transaction still holds ACCESS EXCLUSIVE on {', '.join(held)}, unavailable to every query until "
+                  "the transaction ends")
 
 
 @rule(
