@@ -148,7 +148,11 @@ def _alter_column(c: Cursor) -> Action | None:
         collate = c.accept("COLLATE")
         if collate:
             c.advance()
-        using = c.span(c.rest()[1:]) if c.at("USING") else None
+        using = None
+        if c.at("USING"):
+            expression = c.rest()[1:]
+            if not _casts_itself(expression, column, data_type, c):
+                using = c.span(expression)
         return AlterColumnType(column, data_type, using, collate)
     if c.accept("SET", "NOT", "NULL"):
         return SetNotNull(column)
@@ -159,6 +163,19 @@ def _alter_column(c: Cursor) -> Action | None:
     if c.accept("DROP", "DEFAULT"):
         return SetDefault(column, None)
     return OtherAction(f"ALTER COLUMN {_leading_words(c, 3)}".strip())
+
+
+def _casts_itself(expression: list, column: str, data_type, c: Cursor) -> bool:
+    """Whether a USING expression only casts the column to the new type (`col::text`, `CAST(col AS text)`, as
+    Django writes it): the same as no USING at all."""
+    e = Cursor(expression, c.text, c.dialect)
+    cast = e.accept("CAST") and e.accept_punct("(")
+    if e.identifier() != column or not (e.accept("AS") if cast else e.accept_punct("::")):
+        return False
+    target = read_data_type(e)
+    if cast and not e.accept_punct(")"):
+        return False
+    return target is not None and e.done and target.same_as(data_type)
 
 
 def _validate(c: Cursor) -> Action | None:
