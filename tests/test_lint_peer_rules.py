@@ -156,3 +156,25 @@ def test_the_kept_verdicts_are_explained_in_the_rule_documentation():
     assert "is not flagged from PostgreSQL 11" in RULES["add-column-volatile-default"].why
     assert "adding-foreign-key-constraint" in RULES["add-foreign-key-validating"].why
     assert "ban-create-domain-with-constraint" in RULES["add-domain-constraint-validating"].why
+
+
+def test_a_domain_constraint_scans_every_table_using_the_domain_unless_not_valid(postgres_url):
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        connection.execute("CREATE DOMAIN amount AS integer")
+        connection.execute("CREATE TABLE payments (id int, paid amount)")
+        connection.execute("INSERT INTO payments SELECT g, g FROM generate_series(1, 100) g")
+
+        def scans(statement: str) -> int:
+            connection.execute("BEGIN")
+            before = connection.execute("SELECT pg_stat_get_xact_numscans('payments'::regclass)").fetchone()[0]
+            connection.execute(statement)
+            after = connection.execute("SELECT pg_stat_get_xact_numscans('payments'::regclass)").fetchone()[0]
+            connection.execute("ROLLBACK")
+            return after - before
+
+        flagged = "ALTER DOMAIN amount ADD CONSTRAINT amount_positive CHECK (VALUE > 0)"
+        safe = flagged + " NOT VALID"
+        assert (scans(flagged) > 0, scans(safe) > 0) == (True, False)
+    assert (rules(flagged), rules(safe)) == (["add-domain-constraint-validating"], [])
