@@ -97,8 +97,8 @@ def integer_primary_key(statement, context):
         if data_type.array or data_type.name not in _SMALL_KEYS:
             continue
         if column.primary_key or column.name in keys or column.generated == "identity":
-            yield Hit(f"{table}.{column.name} is a {data_type.written} key: it runs out at about 2 billion values, "
-                      "and widening it later rewrites the table", f"{column.name} {_SMALL_KEYS[data_type.name]}")
+            yield Hit(f"{table}.{column.name} ({data_type.written}) is a 32-bit key: it runs out at about 2 billion "
+                      "values, and widening it later rewrites the table", f"{column.name} {_SMALL_KEYS[data_type.name]}")
 
 
 def _modifiers(data_type: DataType) -> str:
