@@ -82,7 +82,7 @@ def django_path() -> Path:
     if not (target / "django").is_dir():
         try:
             subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                            "--target", str(target), DJANGO], check=True, capture_output=True, text=True,
+                            "--retries", "1", "--timeout", "20", "--target", str(target), DJANGO], check=True, capture_output=True, text=True,
                            timeout=600)
         except subprocess.CalledProcessError as error:
             unavailable(f"pip could not install {DJANGO}: {error.stderr.strip()[-500:]}")

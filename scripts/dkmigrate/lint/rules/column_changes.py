@@ -66,7 +66,9 @@ def rename_column(statement: AlterTable, context):
     summary="ALTER COLUMN TYPE, except changes PostgreSQL makes without a rewrite (varchar widening, varchar to "
             "text, numeric precision widening at the same scale)",
     why="The table is rewritten and its indexes rebuilt under an ACCESS EXCLUSIVE lock (MySQL: copied while writes "
-        "wait), and code that expects the old type may break.",
+        "wait), and code that expects the old type may break. The changes PostgreSQL makes without a rewrite are "
+        "not flagged (squawk's changing-column-type flags every one): lint/coercion.py lists them, checked against a "
+        "real server, and column-type-change-verifies reports what they still scan or rebuild.",
     safe_alternative="Expand-contract: add a column of the new type, keep it in step, backfill, switch the code, "
                      "drop the old column.",
 )
