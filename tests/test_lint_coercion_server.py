@@ -14,7 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import IN_CI, with_database
+from conftest import IN_CI, new_database
 from dkmigrate.catalogue.model import Section
 from dkmigrate.lint import LintOptions, Schema, analyze_section
 from dkmigrate.lint.coercion import rebuilds_indexes, rewrites_table
@@ -90,19 +90,14 @@ EXTENSION_CASES = [
 @pytest.fixture(scope="module")
 def server(postgres_admin_url):
     """One database for the module (each case makes its own table), and whether it has citext."""
-    name = f"dkm_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(postgres_admin_url, name)
-    with psycopg.connect(url, autocommit=True) as connection:
-        try:
-            connection.execute("CREATE EXTENSION citext")
-            citext = True
-        except psycopg.Error:
-            citext = False
-    yield url, citext
-    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_database(postgres_admin_url) as url:
+        with psycopg.connect(url, autocommit=True) as connection:
+            try:
+                connection.execute("CREATE EXTENSION citext")
+                citext = True
+            except psycopg.Error:
+                citext = False
+        yield url, citext
 
 
 def filenode(connection, relation: str) -> int:
