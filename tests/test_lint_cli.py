@@ -277,7 +277,7 @@ def test_bad_input_with_json_is_an_error_document(project):
 def test_rules_lists_every_rule(project):
     code, out, _ = run(project, "lint", "--rules")
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 31
+    assert code == 0 and len(lines) == 43
     assert lines[0].split()[:3] == ["add-index-not-concurrently", "caution", "postgres"]
     document = json.loads(run(project, "lint", "--rules", "--format", "json")[1])
     rename = next(rule for rule in document["rules"] if rule["id"] == "rename-column")
