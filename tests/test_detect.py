@@ -48,7 +48,7 @@ MINIMAL = [
         "alembic/env.py": "from alembic import context\n",
         "alembic/versions/3f2a_add_users.py": "revision = '3f2a'\n",
     }, "postgres", "alembic/versions", 1, "alembic upgrade head", "alembic upgrade CURRENT:head --sql",
-        "alembic upgrade CURRENT:head --sql | migrate lint - --dialect postgres"),
+        "alembic upgrade CURRENT:head --sql | migrate lint - --tool alembic --dialect postgres"),
     ("Django", {
         "manage.py": "import django\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
         "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
@@ -56,7 +56,7 @@ MINIMAL = [
         "shop/migrations/0001_initial.py": "from django.db import migrations\n",
         "shop/migrations/0002_order_note.py": "from django.db import migrations\n",
     }, "postgres", "shop/migrations", 2, "python manage.py migrate", "python manage.py sqlmigrate shop MIGRATION",
-        "python manage.py sqlmigrate shop MIGRATION | migrate lint - --dialect postgres"),
+        "python manage.py sqlmigrate shop MIGRATION | migrate lint - --tool django --dialect postgres"),
     ("Rails", {
         "Gemfile": "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\n",
         "config/database.yml": "default: &default\n  adapter: postgresql\n",
@@ -145,7 +145,7 @@ MINIMAL = [
         "Migrations/20260101000000_Initial.cs": "public partial class Initial : Migration {}\n",
         "Migrations/20260101000000_Initial.Designer.cs": '[Migration("20260101000000_Initial")]\npartial class Initial {}\n',
     }, "postgres", "Migrations", 2, "dotnet ef database update", "dotnet ef migrations script --idempotent",
-        "dotnet ef migrations script --idempotent | migrate lint - --dialect postgres"),
+        "dotnet ef migrations script --idempotent | migrate lint - --tool ef-core --dialect postgres"),
 ]
 
 
@@ -271,3 +271,23 @@ def test_detect_runs_without_a_database_and_ignores_database_options(tmp_path):
                 stdout=stdout, stderr=stderr, environ={})
     assert code == 0, stderr.getvalue()
     assert only(json.loads(stdout.getvalue()))["name"] == "Flyway"
+
+
+def test_the_skills_tooling_reference_is_generated_from_the_tool_table():
+    """One source: the reference page's table is the data detect uses, so the two cannot drift apart."""
+    from dkmigrate.detect import reference
+    from dkmigrate.detect.tools import TOOLS
+
+    page = reference.REFERENCE.read_text(encoding="utf-8")
+    assert reference.rendered(page) == page, "run `python -m dkmigrate.detect.reference` (scripts/ on PYTHONPATH)"
+    rows = [line for line in page.splitlines() if line.startswith("| ") and not line.startswith(("| tool ", "| ---"))]
+    assert [row.split(" | ")[0].lstrip("| ") for row in rows] == [tool.name for tool in TOOLS]
+    assert "| Alembic | `alembic.ini` (its `script_location`), `versions/*.py` | `alembic current` |" in page
+    assert len(TOOLS) >= 17
+
+
+def test_the_reference_generator_replaces_a_stale_table():
+    from dkmigrate.detect import reference
+
+    stale = f"intro\n{reference.BEGIN}\n| tool |\n| Alembic | old |\n{reference.END}\nafter\n"
+    assert reference.rendered(stale) == f"intro\n{reference.generated()}\nafter\n"

@@ -128,7 +128,7 @@ def test_a_project_whose_migrations_are_code_gets_the_pipeline_to_lint_them(tmp_
     assert document["error"]["message"] == ("no migrations directory db/migrations and no SQL migrations of "
                                             "another tool (Django found)")
     assert document["error"]["hint"] == ("Django (.): python manage.py sqlmigrate shop MIGRATION | "
-                                         "migrate lint - --dialect postgres")
+                                         "migrate lint - --tool django --dialect postgres")
     assert "Traceback" not in stderr and len(stderr.strip().splitlines()) == 2
 
 

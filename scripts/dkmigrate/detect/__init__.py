@@ -66,7 +66,7 @@ class DetectedTool:
             files = " ".join(self._from_root(self.migrations_dir / pattern) for pattern in self.tool.sql_files)
             return f"migrate lint {files}{dialect}"
         sql = self.commands()["sql"]
-        return f"{sql} | migrate lint -{dialect}" if sql else None
+        return f"{sql} | migrate lint - --tool {self.tool.slug}{dialect}" if sql else None
 
     def sql_units(self) -> list[tuple[PurePosixPath, PurePosixPath | None]]:
         """The tool's SQL migrations as (up file, down file or None), in name order; for a tool with reverts,

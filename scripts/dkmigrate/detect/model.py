@@ -88,3 +88,8 @@ class Tool:
     per_app: str | None = None  # a glob below the root: one use per directory it matches (Django apps)
     review: str = ""  # how to get the SQL to review when the tool has no offline-SQL command
     notes: tuple[str, ...] = field(default=())
+
+    @property
+    def slug(self) -> str:
+        """The name as `lint --tool` takes it: 'EF Core' -> 'ef-core'."""
+        return self.name.lower().replace(" ", "-")

@@ -27,7 +27,7 @@ def tool_name(text: str) -> str:
 
     names = {key(tool.name): tool.name for tool in TOOLS}
     if key(text) not in names:
-        choices = ", ".join(sorted(tool.name.lower().replace(" ", "-") for tool in TOOLS))
+        choices = ", ".join(sorted(tool.slug for tool in TOOLS))
         raise argparse.ArgumentTypeError(f"must be one of {choices}, not '{text}'")
     return names[key(text)]
 
