@@ -4,7 +4,6 @@ the framework's own safe form named in findings, and `--changed-since` for what 
 import io
 import json
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest

@@ -15,7 +15,7 @@ import yaml
 
 from anthropic_stub import MessagesStub, text, tool_use
 from conftest import ROOT
-from test_plugin import all_text, result_text, shop, tool_results  # noqa: F401  (shop is a fixture)
+from test_plugin import result_text, shop, tool_results  # noqa: F401  (shop is a fixture)
 
 LAUNCHER = f"{ROOT}/scripts/migrate"
 READ_ONLY = ["status", "lint", "plan", "detect", "up --dry-run", "down --dry-run"]

@@ -51,12 +51,6 @@ class DetectedTool:
             ("create", commands.create), ("up", commands.up), ("down", commands.down),
             ("status", commands.status), ("sql", commands.sql))}
 
-    def sql_globs(self) -> list[str]:
-        """The SQL migration files `migrate lint` reads, as globs relative to the project."""
-        if self.migrations_dir is None:
-            return []
-        return [(self.migrations_dir / pattern).as_posix().removeprefix("./") for pattern in self.tool.sql_files]
-
     def lint_command(self) -> str | None:
         """How dk migrate lints this tool's migrations, from the tool's root."""
         dialect = f" --dialect {self.dialect}" if self.dialect in ("postgres", "mysql", "sqlite") else ""
