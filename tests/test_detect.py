@@ -291,3 +291,66 @@ def test_the_reference_generator_replaces_a_stale_table():
 
     stale = f"intro\n{reference.BEGIN}\n| tool |\n| Alembic | old |\n{reference.END}\nafter\n"
     assert reference.rendered(stale) == f"intro\n{reference.generated()}\nafter\n"
+
+
+def test_a_second_monorepo_with_the_other_tools_in_nested_folders(tmp_path):
+    build(tmp_path, {
+        # a Rails app and a Rails engine inside it, each with its own db/migrate
+        "apps/store/Gemfile": "gem 'rails'\n",
+        "apps/store/config/database.yml": "production:\n  adapter: mysql2\n",
+        "apps/store/db/migrate/20260101000000_create_products.rb": "class CreateProducts < ActiveRecord::Migration[7.1]\nend\n",
+        "apps/store/engines/billing/db/migrate/20260102000000_create_invoices.rb":
+            "class CreateInvoices < ActiveRecord::Migration[7.1]\nend\n",
+        # Spring Boot with Liquibase: no liquibase.properties, the changelog and the datasource in resources
+        "services/catalog/pom.xml": "<project><dependency><artifactId>liquibase-core</artifactId></dependency></project>\n",
+        "services/catalog/src/main/resources/application.yml":
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/catalog\n",
+        "services/catalog/src/main/resources/db/changelog/db.changelog-master.yaml":
+            "databaseChangeLog:\n  - include:\n      file: changes/001-items.sql\n",
+        # goose and dbmate in Go services
+        "services/notify/go.mod": "module notify\nrequire github.com/pressly/goose/v3 v3.20.0\n",
+        "services/notify/db/sql/00001_outbox.sql": "-- +goose Up\nCREATE TABLE outbox (id bigint);\n-- +goose Down\nDROP TABLE outbox;\n",
+        "tools/reporting/.env": "DATABASE_URL=sqlite:db/reporting.sqlite3\n",
+        "tools/reporting/db/migrations/20260101000000_views.sql": "-- migrate:up\nCREATE VIEW v AS SELECT 1;\n-- migrate:down\nDROP VIEW v;\n",
+        # Node apps: Knex with a TypeScript knexfile, Sequelize, TypeORM, Drizzle
+        "apps/api/package.json": '{"dependencies": {"knex": "3", "mysql2": "3"}}\n',
+        "apps/api/knexfile.ts": "export default {\n  client: 'mysql2',\n  migrations: {\n    directory: './src/db/migrations',\n  },\n};\n",
+        "apps/api/src/db/migrations/20260101000000_users.ts": "export async function up(knex) {}\n",
+        "apps/legacy/package.json": '{"devDependencies": {"sequelize-cli": "6"}}\n',
+        "apps/legacy/.sequelizerc": "const path = require('path');\nmodule.exports = {\n  'migrations-path': path.resolve(__dirname, 'database', 'migrations'),\n};\n",
+        "apps/legacy/database/migrations/20260101000000-create-user.js": "module.exports = { async up(queryInterface) {} };\n",
+        "apps/admin/package.json": '{"dependencies": {"typeorm": "0.3"}}\n',
+        "apps/admin/src/config/data-source.ts": "export default new DataSource({ type: 'mariadb' })\n",
+        "apps/admin/src/database/migrations/1700000000000-Init.ts": "export class Init1700000000000 implements MigrationInterface {}\n",
+        "apps/edge/package.json": '{"devDependencies": {"drizzle-kit": "0.30"}}\n',
+        "apps/edge/drizzle.config.ts": "export default { dialect: 'sqlite', out: './migrations' };\n",
+        "apps/edge/migrations/0000_init.sql": "CREATE TABLE notes (id integer);\n",
+        # sqitch whose sqitch.conf sits above the plan (top_dir), Diesel with its directory moved, EF Core
+        "db/warehouse/sqitch.conf": "[core]\n\tengine = pg\n\ttop_dir = schema\n",
+        "db/warehouse/schema/sqitch.plan": "%project=warehouse\n\nfacts 2026-01-01T00:00:00Z A <a@example.com>\n",
+        "db/warehouse/schema/deploy/facts.sql": "CREATE TABLE facts (id bigint);\n",
+        "db/warehouse/schema/revert/facts.sql": "DROP TABLE facts;\n",
+        "crates/store/Cargo.toml": '[dependencies]\ndiesel = { version = "2", features = ["sqlite"] }\n',
+        "crates/store/diesel.toml": "[migrations_directory]\ndir = \"sql/migrations\"\n",
+        "crates/store/sql/migrations/2026-01-01-000000_init/up.sql": "CREATE TABLE items (id integer);\n",
+        "crates/store/sql/migrations/2026-01-01-000000_init/down.sql": "DROP TABLE items;\n",
+        "src/Shop.Api/Shop.Api.csproj": "<Project><PackageReference Include=\"Microsoft.EntityFrameworkCore.SqlServer\" /></Project>\n",
+        "src/Shop.Api/Program.cs": "services.AddDbContext<ShopDb>(o => o.UseSqlServer(connection));\n",
+        "src/Shop.Api/Data/Migrations/20260101000000_Init.Designer.cs": '[Migration("20260101000000_Init")]\n',
+    })
+    found = sorted((tool["name"], tool["root"], tool["migrations_dir"], tool["dialect"])
+                   for tool in detect(tmp_path)["tools"])
+    assert found == sorted([
+        ("Rails", "apps/store", "apps/store/db/migrate", "mysql"),
+        ("Rails", "apps/store/engines/billing", "apps/store/engines/billing/db/migrate", None),
+        ("Liquibase", "services/catalog", "services/catalog/src/main/resources/db/changelog", "postgres"),
+        ("goose", "services/notify", "services/notify/db/sql", None),
+        ("dbmate", "tools/reporting", "tools/reporting/db/migrations", "sqlite"),
+        ("Knex", "apps/api", "apps/api/src/db/migrations", "mysql"),
+        ("Sequelize", "apps/legacy", "apps/legacy/database/migrations", None),
+        ("TypeORM", "apps/admin", "apps/admin/src/database/migrations", "mysql"),
+        ("Drizzle", "apps/edge", "apps/edge/migrations", "sqlite"),
+        ("sqitch", "db/warehouse/schema", "db/warehouse/schema", "postgres"),
+        ("Diesel", "crates/store", "crates/store/sql/migrations", "sqlite"),
+        ("EF Core", "src/Shop.Api", "src/Shop.Api/Data/Migrations", "sqlserver"),
+    ])

@@ -359,10 +359,12 @@ class _Project:
                 return found
             directory = directory.parent
 
-    def nearest(self, directory: PurePosixPath, marker: str) -> PurePosixPath:
-        """The nearest directory at or above `directory` holding a file named `marker`; else the project."""
+    def nearest(self, directory: PurePosixPath, marker: str | tuple[str, ...]) -> PurePosixPath:
+        """The nearest directory at or above `directory` holding a file named `marker` (a glob, or one of
+        several); else the project."""
+        markers = (marker,) if isinstance(marker, str) else marker
         while True:
-            if any(fnmatch.fnmatch(name, marker) for name in self.directories.get(directory, ())):
+            if any(fnmatch.fnmatch(name, glob) for name in self.directories.get(directory, ()) for glob in markers):
                 return directory
             if directory == _ROOT:
                 return _ROOT

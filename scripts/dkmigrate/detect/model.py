@@ -27,7 +27,7 @@ class MigrationFiles:
     name: str
     content: str | None = None
     up: int | None = None
-    root_marker: str | None = None
+    root_marker: str | tuple[str, ...] | None = None
     sibling: str | None = None  # a second file that must stand beside one: "{stem}.down.sql"
 
 

@@ -20,6 +20,7 @@ GOOSE_DRIVERS = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3", 
 
 _URL_SCHEME = r"^\s*(?:export\s+)?DATABASE_URL\s*=\s*['\"]?([a-z0-9]+)(?:\+\w+)?:"
 _JDBC_URL = r"url\s*[:=]\s*['\"]?jdbc:([a-z0-9]+):"
+_JVM_BUILD = ("pom.xml", "build.gradle", "build.gradle.kts")
 
 TOOLS = (
     Tool(
@@ -94,7 +95,7 @@ TOOLS = (
         name="Flyway",
         recognised_by="`flyway.conf` or `flyway.toml`, `V1__init.sql`",
         anchors=(ConfigFile("flyway.conf"), ConfigFile("flyway.toml"), ConfigFile("conf/flyway.conf", up=1),
-                 MigrationFiles("V*__*.sql")),
+                 MigrationFiles("V*__*.sql", root_marker=_JVM_BUILD)),
         default_dir="sql",
         directory=(Setting("flyway.conf", r"^flyway\.locations\s*=\s*(?:filesystem:)?([^,\s]+)"),
                    Setting("conf/flyway.conf", r"^flyway\.locations\s*=\s*(?:filesystem:)?([^,\s]+)"),
@@ -116,9 +117,9 @@ TOOLS = (
         name="Liquibase",
         recognised_by="`liquibase.properties`, a `databaseChangeLog` (XML, YAML, JSON) or `--liquibase formatted sql`",
         anchors=(ConfigFile("liquibase.properties"),
-                 MigrationFiles("*.sql", content=r"^--\s*liquibase formatted sql"),
-                 MigrationFiles("*.xml", content=r"<databaseChangeLog"),
-                 MigrationFiles("*.y*ml", content=r"^databaseChangeLog:")),
+                 MigrationFiles("*.sql", content=r"^--\s*liquibase formatted sql", root_marker=_JVM_BUILD),
+                 MigrationFiles("*.xml", content=r"<databaseChangeLog", root_marker=_JVM_BUILD),
+                 MigrationFiles("*.y*ml", content=r"^databaseChangeLog:", root_marker=_JVM_BUILD)),
         directory=(Setting("liquibase.properties", r"^changeLogFile\s*[:=]\s*(\S+)", names_file=True),),
         dialect=(Setting("liquibase.properties", r"^" + _JDBC_URL),
                  Setting("**/application*.properties", r"^spring\.datasource\." + _JDBC_URL),
@@ -162,7 +163,7 @@ TOOLS = (
     Tool(
         name="dbmate",
         recognised_by="`db/migrations/*.sql` with `-- migrate:up` and no `migrate.yaml`",
-        anchors=(MigrationFiles("*.sql", content=r"^--\s*migrate:up"),),
+        anchors=(MigrationFiles("*.sql", content=r"^--\s*migrate:up", root_marker=".env"),),
         dialect=(Setting(".env", _URL_SCHEME),),
         sql_files=("*.sql",),
         catalogue=True,
