@@ -157,7 +157,7 @@ def _configured_uses(project: "_Project", tool: Tool, anchor: ConfigFile) -> lis
 def _file_uses(project: "_Project", tool: Tool, anchor: MigrationFiles) -> list[DetectedTool]:
     uses = []
     for directory, names in project.directories.items():
-        matching = [name for name in names if fnmatch.fnmatch(name, anchor.name)]
+        matching = fnmatch.filter(names, anchor.name)
         if anchor.sibling:
             matching = [name for name in matching
                         if anchor.sibling.format(stem=_stem(name, anchor.name)) in names]
@@ -323,11 +323,14 @@ class _Project:
 
     def matching(self, pattern: str) -> list[PurePosixPath]:
         """Files named `pattern`, or whose path ends with it when it has a directory part."""
+        name = PurePosixPath(pattern).name
+        found = [directory / match for directory, names in self.directories.items()
+                 for match in fnmatch.filter(names, name)]
         if "/" in pattern:
             depth = len(PurePosixPath(pattern).parts)
-            return sorted(path for path in self.files()
-                          if len(path.parts) >= depth and fnmatch.fnmatch("/".join(path.parts[-depth:]), pattern))
-        return sorted(path for path in self.files() if fnmatch.fnmatch(path.name, pattern))
+            found = [path for path in found
+                     if len(path.parts) >= depth and fnmatch.fnmatch("/".join(path.parts[-depth:]), pattern)]
+        return sorted(found)
 
     def below(self, root: PurePosixPath, pattern: str) -> list[PurePosixPath]:
         """Files below `root` matching a '**/'-prefixed pattern (relative to root)."""
