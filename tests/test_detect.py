@@ -75,14 +75,14 @@ MINIMAL = [
         "database/V1__init.sql": "CREATE TABLE users (id int);\n",
         "database/V2__add_email.sql": "ALTER TABLE users ADD COLUMN email text;\n",
     }, "postgres", "database", 2, "flyway migrate", None,
-        "migrate lint database/V*__*.sql database/U*__*.sql --dialect postgres"),
+        "migrate lint database/V*__*.sql --dialect postgres"),
     ("Liquibase", {
         "liquibase.properties": "changeLogFile=db/changelog/master.xml\nurl=jdbc:postgresql://localhost/app\n",
         "db/changelog/master.xml": '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n'
                                    '  <include file="001-users.sql" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n',
         "db/changelog/001-users.sql": "--liquibase formatted sql\n--changeset ann:1\nCREATE TABLE users (id int);\n",
     }, "postgres", "db/changelog", 1, "liquibase update", "liquibase update-sql",
-        "migrate lint db/changelog/**/*.sql --dialect postgres"),
+        "migrate lint db/changelog/*.sql --dialect postgres"),
     ("golang-migrate", {
         "go.mod": "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
         "db/migrations/000001_create_users.up.sql": "CREATE TABLE users (id int);\n",

@@ -2,13 +2,14 @@
 the framework's own safe form named in findings, and `--changed-since` for what a branch adds."""
 
 import io
+import os
 import json
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from conftest import main
+from conftest import LAUNCHER, main
 from test_detect import build
 
 RISKY_INDEX = 'CREATE INDEX "users_email_idx" ON "users" ("email");\n'
@@ -287,3 +288,20 @@ def test_changed_since_does_not_go_with_files(tmp_path):
     root = repository(tmp_path / "repo", DBMATE_PROJECT)
     code, document, _ = lint(root, "--changed-since", "HEAD", "db/migrations/20260101000000_users.sql")
     assert code == 2 and "--changed-since chooses the migrations itself" in document["error"]["message"]
+
+
+@pytest.mark.parametrize("tool, files, risky_file", SQL_TOOLS, ids=[case[0] for case in SQL_TOOLS])
+def test_the_lint_command_detect_gives_runs_as_written_from_the_tools_root(tmp_path, tool, files, risky_file):
+    from test_detect import detect
+
+    root = build(tmp_path / "project", files)
+    use = next(use for use in detect(root)["tools"] if use["name"] == tool)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "migrate").symlink_to(LAUNCHER)
+    environment = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    environment.pop("DATABASE_URL", None)
+    ran = subprocess.run(["bash", "-c", use["lint"]], cwd=root / use["root"], capture_output=True, text=True,
+                         env=environment, timeout=120)
+    assert ran.returncode == 1, ran.stderr
+    assert f"{risky_file}:" in ran.stdout and "add-index-not-concurrently" in ran.stdout

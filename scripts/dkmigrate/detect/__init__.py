@@ -51,13 +51,19 @@ class DetectedTool:
             ("create", commands.create), ("up", commands.up), ("down", commands.down),
             ("status", commands.status), ("sql", commands.sql))}
 
-    def lint_command(self) -> str | None:
-        """How dk migrate lints this tool's migrations, from the tool's root."""
+    def lint_command(self, patterns: tuple[str, ...] | None = None) -> str | None:
+        """How dk migrate lints this tool's migrations, from the tool's root: its SQL files by the globs that
+        match some (`patterns` to choose them), or its offline SQL piped in; None when there is neither."""
         dialect = f" --dialect {self.dialect}" if self.dialect in ("postgres", "mysql", "sqlite") else ""
         if self.tool.sql_files:
-            if self.tool.name == "dk migrate":
-                return "migrate lint"
-            files = " ".join(self._from_root(self.migrations_dir / pattern) for pattern in self.tool.sql_files)
+            if self.tool.lint:
+                return self.tool.lint
+            if patterns is None:
+                inside = [self._inside_dir(path) for path in self.files]
+                patterns = tuple(pattern for pattern in self.tool.sql_files if fnmatch.filter(inside, pattern))
+            if not patterns:
+                return None
+            files = " ".join(self._from_root(self.migrations_dir / pattern) for pattern in patterns)
             return f"migrate lint {files}{dialect}"
         sql = self.commands()["sql"]
         return f"{sql} | migrate lint - --tool {self.tool.slug}{dialect}" if sql else None

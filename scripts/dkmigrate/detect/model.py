@@ -87,6 +87,7 @@ class Tool:
     configured_directories: Callable[[str], list[tuple[str, str | None, str]]] | None = None
     per_app: str | None = None  # a glob below the root: one use per directory it matches (Django apps)
     review: str = ""  # how to get the SQL to review when the tool has no offline-SQL command
+    lint: str | None = None  # the lint command, when it is not made from the SQL files or the offline SQL
     notes: tuple[str, ...] = field(default=())
 
     @property

@@ -3,8 +3,9 @@ skill and `migrate detect` know the same tools and commands. `python -m dkmigrat
 the table in place; a test fails when the file and the table disagree."""
 
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
+from . import DetectedTool
 from .tools import TOOLS
 
 REFERENCE = Path(__file__).resolve().parents[3] / "skills" / "migration" / "references" / "tooling.md"
@@ -14,14 +15,24 @@ _EXAMPLE = {"dir": "db/migrations", "app": "shop", "config": "", "driver": "post
 
 
 def table() -> str:
-    rows = ["| tool | recognise it by | status | apply | roll back | create | SQL to review |",
-            "| --- | --- | --- | --- | --- | --- | --- |"]
+    rows = ["| tool | recognise it by | status | apply | roll back | create | SQL to review | lint it |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for tool in TOOLS:
         commands = tool.commands
         cells = [tool.name, tool.recognised_by, _command(commands.status), _command(commands.up),
-                 _command(commands.down), _command(commands.create), _review(tool)]
-        rows.append("| " + " | ".join(cells) + " |")
+                 _command(commands.down), _command(commands.create), _review(tool), _lint(tool)]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)
+
+
+def _lint(tool) -> str:
+    """The lint command `detect` would give for a project laid out as the tool's defaults (PostgreSQL)."""
+    directory = tool.default_dir.format(anchor_dir="prisma") if tool.default_dir else _EXAMPLE["dir"]
+    use = DetectedTool(tool, PurePosixPath("."), PurePosixPath(directory), dialect="postgres", app=_EXAMPLE["app"])
+    command = use.lint_command(tool.sql_files or None)
+    if command is None:
+        return "none: see SQL to review"
+    return f"`{command.replace('migrate lint', '${CLAUDE_PLUGIN_ROOT}/scripts/migrate lint', 1)}`"
 
 
 def notes() -> str:

@@ -30,6 +30,7 @@ TOOLS = (
         configured_directories=environment_directories,
         sql_files=("*.sql",),
         catalogue=True,
+        lint="migrate lint",
         commands=Commands(create="migrate create NAME", up="migrate up", down="migrate down", status="migrate status",
                           sql="migrate up --dry-run"),
     ),
@@ -126,7 +127,7 @@ TOOLS = (
                  Setting("**/application*.y*ml", r"datasource:.*?" + _JDBC_URL)),
         mentions=(Setting("pom.xml", r"<artifactId>(liquibase-core)</artifactId>"),
                   Setting("build.gradle*", r"(org\.liquibase)")),
-        sql_files=("**/*.sql",),
+        sql_files=("*.sql", "*/*.sql"),
         commands=Commands(create=None, up="liquibase update", down="liquibase rollback-count 1",
                           status="liquibase status --verbose", sql="liquibase update-sql"),
         notes=("A new migration is a new changeset in the changelog. Formatted-SQL changelogs are linted as "
