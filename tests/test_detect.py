@@ -162,6 +162,9 @@ def test_detect_names_each_tool_on_a_minimal_project(tmp_path, name, files, dial
     assert tool["commands"]["sql"] == sql
     assert tool["lint"] == lint
     assert set(tool["commands"]) == {"create", "up", "down", "status", "sql"}
+    assert set(tool) == {"name", "root", "app", "evidence", "dialect", "migrations_dir", "migrations", "commands",
+                         "lint", "review"}, "the fields the skill and tooling.md describe"
+    assert tool["lint"] or tool["review"], "either a command lints its migrations, or the review says how"
     assert tool["evidence"], "detect says why it thinks so"
     for item in tool["evidence"]:  # each piece of evidence names a file of the project
         assert (tmp_path / "project" / item.split(":")[0].rstrip("/")).exists(), item
