@@ -11,9 +11,9 @@ from pathlib import Path
 
 import yaml
 
-from conftest import LAUNCHER, ROOT, main
+from conftest import ROOT, main
 from test_detect import build
-from test_lint_other_tools import DJANGO_SQLMIGRATE, git
+from test_lint_other_tools import DJANGO_SQLMIGRATE, git, with_migrate_on_path
 
 README = (ROOT / "README.md").read_text()
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
@@ -106,10 +106,7 @@ def test_the_workflows_commands_annotate_the_pull_request_and_write_sarif(tmp_pa
     """Each `run:` step after the install runs as GitHub runs it (bash -e -o pipefail), with `migrate` the
     program the install step puts on PATH and GITHUB_BASE_REF set as on a pull request to main."""
     repository = user_repository(tmp_path / "repo")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "migrate").symlink_to(LAUNCHER)
-    environment = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_BASE_REF": "main"}
+    environment = with_migrate_on_path(tmp_path, GITHUB_BASE_REF="main")
     steps = [step for step in WORKFLOW["jobs"]["lint"]["steps"] if "run" in step]
     assert steps[0]["run"].startswith("pip install ") and "dk-migrate" in steps[0]["run"]
     results = [subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
@@ -131,10 +128,7 @@ def test_the_workflows_commands_annotate_the_pull_request_and_write_sarif(tmp_pa
 def test_the_sarif_step_still_fails_on_an_error_that_is_not_a_finding(tmp_path):
     repository = user_repository(tmp_path / "repo")
     step = next(step for step in WORKFLOW["jobs"]["lint"]["steps"] if "sarif" in step.get("run", ""))
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "migrate").symlink_to(LAUNCHER)
-    environment = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "GITHUB_BASE_REF": "gone"}
+    environment = with_migrate_on_path(tmp_path, GITHUB_BASE_REF="gone")
     failed = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]], cwd=repository,
                             capture_output=True, text=True, env=environment, timeout=120)
     assert failed.returncode != 0 and "error: --changed-since origin/gone: git knows no commit" in failed.stderr

@@ -188,6 +188,16 @@ def test_an_unknown_tool_is_a_usage_error(tmp_path):
     assert code == 2 and "--tool: must be one of alembic, dbmate, diesel, django, dk-migrate" in document["error"]["message"]
 
 
+def with_migrate_on_path(tmp_path: Path, **variables: str) -> dict:
+    """The environment of a shell where `migrate` is this checkout's launcher (as a pip install would put it)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "migrate").symlink_to(LAUNCHER)
+    environment = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"} | variables
+    environment.pop("DATABASE_URL", None)
+    return environment
+
+
 # --changed-since
 
 def git(root: Path, *args: str) -> str:
@@ -296,11 +306,7 @@ def test_the_lint_command_detect_gives_runs_as_written_from_the_tools_root(tmp_p
 
     root = build(tmp_path / "project", files)
     use = next(use for use in detect(root)["tools"] if use["name"] == tool)
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "migrate").symlink_to(LAUNCHER)
-    environment = os.environ | {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    environment.pop("DATABASE_URL", None)
+    environment = with_migrate_on_path(tmp_path)
     ran = subprocess.run(["bash", "-c", use["lint"]], cwd=root / use["root"], capture_output=True, text=True,
                          env=environment, timeout=120)
     assert ran.returncode == 1, ran.stderr
