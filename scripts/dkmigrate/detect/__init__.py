@@ -12,18 +12,10 @@ from pathlib import Path, PurePosixPath
 
 from ..urls import mask_url
 from .model import ConfigFile, MigrationFiles, Setting, Tool
+from .project import ROOT, Project, inside, normal
 from .tools import DIALECT_NAMES, GOOSE_DRIVERS, TOOLS
 
-SKIPPED_DIRECTORIES = frozenset({
-    ".git", ".hg", ".svn", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache",
-    ".pytest_cache", ".ruff_cache", ".cache", ".next", ".nuxt", "dist", "build", "target", "bin", "obj",
-    "vendor", "site-packages", "coverage", ".idea", ".vscode", ".gradle", ".terraform",
-})
-MAX_DEPTH = 8
-MAX_FILES = 50_000
-_READ_LIMIT = 256 * 1024
 _FLAGS = re.MULTILINE | re.IGNORECASE
-_ROOT = PurePosixPath(".")
 
 
 @dataclass
@@ -87,9 +79,9 @@ class DetectedTool:
         return units
 
     def _inside_dir(self, path: PurePosixPath) -> str:
-        return _inside(path, self.migrations_dir).as_posix()
+        return inside(path, self.migrations_dir).as_posix()
 
-    def _count(self, project: "_Project") -> int:
+    def _count(self, project: Project) -> int:
         if self.migrations_dir is None:
             return 0
         if self.tool.sql_files:
@@ -107,7 +99,7 @@ class DetectedTool:
 
 def detect(directory: Path) -> list[DetectedTool]:
     """The uses of migration tools in `directory` and below, by root, then tool order."""
-    project = _Project(directory)
+    project = Project(directory)
     uses: list[DetectedTool] = []
     for tool in TOOLS:
         for anchor in tool.anchors:
@@ -120,7 +112,7 @@ def detect(directory: Path) -> list[DetectedTool]:
     uses = [split for use in uses for split in _per_configured_directory(project, use)]
     claimed = {}
     for use in uses:
-        for directory_ in project.migration_dirs(use):
+        for directory_ in _migration_dirs(project, use):
             claimed.setdefault(directory_, use)
     for tool in TOOLS:
         for anchor in tool.anchors:
@@ -130,7 +122,7 @@ def detect(directory: Path) -> list[DetectedTool]:
                     if owner is None:
                         _resolve(project, use)
                         uses.append(use)
-                        for directory_ in project.migration_dirs(use):
+                        for directory_ in _migration_dirs(project, use):
                             claimed.setdefault(directory_, use)
                     elif owner.tool is tool:
                         owner.evidence.extend(item for item in use.evidence if item not in owner.evidence)
@@ -147,7 +139,7 @@ def normalised_dialect(word: str) -> str:
     return DIALECT_NAMES.get(word, word)
 
 
-def _configured_uses(project: "_Project", tool: Tool, anchor: ConfigFile) -> list[DetectedTool]:
+def _configured_uses(project: Project, tool: Tool, anchor: ConfigFile) -> list[DetectedTool]:
     uses = []
     for path in project.matching(anchor.name):
         if anchor.content and not re.search(anchor.content, project.read(path), _FLAGS):
@@ -160,7 +152,7 @@ def _configured_uses(project: "_Project", tool: Tool, anchor: ConfigFile) -> lis
     return uses
 
 
-def _file_uses(project: "_Project", tool: Tool, anchor: MigrationFiles) -> list[DetectedTool]:
+def _file_uses(project: Project, tool: Tool, anchor: MigrationFiles) -> list[DetectedTool]:
     uses = []
     for directory, names in project.directories.items():
         matching = fnmatch.filter(names, anchor.name)
@@ -179,7 +171,7 @@ def _file_uses(project: "_Project", tool: Tool, anchor: MigrationFiles) -> list[
         elif anchor.root_marker:
             root = project.nearest(directory, anchor.root_marker)
         else:
-            root = _ROOT
+            root = ROOT
         count = len(matching)
         evidence = f"{directory.as_posix()}/: {count} file{'s' if count != 1 else ''} like {sorted(matching)[0]}"
         uses.append(DetectedTool(tool, root, directory, [evidence]))
@@ -213,7 +205,7 @@ def _merged(uses: list[DetectedTool]) -> list[DetectedTool]:
     return list(merged.values())
 
 
-def _resolve(project: "_Project", use: DetectedTool) -> None:
+def _resolve(project: Project, use: DetectedTool) -> None:
     """The migrations directory and dialect from the tool's settings; manifests that name the tool as evidence."""
     tool = use.tool
     if use.migrations_dir is None:
@@ -224,14 +216,14 @@ def _resolve(project: "_Project", use: DetectedTool) -> None:
             path = PurePosixPath(value.replace("\\", "/"))
             if setting.names_file:
                 path = path.parent
-            directory = _normal(base / path / setting.suffix) if not path.is_absolute() else None
+            directory = normal(base / path / setting.suffix) if not path.is_absolute() else None
             if directory is not None:
                 use.migrations_dir = directory
                 use.evidence.append(f"{source.as_posix()}: {_shown(line)}")
         if use.migrations_dir is None and tool.default_dir is not None:
             anchor_dir = (use.config.parent if use.config else use.root)
             default = tool.default_dir.format(anchor_dir=_relative(anchor_dir, use.root))
-            use.migrations_dir = _normal(use.root / default)
+            use.migrations_dir = normal(use.root / default)
     found = _first_setting(project, use, tool.dialect)
     if found:
         source, (value, line), _ = found
@@ -245,7 +237,7 @@ def _resolve(project: "_Project", use: DetectedTool) -> None:
                 break
 
 
-def _per_app(project: "_Project", use: DetectedTool) -> list[DetectedTool]:
+def _per_app(project: Project, use: DetectedTool) -> list[DetectedTool]:
     """A tool whose migrations live in each app (Django): one use per app directory holding migrations."""
     if not use.tool.per_app:
         return [use]
@@ -261,18 +253,18 @@ def _per_app(project: "_Project", use: DetectedTool) -> list[DetectedTool]:
     return uses
 
 
-def _per_configured_directory(project: "_Project", use: DetectedTool) -> list[DetectedTool]:
+def _per_configured_directory(project: Project, use: DetectedTool) -> list[DetectedTool]:
     if use.tool.configured_directories is None or use.config is None:
         return [use]
     uses = []
     for directory, dialect, evidence in use.tool.configured_directories(project.read(use.config)):
-        path = _normal(use.config.parent / directory)
+        path = normal(use.config.parent / directory)
         uses.append(DetectedTool(use.tool, use.root, path, [*use.evidence, f"{use.config.as_posix()}: {evidence}"],
                                  normalised_dialect(dialect) if dialect else None, config=use.config))
     return uses
 
 
-def _first_setting(project: "_Project", use: DetectedTool, settings: tuple[Setting, ...]):
+def _first_setting(project: Project, use: DetectedTool, settings: tuple[Setting, ...]):
     for setting in settings:
         for source in project.settings_files(use.root, setting.file):
             found = setting.search(project.read(source))
@@ -286,135 +278,15 @@ def _shown(line: str) -> str:
     return line if len(line) <= 100 else line[:99] + "…"
 
 
-def _normal(path: PurePosixPath) -> PurePosixPath:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if parts:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return PurePosixPath(*parts) if parts else _ROOT
-
-
 def _relative(path: PurePosixPath, start: PurePosixPath) -> str:
     return PurePosixPath(os.path.relpath(path.as_posix(), start.as_posix())).as_posix()
 
 
-class _Project:
-    """The project's files, listed once (generated and vendored directories left out), read on demand."""
-
-    def __init__(self, directory: Path):
-        self.path = directory
-        self.directories: dict[PurePosixPath, set[str]] = {}
-        self._texts: dict[PurePosixPath, str] = {}
-        self._list()
-
-    def _list(self) -> None:
-        total = 0
-        for current, subdirectories, files in os.walk(self.path):
-            relative = PurePosixPath(Path(current).relative_to(self.path).as_posix())
-            depth = 0 if relative == _ROOT else len(relative.parts)
-            subdirectories[:] = sorted(name for name in subdirectories if name not in SKIPPED_DIRECTORIES
-                                       and not name.endswith(".egg-info") and depth < MAX_DEPTH)
-            self.directories[relative] = set(files)
-            total += len(files)
-            if total > MAX_FILES:
-                break
-
-    def files(self):
-        for directory, names in self.directories.items():
-            for name in names:
-                yield directory / name
-
-    def matching(self, pattern: str) -> list[PurePosixPath]:
-        """Files named `pattern`, or whose path ends with it when it has a directory part."""
-        name = PurePosixPath(pattern).name
-        found = [directory / match for directory, names in self.directories.items()
-                 for match in fnmatch.filter(names, name)]
-        if "/" in pattern:
-            depth = len(PurePosixPath(pattern).parts)
-            found = [path for path in found
-                     if len(path.parts) >= depth and fnmatch.fnmatch("/".join(path.parts[-depth:]), pattern)]
-        return sorted(found)
-
-    def below(self, root: PurePosixPath, pattern: str) -> list[PurePosixPath]:
-        """Files below `root` matching a '**/'-prefixed pattern (relative to root)."""
-        tail = pattern.removeprefix("**/")
-        depth = len(PurePosixPath(tail).parts)
-        found = []
-        for path in self.files():
-            inside = _inside(path, root)
-            if inside is not None and len(inside.parts) >= depth \
-                    and fnmatch.fnmatch("/".join(inside.parts[-depth:]), tail):
-                found.append(path)
-        return sorted(found)
-
-    def settings_files(self, root: PurePosixPath, pattern: str) -> list[PurePosixPath]:
-        """Where a setting's file is looked for: anywhere below the root ('**/'), at a path below it, or by
-        name in the root and then each directory above it up to the project."""
-        if pattern.startswith("**/"):
-            return self.below(root, pattern)
-        if "/" in pattern:
-            parent = _normal(root / PurePosixPath(pattern).parent)
-            return sorted(parent / name for name in self.directories.get(parent, ())
-                          if fnmatch.fnmatch(name, PurePosixPath(pattern).name))
-        found = []
-        directory = root
-        while True:
-            found.extend(sorted(directory / name for name in self.directories.get(directory, ())
-                                if fnmatch.fnmatch(name, pattern)))
-            if directory == _ROOT:
-                return found
-            directory = directory.parent
-
-    def nearest(self, directory: PurePosixPath, marker: str | tuple[str, ...]) -> PurePosixPath:
-        """The nearest directory at or above `directory` holding a file named `marker` (a glob, or one of
-        several); else the project."""
-        markers = (marker,) if isinstance(marker, str) else marker
-        while True:
-            if any(fnmatch.fnmatch(name, glob) for name in self.directories.get(directory, ()) for glob in markers):
-                return directory
-            if directory == _ROOT:
-                return _ROOT
-            directory = directory.parent
-
-    def glob(self, directory: PurePosixPath, pattern: str, migrations_only: bool = False) -> list[PurePosixPath]:
-        """Files matching a glob relative to `directory` ('*/x.sql' one level down, '**/*.sql' any level)."""
-        if pattern.startswith("**/"):
-            found = self.below(directory, pattern)
-        else:
-            parts = PurePosixPath(pattern).parts
-            found = [path for path in self.files() if (inside := _inside(path, directory)) is not None
-                     and len(inside.parts) == len(parts)
-                     and all(fnmatch.fnmatch(part, glob) for part, glob in zip(inside.parts, parts))]
-        if migrations_only:
-            found = [path for path in found if not path.name.startswith((".", "__init__"))]
-        return sorted(found)
-
-    def migration_dirs(self, use: DetectedTool) -> set[PurePosixPath]:
-        """The directories a use's migrations occupy: its migrations directory and those of its SQL files."""
-        if use.migrations_dir is None:
-            return set()
-        directories = {use.migrations_dir}
-        for pattern in use.tool.sql_files:
-            directories.update(path.parent for path in self.glob(use.migrations_dir, pattern))
-        return directories
-
-    def read(self, path: PurePosixPath) -> str:
-        if path not in self._texts:
-            try:
-                with open(self.path / path, encoding="utf-8", errors="replace") as handle:
-                    self._texts[path] = handle.read(_READ_LIMIT)
-            except OSError:
-                self._texts[path] = ""
-        return self._texts[path]
-
-
-def _inside(path: PurePosixPath, root: PurePosixPath) -> PurePosixPath | None:
-    if root == _ROOT:
-        return path
-    try:
-        return path.relative_to(root)
-    except ValueError:
-        return None
+def _migration_dirs(project: Project, use: DetectedTool) -> set[PurePosixPath]:
+    """The directories a use's migrations occupy: its migrations directory and those of its SQL files."""
+    if use.migrations_dir is None:
+        return set()
+    directories = {use.migrations_dir}
+    for pattern in use.tool.sql_files:
+        directories.update(path.parent for path in project.glob(use.migrations_dir, pattern))
+    return directories
