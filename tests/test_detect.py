@@ -256,6 +256,10 @@ def test_the_example_project_is_dk_migrate_with_a_directory_per_environment():
         ("dk migrate", "db/migrations/postgres", None, 10),
         ("dk migrate", "db/migrations/sqlite", "sqlite", 10),
     ], "its dbmate-format directories belong to dk migrate, not to a second tool"
+    production, development = tools
+    assert production["commands"]["up"] == "migrate up --env production"
+    assert development["commands"]["status"] == "migrate status --env development"
+    assert production["lint"] == "migrate lint --env production"
 
 
 def test_a_dk_migrate_directory_in_golang_migrate_format_is_not_also_reported_as_golang_migrate(tmp_path):

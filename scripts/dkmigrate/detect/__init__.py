@@ -26,6 +26,7 @@ class DetectedTool:
     evidence: list[str] = field(default_factory=list)
     dialect: str | None = None
     app: str | None = None  # a Django app
+    environment: str | None = None  # the migrate.yaml environment whose directory this is, when they differ
     config: PurePosixPath | None = None  # the file that established the use, relative to the project
     migrations: int = 0  # migration files found
     files: list[PurePosixPath] = field(default_factory=list)  # its SQL migration files, relative to the project
@@ -34,10 +35,15 @@ class DetectedTool:
     def name(self) -> str:
         return self.tool.name
 
+    def placeholders(self) -> dict[str, str]:
+        """The values of the command templates' placeholders (model.Commands) for this use."""
+        return {"dir": self._from_root(self.migrations_dir) if self.migrations_dir else "MIGRATIONS_DIR",
+                "app": self.app or "APP", "config": self._from_root(self.config) if self.config else "",
+                "driver": GOOSE_DRIVERS.get(self.dialect or "", "DRIVER"),
+                "env": f" --env {self.environment}" if self.environment else ""}
+
     def commands(self) -> dict[str, str | None]:
-        values = {"dir": self._from_root(self.migrations_dir) if self.migrations_dir else "MIGRATIONS_DIR",
-                  "app": self.app or "APP", "config": self._from_root(self.config) if self.config else "",
-                  "driver": GOOSE_DRIVERS.get(self.dialect or "", "DRIVER")}
+        values = self.placeholders()
         commands = self.tool.commands
         return {operation: None if template is None else template.format(**values) for operation, template in (
             ("create", commands.create), ("up", commands.up), ("down", commands.down),
@@ -49,7 +55,7 @@ class DetectedTool:
         dialect = f" --dialect {self.dialect}" if self.dialect in ("postgres", "mysql", "sqlite") else ""
         if self.tool.sql_files:
             if self.tool.lint:
-                return self.tool.lint
+                return self.tool.lint.format(**self.placeholders())
             if patterns is None:
                 inside = [self._inside_dir(path) for path in self.files]
                 patterns = tuple(pattern for pattern in self.tool.sql_files if fnmatch.filter(inside, pattern))
@@ -257,10 +263,11 @@ def _per_configured_directory(project: Project, use: DetectedTool) -> list[Detec
     if use.tool.configured_directories is None or use.config is None:
         return [use]
     uses = []
-    for directory, dialect, evidence in use.tool.configured_directories(project.read(use.config)):
+    for directory, dialect, evidence, environment in use.tool.configured_directories(project.read(use.config)):
         path = normal(use.config.parent / directory)
         uses.append(DetectedTool(use.tool, use.root, path, [*use.evidence, f"{use.config.as_posix()}: {evidence}"],
-                                 normalised_dialect(dialect) if dialect else None, config=use.config))
+                                 normalised_dialect(dialect) if dialect else None, config=use.config,
+                                 environment=environment))
     return uses
 
 

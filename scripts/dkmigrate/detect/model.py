@@ -60,7 +60,8 @@ class Setting:
 class Commands:
     """The tool's own commands, run from the use's root. Placeholders: {dir} (the migrations directory,
     relative to the root), {app} (a Django app), {config} (the file that established the use), {driver}
-    (goose's driver name for the dialect). None: the tool has no such command."""
+    (goose's driver name for the dialect), {env} (` --env NAME` when the directory is one environment's of
+    several, else nothing). None: the tool has no such command."""
 
     create: str | None
     up: str
@@ -82,9 +83,9 @@ class Tool:
     sql_files: tuple[str, ...] = ()  # globs, relative to the migrations directory, of SQL that `migrate lint` reads
     catalogue: bool = False  # the directory is in a format dk migrate reads as migrations (with their downs)
     reverts: tuple[str, str] | None = None  # (up glob, down glob): the down of an up file has the same `*` part
-    # reads the tool's own configuration file (the anchor) into (migrations directory, dialect word, evidence),
-    # one use per directory, instead of the directory and dialect settings
-    configured_directories: Callable[[str], list[tuple[str, str | None, str]]] | None = None
+    # reads the tool's own configuration file (the anchor) into (migrations directory, dialect word, evidence,
+    # environment or None), one use per directory, instead of the directory and dialect settings
+    configured_directories: Callable[[str], list[tuple[str, str | None, str, str | None]]] | None = None
     per_app: str | None = None  # a glob below the root: one use per directory it matches (Django apps)
     review: str = ""  # how to get the SQL to review when the tool has no offline-SQL command
     lint: str | None = None  # the lint command, when it is not made from the SQL files or the offline SQL

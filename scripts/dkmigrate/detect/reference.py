@@ -11,7 +11,7 @@ from .tools import TOOLS
 REFERENCE = Path(__file__).resolve().parents[3] / "skills" / "migration" / "references" / "tooling.md"
 BEGIN = "<!-- tools: generated from scripts/dkmigrate/detect/tools.py by `python -m dkmigrate.detect.reference` -->"
 END = "<!-- end of tools -->"
-_EXAMPLE = {"dir": "db/migrations", "app": "shop", "config": "", "driver": "postgres"}
+_EXAMPLE = {"dir": "db/migrations", "app": "shop", "config": "", "driver": "postgres", "env": ""}
 
 
 def table() -> str:

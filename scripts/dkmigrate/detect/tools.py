@@ -30,9 +30,9 @@ TOOLS = (
         configured_directories=environment_directories,
         sql_files=("*.sql",),
         catalogue=True,
-        lint="migrate lint",
-        commands=Commands(create="migrate create NAME", up="migrate up", down="migrate down", status="migrate status",
-                          sql="migrate up --dry-run"),
+        lint="migrate lint{env}",
+        commands=Commands(create="migrate create NAME{env}", up="migrate up{env}", down="migrate down{env}",
+                          status="migrate status{env}", sql="migrate up --dry-run{env}"),
     ),
     Tool(
         name="Alembic",
