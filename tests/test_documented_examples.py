@@ -281,3 +281,12 @@ def test_the_documents_are_read_for_examples():
     assert ("down", "--steps", "2") in EXAMPLES and ("status", "--format", "json") in EXAMPLES
     assert len(EXAMPLES) >= 30
     assert "rename users.email to email_address" in GOALS and "drop table audit_old" in GOALS and len(GOALS) >= 11
+
+
+def test_the_readme_lists_every_pattern_the_planner_recognises():
+    from dkmigrate.plan.registry import PATTERNS
+
+    section = README.read_text(encoding="utf-8").split("**A goal in words**", 1)[1].split("\n\n", 2)[1]
+    listed = [name for line in section.splitlines() if line.startswith("| `")
+              for name in re.findall(r"`([a-z-]+)`", line.split("|")[1])]
+    assert sorted(listed) == sorted(pattern.name for pattern in PATTERNS)

@@ -10,7 +10,7 @@ from .checklist import checklist
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, gather
 from .model import API, DATABASE, INFRASTRUCTURE, OK, MigrationDraft, Plan, RollbackPlan, RollbackStep
 from .playbooks import api_plan, general_plan, infrastructure_plan
-from .registry import PATTERNS, Context, Placeholder, fill_slot, recognise, slots_from_goal
+from .registry import PATTERNS, Context, Placeholder, fill_option, recognise, slots_from_goal
 
 # Words that tell a goal's kind when no database pattern names it; the most matches wins, ties go to the
 # first listed (moving an API to a new platform is an infrastructure move).
@@ -60,7 +60,8 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
     if not goal:
         raise UsageError("the goal is empty: say what should change, e.g. \"rename users.email to email_address\"")
     dialect = settings.url.dialect
-    pattern = recognise(goal) if request.kind in (None, DATABASE) else None
+    reading = _one_reading(goal, request, settings) if request.kind in (None, DATABASE) else goal
+    pattern = recognise(reading) if request.kind in (None, DATABASE) else None
     kind = request.kind or (DATABASE if pattern else detect_kind(goal))
     given = request.options | ({"to": request.to} if request.to is not None else {})
     if given and pattern is None:
@@ -73,11 +74,11 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
     elif pattern is None:
         plan = general_plan(goal, kind, dialect, [f"{p.does} (\"{p.example}\")" for p in PATTERNS])
     else:
-        slots = slots_from_goal(pattern, goal, dialect)
+        slots = slots_from_goal(pattern, reading, dialect)
         for slot, text in request.options.items():
-            fill_slot(slots, slot, text, dialect)
+            fill_option(slots, slot, text, dialect, f"--{slot}")
         if request.to is not None:
-            fill_slot(slots, pattern.to_slot, request.to, dialect)
+            fill_option(slots, pattern.to_slot, request.to, dialect, "--to")
         tables = [t.key for t in (slots.table, slots.new_table, slots.target_table)
                   if t is not None and not isinstance(t.name, Placeholder)]
         facts = gather(settings, tables, transaction_seconds)
@@ -94,6 +95,34 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
     if rollback_plan:
         plan.rollback_plan = goal_rollback_plan(plan)
     return plan
+
+
+# "rename A to B" does not say whether A is a table or a column.
+_BARE_RENAME = re.compile(r"rename (?P<old>[^\s.]+) to (?P<new>[^\s.]+)", re.IGNORECASE)
+
+
+def _one_reading(goal: str, request: GoalRequest, settings: Settings) -> str:
+    """The goal as the planner reads it, in words that leave one reading; a goal that the options and the live
+    database cannot narrow to one reading is refused with the readings it has."""
+    bare = _BARE_RENAME.fullmatch(goal)
+    if bare is None:
+        return goal
+    old, new = bare["old"], bare["new"]
+    as_table, as_column = f"rename table {old} to {new}", f"rename column {old} to {new}"
+    if request.column is not None or request.table is not None:
+        return as_table if request.table is not None and request.table == old and request.column is None else as_column
+    dialect = settings.url.dialect
+    from .identifiers import parse_table
+
+    key = parse_table(old, dialect).key
+    facts = gather(settings, [key])
+    if facts.knows(key) and facts.table(key) is not None:
+        return as_table
+    if facts.knows(key):
+        raise UsageError(f"\"{goal}\": {facts.database} has no table {old}, so this renames a column: say of which "
+                         f"table - \"{as_column} on TABLE\", \"rename TABLE.{old} to {new}\" or --table TABLE")
+    raise UsageError(f"\"{goal}\" can be read two ways: \"{as_table}\", or \"{as_column} on TABLE\": say which "
+                     "(a column's table: TABLE.COLUMN, on TABLE, in TABLE, or --table TABLE)")
 
 
 def _facts_for_checklist(settings: Settings, plan: Plan, transaction_seconds: float) -> LiveFacts | None:

@@ -13,6 +13,8 @@ EPILOG = """database goals the planner recognises (names as table.column, "Quote
   move users.phone to contacts                merge user_profiles into users
   add not null column orders.status text      add foreign key orders.customer_id references customers.id
   add unique constraint on users.email        drop column users.legacy_flag / drop table audit_old
+  add an index on orders.customer_id          make users.age not null
+a column's table may also come as "on users", "in users" or --table users
 other goals: "deprecate v1 endpoints" (api), "move to kubernetes" (infrastructure)"""
 
 
