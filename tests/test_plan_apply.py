@@ -352,3 +352,47 @@ def test_the_migrations_a_plan_writes_pass_the_linter(project, engine):
     result = project.run("lint", "--format", "json")
     assert result.json["findings"] == [], result.json["findings"]
     assert result.code == 0
+
+
+ROUND_TRIP_GOALS = ["rename users.email to email_address", "change orders.total to numeric(12,2)",
+                    "split users table into profiles moving bio", "drop column users.legacy",
+                    "drop table audit_old", "add not null column orders.status text default 'new'",
+                    "make users.age not null", "add an index on orders.user_id",
+                    "add unique constraint on users.bio", "rename table orders to purchases"]
+
+
+@pytest.mark.parametrize("goal", ROUND_TRIP_GOALS)
+def test_the_goal_plan_and_the_pending_plan_of_its_files_tell_one_truth_and_a_round_trip_proves_it(
+        project, engine, goal):
+    seed(engine, [f"CREATE TABLE users (id {identity(engine)}, email text NOT NULL UNIQUE, bio text, legacy integer, "
+                  "age integer)",
+                  f"CREATE TABLE orders (id {identity(engine)}, user_id integer, total integer NOT NULL)",
+                  f"CREATE TABLE audit_old (id {identity(engine)}, event text)",
+                  *(f"INSERT INTO users (email, bio, legacy, age) VALUES ('u{i}', 'b{i}', {i % 3}, {i})" for i in range(ROWS)),
+                  *(f"INSERT INTO orders (user_id, total) VALUES ({i + 1}, {i * 10})" for i in range(ROWS)),
+                  *(f"INSERT INTO audit_old (event) VALUES ('e{i}')" for i in range(ROWS))])
+    def snapshot() -> dict:
+        """Every table's columns and rows, by column name (a round trip may change the order of columns)."""
+        found = {}
+        for table in ("users", "orders", "audit_old"):
+            if table in engine.tables():
+                names = sorted(columns(engine, table))
+                found[table] = (names, engine.query(f"SELECT {', '.join(names)} FROM {table} ORDER BY id"))
+        return found
+
+    before = snapshot()
+    goal_plan = write_plan(project, goal, "--rollback-plan")["rollback_plan"]
+    pending = project.run("plan", "--rollback-plan", "--format", "json")
+    assert pending.code == 0, pending.stderr
+    pending_plan = pending.json["rollback_plan"]
+    written = [step for step in goal_plan["steps"] if step["sql"]]
+    assert [step["loses_data"] for step in written] == [step["loses_data"] for step in pending_plan["steps"]]
+    assert [[s for s in step["sql"] if not s.startswith("--")] for step in written] == \
+        [step["sql"] for step in pending_plan["steps"]]
+    restores_everything = goal_plan["point_of_no_return"].startswith("none")
+    assert pending_plan["point_of_no_return"].startswith("none") == restores_everything
+
+    for direction in ("up", "down", "up", "down"):
+        result = project.run(direction, *(["--steps", str(len(written))] if direction == "down" else []))
+        assert result.code == 0, f"{direction}: {result.stderr}"
+    assert (snapshot() == before) == restores_everything, (goal_plan["point_of_no_return"], goal_plan["steps"])

@@ -10,6 +10,7 @@ from .checklist import checklist
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, gather
 from .model import API, DATABASE, INFRASTRUCTURE, OK, MigrationDraft, Plan, RollbackPlan, RollbackStep
 from .playbooks import api_plan, general_plan, infrastructure_plan
+from .reversal import losses
 from .registry import PATTERNS, Context, Placeholder, fill_option, recognise, slots_from_goal
 
 # Words that tell a goal's kind when no database pattern names it; the most matches wins, ties go to the
@@ -141,17 +142,24 @@ def _lock_timeout_item(dialect: str) -> tuple[str, str]:
 
 
 def goal_rollback_plan(plan: Plan) -> RollbackPlan:
-    """Each phase's rollback, the last phase first; where it cannot bring everything back; the command."""
+    """Each phase's rollback, the last phase first; where it cannot bring everything back (read from the SQL of the
+    migration files the phases become, as the pending plan reads them once written); the command."""
     database = plan.kind == DATABASE and plan.pattern is not None
-    steps = [RollbackStep(f"{phase.name}: {phase.title}",
-                          sql=list(phase.rollback) if database and phase.writes_migration else [],
-                          actions=[] if database and phase.writes_migration else list(phase.rollback),
-                          loses_data=phase.rollback_loses_data) for phase in reversed(plan.phases)]
+    steps, destroyed = [], {}
+    for phase in reversed(plan.phases):
+        label = f"{phase.name}: {phase.title}"
+        if database and phase.writes_migration:
+            lost = losses(phase.sql, phase.rollback, plan.dialect)
+            steps.append(RollbackStep(label, sql=list(phase.rollback), loses_data=lost.words))
+            destroyed[label] = lost.destroyed
+        else:
+            steps.append(RollbackStep(label, actions=list(phase.rollback), loses_data=phase.rollback_loses_data))
     if database:
         written = [phase for phase in plan.phases if phase.writes_migration]
         command = f"migrate down --steps {len(written)}"
-        losing = next((step for step in reversed(steps) if step.loses_data), None)
-        point = (f"{losing.label}: once it has run, rolling it back cannot bring back {losing.loses_data}" if losing else
+        losing = next((step for step in reversed(steps) if destroyed.get(step.label)), None)
+        point = (f"{losing.label}: once it has run, rolling it back cannot bring back "
+                 f"{', '.join(destroyed[losing.label])}" if losing else
                  "none inside the plan: every phase's down restores the previous phase's state, data included; "
                  "the backup is the way back from anything done outside it")
         notes = ["Roll back in this order; each step is the down section of that phase's migration file. "
