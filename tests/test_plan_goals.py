@@ -318,3 +318,33 @@ def test_the_most_common_goals_get_their_own_plan(offline_postgres, goal, patter
         assert plan["phases"][1]["sql"] == ["ALTER TABLE users VALIDATE CONSTRAINT users_age_not_null"]
         assert plan["phases"][2]["sql"][1:] == ["ALTER TABLE users ALTER COLUMN age SET NOT NULL",
                                                 "ALTER TABLE users DROP CONSTRAINT users_age_not_null"]
+
+
+def test_dry_run_is_accepted_and_the_plan_says_it_never_changes_anything(offline):
+    text = offline.run("plan", "move to kubernetes", "--dry-run")
+    assert text.code == 0, text.stderr
+    assert "--dry-run: a plan never changes anything" in text.stdout
+    notes = offline.run("plan", "move to kubernetes", "--dry-run", "--format", "json").json["notes"]
+    assert notes[0].startswith("--dry-run: a plan never changes anything")
+    assert "--dry-run" not in str(offline.run("plan", "move to kubernetes", "--format", "json").json["notes"])
+
+
+@pytest.mark.parametrize("goal", ["move to kubernetes", "deprecate v1 endpoints"])
+def test_api_and_infrastructure_plans_carry_no_database_checklist_items(offline, goal):
+    plan = offline.run("plan", goal, "--format", "json").json
+    items = " ".join(f"{item['item']} {item['detail']}" for item in plan["checklist"])
+    assert plan["checklist"] and all(item["status"] == "manual" for item in plan["checklist"])
+    for database_word in ("Backup of the database", "DDL", "migrate ", "transactions", "lock_timeout", "Replication"):
+        assert database_word not in items, database_word
+    assert "Rollback verified" in items and "staging" in items
+
+
+def test_the_staging_step_names_an_environment_that_exists_or_says_to_create_one(offline):
+    def staging_detail() -> str:
+        plan = offline.run("plan", "rename users.email to email_address", "--format", "json").json
+        return next(item["detail"] for item in plan["checklist"] if item["item"] == "Migration tested in staging")
+
+    assert "no staging environment is configured yet: add one to migrate.yaml" in staging_detail()
+    (offline.root / "migrate.yaml").write_text(
+        "environments:\n  development:\n    url: sqlite:dev.db\n  qa:\n    url: sqlite:qa.db\n", encoding="utf-8")
+    assert "(`migrate --env qa up`)" in staging_detail()

@@ -76,6 +76,7 @@ class Settings:
     protected: bool
     lock_wait: float
     lint: LintSettings = LintSettings()
+    environments: tuple[str, ...] = ()  # the names of the environments migrate.yaml defines
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""
@@ -144,6 +145,7 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         protected=bool(environment.get("protected", False)),
         lock_wait=float(lock_wait),
         lint=_lint_settings(document.get("lint") or {}, config_file),
+        environments=tuple(environments),
     )
 
 

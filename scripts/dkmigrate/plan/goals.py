@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from ..config import Settings
 from ..errors import UsageError
 from . import patterns  # noqa: F401  (registers the patterns)
-from .checklist import checklist
-from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, gather
+from .checklist import checklist, move_checklist, staging_rehearsal
+from .facts import DEFAULT_TRANSACTION_SECONDS, gather
 from .model import API, DATABASE, INFRASTRUCTURE, OK, MigrationDraft, Plan, RollbackPlan, RollbackStep
 from .playbooks import api_plan, general_plan, infrastructure_plan
 from .reversal import losses
@@ -87,12 +87,14 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
         built = pattern.build(slots, ctx)
         plan = Plan(DATABASE, goal, pattern.name, dialect, built.summary, built.phases, ctx.fill_in, ctx.placeholders,
                     ctx.notes, facts=facts)
-        plan.checklist = checklist(facts, tables, _lock_timeout_item(dialect))
+        plan.checklist = checklist(facts, tables, _lock_timeout_item(dialect), _rehearsal(settings))
         if not facts.live:
             plan.notes.insert(0, f"No live facts: {facts.unavailable}.")
-    if not plan.checklist:
-        plan.checklist = checklist(_facts_for_checklist(settings, plan, transaction_seconds), [],
-                                   _lock_timeout_item(dialect))
+    if plan.kind in (API, INFRASTRUCTURE):
+        plan.checklist = move_checklist(plan.kind)
+    elif not plan.checklist:
+        plan.checklist = checklist(gather(settings, [], transaction_seconds), [], _lock_timeout_item(dialect),
+                                   _rehearsal(settings))
     if rollback_plan:
         plan.rollback_plan = goal_rollback_plan(plan)
     return plan
@@ -126,11 +128,8 @@ def _one_reading(goal: str, request: GoalRequest, settings: Settings) -> str:
                      "(a column's table: TABLE.COLUMN, on TABLE, in TABLE, or --table TABLE)")
 
 
-def _facts_for_checklist(settings: Settings, plan: Plan, transaction_seconds: float) -> LiveFacts | None:
-    """A general database plan still checks the live database; API and infrastructure plans touch none."""
-    if plan.kind in (API, INFRASTRUCTURE):
-        return None
-    return gather(settings, [], transaction_seconds)
+def _rehearsal(settings: Settings) -> str:
+    return staging_rehearsal(settings.environments, settings.environment)
 
 
 def _lock_timeout_item(dialect: str) -> tuple[str, str]:

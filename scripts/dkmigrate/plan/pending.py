@@ -11,7 +11,7 @@ from ..lint import Finding, StatementAnalysis, analyze_migrations
 from ..operations import lint_options, open_runner
 from ..runner import Runner
 from ..status import PENDING, applied_order
-from .checklist import checklist
+from .checklist import checklist, staging_rehearsal
 from .document import human_rows
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
 from .identifiers import parse_table
@@ -106,7 +106,8 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
         for statement in migration.statements:
             statement.impact = _impact(statement.analysis, facts, dialect)
     plan = PendingPlan(settings.url.masked, dialect, planned, facts,
-                       checklist(facts, keys, _lock_timeout_check(planned, options, facts)),
+                       checklist(facts, keys, _lock_timeout_check(planned, options, facts),
+                                 staging_rehearsal(settings.environments, settings.environment)),
                        options.pg_version if dialect == "postgres" else None)
     if rollback_plan:
         plan.rollback_plan = pending_rollback_plan(planned, before[0].version if before else None, dialect)
