@@ -144,3 +144,29 @@ def test_a_down_that_refills_what_the_up_dropped_is_no_point_of_no_return_and_a_
     assert engine.query("SELECT id, note FROM orders ORDER BY id") == [(1, "gift"), (2, None)]
     assert project.run("up").code == 0 and project.run("down").code == 0
     assert engine.query("SELECT id, code FROM orders ORDER BY id") == [(1, None), (2, None)]  # as the plan said
+
+
+def test_notes_name_a_statement_by_its_kind_never_by_a_cut_of_its_text(tmp_path, postgres_url):
+    project = Project(tmp_path / "project", postgres_url)
+    project.migration("1", "create_orders", "CREATE TABLE orders (id integer PRIMARY KEY, total integer);",
+                      "DROP TABLE orders;")
+    project.migration("2", "backfill", """
+        DO $$
+        DECLARE
+            updated integer;
+        BEGIN
+            LOOP
+                UPDATE orders SET total = 0 WHERE id IN (SELECT id FROM orders WHERE total IS NULL LIMIT 100);
+                GET DIAGNOSTICS updated = ROW_COUNT;
+                EXIT WHEN updated = 0;
+                COMMIT;
+            END LOOP;
+        END
+        $$;""", "SELECT 1;")
+    project.migration("3", "index_total", "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
+                      "DROP INDEX CONCURRENTLY orders_total_idx;")
+    plan = project.run("plan", "--format", "json").json
+    assert [m["transaction_reason"] for m in plan["migrations"]] == [
+        None, "a DO block that commits cannot run in one", "CREATE INDEX CONCURRENTLY cannot run in one"]
+    text = project.run("plan").stdout
+    assert "runs outside a transaction (a DO block that commits cannot run in one)" in text

@@ -1,6 +1,7 @@
 """The seed's pre-migration checklist, each item ok, fail or manual with the evidence behind it."""
 
 from ..adapters.base import SessionFacts
+from ..excerpts import sql_excerpt
 from .facts import LiveFacts, TableKey
 from .model import API, FAIL, MANUAL, OK, ChecklistItem
 
@@ -108,8 +109,7 @@ def _long_transactions(facts: LiveFacts) -> ChecklistItem:
 
 
 def _session(session: SessionFacts) -> str:
-    query = " ".join(session.query.split())
-    query = query if len(query) <= 80 else query[:79] + "…"
+    query = sql_excerpt(session.query, 80)
     return (f"pid {session.pid} ({session.state or 'unknown state'}, open {_duration(session.transaction_seconds)} "
             f"since {session.transaction_start}, query started {session.query_start or 'never'}: {query})")
 
@@ -130,7 +130,7 @@ def _locks(facts: LiveFacts, tables: list[TableKey]) -> ChecklistItem:
     if not facts.locks:
         return ChecklistItem(item, OK, f"no other session holds or waits for a lock on {names} (pg_locks)")
     held = "; ".join(f"pid {lock.pid} {'holds' if lock.granted else 'waits for'} {lock.mode} on {lock.table}"
-                     f" ({' '.join(lock.query.split())[:80]})" for lock in facts.locks)
+                     f" ({sql_excerpt(lock.query, 80)})" for lock in facts.locks)
     return ChecklistItem(item, FAIL, f"{held}. Even ACCESS SHARE (a running SELECT) makes an ALTER TABLE wait")
 
 
