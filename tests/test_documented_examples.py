@@ -290,3 +290,12 @@ def test_the_readme_lists_every_pattern_the_planner_recognises():
     listed = [name for line in section.splitlines() if line.startswith("| `")
               for name in re.findall(r"`([a-z-]+)`", line.split("|")[1])]
     assert sorted(listed) == sorted(pattern.name for pattern in PATTERNS)
+
+
+def test_every_documented_goal_cut_short_is_planned_with_placeholders_or_refused_in_a_line(live):
+    """The names a goal leaves out must never reach the live database's facts as if they were real ones."""
+    shortened = sorted({" ".join(goal.split()[:length]) for goal in GOALS for length in range(2, len(goal.split()))})
+    assert "split users table" in shortened and "rename users.email" in shortened
+    for goal in shortened:
+        code, _, _ = run_example(live, ["plan", goal, "--rollback-plan"])
+        assert code in (0, 2), goal

@@ -261,6 +261,8 @@ def test_a_goal_that_can_be_read_two_ways_is_refused_with_its_readings(offline):
     assert result.code == 2
     assert ('"rename table email to email_address", or "rename column email to email_address on TABLE"'
             in result.stderr)
+    dropped = offline.run("plan", "drop email")
+    assert dropped.code == 2 and '"drop table email", or "drop column email on TABLE"' in dropped.stderr
     assert not offline.migrations.exists() or not list(offline.migrations.iterdir())
 
 
@@ -273,7 +275,10 @@ def test_the_live_database_tells_a_table_rename_from_a_column_rename(sqlite_proj
     assert table.code == 0 and table.json["pattern"] == "rename-table", table.stderr
     column = sqlite_project.run("plan", "rename email to email_address")
     assert column.code == 2
-    assert "has no table email, so this renames a column: say of which table" in column.stderr
+    assert "has no table email, so it names a column: say of which table" in column.stderr
+    assert sqlite_project.run("plan", "drop users", "--format", "json").json["pattern"] == "drop-table"
+    dropped = sqlite_project.run("plan", "drop email", "--table", "users", "--format", "json").json
+    assert dropped["pattern"] == "drop-column" and "email" in str(dropped["phases"])
 
 
 def test_an_option_that_contradicts_the_goal_is_refused(offline):
@@ -286,6 +291,7 @@ def test_an_option_that_contradicts_the_goal_is_refused(offline):
     ("drop column", "drop-column"),
     ("drop table", "drop-table"),
     ("add an index", "add-index"),
+    ("add an index on orders", "add-index"),
 ])
 def test_a_goal_without_names_never_reads_a_keyword_as_a_name(offline, goal, pattern):
     result = offline.run("plan", goal, "--format", "json")

@@ -11,7 +11,7 @@ from .facts import DEFAULT_TRANSACTION_SECONDS, gather
 from .model import API, DATABASE, INFRASTRUCTURE, OK, MigrationDraft, Plan, RollbackPlan, RollbackStep
 from .playbooks import api_plan, general_plan, infrastructure_plan
 from .reversal import losses
-from .registry import PATTERNS, Context, Placeholder, fill_option, recognise, slots_from_goal
+from .registry import PATTERNS, STRUCTURE_WORDS, Context, Placeholder, fill_option, recognise, slots_from_goal
 
 # Words that tell a goal's kind when no database pattern names it; the most matches wins, ties go to the
 # first listed (moving an API to a new platform is an infrastructure move).
@@ -100,30 +100,38 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
     return plan
 
 
-# "rename A to B" does not say whether A is a table or a column.
-_BARE_RENAME = re.compile(r"rename (?P<old>[^\s.]+) to (?P<new>[^\s.]+)", re.IGNORECASE)
+# Goals whose words do not say whether a name is a table or a column ("rename A to B", "drop A"): each shape
+# with the goal written as a table change and as a column change.
+_BARE_NAMES = [
+    (re.compile(r"rename (?P<old>[^\s.]+) to (?P<new>[^\s.]+)", re.IGNORECASE),
+     "rename table {old} to {new}", "rename column {old} to {new}"),
+    (re.compile(r"(?P<verb>drop|remove|delete) (?P<old>[^\s.]+)", re.IGNORECASE),
+     "{verb} table {old}", "{verb} column {old}"),
+]
 
 
 def _one_reading(goal: str, request: GoalRequest, settings: Settings) -> str:
     """The goal as the planner reads it, in words that leave one reading; a goal that the options and the live
     database cannot narrow to one reading is refused with the readings it has."""
-    bare = _BARE_RENAME.fullmatch(goal)
-    if bare is None:
+    for shape, table_words, column_words in _BARE_NAMES:
+        bare = shape.fullmatch(goal)
+        if bare is not None and not {bare["old"].lower(), (bare.groupdict().get("new") or "").lower()} & STRUCTURE_WORDS:
+            break
+    else:
         return goal
-    old, new = bare["old"], bare["new"]
-    as_table, as_column = f"rename table {old} to {new}", f"rename column {old} to {new}"
+    old = bare["old"]
+    as_table, as_column = table_words.format(**bare.groupdict()), column_words.format(**bare.groupdict())
     if request.column is not None or request.table is not None:
         return as_table if request.table is not None and request.table == old and request.column is None else as_column
-    dialect = settings.url.dialect
     from .identifiers import parse_table
 
-    key = parse_table(old, dialect).key
+    key = parse_table(old, settings.url.dialect).key
     facts = gather(settings, [key])
     if facts.knows(key) and facts.table(key) is not None:
         return as_table
     if facts.knows(key):
-        raise UsageError(f"\"{goal}\": {facts.database} has no table {old}, so this renames a column: say of which "
-                         f"table - \"{as_column} on TABLE\", \"rename TABLE.{old} to {new}\" or --table TABLE")
+        raise UsageError(f"\"{goal}\": {facts.database} has no table {old}, so it names a column: say of which "
+                         f"table - \"{as_column} on TABLE\" or --table TABLE")
     raise UsageError(f"\"{goal}\" can be read two ways: \"{as_table}\", or \"{as_column} on TABLE\": say which "
                      "(a column's table: TABLE.COLUMN, on TABLE, in TABLE, or --table TABLE)")
 

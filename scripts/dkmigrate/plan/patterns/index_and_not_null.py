@@ -26,7 +26,9 @@ _DEFAULT = r"(?: (?:default|with default|filling nulls with) (?P<default>'(?:[^'
         r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index (?:on|to|for) (?:the )?(?:column )?"
         r"(?P<column>[^\s.]+) (?:on|in|of) (?:the )?(?:table )?(?P<table>\S+?)(?: table)?",
         r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index (?:on|to|for) (?:the )?(?:column )?"
-        r"(?P<column_ref>\S+)",
+        r"(?P<column_ref>\S+\.\S+)",
+        r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index (?:on|to|for) (?:the )?(?:table )?"
+        r"(?P<table>[^\s.]+)(?: table)?",
         r"index (?P<column_ref>\S+)",
         r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index",
     ],
