@@ -13,24 +13,22 @@ from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..registry import Built, Context, Slots, register
 from .. import sql
 
+_ADD_INDEX = r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index"
 _NOT_NULL = r"(?:not null|non-null|non-nullable|required|mandatory)"
 _DEFAULT = r"(?: (?:default|with default|filling nulls with) (?P<default>'(?:[^']|'')*'|[A-Za-z0-9_.+-]+))?"
 
 
 @register(
     "add-index", "add an index to a table with rows", "add an index on orders.customer_id",
-    intent=r"^(?:add|create|build)\s+(?:an?\s+)?(?:new\s+)?(?:concurrent\s+|btree\s+)?index\b|^index\s",
+    intent=rf"^{_ADD_INDEX}\b|^index\s",
     forms=[
-        r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index (?:on|to|for) (?:the )?(?:table )?"
-        r"(?P<table>[^\s(]+) ?\((?P<columns>[^)]+)\)",
-        r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index (?:on|to|for) (?:the )?(?:column )?"
-        r"(?P<column>[^\s.]+) (?:on|in|of) (?:the )?(?:table )?(?P<table>\S+?)(?: table)?",
-        r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index (?:on|to|for) (?:the )?(?:column )?"
-        r"(?P<column_ref>\S+\.\S+)",
-        r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index (?:on|to|for) (?:the )?(?:table )?"
-        r"(?P<table>[^\s.]+)(?: table)?",
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:table )?(?P<table>[^\s(]+) ?\((?P<columns>[^)]+)\)",
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:column )?(?P<column>[^\s.]+) (?:on|in|of) (?:the )?(?:table )?"
+        r"(?P<table>\S+?)(?: table)?",
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:column )?(?P<column_ref>\S+\.\S+)",
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:table )?(?P<table>[^\s.]+)(?: table)?",
         r"index (?P<column_ref>\S+)",
-        r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index",
+        _ADD_INDEX,
     ],
     to_slot="column",
 )
