@@ -58,13 +58,13 @@ class PostgresAdapter(Adapter):
 
     def execute(self, sql: str) -> None:
         try:
-            self.connection.execute(sql)
+            self.connection.execute(_without_nul(sql))
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
-            return self.connection.execute(sql).fetchall()
+            return self.connection.execute(_without_nul(sql)).fetchall()
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
@@ -191,6 +191,13 @@ class PostgresAdapter(Adapter):
 
     def quote_identifier(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
+
+
+def _without_nul(sql: str) -> str:
+    """libpq sends a statement only up to its first NUL byte: refuse it rather than run a shorter statement."""
+    if "\0" in sql:
+        raise StatementFailed("the statement holds a NUL byte, where PostgreSQL would cut it short; it was not sent")
+    return sql
 
 
 def _lock_key(name: str) -> int:
