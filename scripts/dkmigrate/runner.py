@@ -114,11 +114,12 @@ class _ScriptRecorder:
 
 
 class Runner:
-    def __init__(self, adapter: Adapter, catalogue: Catalogue, table: str, database_exists: bool = True,
+    def __init__(self, adapter: Adapter, catalogue: Catalogue, database_exists: bool = True,
                  listener: Listener | None = None):
+        """`adapter` is open: its tracking table is resolved."""
         self.adapter = adapter
         self.catalogue = catalogue
-        self.tracking = TrackingTable(adapter, table)
+        self.tracking = TrackingTable(adapter, adapter.table)
         self.database_exists = database_exists
         self.listener = listener or Listener()
 

@@ -11,7 +11,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
-from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, CheckFacts, LockWait, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
@@ -32,10 +32,10 @@ class PostgresAdapter(Adapter):
     def __init__(self, url, table):
         super().__init__(url, table)
         self.connection: psycopg.Connection | None = None
-        self.lock_key = _lock_key(table)
+        self.lock_key: int | None = None  # from the resolved table, once connected
         self.locked = False
 
-    def open(self, create: bool) -> bool:
+    def open(self, create: bool, lock: LockWait | None = None) -> bool:
         params = conninfo_to_dict(postgres_conninfo(self.url))
         params.setdefault("connect_timeout", "10")
         params.setdefault("application_name", "dk-migrate")
@@ -43,7 +43,22 @@ class PostgresAdapter(Adapter):
             self.connection = psycopg.connect(**params, autocommit=True)
         except psycopg.Error as error:
             raise ConnectionFailed(f"cannot connect to {self.url.masked}: {_connection_message(error)}") from None
+        self.table = self._qualified(self.table)
+        self.lock_key = _lock_key(self.table)
+        if lock is not None:
+            self.acquire_lock(lock)
         return True
+
+    def _qualified(self, table: str) -> str:
+        """schema.table: where an unqualified table is found on the search_path now, else the schema it would be
+        created in. Resolved once, so a migration's `SET search_path` cannot move the tool's own reads and writes."""
+        if "." in table:
+            return table
+        found = self.query(
+            "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE c.oid = pg_catalog.to_regclass({self.literal(self.quote_identifier(table))})")
+        schema = found[0][0] if found else self.query("SELECT pg_catalog.current_schema()")[0][0]
+        return table if schema is None else f"{schema}.{table}"  # no schema: creating it fails with the server's word
 
     @property
     def server_version(self) -> int:
@@ -201,7 +216,7 @@ def _without_nul(sql: str) -> str:
 
 
 def _lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for one tracking table."""
+    """A stable signed 64-bit advisory lock key for one schema-qualified tracking table."""
     digest = hashlib.sha256(f"dk-migrate:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 

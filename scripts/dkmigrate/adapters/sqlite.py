@@ -1,12 +1,13 @@
 """SQLite through the standard library's sqlite3 module."""
 
 import fcntl
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import ConnectionFailed, StatementFailed
-from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ServerFacts, TableFacts
+from .base import Adapter, ColumnFacts, LockWait, ForeignKeyFacts, IndexFacts, LockFacts, ServerFacts, TableFacts
 
 
 class SQLiteAdapter(Adapter):
@@ -30,7 +31,9 @@ class SQLiteAdapter(Adapter):
     def path(self) -> Path:
         return self.url.sqlite_path
 
-    def open(self, create: bool) -> bool:
+    def open(self, create: bool, lock: LockWait | None = None) -> bool:
+        if "." not in self.table:  # a TEMP table of the same name, made by a migration, would hide it
+            self.table = f"main.{self.table}"
         if not self.url.is_memory and not self.path.exists():
             if not create:
                 return False
@@ -38,6 +41,8 @@ class SQLiteAdapter(Adapter):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise ConnectionFailed(f"cannot create the directory of {self.path}: {error.strerror}") from None
+        if lock is not None:  # before the first read: the holder may keep the file locked for longer than a busy timeout
+            self.acquire_lock(lock)
         try:
             target = ":memory:" if self.url.is_memory else f"file:{quote(str(self.path))}?mode={'rwc' if create else 'rw'}"
             self.connection = sqlite3.connect(target, uri=not self.url.is_memory, isolation_level=None)
@@ -68,7 +73,8 @@ class SQLiteAdapter(Adapter):
         return self.connection.in_transaction
 
     def table_columns(self, table: str) -> set[str] | None:
-        rows = self.query(f"PRAGMA table_info({self.quote_identifier(table)})")
+        schema, _, name = table.rpartition(".")
+        rows = self.query(f"PRAGMA {self.quote_identifier(schema or 'main')}.table_info({self.quote_identifier(name)})")
         return {row[1] for row in rows} or None
 
     def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
@@ -108,15 +114,19 @@ class SQLiteAdapter(Adapter):
 
     # The lock is an flock on a file beside the database: SQLite's own write lock cannot be held across
     # the several transactions of one run, and an flock is released by the kernel if the process dies.
+    # It sits beside the real file, whatever path or symlink the URL reaches it by.
     @property
     def lock_path(self) -> Path:
-        return Path(f"{self.path}.migrate-lock")
+        return Path(f"{os.path.realpath(self.path)}.migrate-lock")
 
     def try_lock(self) -> bool:
         if self.url.is_memory:
             return True
         if self.lock_file is None:
-            self.lock_file = open(self.lock_path, "a")
+            try:
+                self.lock_file = open(self.lock_path, "a")
+            except OSError as error:
+                raise ConnectionFailed(f"cannot create the migration lock {self.lock_path}: {error.strerror}") from None
         try:
             fcntl.flock(self.lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

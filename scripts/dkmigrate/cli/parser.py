@@ -4,6 +4,7 @@ Each command is a module of cli/commands with NAME, HELP, add_arguments(parser) 
 """
 
 import argparse
+import math
 
 from .. import __version__
 from ..errors import UsageError
@@ -27,7 +28,7 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1
-    if value < 0:
+    if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a number of seconds (0 or more), not '{text}'")
     return value
 
