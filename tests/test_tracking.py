@@ -78,3 +78,40 @@ def test_a_temporary_table_of_a_migration_does_not_hide_the_tracking_table(proje
     result = project.run("up")
     assert result.code == 0, result.stderr
     assert engine.tracked_versions() == ["1", "2"]
+
+
+def test_a_tracking_row_removed_while_a_non_transactional_migration_runs_fails_loudly(project, engine):
+    project.migration("1", "one", "CREATE TABLE one (id integer);\n"
+                                  "DELETE FROM schema_migrations WHERE version = '1';\n"
+                                  "CREATE TABLE two (id integer);", "DROP TABLE two; DROP TABLE one;",
+                      up_options="transaction:false")
+    result = project.run("up")
+    assert result.code == 1, result.stdout
+    assert "changed 0 rows instead of 1" in result.stderr
+    assert "1_one is now dirty: 2 of 3 statements ran outside a transaction" in result.stderr
+    assert "migrate repair 1 --applied" in result.stderr
+    assert engine.query("SELECT version, state, progress FROM schema_migrations") == [("1", "applying", 2)]
+    assert "two" not in engine.tables()
+    [migration] = project.run("status", "--format", "json").json["migrations"]
+    assert migration["state"] == "dirty"
+
+
+def test_a_tracking_row_removed_by_the_last_statement_is_not_reported_applied(project, engine):
+    project.migration("1", "one", "CREATE TABLE one (id integer);\nDELETE FROM schema_migrations;", "DROP TABLE one;",
+                      up_options="transaction:false")
+    result = project.run("up")
+    assert result.code == 1
+    assert "1_one is now dirty: 2 of 2 statements ran outside a transaction" in result.stderr
+    assert engine.query("SELECT version, state FROM schema_migrations") == [("1", "applying")]
+
+
+def test_a_down_that_removes_its_own_tracking_row_is_rolled_back(project, engine):
+    project.migration("1", "one", "CREATE TABLE one (id integer);",
+                      "DELETE FROM schema_migrations WHERE version = '1';\nDROP TABLE one;")
+    assert project.run("up").code == 0
+    result = project.run("down")
+    assert result.code == 1
+    assert "changed 0 rows instead of 1" in result.stderr
+    assert "rolled back: the database is as it was before 1_one" in result.stderr
+    assert engine.query("SELECT version, state FROM schema_migrations") == [("1", "applied")]
+    assert "one" in engine.tables()

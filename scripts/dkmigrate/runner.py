@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from .adapters.base import Adapter
 from .catalogue import Catalogue
 from .catalogue.model import Migration, Section
-from .errors import MigrateError, StatementFailed, StateError
+from .errors import DatabaseError, MigrateError, StatementFailed, StateError
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
 from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
@@ -73,6 +73,18 @@ class MigrationFailed(MigrateError):
         super().__init__(f"{migration.label} failed ({result.direction}) at {where}: {database_message}; {outcome}", hint)
 
 
+class TrackingRowLost(StatementFailed):
+    """A write to the tracking table did not change exactly the one row it was meant to."""
+
+
+def write_tracking(executor, statement: str) -> None:
+    """Run a tracking-table write, each meant for one row; TrackingRowLost unless it changed exactly one."""
+    changed = executor.execute(statement)
+    if changed is not None and changed != 1:
+        raise TrackingRowLost(f"a write to the tracking table changed {changed} rows instead of 1 "
+                              "(something else changed or removed the migration's row while it ran)")
+
+
 class Listener:
     """Receives progress from the runner. The default hears nothing."""
 
@@ -92,8 +104,8 @@ class _LiveExecutor:
 
     def heading(self, text: str) -> None: ...
 
-    def execute(self, sql: str) -> None:
-        self.adapter.execute(sql)
+    def execute(self, sql: str) -> int | None:
+        return self.adapter.execute(sql)
 
 
 class _ScriptRecorder:
@@ -104,6 +116,7 @@ class _ScriptRecorder:
         self.parts.append(f"\n-- {text}")
 
     def execute(self, sql: str) -> None:
+        """Records the statement; how many rows it would change is unknown (None)."""
         # A statement ending in a line comment would swallow its own semicolon.
         last_line = sql.rstrip().rsplit("\n", 1)[-1]
         self.parts.append(f"{sql.rstrip()}\n;" if "--" in last_line else f"{sql.rstrip()};")
@@ -210,7 +223,10 @@ class Runner:
                 raise StateError(f"{status.label} is {status.state}, not modified: there is no checksum to accept")
             statement = self.tracking.accept_checksum(status.version, migration.checksum)
         self.setup()
-        self.adapter.execute(statement)
+        try:
+            write_tracking(_LiveExecutor(self.adapter), statement)
+        except TrackingRowLost as error:
+            raise DatabaseError(f"{status.label}: {error.message}; nothing was recorded", hint="run the repair again") from None
         return status.label
 
     def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool) -> RunReport:
@@ -249,6 +265,12 @@ class Runner:
                     self.adapter.execute("ROLLBACK")
                 except StatementFailed:
                     pass  # the connection is gone; the server rolls back the transaction itself
+            elif isinstance(error, TrackingRowLost):  # record it again, so that it shows as dirty
+                state = APPLYING if direction == UP else ROLLING_BACK
+                try:
+                    executor.execute(self.tracking.insert(migration, state, order, progress=done))
+                except StatementFailed as again:
+                    error = TrackingRowLost(f"{error.message}; recording it again as dirty failed too: {again.message}")
             failed = MigrationResult(migration, direction, "failed", _elapsed(started), in_transaction, reason)
             return MigrationFailed(failed, section, statement_text, line, error.message, in_transaction, done,
                                    len(statements), list(completed))
@@ -259,7 +281,7 @@ class Runner:
             opening = (self.tracking.insert(migration, APPLYING, order) if direction == UP
                        else self.tracking.set_state(migration.version, ROLLING_BACK))
             try:
-                executor.execute(opening)
+                write_tracking(executor, opening)
             except StatementFailed as error:
                 raise fail(opening, None, error) from None
         for statement in statements:
@@ -271,7 +293,7 @@ class Runner:
             if not in_transaction and len(statements) > 1:
                 progress = self.tracking.set_progress(migration.version, done)
                 try:
-                    executor.execute(progress)
+                    write_tracking(executor, progress)
                 except StatementFailed as error:
                     raise fail(progress, None, error) from None
         if not in_transaction and not dry_run and self.adapter.in_transaction():
@@ -287,7 +309,7 @@ class Runner:
         else:
             closing = self.tracking.set_state(migration.version, ROW_APPLIED, duration)
         try:
-            executor.execute(closing)
+            write_tracking(executor, closing)
             if in_transaction:
                 executor.execute("COMMIT")
         except StatementFailed as error:

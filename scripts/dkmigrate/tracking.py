@@ -102,7 +102,8 @@ class TrackingTable:
             for row in rows
         ]
 
-    def insert(self, migration: Migration, state: str, apply_order: int, duration_ms: int | None = None) -> str:
+    def insert(self, migration: Migration, state: str, apply_order: int | None, duration_ms: int | None = None,
+               progress: int = 0) -> str:
         values = {
             "version": migration.version,
             "name": migration.name,
@@ -111,7 +112,7 @@ class TrackingTable:
             "applied_at": None,
             "duration_ms": duration_ms,
             "apply_order": apply_order,
-            "progress": 0 if state != APPLIED else None,
+            "progress": progress if state != APPLIED else None,
         }
         literals = [self.adapter.now_sql if column == "applied_at" else self.adapter.literal(value)
                     for column, value in values.items()]

@@ -144,8 +144,9 @@ class Adapter(ABC):
     def close(self) -> None: ...
 
     @abstractmethod
-    def execute(self, sql: str) -> None:
-        """Run one statement. Raises errors.StatementFailed with the database's message."""
+    def execute(self, sql: str) -> int:
+        """Run one statement; returns how many rows it changed (-1 for a statement that changes no rows).
+        Raises errors.StatementFailed with the database's message."""
 
     @abstractmethod
     def query(self, sql: str) -> list[tuple]: ...

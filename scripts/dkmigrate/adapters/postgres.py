@@ -71,9 +71,9 @@ class PostgresAdapter(Adapter):
             self.connection = None
             self.locked = False
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str) -> int:
         try:
-            self.connection.execute(_without_nul(sql))
+            return self.connection.execute(_without_nul(sql)).rowcount
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 

@@ -57,9 +57,9 @@ class SQLiteAdapter(Adapter):
             self.connection = None
         self.unlock()
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str) -> int:
         try:
-            self.connection.execute(sql)
+            return self.connection.execute(sql).rowcount
         except (sqlite3.Error, sqlite3.Warning) as error:
             raise StatementFailed(str(error)) from None
 
