@@ -34,8 +34,8 @@ def test_golang_migrate_table_is_refused_with_a_way_out(project, engine):
     project.migration("1", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
     result = project.run("up")
     assert result.code == 2
-    assert "golang-migrate's shape" in result.stderr
-    assert "hint: choose another tracking table with `table:` in migrate.yaml" in result.stderr
+    assert "belongs to golang-migrate (columns dirty, version)" in result.stderr
+    assert "hint: keep dk migrate's own table elsewhere with `table: dk_schema_migrations` in migrate.yaml" in result.stderr
     assert "one" not in engine.tables()
 
 
@@ -115,3 +115,73 @@ def test_a_down_that_removes_its_own_tracking_row_is_rolled_back(project, engine
     assert "rolled back: the database is as it was before 1_one" in result.stderr
     assert engine.query("SELECT version, state FROM schema_migrations") == [("1", "applied")]
     assert "one" in engine.tables()
+
+
+FLYWAY_TABLE = """CREATE TABLE schema_migrations (installed_rank integer NOT NULL PRIMARY KEY, version varchar(50),
+    description varchar(200) NOT NULL, type varchar(20) NOT NULL, script varchar(1000) NOT NULL, checksum integer,
+    installed_by varchar(100) NOT NULL, installed_on timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    execution_time integer NOT NULL, success boolean NOT NULL)"""
+
+
+def columns_of_schema_migrations(engine) -> list[str]:
+    if engine.name == "sqlite":
+        return [row[1] for row in engine.query("PRAGMA table_info(schema_migrations)")]
+    return [row[0] for row in engine.query("SELECT column_name FROM information_schema.columns "
+                                           "WHERE table_name = 'schema_migrations' ORDER BY ordinal_position")]
+
+
+@pytest.mark.parametrize("command", [("up",), ("status",), ("repair", "1", "--accept-checksum")], ids=" ".join)
+def test_a_flyway_table_of_the_same_name_is_refused_and_never_altered(project, engine, command):
+    engine.query(FLYWAY_TABLE)
+    engine.query("INSERT INTO schema_migrations VALUES (1, '1', 'one', 'SQL', 'V1__one.sql', 12345, 'me', "
+                 "CURRENT_TIMESTAMP, 3, TRUE)")
+    before = columns_of_schema_migrations(engine)
+    project.migration("1", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
+    result = project.run(*command)
+    assert result.code == 2, result.stdout
+    assert "belongs to Flyway" in result.stderr
+    assert "`table: dk_schema_migrations` in migrate.yaml" in result.stderr
+    assert columns_of_schema_migrations(engine) == before
+    assert "one" not in engine.tables()
+
+
+RAILS_TABLES = {  # what Rails creates on each engine
+    "postgres": ["CREATE TABLE schema_migrations (version character varying NOT NULL PRIMARY KEY)",
+                 "CREATE TABLE ar_internal_metadata (key character varying NOT NULL PRIMARY KEY, value character "
+                 "varying, created_at timestamp(6) NOT NULL, updated_at timestamp(6) NOT NULL)"],
+    "sqlite": ['CREATE TABLE "schema_migrations" ("version" varchar NOT NULL PRIMARY KEY)',
+               'CREATE TABLE "ar_internal_metadata" ("key" varchar NOT NULL PRIMARY KEY, "value" varchar, '
+               '"created_at" datetime(6) NOT NULL, "updated_at" datetime(6) NOT NULL)'],
+}
+
+
+def test_a_rails_table_is_refused_and_never_altered(project, engine):
+    for statement in RAILS_TABLES[engine.name]:
+        engine.query(statement)
+    engine.query("INSERT INTO schema_migrations VALUES ('20240101000000'), ('20240102000000')")
+    project.migration("20240101000000", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
+    project.migration("20240102000000", "two", "CREATE TABLE two (id integer);", "DROP TABLE two;")
+    result = project.run("up")
+    assert result.code == 2
+    assert "belongs to Rails (ar_internal_metadata is beside it)" in result.stderr
+    assert columns_of_schema_migrations(engine) == ["version"]
+
+
+def test_a_table_of_dbmates_shape_is_adopted_only_when_its_versions_are_the_migration_files(project, engine):
+    engine.query(RAILS_TABLES[engine.name][0])  # Rails' table without its metadata table: dbmate's shape
+    engine.query("INSERT INTO schema_migrations VALUES ('20240101000000'), ('20240315120000')")
+    project.migration("20240101000000", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
+    project.migration("20240102000000", "two", "CREATE TABLE two (id integer);", "DROP TABLE two;")
+    for command in ("up", "status"):
+        result = project.run(command)
+        assert result.code == 2
+        assert ("has dbmate's shape but holds versions with no migration file here (20240315120000)"
+                in result.stderr)
+    assert columns_of_schema_migrations(engine) == ["version"]
+    assert engine.tables() == {"schema_migrations"}
+
+    engine.query("DELETE FROM schema_migrations WHERE version = '20240315120000'")
+    result = project.run("up")
+    assert result.code == 0, result.stderr
+    assert engine.tables() == {"schema_migrations", "two"}
+    assert "checksum" in columns_of_schema_migrations(engine)

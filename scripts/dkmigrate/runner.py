@@ -132,7 +132,7 @@ class Runner:
         """`adapter` is open: its tracking table is resolved."""
         self.adapter = adapter
         self.catalogue = catalogue
-        self.tracking = TrackingTable(adapter, adapter.table)
+        self.tracking = TrackingTable(adapter, adapter.table, lambda version: catalogue.find(version) is not None)
         self.database_exists = database_exists
         self.listener = listener or Listener()
 
