@@ -1,10 +1,10 @@
 """One migrator at a time: real processes started through scripts/migrate race for the lock."""
 
-import os
-import select
 import time
 
 import pytest
+
+from conftest import wait_for_stderr
 
 SLOW = {  # a statement that takes about a second and a half
     "postgres": "SELECT pg_sleep(1.5)",
@@ -107,21 +107,6 @@ def wait_until_applying(engine, timeout=60):
             pass
         time.sleep(0.05)
     raise AssertionError("the first migrator never started its migration")
-
-
-def wait_for_stderr(process, text, timeout=60) -> str:
-    """What the process wrote on stderr until `text` appeared, or it ended, or the timeout passed."""
-    seen = b""
-    deadline = time.monotonic() + timeout
-    descriptor = process.stderr.fileno()
-    while text.encode() not in seen and time.monotonic() < deadline:
-        ready, _, _ = select.select([descriptor], [], [], 0.1)
-        if ready:
-            chunk = os.read(descriptor, 4096)
-            if not chunk:
-                break
-            seen += chunk
-    return seen.decode()
 
 
 def gated_migration(project, gate):

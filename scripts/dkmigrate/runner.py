@@ -19,6 +19,7 @@ from .adapters.base import Adapter
 from .catalogue import Catalogue
 from .catalogue.model import Migration, Section
 from .errors import DatabaseError, MigrateError, StatementFailed, StateError
+from .interruption import StopRequest, deferred
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
 from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
@@ -62,15 +63,40 @@ class MigrationFailed(MigrateError):
         self.completed = completed
         migration = result.migration
         if rolled_back:
-            outcome = f"rolled back: the database is as it was before {migration.label}"
+            self.outcome = f"rolled back: the database is as it was before {migration.label}"
             hint = None
         else:
-            outcome = (f"{migration.label} is now dirty: {statements_done} of {statement_count} statements ran "
-                       "outside a transaction")
+            self.outcome = (f"{migration.label} is now dirty: {statements_done} of {statement_count} statements ran "
+                            "outside a transaction")
             hint = (f"fix the database by hand, then record the truth with `migrate repair {migration.version} "
                     "--applied` or `--rolled-back`")
         where = f"{self.file.name}:{line}" if line else self.file.name
-        super().__init__(f"{migration.label} failed ({result.direction}) at {where}: {database_message}; {outcome}", hint)
+        super().__init__(f"{migration.label} failed ({result.direction}) at {where}: {database_message}; {self.outcome}",
+                         hint)
+
+
+class RunInterrupted(MigrateError):
+    """SIGINT or SIGTERM stopped a run: the migration in progress, if any, was rolled back or left dirty (`failure`);
+    the ones before it are done. Exit 128 + the signal's number (130, 143)."""
+
+    def __init__(self, request: StopRequest, direction: str, completed: list[MigrationResult],
+                 failure: MigrationFailed | None = None, next_migration: Migration | None = None):
+        self.signal_name = request.signal_name
+        self.exit_code = 128 + request.signal_number
+        self.completed = completed
+        self.failure = failure
+        verb = "applying" if direction == UP else "rolling back"
+        done = f"{len(completed)} migration{'s' if len(completed) != 1 else ''} " + (
+            "applied" if direction == UP else "rolled back")
+        if failure is not None:
+            before = f" ({done} before it)" if completed else ""
+            message = (f"interrupted by {self.signal_name} while {verb} {failure.result.migration.label}{before}: "
+                       f"{failure.outcome}")
+        elif next_migration is not None:
+            message = f"interrupted by {self.signal_name}: {done}; {next_migration.label} was not started"
+        else:
+            message = f"interrupted by {self.signal_name} as the run ended: {done}"
+        super().__init__(message, failure.hint if failure is not None else None)
 
 
 class TrackingRowLost(StatementFailed):
@@ -235,22 +261,29 @@ class Runner:
         if not work:
             return report
         setup = self.tracking.setup_statements() if self.database_exists else [self.tracking.create_statement()]
-        for statement in setup:
-            executor.execute(statement)
-        for index, (migration, order) in enumerate(work, 1):
-            try:
-                result = self._run_one(executor, migration, direction, order, dry_run, report.results)
-            except MigrationFailed as failure:
-                self.listener.migration_done(index, len(work), failure.result)
-                raise
-            report.results.append(result)
-            self.listener.migration_done(index, len(work), result)
+        with deferred(self.adapter.cancel) as stop:
+            for statement in setup:
+                executor.execute(statement)
+            for index, (migration, order) in enumerate(work, 1):
+                if stop.requested:
+                    raise RunInterrupted(stop, direction, report.results, next_migration=migration)
+                try:
+                    result = self._run_one(executor, migration, direction, order, dry_run, report.results, stop)
+                except MigrationFailed as failure:
+                    self.listener.migration_done(index, len(work), failure.result)
+                    if stop.requested:
+                        raise RunInterrupted(stop, direction, report.results, failure) from None
+                    raise
+                report.results.append(result)
+                self.listener.migration_done(index, len(work), result)
+            if stop.requested:
+                raise RunInterrupted(stop, direction, report.results)
         if dry_run:
             report.script = executor.script
         return report
 
     def _run_one(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
-                 completed: list[MigrationResult]) -> MigrationResult:
+                 completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
         section = migration.up if direction == UP else migration.down
         statements = section.statements(self.adapter.dialect)
         reason = self.outside_transaction_reason(section, statements)
@@ -285,10 +318,15 @@ class Runner:
             except StatementFailed as error:
                 raise fail(opening, None, error) from None
         for statement in statements:
+            if stop.requested:
+                raise fail(statement.text, statement.line, StatementFailed(f"stopped by {stop.signal_name} before this statement"))
+            stop.statement_running = True
             try:
                 executor.execute(statement.text)
             except StatementFailed as error:
                 raise fail(statement.text, _error_line(statement, error), error) from None
+            finally:
+                stop.statement_running = False
             done += 1
             if not in_transaction and len(statements) > 1:
                 progress = self.tracking.set_progress(migration.version, done)

@@ -152,6 +152,11 @@ class Adapter(ABC):
     def query(self, sql: str) -> list[tuple]: ...
 
     @abstractmethod
+    def cancel(self) -> None:
+        """Stop the statement in progress on the server; its execute then raises StatementFailed. Called from a
+        signal handler, while execute waits."""
+
+    @abstractmethod
     def in_transaction(self) -> bool:
         """Whether a transaction block is open (one a migration began and did not end)."""
 

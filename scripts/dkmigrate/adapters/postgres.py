@@ -83,6 +83,13 @@ class PostgresAdapter(Adapter):
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
+    def cancel(self) -> None:
+        if self.connection is not None:
+            try:
+                getattr(self.connection, "cancel_safe", self.connection.cancel)()
+            except psycopg.Error:
+                pass  # the server could not be told: the statement ends when the connection does
+
     def in_transaction(self) -> bool:
         return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
 
@@ -228,11 +235,16 @@ def _connection_message(error: psycopg.Error) -> str:
 
 
 def _statement_failed(error: psycopg.Error) -> StatementFailed:
+    """One line: the server's message, SQLSTATE and detail; when the server said nothing (the connection was
+    lost), the client library's first line, without its indented explanation."""
     diag = error.diag
-    message = diag.message_primary or str(error).strip()
+    if diag.message_primary:
+        message = diag.message_primary
+    else:
+        message = (str(error).strip().splitlines() or [type(error).__name__])[0]
     if diag.sqlstate:
         message = f"{message} (SQLSTATE {diag.sqlstate})"
     if diag.message_detail:
         message = f"{message}; {diag.message_detail}"
     position = int(diag.statement_position) if diag.statement_position else None
-    return StatementFailed(mask_url(message), position)
+    return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position)

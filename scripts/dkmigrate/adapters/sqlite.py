@@ -46,6 +46,9 @@ class SQLiteAdapter(Adapter):
         try:
             target = ":memory:" if self.url.is_memory else f"file:{quote(str(self.path))}?mode={'rwc' if create else 'rw'}"
             self.connection = sqlite3.connect(target, uri=not self.url.is_memory, isolation_level=None)
+            # Python runs signal handlers only between its own instructions: a long statement calls back into
+            # Python now and then, so that a signal can interrupt it.
+            self.connection.set_progress_handler(_let_signals_in, 100_000)
             self.connection.execute("PRAGMA schema_version").fetchone()
         except sqlite3.Error as error:
             raise ConnectionFailed(f"cannot open SQLite database {self.path}: {error}") from None
@@ -68,6 +71,10 @@ class SQLiteAdapter(Adapter):
             return self.connection.execute(sql).fetchall()
         except sqlite3.Error as error:
             raise StatementFailed(str(error)) from None
+
+    def cancel(self) -> None:
+        if self.connection is not None:
+            self.connection.interrupt()
 
     def in_transaction(self) -> bool:
         return self.connection.in_transaction
@@ -143,6 +150,10 @@ class SQLiteAdapter(Adapter):
 
     def quote_identifier(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
+
+
+def _let_signals_in() -> int:
+    return 0  # go on
 
 
 def _foreign_keys(adapter: SQLiteAdapter, table: str) -> list[ForeignKeyFacts]:
