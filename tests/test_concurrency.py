@@ -6,47 +6,20 @@ import pytest
 
 from conftest import wait_for_stderr
 
-SLOW = {  # a statement that takes about a second and a half
-    "postgres": "SELECT pg_sleep(1.5)",
-    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) FROM c",
-}
-
-
 def finish(process, timeout=60):
     stdout, stderr = process.communicate(timeout=timeout)
     return process.returncode, stdout, stderr
 
 
-def wait_until_locked(engine, project, timeout=20):
-    """Until the first process holds the migrator lock (so the second one has to wait)."""
+def wait_until_locked(engine, timeout=20):
+    """Until a process holds the migrator lock on PostgreSQL (so the next one has to wait)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if engine.name == "postgres":
-            if engine.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
-                            "(SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]:
-                return
-        elif list(project.root.parent.glob("*.migrate-lock")) and engine.tables():
+        if engine.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
+                        "(SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]:
             return
         time.sleep(0.05)
     raise AssertionError("the first migrator never took the lock")
-
-
-def test_two_processes_running_up_apply_each_migration_once(project, engine):
-    project.migration("1", "slow", f"CREATE TABLE counter (n integer);\n{SLOW[engine.name]};\n"
-                                   "INSERT INTO counter VALUES (1);", "DROP TABLE counter;")
-    project.migration("2", "more", "INSERT INTO counter VALUES (2);", "DELETE FROM counter WHERE n = 2;")
-
-    first = project.launch("up", "--lock-wait", "60", wait=False)
-    second = project.launch("up", "--lock-wait", "60", wait=False)
-    results = [finish(first), finish(second)]
-
-    assert [code for code, _, _ in results] == [0, 0], results
-    outputs = "".join(stdout for _, stdout, _ in results)
-    assert outputs.count("1_slow  applied") == 1 and outputs.count("2_more  applied") == 1
-    assert "Nothing to apply: the database is up to date." in outputs
-    assert any("waiting for the migration lock" in stderr for _, _, stderr in results)
-    assert engine.query("SELECT n FROM counter ORDER BY n") == [(1,), (2,)]
-    assert engine.tracked_versions() == ["1", "2"]
 
 
 class Gate:
@@ -113,6 +86,28 @@ def gated_migration(project, gate):
     project.migration("1", "gated", f"{gate.statements}\nCREATE TABLE counter (n integer);\n"
                                     "INSERT INTO counter VALUES (1);", "DROP TABLE counter;",
                       up_options="transaction:false")
+
+
+def test_two_processes_running_up_apply_each_migration_once(project, engine, gate):
+    gated_migration(project, gate)
+    project.migration("2", "more", "INSERT INTO counter VALUES (2);", "DELETE FROM counter WHERE n = 2;")
+    processes = [project.launch("up", "--lock-wait", "60", wait=False) for _ in range(2)]
+    wait_until_applying(engine)
+    seen = ["", ""]
+    deadline = time.monotonic() + 60
+    while not any("waiting for the migration lock" in text for text in seen) and time.monotonic() < deadline:
+        for index, process in enumerate(processes):
+            seen[index] += wait_for_stderr(process, "waiting for the migration lock", timeout=0.2)
+    gate.open()
+    results = [finish(process) for process in processes]
+
+    assert [code for code, _, _ in results] == [0, 0], (seen, results)
+    outputs = "".join(stdout for _, stdout, _ in results)
+    assert outputs.count("1_gated  applied") == 1 and outputs.count("2_more  applied") == 1
+    assert "Nothing to apply: the database is up to date." in outputs
+    assert any("waiting for the migration lock" in text for text in seen)
+    assert engine.query("SELECT n FROM counter ORDER BY n") == [(1,), (2,)]
+    assert engine.tracked_versions() == ["1", "2"]
 
 
 def test_a_migrator_gives_up_after_lock_wait_with_exit_3(project, engine, gate):
@@ -254,7 +249,7 @@ def test_a_waiting_migrator_does_not_deadlock_create_index_concurrently(project,
 
     started = time.monotonic()
     first = project.launch("up", wait=False)
-    wait_until_locked(engine, project)
+    wait_until_locked(engine)
     second = project.launch("up", "--lock-wait", "40", wait=False)
     first_code, first_out, first_err = finish(first, timeout=30)
     elapsed = time.monotonic() - started
