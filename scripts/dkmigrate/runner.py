@@ -12,6 +12,7 @@ The runner knows nothing of any particular engine, and never prints: it reports 
 
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -261,7 +262,8 @@ class Runner:
         if not work:
             return report
         setup = self.tracking.setup_statements() if self.database_exists else [self.tracking.create_statement()]
-        with deferred(self.adapter.cancel) as stop:
+        # A dry run sends nothing that a signal could cut in two: it may stop anywhere.
+        with nullcontext(StopRequest(self.adapter.cancel)) if dry_run else deferred(self.adapter.cancel) as stop:
             for statement in setup:
                 executor.execute(statement)
             for index, (migration, order) in enumerate(work, 1):

@@ -11,7 +11,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
-from .base import Adapter, CheckFacts, LockWait, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import ConnectionFailed, StatementFailed
-from .base import Adapter, ColumnFacts, LockWait, ForeignKeyFacts, IndexFacts, LockFacts, ServerFacts, TableFacts
+from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
 
 
 class SQLiteAdapter(Adapter):
