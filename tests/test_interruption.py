@@ -6,6 +6,7 @@ object, and the exit code is 128 + the signal's number.
 """
 
 import json
+import os
 import signal
 import socket
 import sqlite3
@@ -216,3 +217,21 @@ def test_a_connection_lost_without_a_message_is_one_line(project, engine):
     [error] = [line for line in stderr.splitlines() if line.startswith("error:")]
     assert "server closed the connection unexpectedly" in error
     assert "\t" not in stderr and len(stderr.splitlines()) <= 3, stderr
+
+
+def test_a_signal_during_a_long_sqlite_read_outside_a_run_stops_the_command(tmp_path):
+    from dkmigrate import interruption
+    from dkmigrate.adapters import adapter_for
+    from dkmigrate.urls import parse_url
+
+    adapter = adapter_for(parse_url(f"sqlite:{tmp_path / 'read.db'}", tmp_path), "schema_migrations")
+    adapter.open(create=True)
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    try:
+        with interruption.raising(), pytest.raises(interruption.Interrupted) as stopped:
+            timer.start()
+            adapter.query(LONG["sqlite"])
+    finally:
+        timer.cancel()
+        adapter.close()
+    assert stopped.value.signal_number == signal.SIGINT

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_raised: list[int] = []  # the signals `raising` turned into Interrupted, for a driver that swallowed the exception
 
 
 def signal_name(number: int) -> str:
@@ -67,10 +68,19 @@ def _handling(handler):
 def raising():
     """Signals raise Interrupted wherever the program is."""
     def handler(signal_number, frame):
+        _raised.append(signal_number)
         raise Interrupted(signal_number)
 
+    _raised.clear()
     with _handling(handler):
         yield
+
+
+def reraise() -> None:
+    """Raise Interrupted again when a signal was turned into one that a callback from a driver lost (SQLite
+    ends the statement with "interrupted" and drops the exception)."""
+    if _raised:
+        raise Interrupted(_raised[-1])
 
 
 @contextmanager

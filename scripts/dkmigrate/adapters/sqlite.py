@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
+from .. import interruption
 from ..errors import ConnectionFailed, StatementFailed
 from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
 
@@ -64,13 +65,13 @@ class SQLiteAdapter(Adapter):
         try:
             return self.connection.execute(sql).rowcount
         except (sqlite3.Error, sqlite3.Warning) as error:
-            raise StatementFailed(str(error)) from None
+            raise _statement_failed(error) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
             return self.connection.execute(sql).fetchall()
         except sqlite3.Error as error:
-            raise StatementFailed(str(error)) from None
+            raise _statement_failed(error) from None
 
     def cancel(self) -> None:
         if self.connection is not None:
@@ -154,6 +155,12 @@ class SQLiteAdapter(Adapter):
 
 def _let_signals_in() -> int:
     return 0  # go on
+
+
+def _statement_failed(error: Exception) -> StatementFailed:
+    if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
+        interruption.reraise()  # a signal handler raised inside _let_signals_in; sqlite3 dropped the exception
+    return StatementFailed(str(error))
 
 
 def _foreign_keys(adapter: SQLiteAdapter, table: str) -> list[ForeignKeyFacts]:
