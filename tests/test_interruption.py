@@ -13,7 +13,7 @@ import sqlite3
 import subprocess
 import threading
 import time
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
 
@@ -168,12 +168,23 @@ class ConnectionCutter:
 
     def __init__(self, target_url: str):
         parts = urlsplit(target_url)
-        self.target = (parts.hostname, parts.port or 5432)
+        query = parse_qsl(parts.query)
+        socket_directory = dict(query).get("host")  # pgserver's URL names a socket directory
+        if socket_directory:
+            self.target = (socket.AF_UNIX, f"{socket_directory}/.s.PGSQL.{parts.port or 5432}")
+        else:
+            self.target = (socket.AF_INET, (parts.hostname, parts.port or 5432))
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.url = urlunsplit((parts.scheme, f"{parts.username or 'postgres'}@127.0.0.1:{self.listener.getsockname()[1]}",
-                               parts.path, parts.query, ""))
+                               parts.path, urlencode([(key, value) for key, value in query if key != "host"]), ""))
         self.sockets = []
         threading.Thread(target=self._accept, daemon=True).start()
+
+    def _connect(self):
+        family, address = self.target
+        server = socket.socket(family, socket.SOCK_STREAM)
+        server.connect(address)
+        return server
 
     def _accept(self):
         while True:
@@ -181,7 +192,7 @@ class ConnectionCutter:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            server = socket.create_connection(self.target)
+            server = self._connect()
             self.sockets += [client, server]
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=self._relay, args=(source, sink), daemon=True).start()
