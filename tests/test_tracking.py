@@ -185,3 +185,21 @@ def test_a_table_of_dbmates_shape_is_adopted_only_when_its_versions_are_the_migr
     assert result.code == 0, result.stderr
     assert engine.tables() == {"schema_migrations", "two"}
     assert "checksum" in columns_of_schema_migrations(engine)
+
+
+@pytest.mark.parametrize("engine", ["postgres"], indirect=True)
+def test_a_migrations_session_settings_do_not_reach_the_next_migration(tmp_path, engine):
+    # Applied in one run or in two, the migrations must do the same: each starts as a new session would.
+    project = Project(tmp_path / "p", engine.url)
+    project.migration("1", "baseline", "SELECT pg_catalog.set_config('search_path', '', false);\n"
+                                       "SET lock_timeout = '1ms';\nCREATE TABLE public.accounts (id integer);",
+                      "DROP TABLE public.accounts;")
+    project.migration("2", "unqualified", "CREATE TABLE ledger (id integer);\n"
+                                          "CREATE TABLE settings_seen AS SELECT current_setting('lock_timeout') AS value;",
+                      "DROP TABLE settings_seen; DROP TABLE ledger;")
+    result = project.run("up")
+    assert result.code == 0, result.stderr
+    assert engine.tables() == {"schema_migrations", "accounts", "ledger", "settings_seen"}
+    assert engine.query("SELECT value FROM settings_seen") == [("0",)]
+    script = project.run("down", "--steps", "2", "--dry-run").stdout
+    assert script.count("RESET ALL;") == 1

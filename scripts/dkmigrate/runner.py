@@ -269,6 +269,9 @@ class Runner:
             for index, (migration, order) in enumerate(work, 1):
                 if stop.requested:
                     raise RunInterrupted(stop, direction, report.results, next_migration=migration)
+                if index > 1:
+                    for statement in self.adapter.session_reset:
+                        executor.execute(statement)
                 try:
                     result = self._run_one(executor, migration, direction, order, dry_run, report.results, stop)
                 except MigrationFailed as failure:

@@ -124,6 +124,9 @@ class Adapter(ABC):
     transactional_ddl: bool  # False: DDL commits implicitly, so a migration cannot be one transaction
     tracking_types: dict[str, str]  # tracking.COLUMNS kinds -> column types
     now_sql: str  # SQL expression for the current time, stored in the tracking table
+    # Run between two migrations of one run, so that each starts as in a new session (a migration's SET
+    # search_path or SET ROLE does not reach the next one, whether they are applied in one run or in two).
+    session_reset: tuple[str, ...] = ()
 
     def __init__(self, url: DatabaseURL, table: str):
         self.url = url

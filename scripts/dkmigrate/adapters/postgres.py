@@ -28,6 +28,7 @@ class PostgresAdapter(Adapter):
         "integer": "integer",
     }
     now_sql = "now()"
+    session_reset = ("RESET ALL", "RESET ROLE")  # not DISCARD ALL: it would release the migrator lock
 
     def __init__(self, url, table):
         super().__init__(url, table)
