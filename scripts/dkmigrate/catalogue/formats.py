@@ -50,13 +50,20 @@ class VersionStyle:
 
 
 def read_text(path: Path) -> str:
-    """A migration or SQL file's text; CatalogueError (exit 2) when it is not readable UTF-8."""
+    """A migration or SQL file's text; CatalogueError (exit 2) when it is not readable UTF-8 or holds a NUL byte
+    (PostgreSQL's client library ends a statement at a NUL: `DELETE FROM t\\0 WHERE id = 5` would delete every row)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise CatalogueError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise CatalogueError(f"{path.name}: cannot be read: {error.strerror}") from None
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise CatalogueError(f"{path.name}:{line}: holds a NUL byte, which would cut the statement short",
+                             hint="remove it (`tr -d '\\000'`): SQL text never needs one")
+    return text
 
 
 def _only_comments(text: str) -> bool:

@@ -5,6 +5,7 @@ Each command is a module of cli/commands with NAME, HELP, add_arguments(parser) 
 
 import argparse
 import difflib
+import math
 import re
 import sys
 
@@ -83,7 +84,7 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1
-    if value < 0:
+    if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a number of seconds (0 or more), not '{text}'")
     return value
 
