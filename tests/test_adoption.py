@@ -205,6 +205,8 @@ def test_a_failed_flyway_row_is_dirty(project, engine):
     flyway_files(project)
 
     assert states(project) == {"1": "applied", "2": "applied", "3": "dirty", "4": "pending"}
+    dirty = project.run("status", "--format", "json").json["migrations"][2]
+    assert dirty["statements_done"] is None  # how the skill tells it from a dirty migration of dk migrate's own
     result = project.run("up")
     assert result.code == 2
     assert "V3__orders is dirty" in result.stderr
