@@ -54,7 +54,7 @@ class Migration:
     up: Section
     down: Section | None  # None: the migration cannot be rolled back
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, ...]:
         return version_key(self.version)
 
