@@ -13,7 +13,6 @@ The runner knows nothing of any particular engine, and never prints: it reports 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .adapters.base import Adapter
 from .catalogue import Catalogue
@@ -22,6 +21,7 @@ from .errors import MigrateError, StatementFailed, StateError
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
 from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from .sqlsplit import Statement
 
