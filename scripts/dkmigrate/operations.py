@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .adapters import adapter_for
 from .adapters.base import LockWait
@@ -25,6 +24,7 @@ from .runner import Listener, RunReport, Runner
 from .status import PENDING, MigrationStatus
 from .rendering import render
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they run
     from .lint import LintOptions, MigrationAnalysis
 
