@@ -8,6 +8,7 @@ from contextlib import redirect_stdout
 from ..config import Options, load_settings
 from ..errors import FindingsRefusal, MigrateError, UsageError
 from ..runner import MigrationFailed
+from ..urls import url_secrets
 from .commands import COMMANDS
 from .commands.migration_run import failed_run_document
 from .findings import finding_document
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
                     lock_wait=getattr(args, "lock_wait", None)),
             environ,
         )
-        out.secret = settings.url.password
+        out.secrets = url_secrets(settings.url.raw)
         return command.run(args, settings, out)
     except SystemExit as exit_request:  # --help and --version
         return exit_request.code or 0

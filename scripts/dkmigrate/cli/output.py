@@ -22,12 +22,12 @@ class Output:
         self.stdin = stdin  # for the commands that read input (`lint -`)
         self.colour = (not json_mode and stdout.isatty() and not environ.get("NO_COLOR")
                        and environ.get("TERM") != "dumb")
-        self.secret: str | None = None
+        self.secrets: tuple[str, ...] = ()  # the database URL's passwords and their pieces (urls.url_secrets)
 
     def mask(self, value: str) -> str:
         value = mask_url(value)
-        if self.secret and len(self.secret) >= 4:
-            value = value.replace(self.secret, "***")
+        for secret in self.secrets:
+            value = value.replace(secret, "***")
         return value
 
     def line(self, value: str = "") -> None:
