@@ -8,10 +8,11 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, Project
+from conftest import LAUNCHER, ROOT, Project
 from dkmigrate.cli import main
 from dkmigrate.urls import mask_url
 
@@ -148,3 +149,185 @@ def finishes_in_time(code: str) -> float:
 @pytest.mark.parametrize("name", ADVERSARIAL_TEXTS)
 def test_masking_a_megabyte_takes_linear_time(name):
     finishes_in_time(f"from dkmigrate.urls import mask_url; mask_url({ADVERSARIAL_TEXTS[name]})")
+
+
+# SQL of about a megabyte that makes a backtracking regular expression take quadratic time or worse: long runs
+# of one character class, many openers without closers, deep nesting.
+ADVERSARIAL_SQL = {
+    "string literal before a scheme": "INSERT INTO t VALUES ('" + "a" * 1_000_000 + "://');",
+    "string literal of settings": "INSERT INTO t VALUES ('" + "?password=" * 100_000 + "');",
+    "string literal of userinfo": "INSERT INTO t VALUES ('x://u:" + ":" * 1_000_000 + "');",
+    "one long word": "SELECT " + "a" * 1_000_000 + ";",
+    "dotted names": "SELECT " + "a." * 500_000 + "b;",
+    "spaces": "SELECT" + " " * 1_000_000 + "1;",
+    "words": "SELECT " + "a " * 500_000 + ";",
+    "nested parentheses": "SELECT " + "(" * 50_000 + "1" + ")" * 50_000 + ";",
+    "open parentheses": "SELECT " + "(" * 500_000 + ";",
+    "commas": "SELECT " + "1," * 500_000 + "1;",
+    "columns": "CREATE TABLE t (" + ", ".join(f"c{i} integer" for i in range(60_000)) + ");",
+    "alter clauses": "ALTER TABLE t " + ", ".join(f"ADD COLUMN c{i} integer" for i in range(40_000)) + ";",
+    "semicolons": "SELECT 1" + ";" * 1_000_000,
+    "line comments": "-- a\n" * 200_000 + "SELECT 1;",
+    "block comment openers": "SELECT 1; /*" + " /*" * 300_000 + " */" * 300_000 + "*/",
+    "dollar quotes": "SELECT $a$" + "$" * 1_000_000 + "$a$;",
+    "quotes": "SELECT " + "'a'" * 300_000 + ";",
+    "quoted names": "SELECT " + '"a"' * 300_000 + ";",
+    "keywords": "SELECT 1 WHERE " + "NOT " * 250_000 + "true;",
+    "index words": "CREATE INDEX i ON t (" + "a " * 500_000 + ");",
+}
+
+
+@pytest.mark.parametrize("name", ADVERSARIAL_SQL)
+@pytest.mark.parametrize("command", [("up", "--dry-run"), ("lint", "--all")])
+def test_a_megabyte_of_adversarial_sql_is_dry_run_and_linted_in_time(tmp_path, name, command):
+    project = Project(tmp_path / "p", f"sqlite://{tmp_path / 'test.sqlite3'}")
+    project.migration("1", "big", ADVERSARIAL_SQL[name], "SELECT 1;")
+    argv = [str(LAUNCHER), "-C", str(project.root), "--url", project.url, *command]
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=TIME_BOUND * 3,
+                                env=os.environ.copy() | project.environ)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{' '.join(command)} still running after {TIME_BOUND * 3} s")
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr, result.stderr[-2000:]
+
+
+# --- names given to `plan --write` ---------------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st  # noqa: E402
+
+from dkmigrate.catalogue.formats import DBMATE  # noqa: E402
+
+# Pieces that end a comment, a string, a quoted name or a dollar-quoted body, or start SQL of their own.
+HOSTILE_PIECES = ("\n", "\r", "\r\n", "\x00", "\x0b", "\x0c", "\x1b", "\x85", "\u2028", "\u2029", "\t", "$$", "$body1$",
+                  "$_$", '"', "'", "`", ";", "--", "/*", "*/", "DELETE FROM victim;", "DROP TABLE victim;", "\\", " ",
+                  "é", "名", "$", "BEGIN", "END;", "\nDELETE FROM victim;--")
+hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(alphabet="ab_1$;'\"-/*", max_size=3)),
+                        min_size=1, max_size=8).map("".join)
+
+
+def quoted_name(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+# (goal, the option that carries the hostile text ("goal": its words, at {}), how the text is written there, other
+# options)
+PLAN_REQUESTS = (
+    ("rename users.email to x", "--to", quoted_name, ()),
+    ("rename users.email to x", "--to", str, ()),
+    ("rename table users to x", "--to", quoted_name, ()),
+    ("add not null column orders.status text", "--default", str, ()),
+    ("add not null column orders.status text", "--column", quoted_name, ("--default", "new")),
+    ("change orders.total to numeric(12,2)", "--to", str, ()),
+    ("split users table into {} moving bio", "goal", quoted_name, ()),
+    ("rename users.email to {}", "goal", quoted_name, ()),
+)
+LIVE_TABLES = """
+CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL, phone text, bio text);
+CREATE TABLE orders (id integer PRIMARY KEY, total integer);
+CREATE TABLE victim (id integer PRIMARY KEY);
+INSERT INTO users VALUES (1, 'a@example.com', '555', 'hi'), (2, 'b@example.com', NULL, NULL);
+INSERT INTO orders VALUES (1, 10), (2, 20);
+INSERT INTO victim VALUES (1), (2), (3);
+"""
+
+
+def planned_files(root, url: str, goal: str, *options: str):
+    """The exit code, stderr, and for each file `plan --write --dry-run` shows: its statements, up then down.
+    An option "goal" puts its value into the goal's words."""
+    if "goal" in options:
+        at = options.index("goal")
+        goal, options = goal.format(options[at + 1]), options[:at] + options[at + 2:]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["-C", str(root), "--url", url, "plan", goal, "--write", "--dry-run", "--format", "json", *options],
+                stdout=stdout, stderr=stderr, environ={"PATH": ""})
+    if code != 0:
+        return code, stderr.getvalue(), None
+    files = []
+    for file in json.loads(stdout.getvalue())["files"]:
+        migration = DBMATE.migration(Path(file["path"]), file["content"])
+        files.append([statement.text for section in (migration.up, migration.down) if section
+                      for statement in section.statements(dialect_of(url))])
+    return code, stderr.getvalue(), files
+
+
+def dialect_of(url: str) -> str:
+    return "sqlite" if url.startswith("sqlite") else "postgres"
+
+
+def shape(files) -> list[list[str]]:
+    """What each statement is: its first word."""
+    return [[statement.split(None, 1)[0].upper() for statement in statements] for statements in files]
+
+
+def create_tables(engine) -> None:
+    for statement in LIVE_TABLES.strip().split(";\n"):
+        engine.query(statement.rstrip(";"))
+
+
+@pytest.mark.parametrize("goal, option, written, other_options", PLAN_REQUESTS)
+def test_hostile_names_given_to_plan_write_never_become_sql_of_their_own(tmp_path, engine, goal, option, written,
+                                                                         other_options):
+    create_tables(engine)
+    root = tmp_path / "p"
+    root.mkdir()
+    # The same request with a plain name: the statements every file must have, whatever the name.
+    code, stderr, intended = planned_files(root, engine.url, goal, *other_options, option, written("plain_name"))
+    assert code == 0, stderr
+
+    accepted = []
+
+    @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(text=hostile_text)
+    def check(text):
+        code, stderr, files = planned_files(root, engine.url, goal, *other_options, option, written(text))
+        accepted.append(code == 0)
+        if code != 0:
+            assert code == 2 and "internal error" not in stderr, stderr
+            assert stderr.startswith("error: ") and all(
+                line.startswith("hint: ") for line in stderr.splitlines()[1:]), repr(stderr)
+            assert not any(char in stderr.splitlines()[0] for char in "\x00\r\x0b\x0c\x1b\x85\u2028\u2029"), repr(stderr)
+            return
+        assert shape(files) == shape(intended), "\n\n".join("\n;\n".join(statements) for statements in files)
+
+    check()
+    assert not all(accepted), "no name was refused"
+    if written is quoted_name or option == "--default":  # anything else can be written in quotes, or as a literal
+        assert any(accepted), "every name was refused"
+
+
+# Names PostgreSQL can hold: the hostile pieces without the control characters refused before any SQL is written.
+server_name = st.lists(st.sampled_from([piece for piece in HOSTILE_PIECES if piece.isprintable() and piece.strip()]),
+                       min_size=1, max_size=5).map("".join).filter(lambda name: len(name.encode()) <= 40)
+
+
+def test_a_hostile_column_name_applied_on_postgres_renames_the_column_and_runs_nothing_else(tmp_path, postgres_url):
+    from conftest import Engine
+
+    engine = Engine("postgres", postgres_url)
+    run = 0
+
+    @hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(name=server_name)
+    def check(name):
+        nonlocal run
+        run += 1
+        engine.query("DROP TABLE IF EXISTS users, orders, victim, schema_migrations CASCADE")
+        create_tables(engine)
+        project = Project(tmp_path / f"p{run}", postgres_url)
+        result = project.run("plan", "rename users.email to x", "--to", quoted_name(name), "--write")
+        assert result.code == 0, result.stderr
+        assert project.run("up").code == 0
+        columns = [row[0] for row in engine.query(
+            "SELECT attname FROM pg_attribute WHERE attrelid = 'users'::regclass AND attnum > 0 AND NOT attisdropped "
+            "ORDER BY attnum")]
+        assert sorted(columns) == sorted(["id", name, "phone", "bio"])
+        assert engine.query(f"SELECT {quoted_name(name)} FROM users ORDER BY id") == [("a@example.com",), ("b@example.com",)]
+        assert engine.query("SELECT count(*) FROM victim") == [(3,)]
+        assert engine.tables() == {"users", "orders", "victim", "schema_migrations"}
+        assert engine.query("SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal") == [(0,)]
+        assert engine.query("SELECT count(*) FROM pg_proc WHERE pronamespace = 'public'::regnamespace") == [(0,)]
+        assert project.run("down", "--steps", "3").code == 0
+        assert engine.query("SELECT email FROM users ORDER BY id") == [("a@example.com",), ("b@example.com",)]
+        assert engine.query("SELECT count(*) FROM victim") == [(3,)]
+
+    check()

@@ -8,6 +8,7 @@ become SQL. Bare names fold to lower case on PostgreSQL, as PostgreSQL itself fo
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..errors import UsageError
@@ -88,6 +89,7 @@ def quote(text: str, dialect: str) -> str:
     """An identifier as it must be written: bare where that is safe, quoted otherwise."""
     if _MARK in text:  # not SQL until the placeholder is filled in, and never written to a file
         return text
+    _refuse_control_characters(text, "name")
     if dialect == "mysql":
         if _MYSQL_PLAIN.fullmatch(text) and text.lower() not in RESERVED:
             return text
@@ -100,6 +102,41 @@ def quote(text: str, dialect: str) -> str:
 def literal(value: str) -> str:
     """A SQL string literal (standard quoting; every engine here reads it the same)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def dollar_quoted(body: str) -> str:
+    """PostgreSQL's $$body$$, with a tag the body does not contain, so no name inside can end it early."""
+    tag, number = "", 0
+    while (body + f"${tag}$").find(f"${tag}$") != len(body):
+        number += 1
+        tag = f"body{number}"
+    return f"${tag}${body}${tag}$"
+
+
+def printable(text: str) -> str:
+    """Text safe for one line of a message or a SQL comment: every control or line-breaking character
+    (a newline, a NUL, U+2028, an escape) written as \\uXXXX."""
+    return "".join(f"\\u{ord(char):04x}" if _is_control(char) else char for char in text)
+
+
+def comment(text: str) -> str:
+    """A `--` comment line of generated SQL: whatever it quotes can never end it and start SQL of its own."""
+    return f"-- {printable(text)}"
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in _CONTROL_CATEGORIES or char in _LINE_BREAKS
+
+
+_CONTROL_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
+_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+def _refuse_control_characters(text: str, what: str) -> None:
+    control = next((char for char in text if _is_control(char)), None)
+    if control is not None:
+        raise UsageError(f"{what} '{printable(text)}' contains the control character U+{ord(control):04X}: "
+                         "a name may hold any other character inside double quotes")
 
 
 def parse_names(text: str, dialect: str, what: str) -> list[Name]:
@@ -125,7 +162,7 @@ def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, 
         while True:
             found = text.find(closing, end)
             if found < 0:
-                raise UsageError(f"{what} '{text}' has an unclosed {closing}")
+                raise UsageError(f"{what} '{printable(text)}' has an unclosed {closing}")
             value.append(text[end:found])
             if text[found + 1:found + 2] == closing:  # a doubled quote stands for itself
                 value.append(closing)
@@ -140,16 +177,17 @@ def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, 
 
 
 def _checked(name: Name, text: str, what: str) -> Name:
-    if not name.text or "\x00" in name.text:
+    if not name.text:
         raise _invalid(text, what)
+    _refuse_control_characters(name.text, what)
     if len(name.text.encode()) > MAX_NAME_BYTES:
-        raise UsageError(f"{what} '{text}' is longer than {MAX_NAME_BYTES} bytes")
+        raise UsageError(f"{what} '{printable(text)}' is longer than {MAX_NAME_BYTES} bytes")
     return name
 
 
 def _invalid(text: str, what: str) -> UsageError:
     return UsageError(
-        f"{what} '{text}' is not a valid name: use letters, digits and _, or double quotes around any other name"
+        f"{what} '{printable(text)}' is not a valid name: use letters, digits and _, or double quotes around any other name"
     )
 
 
@@ -225,7 +263,7 @@ def parse_type(text: str, what: str = "type") -> str:
     text = " ".join(text.split())
     if not _TYPE.fullmatch(text):
         raise UsageError(
-            f"{what} '{text}' is not a column type this planner accepts (a type name with an optional (n) or (p,s), "
+            f"{what} '{printable(text)}' is not a column type this planner accepts (a type name with an optional (n) or (p,s), "
             "e.g. numeric(12,2), varchar(255), bigint, timestamp with time zone)"
         )
     return text
