@@ -331,3 +331,61 @@ def test_a_hostile_column_name_applied_on_postgres_renames_the_column_and_runs_n
         assert engine.query("SELECT count(*) FROM victim") == [(3,)]
 
     check()
+
+
+# --- migrate.yaml --------------------------------------------------------------------------------------------------
+
+def alias_bomb(levels: int = 9) -> str:
+    """A flow sequence of about 400 bytes whose last alias expands to 9**levels strings (the billion laughs)."""
+    names = "abcdefghijklmnop"[:levels]
+    parts = ['&a [' + ", ".join(['"lol"'] * 9) + "]"]
+    parts += [f"&{name} [" + ", ".join([f"*{before}"] * 9) + "]" for before, name in zip(names, names[1:])]
+    return "[" + ", ".join(parts) + "]"
+
+
+def run_config(tmp_path, text: str):
+    (tmp_path / "migrate.yaml").write_text(text, encoding="utf-8")
+    argv = [str(LAUNCHER), "-C", str(tmp_path), "status"]
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=TIME_BOUND,
+                              env={"PATH": os.environ.get("PATH", "")})
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running after {TIME_BOUND} s")
+
+
+@pytest.mark.parametrize("where", [
+    "environments:\n  development:\n    url: sqlite:x.db\n    lock_wait: {bomb}\n",
+    "environments:\n  development:\n    url: {bomb}\n",
+    "lint:\n  pg_version: {bomb}\n",
+    "dir: {bomb}\n",
+])
+def test_a_yaml_alias_bomb_under_a_known_key_is_refused_at_once_with_exit_2(tmp_path, where):
+    result = run_config(tmp_path, where.format(bomb=alias_bomb()))
+    assert result.returncode == 2, result.stderr[-500:]
+    assert result.stderr.startswith("error: migrate.yaml line ") and "aliases expand to more than" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_alias_that_contains_itself_is_refused(tmp_path):
+    result = run_config(tmp_path, "lint:\n  disable: &loop [*loop]\n")
+    assert result.returncode == 2
+    assert "an alias refers to the value that contains it" in result.stderr
+
+
+def test_aliases_within_the_bound_still_work(tmp_path):
+    (tmp_path / "db" / "migrations").mkdir(parents=True)
+    result = run_config(tmp_path, "environments:\n  base: &shared\n    lock_wait: 5\n    dir: db/migrations\n"
+                                  "  development:\n    <<: *shared\n    url: sqlite:dev.db\n")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("text", [
+    "lock_wait_typo: 1\nenvironments:\n  development:\n    lock_wait: [" + ", ".join(["1"] * 50_000) + "]\n",
+    "environments:\n  development:\n    url: {" + ", ".join(f"k{i}: {i}" for i in range(50_000)) + "}\n",
+    "environments:\n  development:\n    lock_wait: '" + "x" * 100_000 + "'\n",
+    "lint:\n  disable: [[" + ", ".join(["1"] * 50_000) + "]]\n",
+])
+def test_a_wrong_value_is_quoted_short_in_the_error(tmp_path, text):
+    result = run_config(tmp_path, text)
+    assert result.returncode == 2
+    assert len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300, result.stderr[:400]

@@ -151,7 +151,7 @@ def _lint_settings(section: dict, config_file: Path | None) -> LintSettings:
     disabled = section.get("disable", [])
     for rule in disabled:
         if not isinstance(rule, str):
-            raise ConfigError(f"{config_file.name}: 'lint.disable' must list rule ids, not {rule!r}")
+            raise ConfigError(f"{config_file.name}: 'lint.disable' must list rule ids, not {_shown(rule)}")
     pg_version = section.get("pg_version")
     if pg_version is not None and pg_version < 9:
         raise ConfigError(f"{config_file.name}: 'lint.pg_version' must be a PostgreSQL major version (9 or more), "
@@ -184,9 +184,13 @@ def _read_document(path: Path) -> dict:
     import yaml
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = _load_yaml(path.read_text(encoding="utf-8"), path.name)
     except OSError as error:
         raise ConfigError(f"{path.name}: cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: is not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(f"{path.name}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -199,21 +203,88 @@ def _read_document(path: Path) -> dict:
     _check_keys(path.name, document, TOP_LEVEL_KEYS, "")
     for name, environment in (document.get("environments") or {}).items():
         if not isinstance(environment, dict):
-            raise ConfigError(f"{path.name}: environments.{name} must be a mapping (url, protected, lock_wait, dir)")
+            raise ConfigError(f"{path.name}: environments.{_shown_key(name)} must be a mapping (url, protected, lock_wait, dir)")
         _check_keys(path.name, environment, ENVIRONMENT_KEYS, f"environments.{name}.")
     if isinstance(document.get("lint"), dict):
         _check_keys(path.name, document["lint"], LINT_KEYS, "lint.")
     return document
 
 
+MAX_YAML_VALUES = 10_000  # values a document may hold once its aliases are expanded; a configuration needs a few dozen
+
+
+def _load_yaml(text: str, file_name: str):
+    """yaml.safe_load, but a document whose aliases expand beyond MAX_YAML_VALUES values (an alias bomb), or refer
+    to themselves, is refused before anything is built from it."""
+    import yaml
+
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, file_name)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_expansion(root, file_name: str) -> None:
+    """Counts the values of the document as it would be built, each node once (so in time linear in the text)."""
+    import yaml
+
+    def children(node) -> list:
+        if isinstance(node, yaml.MappingNode):
+            return [part for pair in node.value for part in pair]
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if id(node) in sizes:
+            continue
+        where = f"{file_name} line {node.start_mark.line + 1}"
+        if finished:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children(node))
+            if sizes[id(node)] > MAX_YAML_VALUES:
+                raise ConfigError(f"{where}: aliases expand to more than {MAX_YAML_VALUES} values; "
+                                  "write the settings out instead of nesting aliases")
+            continue
+        if id(node) in open_nodes:
+            raise ConfigError(f"{where}: an alias refers to the value that contains it")
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children(node))
+
+
+def _shown(value, limit: int = 60) -> str:
+    """A value as a message may quote it: a short, bounded repr however large or nested the value is."""
+    import reprlib
+
+    shortened = reprlib.Repr()
+    shortened.maxlevel, shortened.maxlist, shortened.maxdict = 2, 4, 4
+    shortened.maxstring = shortened.maxother = limit
+    text = shortened.repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _shown_key(key, limit: int = 60) -> str:
+    if not isinstance(key, str):
+        return _shown(key, limit)
+    return key if len(key) <= limit else key[:limit - 1] + "…"
+
+
 def _check_keys(file_name: str, mapping: dict, schema: dict, prefix: str) -> None:
     for key, value in mapping.items():
         if key not in schema:
             allowed = ", ".join(schema)
-            raise ConfigError(f"{file_name}: unknown key '{prefix}{key}' (allowed here: {allowed})")
+            raise ConfigError(f"{file_name}: unknown key '{prefix}{_shown_key(key)}' (allowed here: {allowed})")
         types, description = schema[key]
         if not isinstance(value, types) or (isinstance(value, bool) and types != bool):
-            raise ConfigError(f"{file_name}: '{prefix}{key}' must be {description}, not {value!r}")
+            raise ConfigError(f"{file_name}: '{prefix}{key}' must be {description}, not {_shown(value)}")
 
 
 class _Interpolator:
