@@ -389,3 +389,31 @@ def test_a_wrong_value_is_quoted_short_in_the_error(tmp_path, text):
     result = run_config(tmp_path, text)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and len(result.stderr) < 300, result.stderr[:400]
+
+
+# --- migration names -----------------------------------------------------------------------------------------------
+
+def test_a_migration_name_too_long_for_a_file_name_is_exit_2_stating_the_limit(sqlite_project):
+    result = sqlite_project.run("create", "add_" + "x" * 240)
+    assert (result.code, result.stderr) == (2, "error: migration name is 244 characters long; the limit is 200\n")
+    assert list(sqlite_project.migrations.iterdir()) == []
+    assert sqlite_project.run("create", "add_" + "x" * 196).code == 0
+
+
+@pytest.mark.parametrize("name, slug", [("ünïcödé", "unicode"), ("Straße größe", "strasse_grosse"),
+                                        ("crème brûlée", "creme_brulee"), ("ﬁeld ①", "field_1")])
+def test_accented_migration_names_become_their_ascii_letters(sqlite_project, name, slug):
+    result = sqlite_project.run("create", name)
+    assert result.code == 0, result.stderr
+    assert [path.name.split("_", 1)[1] for path in sqlite_project.migrations.iterdir()] == [f"{slug}.sql"]
+
+
+@pytest.mark.parametrize("name, letters", [("名前_テスト", "名前テスト"), ("добавить_users", "добавить"), ("ξ_angle", "ξ")])
+def test_a_migration_name_without_ascii_letters_is_refused_with_how_to_write_it(sqlite_project, name, letters):
+    result = sqlite_project.run("create", name)
+    assert result.code == 2
+    assert result.stderr.splitlines() == [
+        f"error: migration name '{name}' has letters with no ASCII form ({letters})",
+        "hint: name migrations in ASCII letters, digits and _ (e.g. add_users_table); describe it in any language "
+        "in a comment inside the file"]
+    assert list(sqlite_project.migrations.iterdir()) == []

@@ -8,10 +8,10 @@ become SQL. Bare names fold to lower case on PostgreSQL, as PostgreSQL itself fo
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from ..errors import UsageError
+from ..text import is_control, printable
 
 MAX_NAME_BYTES = 63  # PostgreSQL's limit; MySQL allows 64
 
@@ -113,27 +113,13 @@ def dollar_quoted(body: str) -> str:
     return f"${tag}${body}${tag}$"
 
 
-def printable(text: str) -> str:
-    """Text safe for one line of a message or a SQL comment: every control or line-breaking character
-    (a newline, a NUL, U+2028, an escape) written as \\uXXXX."""
-    return "".join(f"\\u{ord(char):04x}" if _is_control(char) else char for char in text)
-
-
 def comment(text: str) -> str:
     """A `--` comment line of generated SQL: whatever it quotes can never end it and start SQL of its own."""
     return f"-- {printable(text)}"
 
 
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) in _CONTROL_CATEGORIES or char in _LINE_BREAKS
-
-
-_CONTROL_CATEGORIES = frozenset(("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"))
-_LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
-
-
 def _refuse_control_characters(text: str, what: str) -> None:
-    control = next((char for char in text if _is_control(char)), None)
+    control = next((char for char in text if is_control(char)), None)
     if control is not None:
         raise UsageError(f"{what} '{printable(text)}' contains the control character U+{ord(control):04X}: "
                          "a name may hold any other character inside double quotes")
