@@ -417,3 +417,24 @@ def test_a_migration_name_without_ascii_letters_is_refused_with_how_to_write_it(
         "hint: name migrations in ASCII letters, digits and _ (e.g. add_users_table); describe it in any language "
         "in a comment inside the file"]
     assert list(sqlite_project.migrations.iterdir()) == []
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgres://u:pw@127.0.0.1:1/%ff", "database URL 'postgres://u:***@127.0.0.1:1/%ff' holds percent-encoded bytes"),
+    ("postgres://u:pw@h/d\x00b", "database URL 'postgres://u:***@h/d\\u0000b' holds whitespace or a control character"),
+    ("sqlite:x\x00y.db", "SQLite URL 'sqlite:x\\u0000y.db' holds a control character"),
+    ("sqlite:" + "a" * 300 + ".db", "SQLite URL 'sqlite:" + "a" * 300 + ".db' names a file or folder longer than 255 bytes"),
+])
+def test_url_siblings_that_crashed_are_exit_2(sqlite_project, url, shown):
+    sqlite_project.migration("1", "one", "CREATE TABLE one (id integer);")
+    for command in (("status",), ("up",)):
+        result = sqlite_project.run("--url", url, *command, url=False)
+        assert (result.code, result.stdout) == (2, "")
+        assert result.stderr.startswith(f"error: {shown}") and len(result.stderr.splitlines()) == 1
+
+
+def test_a_socket_directory_url_without_a_host_reaches_libpq_intact():
+    from dkmigrate.urls import parse_url, postgres_conninfo
+
+    url = parse_url("postgres:///app?host=/var/run/postgresql&search_path=s", Path("/"))
+    assert postgres_conninfo(url) == "postgresql:///app?host=%2Fvar%2Frun%2Fpostgresql&options=-c%20search_path%3Ds"

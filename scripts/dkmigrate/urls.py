@@ -4,9 +4,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit
 
 from .errors import ConfigError
+from .text import is_control, printable
 
 SCHEMES = {
     "sqlite": "sqlite",
@@ -18,6 +19,7 @@ SCHEMES = {
 }
 
 MEMORY = ":memory:"
+MAX_FILE_NAME_BYTES = 255
 
 
 @dataclass(frozen=True)
@@ -45,23 +47,28 @@ def parse_url(raw: str, base_dir: Path) -> DatabaseURL:
     dialect = SCHEMES.get(scheme.lower()) if sep else None
     if dialect is None:
         known = ", ".join(f"{name}:" for name in SCHEMES)
-        raise ConfigError(f"unsupported database URL '{mask_whole_url(raw)}': it must start with one of {known}")
+        raise ConfigError(f"unsupported database URL '{_shown(raw)}': it must start with one of {known}")
     if dialect == "sqlite":
         return DatabaseURL(raw, dialect, sqlite_path=_sqlite_path(raw, rest, base_dir))
     problem = _server_url_problem(raw)
     if problem:
-        raise ConfigError(f"database URL '{mask_whole_url(raw)}' {problem}")
+        raise ConfigError(f"database URL '{_shown(raw)}' {problem}")
     try:
         parts = urlsplit(raw)
         parts.port
     except ValueError as error:
         reason = "has an invalid port" if "port" in str(error).lower() else "cannot be read as a URL"
-        raise ConfigError(f"database URL '{mask_whole_url(raw)}' {reason} (the form is scheme://user@host:port/database)"
+        raise ConfigError(f"database URL '{_shown(raw)}' {reason} (the form is scheme://user@host:port/database)"
                           ) from None
     if not parts.hostname and "host" not in dict(parse_qsl(parts.query)):
-        raise ConfigError(f"database URL '{mask_whole_url(raw)}' names no host (for a socket directory add ?host=/path)")
+        raise ConfigError(f"database URL '{_shown(raw)}' names no host (for a socket directory add ?host=/path)")
     password = unquote(parts.password) if parts.password else dict(parse_qsl(parts.query)).get("password")
     return DatabaseURL(raw, dialect, password=password)
+
+
+def _shown(raw: str) -> str:
+    """A URL as an error message quotes it: masked, on one line."""
+    return printable(mask_whole_url(raw))
 
 
 def _server_url_problem(raw: str) -> str | None:
@@ -75,6 +82,10 @@ def _server_url_problem(raw: str) -> str | None:
             return "holds a '%' that starts no percent-encoded byte: write a literal % as %25"
         if escape.group(1) == "00":
             return "holds %00, which no database accepts in a URL"
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return "holds percent-encoded bytes that are not UTF-8 text"
     start = raw.find("://") + 3 if "://" in raw else len(raw)
     authority_end = _AUTHORITY_END.search(raw, start)
     authority = raw[start:authority_end.start() if authority_end else len(raw)]
@@ -93,11 +104,16 @@ def _sqlite_path(raw: str, rest: str, base_dir: Path) -> Path:
     if rest.startswith("///"):
         path = Path("/" + rest.lstrip("/"))
     elif rest.startswith("//"):
-        raise ConfigError(f"ambiguous SQLite URL '{mask_whole_url(raw)}': use sqlite:relative/path.db or sqlite:///absolute/path.db")
+        raise ConfigError(f"ambiguous SQLite URL '{_shown(raw)}': use sqlite:relative/path.db or sqlite:///absolute/path.db")
     else:
         path = Path(rest)
     if not rest or str(path) in ("", "."):
-        raise ConfigError(f"SQLite URL '{mask_whole_url(raw)}' names no file")
+        raise ConfigError(f"SQLite URL '{_shown(raw)}' names no file")
+    if any(is_control(char) for char in rest):
+        raise ConfigError(f"SQLite URL '{_shown(raw)}' holds a control character")
+    if any(len(part.encode(errors="surrogateescape")) > MAX_FILE_NAME_BYTES for part in path.parts):
+        raise ConfigError(f"SQLite URL '{_shown(raw)}' names a file or folder longer than "
+                          f"{MAX_FILE_NAME_BYTES} bytes, more than a file system allows")
     return path if path.is_absolute() else (base_dir / path)
 
 
@@ -110,7 +126,9 @@ def postgres_conninfo(url: DatabaseURL) -> str:
     if search_path:
         query.append(("options", f"-c search_path={search_path[-1]}"))
     # libpq decodes %20 but not "+" as a space.
-    return urlunsplit(("postgresql", parts.netloc, parts.path, urlencode(query, quote_via=quote), parts.fragment))
+    settings = urlencode(query, quote_via=quote)
+    # Written out rather than with urlunsplit, which drops the // of a URL without a host (postgres:///db?host=...).
+    return f"postgresql://{parts.netloc}{parts.path}" + (f"?{settings}" if settings else "")
 
 
 _PERCENT = re.compile(r"%(.{0,2})", re.DOTALL)
