@@ -268,18 +268,40 @@ def create_tables(engine) -> None:
 def test_hostile_names_given_to_plan_write_never_become_sql_of_their_own(tmp_path, engine, goal, option, written,
                                                                          other_options):
     create_tables(engine)
+    assert_hostile_text_never_becomes_sql(tmp_path, engine.url, goal, option, written, other_options)
+
+
+# Requests whose hostile name is a table the database would have to hold: planned without a database, from the
+# names alone.
+OFFLINE_PLAN_REQUESTS = (
+    ("add not null column {}.status text", "goal", quoted_name, ("--default", "new")),
+    ("rename users.email to x", "--table", quoted_name, ("--type", "text")),
+)
+
+
+@pytest.mark.parametrize("goal, option, written, other_options", OFFLINE_PLAN_REQUESTS)
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_hostile_table_names_planned_without_a_database_never_become_sql_of_their_own(
+        tmp_path, postgres_admin_url, dialect, goal, option, written, other_options):
+    from conftest import with_database
+
+    url = (f"sqlite://{tmp_path / 'absent.sqlite3'}" if dialect == "sqlite"
+           else with_database(postgres_admin_url, "dkm_absent_for_hostile_names"))
+    assert_hostile_text_never_becomes_sql(tmp_path, url, goal, option, written, other_options)
+
+
+def assert_hostile_text_never_becomes_sql(tmp_path, url, goal, option, written, other_options):
+    """Each hostile text is refused in one printable line, or gives files with the statements a plain name gives."""
     root = tmp_path / "p"
     root.mkdir()
-    # The same request with a plain name: the statements every file must have, whatever the name.
-    code, stderr, intended = planned_files(root, engine.url, goal, *other_options, option, written("plain_name"))
+    code, stderr, intended = planned_files(root, url, goal, *other_options, option, written("plain_name"))
     assert code == 0, stderr
-
     accepted = []
 
     @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(text=hostile_text)
     def check(text):
-        code, stderr, files = planned_files(root, engine.url, goal, *other_options, option, written(text))
+        code, stderr, files = planned_files(root, url, goal, *other_options, option, written(text))
         accepted.append(code == 0)
         if code != 0:
             assert code == 2 and "internal error" not in stderr, stderr
