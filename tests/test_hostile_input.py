@@ -151,6 +151,26 @@ def test_masking_a_megabyte_takes_linear_time(name):
     finishes_in_time(f"from dkmigrate.urls import mask_url; mask_url({ADVERSARIAL_TEXTS[name]})")
 
 
+# Other paths where a regular expression (or a scan that replaced one) meets text of any length from the user.
+TEXT_PATHS = {
+    "masking a whole URL": "from dkmigrate.urls import mask_whole_url as f; f('x://u:' + ':' * 1_000_000 + '?password=' * 9)",
+    "a URL's secrets": "from dkmigrate.urls import url_secrets as f; f('x://u:' + '@:/' * 300_000 + '?password=&a=' * 9)",
+    "checking a server URL": "from dkmigrate.urls import _server_url_problem as f; f('postgres://' + '%41' * 300_000)",
+    "unclosed ${ in migrate.yaml": "from dkmigrate.config import _Interpolator as I; I({}, None).get('${a:-' * 200_000, 'url')",
+    "invalid ${ before one brace": "from dkmigrate.config import _Interpolator as I; I({}, None).get('${1:-' * 200_000 + '}', 'url')",
+    "a list of names with long spaces": "from dkmigrate.plan.identifiers import split_list as f; f('a' + ' ' * 1_000_000 + 'b')",
+    "a list of names with spaced commas": "from dkmigrate.plan.identifiers import split_list as f; f('a' + ' ,' * 500_000)",
+    "a migration name": "from dkmigrate.operations import migration_slug as f; f('a' * 200 + '-' * 1_000_000)",
+}
+
+
+@pytest.mark.parametrize("name", TEXT_PATHS)
+def test_other_text_paths_take_linear_time_on_a_megabyte(name):
+    code = TEXT_PATHS[name]
+    finishes_in_time(f"from dkmigrate.errors import UsageError\ntry:\n    {code.replace('; ', chr(10) + '    ')}\n"
+                     "except UsageError:\n    pass")
+
+
 # SQL of about a megabyte that makes a backtracking regular expression take quadratic time or worse: long runs
 # of one character class, many openers without closers, deep nesting.
 ADVERSARIAL_SQL = {

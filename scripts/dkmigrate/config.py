@@ -40,7 +40,7 @@ LINT_KEYS = {
     "pg_version": (int, "a PostgreSQL major version, such as 15"),
 }
 
-_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 
 
@@ -295,14 +295,31 @@ class _Interpolator:
         self.file_name = config_file.name if config_file else "configuration"
 
     def get(self, value: str, key: str) -> str:
-        def replace(match: re.Match) -> str:
-            if match.group(0) == "$$":
-                return "$"
-            name, default = match.group("name"), match.group("default")
-            if self.environ.get(name):
-                return self.environ[name]
-            if default is not None:
-                return default
-            raise ConfigError(f"{self.file_name}: '{key}' uses ${{{name}}}, which is not set")
+        """Scanned by hand from one `$` to the next (a regular expression would rescan the rest of the value from
+        every `${` that has no closing brace)."""
+        pieces, position, brace = [], 0, -2  # brace: the first "}" after the current $; -1 once there is none
+        while (dollar := value.find("$", position)) >= 0:
+            pieces.append(value[position:dollar])
+            if value.startswith("$$", dollar):
+                pieces.append("$")
+                position = dollar + 2
+                continue
+            if brace != -1 and brace < dollar:
+                brace = value.find("}", dollar)
+            close = brace if value.startswith("${", dollar) else -1
+            name = _VARIABLE_NAME.match(value, dollar + 2) if close > 0 else None
+            if name is None or not (name.end() == close or value.startswith(":-", name.end())):
+                pieces.append("$")
+                position = dollar + 1
+                continue
+            default = value[name.end() + 2:close] if name.end() < close else None
+            pieces.append(self._value(name.group(), default, key))
+            position = close + 1
+        return "".join(pieces) + value[position:]
 
-        return _VARIABLE.sub(replace, value)
+    def _value(self, name: str, default: str | None, key: str) -> str:
+        if self.environ.get(name):
+            return self.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{self.file_name}: '{key}' uses ${{{name}}}, which is not set")

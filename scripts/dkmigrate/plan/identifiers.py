@@ -207,9 +207,13 @@ def _table(parts: list[Name], dialect: str, text: str, what: str) -> TableName:
     return TableName(None, parts[0])
 
 
+# A separator starts only where a run of spaces starts, so a long run is scanned once, not once per space.
+_LIST_SEPARATOR = re.compile(r"(?<!\s)\s*,\s*|(?<!\s)\s+and\s+")
+
+
 def split_list(text: str) -> list[str]:
     """'a, b and c' or 'a,b' -> the pieces."""
-    pieces = [piece for piece in re.split(r"\s*,\s*|\s+and\s+", text.strip()) if piece]
+    pieces = [piece for piece in _LIST_SEPARATOR.split(text.strip()) if piece]
     if not pieces:
         raise UsageError(f"'{text}': no names given")
     return pieces
