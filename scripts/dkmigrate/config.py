@@ -210,27 +210,27 @@ def _read_document(path: Path) -> dict:
     return document
 
 
-MAX_YAML_VALUES = 10_000  # values a document may hold once its aliases are expanded; a configuration needs a few dozen
+MAX_YAML_ALIAS_VALUES = 10_000  # values aliases may repeat in a document; a configuration needs a few dozen
 
 
 def _load_yaml(text: str, file_name: str):
-    """yaml.safe_load, but a document whose aliases expand beyond MAX_YAML_VALUES values (an alias bomb), or refer
-    to themselves, is refused before anything is built from it."""
+    """yaml.safe_load, but a document whose aliases repeat more than MAX_YAML_ALIAS_VALUES values (an alias
+    bomb), or refer to themselves, is refused before anything is built from it."""
     import yaml
 
-    loader = yaml.SafeLoader(text)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        _check_expansion(node, file_name)
+        _check_aliases(node, file_name)
         return loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def _check_expansion(root, file_name: str) -> None:
-    """Counts the values of the document as it would be built, each node once (so in time linear in the text)."""
+def _check_aliases(root, file_name: str) -> None:
+    """Counts the values the aliases of the document would repeat once built, each node once (in linear time)."""
     import yaml
 
     def children(node) -> list:
@@ -238,7 +238,9 @@ def _check_expansion(root, file_name: str) -> None:
             return [part for pair in node.value for part in pair]
         return list(node.value) if isinstance(node, yaml.SequenceNode) else []
 
-    sizes: dict[int, int] = {}
+    sizes: dict[int, int] = {}  # node -> values it holds once built, itself included
+    referenced: set[int] = set()
+    repeated = 0
     open_nodes: set[int] = set()
     stack = [(root, False)]
     while stack:
@@ -249,8 +251,12 @@ def _check_expansion(root, file_name: str) -> None:
         if finished:
             open_nodes.discard(id(node))
             sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children(node))
-            if sizes[id(node)] > MAX_YAML_VALUES:
-                raise ConfigError(f"{where}: aliases expand to more than {MAX_YAML_VALUES} values; "
+            for child in children(node):
+                if id(child) in referenced:
+                    repeated += sizes[id(child)]
+                referenced.add(id(child))
+            if repeated > MAX_YAML_ALIAS_VALUES:
+                raise ConfigError(f"{where}: aliases repeat more than {MAX_YAML_ALIAS_VALUES} values; "
                                   "write the settings out instead of nesting aliases")
             continue
         if id(node) in open_nodes:
