@@ -323,7 +323,8 @@ def assert_hostile_text_never_becomes_sql(tmp_path, url, goal, option, written, 
     assert code == 0, stderr
     accepted = []
 
-    @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @hypothesis_settings(max_examples=60, deadline=None, database=None,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(text=hostile_text)
     def check(text):
         code, stderr, files = planned_files(root, url, goal, *other_options, option, written(text))
@@ -353,7 +354,8 @@ def test_a_hostile_column_name_applied_on_postgres_renames_the_column_and_runs_n
     engine = Engine("postgres", postgres_url)
     run = 0
 
-    @hypothesis_settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @hypothesis_settings(max_examples=12, deadline=None, database=None,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(name=server_name)
     def check(name):
         nonlocal run
@@ -495,3 +497,13 @@ def test_an_error_naming_a_file_with_a_newline_in_its_name_is_one_line(sqlite_pr
     assert result.stderr.splitlines()[0] == (
         "error: 1_a\\u000aDELETE FROM victim;--.sql is not named like a dbmate migration (<version>_<name>.sql)")
     assert len(result.stderr.splitlines()) == 2 and result.stderr.splitlines()[1].startswith("hint: ")
+
+
+@pytest.mark.parametrize("word", ["BEGIN", "end", "Case", "IF", "loop", "public.then"])
+def test_a_block_keyword_given_as_a_type_is_refused_rather_than_written_into_a_trigger_body(tmp_path, engine, word):
+    create_tables(engine)
+    root = tmp_path / "p"
+    root.mkdir()
+    code, stderr, _ = planned_files(root, engine.url, "change orders.total to numeric(12,2)", "--to", word)
+    assert code == 2
+    assert stderr.startswith(f"error: new type '{word}' is not a column type this planner accepts")

@@ -249,9 +249,14 @@ _TYPE = re.compile(
 )
 
 
+# Words that open or close a block of a trigger or routine body: as a type inside one, they would end it early.
+_BLOCK_WORDS = frozenset(("begin", "end", "if", "case", "loop", "while", "repeat", "then", "else", "do"))
+
+
 def parse_type(text: str, what: str = "type") -> str:
     text = " ".join(text.split())
-    if not _TYPE.fullmatch(text):
+    match = _TYPE.fullmatch(text)
+    if not match or match.group("base").split(".")[-1].lower() in _BLOCK_WORDS:
         raise UsageError(
             f"{what} '{printable(text)}' is not a column type this planner accepts (a type name with an optional (n) or (p,s), "
             "e.g. numeric(12,2), varchar(255), bigint, timestamp with time zone)"
