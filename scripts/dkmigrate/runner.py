@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from .adapters.base import Adapter
 from .catalogue import Catalogue
@@ -25,6 +24,7 @@ from .interruption import StopRequest, deferred
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
 from .tracking import ADOPTED_DIRTY, APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from .sqlsplit import Statement
 
