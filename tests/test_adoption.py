@@ -230,6 +230,27 @@ def test_a_flyway_table_named_schema_migrations_is_adopted_and_dk_migrate_keeps_
         "1", "2", "3"]
 
 
+def test_the_tables_of_two_tools_are_refused_until_the_true_one_is_named(project, engine):
+    build(engine, GOOSE[engine.name])
+    build(engine, FLYWAY[engine.name])
+    engine.query("INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, TRUE), (1, TRUE)")
+    flyway_row(engine, 1, "1", "users", "SQL", "V1__users.sql", True)
+    flyway_row(engine, 2, "2", "seed", "SQL", "V2__seed.sql", True)
+    applied_by_the_other_tool(engine)
+    flyway_files(project)
+    result = project.run("up")
+    assert result.code == 2
+    assert "the tables of several migration tools" in result.stderr and "goose" in result.stderr
+    assert "`table: goose_db_version` (or another) in migrate.yaml" in result.stderr
+    assert engine.tables() == {"goose_db_version", "flyway_schema_history", "users"}
+
+    (project.root / "migrate.yaml").write_text("table: flyway_schema_history\n")
+    assert states(project) == {"1": "applied", "2": "applied", "3": "pending", "4": "pending"}
+    assert project.run("up").code == 0
+    assert_nothing_reapplied(engine)
+    assert engine.query("SELECT version FROM dk_schema_migrations ORDER BY version") == [("1",), ("2",), ("3",), ("4",)]
+
+
 # migrate baseline
 
 def test_baseline_marks_every_migration_up_to_a_version_applied_without_running_any(project, engine):

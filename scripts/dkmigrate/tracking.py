@@ -51,9 +51,9 @@ class TrackingRow:
 
 _OURS = {"checksum", "state"}  # columns only a table dk migrate created or adopted has
 _RAILS_METADATA = "ar_internal_metadata"  # Rails keeps it beside a schema_migrations of dbmate's shape
-OWN_TABLE_SUGGESTION = "dk_schema_migrations"
-# dk migrate's own table when the configured name is another tool's table (golang-migrate's schema_migrations)
-OWN_TABLE_BESIDE = "dk_schema_migrations"
+# dk migrate's own table when the configured name is another tool's table (golang-migrate's schema_migrations),
+# and where to keep it instead of a table it refuses
+OWN_TABLE = "dk_schema_migrations"
 
 
 class TrackingTable:
@@ -85,7 +85,7 @@ class TrackingTable:
         tool = tool_of(columns, _OURS) if columns is not None else None
         if tool is not None:
             self.foreign = ForeignTable(tool, self.name)
-            self._use(_beside(self.name, OWN_TABLE_BESIDE))
+            self._use(_beside(self.name, OWN_TABLE))
             columns = self.adapter.table_columns(self.name)
         if columns is None and self.foreign is None:
             self.foreign = self._foreign_beside()
@@ -110,7 +110,8 @@ class TrackingTable:
                 "this database has the tables of several migration tools ("
                 + ", ".join(f"{table.name} of {table.tool}" for table in found)
                 + "): dk migrate cannot tell which history is the true one",
-                hint="baseline the database with `migrate baseline VERSION`, naming the last migration it holds",
+                hint=f"name the true one with `table: {found[0].name.rpartition('.')[2]}` (or another) in migrate.yaml; "
+                     f"dk migrate then keeps its own table beside it as {OWN_TABLE}",
             )
         return found[0] if found else None
 
@@ -120,7 +121,7 @@ class TrackingTable:
             raise self._foreign(tool, columns)
         if "version" not in columns:
             raise StateError(f"table {self.name} exists but has no version column: it is not a migrations table",
-                             hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE_SUGGESTION}` in migrate.yaml")
+                             hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE}` in migrate.yaml")
         if not _OURS & columns:
             if not columns <= set(COLUMNS):
                 raise self._foreign("another tool", columns)
@@ -132,7 +133,7 @@ class TrackingTable:
         shape = why or f"columns {', '.join(sorted(columns))}"
         return StateError(
             f"table {self.name} belongs to {tool} ({shape}): dk migrate does not alter another tool's table",
-            hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE_SUGGESTION}` in migrate.yaml",
+            hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE}` in migrate.yaml",
         )
 
     def _refuse_unknown_versions(self, columns: set[str], versions: list[str]) -> None:
@@ -148,7 +149,7 @@ class TrackingTable:
                 f"({', '.join(strangers[:3])}{', ...' if len(strangers) > 3 else ''}): it may belong to Rails, another "
                 "tool or another directory, so dk migrate does not adopt it",
                 hint=f"point --dir at its migrations, or keep dk migrate's own table with "
-                     f"`table: {OWN_TABLE_SUGGESTION}` in migrate.yaml",
+                     f"`table: {OWN_TABLE}` in migrate.yaml",
             )
 
     def setup_statements(self) -> list[str]:
