@@ -4,8 +4,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..errors import LockTimeout
+from ..errors import LockTimeout, UsageError
+from ..snapshot import SchemaObject
 from ..transactions import runs_outside_transaction
 from ..urls import DatabaseURL
 
@@ -159,6 +161,24 @@ class Adapter(ABC):
     @abstractmethod
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+
+    # For `verify`: the schema, and a place to run migrations where they cannot hurt.
+
+    @abstractmethod
+    def read_schema(self) -> list[SchemaObject]:
+        """Every object of the schema (tables, columns, indexes, ...), read from the engine's catalogues."""
+
+    def private_copy(self, directory: Path) -> DatabaseURL | None:
+        """A copy of the database, made in directory, that may be changed freely; None when the engine cannot
+        copy a database cheaply (a server: verify then runs in a transaction or on a scratch database)."""
+        return None
+
+    def create_scratch_database(self) -> DatabaseURL:
+        """A new, empty database on the same server, for the caller to drop with drop_scratch_database."""
+        raise UsageError(f"{self.dialect} cannot create a scratch database here",
+                         hint="name an empty one with --scratch-url")
+
+    def drop_scratch_database(self, url: DatabaseURL) -> None: ...
 
     @abstractmethod
     def try_lock(self) -> bool:

@@ -5,12 +5,15 @@ cannot run in a transaction block simply runs without one.
 """
 
 import hashlib
+import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from ..errors import ConnectionFailed, StatementFailed
-from ..urls import mask_url, postgres_conninfo
+from ..errors import ConnectionFailed, StatementFailed, UsageError
+from ..snapshot import SchemaObject
+from ..urls import DatabaseURL, mask_url, postgres_conninfo
 from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
@@ -163,6 +166,26 @@ class PostgresAdapter(Adapter):
             " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
             f" WHERE l.locktype = 'relation' AND l.relation = ANY (ARRAY[{regclasses}])"
             " AND l.pid <> pg_backend_pid() ORDER BY l.pid, l.mode")]
+
+    def read_schema(self) -> list[SchemaObject]:
+        from .postgres_snapshot import read_schema
+
+        return read_schema(self)
+
+    def create_scratch_database(self) -> DatabaseURL:
+        name = f"dkmigrate_verify_{uuid.uuid4().hex[:12]}"
+        try:
+            self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
+        except StatementFailed as error:
+            raise UsageError(f"cannot create a scratch database on {self.url.masked}: {error.message}",
+                             hint="name an empty database verify may use with --scratch-url") from None
+        parts = urlsplit(self.url.raw)
+        return DatabaseURL(urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)),
+                           "postgres", password=self.url.password)
+
+    def drop_scratch_database(self, url: DatabaseURL) -> None:
+        name = urlsplit(url.raw).path.lstrip("/")
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote_identifier(name)} WITH (FORCE)")
 
     # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
     # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
