@@ -82,6 +82,7 @@ class Settings:
     lock_wait: float
     lint: LintSettings = LintSettings()
     environment_by_url: bool = False  # the environment was chosen because the URL names its database
+    environments: tuple[str, ...] = ()  # the names of the environments migrate.yaml defines
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""
@@ -158,6 +159,7 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         lock_wait=float(lock_wait),
         lint=_lint_settings(document.get("lint") or {}, config_file),
         environment_by_url=owner is not None,
+        environments=tuple(environments),
     )
 
 

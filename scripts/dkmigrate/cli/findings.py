@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import __version__
 from .framework_alternatives import framework_alternative
+from ..excerpts import sql_excerpt
 
 STDIN = "-"
 _LEVELS = {"caution": "warning", "risky": "error", "error": "error"}  # GitHub and SARIF levels
@@ -19,11 +20,6 @@ def shown_file(finding, settings) -> str:
 
 def location(finding, settings) -> str:
     return f"{shown_file(finding, settings)}:{finding.line}" if finding.line else shown_file(finding, settings)
-
-
-def one_line(statement: str, width: int = _STATEMENT_WIDTH) -> str:
-    flat = " ".join(statement.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def effects(finding) -> str:
@@ -41,7 +37,7 @@ def effects(finding) -> str:
 def text_block(finding, settings, tool: str | None = None) -> list[str]:
     lines = [f"{location(finding, settings)}: {finding.severity} {finding.rule}: {finding.message}"]
     if finding.statement:
-        lines.append(f"    statement: {one_line(finding.statement)}")
+        lines.append(f"    statement: {sql_excerpt(finding.statement, _STATEMENT_WIDTH)}")
     if effects(finding):
         lines.append(f"    {effects(finding)}")
     alternative = finding.safe_alternative.splitlines()
