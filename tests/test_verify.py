@@ -222,3 +222,58 @@ def test_a_failing_down_stops_verification_with_the_error(project, engine):
     assert verdict["difference"][0].startswith("down failed at 20260101000001_broken_down.sql:")
     assert result.json["not_verified"] == ["20260101000002"]
     assert engine.tables() == set()
+
+
+def checklist_item(result) -> dict:
+    assert result.code == 0, result.stdout + result.stderr
+    return next(item for item in result.json["checklist"] if item["item"] == "Rollback verified")
+
+
+def test_the_plan_checklist_runs_verify_on_the_pending_migrations(project, engine):
+    users_table(project)
+    assert project.run("up").code == 0
+    project.migration("20260101000002", "add_age", "ALTER TABLE users ADD COLUMN age integer;",
+                      "ALTER TABLE users DROP COLUMN age;")
+    before = catalogue(engine)
+
+    item = checklist_item(project.run("plan", "--format", "json"))
+
+    assert item["status"] == "ok", item
+    assert item["detail"].startswith("`migrate verify` ran up, down, up ")
+    assert item["detail"].endswith("the migration reversible, schema and data compared")
+
+    project.migration("20260101000003", "forget_index", "CREATE INDEX users_email ON users (email);", "SELECT 1;")
+    item = checklist_item(project.run("plan", "--format", "json"))
+    assert item["status"] == "fail"
+    assert "20260101000003_forget_index: index " in item["detail"] and "users_email" in item["detail"]
+    assert catalogue(engine) == before
+
+
+def test_the_plan_checklist_says_why_verify_could_not_run(tmp_path, engine):
+    from conftest import Project
+
+    project = Project(tmp_path / "project", engine.url)
+    (project.root / "migrate.yaml").write_text(f"environments:\n  production:\n    url: {engine.url}\n    protected: true\n")
+    users_table(project)
+
+    item = checklist_item(project.run("plan", "--env", "production", "--format", "json", url=False))
+
+    assert item["status"] == "manual"
+    assert item["detail"].startswith("`migrate verify` could not run: environment 'production' is protected")
+    assert engine.tables() == set()
+
+
+def test_plan_write_verifies_the_migrations_it_wrote(tmp_path, postgres_url):
+    from conftest import Engine, Project
+
+    project, engine = Project(tmp_path / "project", postgres_url), Engine("postgres", postgres_url)
+    users_table(project)
+    assert project.run("up").code == 0
+
+    unwritten = checklist_item(project.run("plan", "rename users.nickname to display_name", "--format", "json"))
+    written = checklist_item(project.run("plan", "rename users.nickname to display_name", "--write", "--format", "json"))
+
+    assert unwritten["status"] == "manual" and "`plan --write`" in unwritten["detail"]
+    assert written["status"] == "ok", written
+    assert "all 3 migrations reversible, schema and data compared" in written["detail"]
+    assert engine.tracked_versions() == ["20260101000001"]

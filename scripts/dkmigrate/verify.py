@@ -172,7 +172,7 @@ def _verify_one(adapter: Adapter, table: str, migration: Migration) -> Verdict:
     _step(adapter, migration.down, "down", [])
     after_down = _State.read(adapter, table)
     difference = differences(before.schema, after_down.schema, "not restored by down", "left behind by down")
-    difference += _data_differences(before.data, after_down.data, "not restored by down")
+    difference += _data_differences(before.data, after_down.data, "not restored by down", filled_in_ok=True)
     _step(adapter, migration.up, "up again", difference)
     second_up = _State.read(adapter, table)
     if not difference:  # down restored everything; the up may still not be repeatable
@@ -225,7 +225,9 @@ def _rows(adapter: Adapter, schema: Snapshot, table) -> dict | None:
     return {position: dict(zip(columns, row)) for position, row in enumerate(sorted(rows, key=repr))}
 
 
-def _data_differences(old: dict[str, dict | None], new: dict[str, dict | None], words: str) -> list[str]:
+def _data_differences(old: dict[str, dict | None], new: dict[str, dict | None], words: str,
+                      filled_in_ok: bool = False) -> list[str]:
+    """filled_in_ok: a NULL that became a value is no loss (a down that leaves a backfill in place)."""
     lines = []
     for table in sorted(old.keys() & new.keys()):
         before, after = old[table], new[table]
@@ -237,7 +239,8 @@ def _data_differences(old: dict[str, dict | None], new: dict[str, dict | None], 
         kept = before.keys() & after.keys()
         columns = {column for row in before.values() for column in row} & {column for row in after.values() for column in row}
         for column in sorted(columns):
-            changed = sum(1 for key in kept if before[key][column] != after[key][column])
+            changed = sum(1 for key in kept if before[key][column] != after[key][column]
+                          and not (filled_in_ok and before[key][column] is None))
             if changed:
                 lines.append(f"data of {table}.{column}: values of {changed} of {len(before)} rows {words}")
     return lines
