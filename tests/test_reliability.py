@@ -224,3 +224,34 @@ def test_a_soak_of_2000_migrations_in_batches_leaks_no_memory(tmp_path, postgres
     assert engine.tables() == {"schema_migrations"}
     assert end <= start + 8 * 1024, f"memory grew from {start} KiB to {end} KiB over 2,000 migrations up and down"
     print(f"soak: 2000 migrations up and down in batches of {batch} in {elapsed:.0f} s; RSS {start} -> {end} KiB")
+
+
+def test_an_invalid_index_of_a_failed_concurrent_build_is_named_and_dropped_by_the_retry(tmp_path, postgres_url):
+    from conftest import Engine
+
+    project, engine = Project(tmp_path / "project", postgres_url), Engine("postgres", postgres_url)
+    project.migration("1", "items", "CREATE TABLE items (id integer, sku text);\n"
+                                    "INSERT INTO items VALUES (1, 'a'), (2, 'a'), (3, 'b');", "DROP TABLE items;")
+    project.migration("2", "unique_sku", "-- one per sku\nCREATE UNIQUE INDEX CONCURRENTLY \"Items_SKU\" ON public.items (sku);",
+                      'DROP INDEX CONCURRENTLY "Items_SKU";')
+    failed = project.run("up")
+    assert failed.code == 1 and "could not create unique index" in failed.stderr
+    assert engine.query("""SELECT indisvalid FROM pg_index WHERE indexrelid = '"Items_SKU"'::regclass""") == [(False,)]
+
+    status = project.run("status", "--format", "json")
+    assert status.json["invalid_indexes"] == [{
+        "name": "public.Items_SKU", "table": "items",
+        "definition": 'CREATE UNIQUE INDEX "Items_SKU" ON public.items USING btree (sku)'}]
+    assert "warning: invalid index public.Items_SKU on items, left by a CREATE INDEX CONCURRENTLY" in project.run("status").stderr
+    repaired = project.run("repair", "2", "--rolled-back")
+    assert repaired.code == 0
+    assert "warning: invalid index public.Items_SKU on items" in repaired.stderr
+    assert "the migration's retry drops it first" in repaired.stderr
+
+    engine.query("DELETE FROM items WHERE id = 2")
+    retried = project.run("up")
+
+    assert retried.code == 0, retried.stderr
+    assert "the invalid index public.Items_SKU left by an earlier attempt is dropped first" in retried.stderr
+    assert engine.query("""SELECT indisvalid FROM pg_index WHERE indexrelid = '"Items_SKU"'::regclass""") == [(True,)]
+    assert project.run("status", "--format", "json").json["invalid_indexes"] == []

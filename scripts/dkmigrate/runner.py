@@ -272,6 +272,9 @@ class Runner:
                 raise fail(opening, None, error) from None
         for statement in statements:
             try:
+                for cleanup in (self.adapter.cleanup_before(statement.text) if not (in_transaction or dry_run) else []):
+                    self.listener.warning(f"{migration.label}: {cleanup.reason}")
+                    executor.execute(cleanup.sql)
                 executor.execute(statement.text)
             except StatementFailed as error:
                 raise fail(statement.text, _error_line(statement, error), error) from None

@@ -70,6 +70,23 @@ class TableFacts:
 
 
 @dataclass(frozen=True)
+class InvalidIndex:
+    """An index a failed or killed concurrent build left behind: it serves no query and slows every write."""
+
+    name: str
+    table: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """A statement to run before a migration's statement, and why (e.g. drop the invalid index of a failed try)."""
+
+    sql: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SessionFacts:
     """Another session with a transaction open."""
 
@@ -161,6 +178,14 @@ class Adapter(ABC):
     @abstractmethod
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+
+    def invalid_indexes(self) -> list[InvalidIndex]:
+        """Indexes left invalid by a concurrent build that failed or was killed; none where builds cannot fail so."""
+        return []
+
+    def cleanup_before(self, statement: str) -> list[Cleanup]:
+        """What must go before a statement that runs outside a transaction, left by an earlier attempt at it."""
+        return []
 
     # For `verify`: the schema, and a place to run migrations where they cannot hurt.
 
