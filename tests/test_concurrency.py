@@ -48,7 +48,8 @@ def test_two_processes_running_up_apply_each_migration_once(project, engine):
 
 
 def test_a_migrator_gives_up_after_lock_wait_with_exit_3(project, engine):
-    project.migration("1", "slow", f"{SLOW[engine.name]};", "SELECT 1;")
+    # Long enough that the holder still holds the lock when a second process has started on a loaded machine.
+    project.migration("1", "slow", f"{SLOW[engine.name]};\n" * 3, "SELECT 1;")
     holder = project.launch("up", wait=False)
     wait_until_locked(engine, project)
     code, stdout, stderr = finish(project.launch("up", "--lock-wait", "0.3", wait=False))

@@ -15,7 +15,7 @@ from dkmigrate.lint.findings import LintOptions
 from dkmigrate.sqlsplit import split_statements
 
 DIALECTS = ("postgres", "sqlite", "mysql")
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # SQL-ish text: keywords, quotes, comments, dollar quotes, delimiters and markers mixed with anything.
 PIECES = ["SELECT", "CREATE", "TABLE", "INDEX", "CONCURRENTLY", "ALTER", "ADD", "COLUMN", "DROP", "NOT NULL",
@@ -75,7 +75,7 @@ WORDS = st.sampled_from(["rename", "move", "split", "merge", "add", "drop", "cha
 goal_text = st.lists(st.one_of(WORDS, st.text(max_size=6)), min_size=1, max_size=10).map(" ".join)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(goal=goal_text)
 def test_the_goal_parser_answers_with_a_plan_or_one_clear_error(goal, tmp_path):
     stdout, stderr = io.StringIO(), io.StringIO()
