@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .adapters import adapter_for
+from .adapters.base import LockWait
 from .catalogue import Catalogue, following_version, load_catalogue, migration_of_file, next_version
 from .catalogue.formats import DBMATE, read_text
 from .catalogue.model import Migration, Section
@@ -24,6 +24,7 @@ from .runner import Listener, RunReport, Runner
 from .status import PENDING, MigrationStatus
 from .rendering import render
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they run
     from .lint import LintOptions, MigrationAnalysis
 
@@ -45,10 +46,8 @@ def open_runner(settings: Settings, *, create: bool = False, lock: bool = False,
     catalogue = catalogue or load_catalogue(settings.migrations_dir)
     adapter = adapter_for(settings.url, settings.table)
     try:
-        exists = adapter.open(create=create)
-        if lock and exists:
-            adapter.acquire_lock(settings.lock_wait, listener.lock_wait)
-        yield Runner(adapter, catalogue, settings.table, database_exists=exists, listener=listener)
+        exists = adapter.open(create=create, lock=LockWait(settings.lock_wait, listener.lock_wait) if lock else None)
+        yield Runner(adapter, catalogue, database_exists=exists, listener=listener)
     except StatementFailed as error:
         raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
     finally:
