@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ..adapters.base import TableFacts
-from .identifiers import Name, TableName, derived_name, literal, quote
+from .identifiers import Name, TableName, derived_name, dollar_quoted, literal, quote
 
 LOCK_TIMEOUT = "5s"  # how long a DDL statement may wait for its lock before giving up (and being retried)
 BATCH_ROWS = 5000  # rows per backfill transaction
@@ -129,8 +129,8 @@ def postgres_batched_update(table: TableName, assignments: str, pending: str) ->
     """An UPDATE in transactions of BATCH_ROWS rows each, so no row lock is held for long and no single
     transaction keeps old row versions alive. Runs outside a transaction block (it commits as it goes)."""
     quoted = table.sql("postgres")
-    return (
-        "DO $$\n"
+    return "DO " + dollar_quoted(
+        "\n"
         "DECLARE\n"
         "    updated integer;\n"
         "BEGIN\n"
@@ -142,7 +142,6 @@ def postgres_batched_update(table: TableName, assignments: str, pending: str) ->
         "        COMMIT;\n"
         "    END LOOP;\n"
         "END\n"
-        "$$"
     )
 
 
@@ -156,14 +155,14 @@ def postgres_batched_copy(into: TableName, into_key: list[Name], source: TableNa
     def match(a: str, b: str) -> str:
         return " AND ".join(f"{a}.{i.sql(q)} = {b}.{s.sql(q)}" for i, s in zip(into_key, source_key))
 
-    return (
-        "DO $$\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
+    return "DO " + dollar_quoted(
+        "\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
         f"        UPDATE {into.sql(q)} i SET {', '.join(f'{c} = s.{c}' for c in cols)} FROM {source.sql(q)} s\n"
         f"        WHERE {match('i', 's')} AND i.ctid = ANY (ARRAY(\n"
         f"            SELECT i2.ctid FROM {into.sql(q)} i2 JOIN {source.sql(q)} s2 ON {match('i2', 's2')}\n"
         f"            WHERE {' OR '.join(f'i2.{c} IS DISTINCT FROM s2.{c}' for c in cols)} LIMIT {BATCH_ROWS}));\n"
         "        GET DIAGNOSTICS copied = ROW_COUNT;\n        EXIT WHEN copied = 0;\n        COMMIT;\n"
-        "    END LOOP;\nEND\n$$"
+        "    END LOOP;\nEND\n"
     )
 
 
