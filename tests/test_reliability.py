@@ -183,12 +183,13 @@ def test_the_server_killing_the_connection_mid_migration_is_a_clear_error_and_a_
     project.migration("1", "slow", "CREATE TABLE t_1 (id integer);\nSELECT pg_sleep(30);", "DROP TABLE t_1;")
     process = project.launch("up", wait=False)
     deadline = time.monotonic() + 30
-    while not engine.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dk-migrate' "
+    while not engine.query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dk-migrate' AND datname = current_database() "
                            "AND query LIKE 'SELECT pg_sleep(30)%'")[0][0]:
         assert time.monotonic() < deadline, "the migration never reached its sleep"
         time.sleep(0.05)
 
-    engine.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dk-migrate'")
+    engine.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'dk-migrate'"
+                 " AND datname = current_database()")
     code, stdout, stderr = finish(process, timeout=30)
 
     assert code == 1, stderr
