@@ -36,6 +36,7 @@ class StatusReport:
     catalogue: Catalogue
     statuses: list[MigrationStatus]
     database_exists: bool
+    invalid_indexes: list = field(default_factory=list)  # adapters.base.InvalidIndex
 
 
 @contextmanager
@@ -57,7 +58,8 @@ def open_runner(settings: Settings, *, create: bool = False, lock: bool = False,
 
 def status(settings: Settings) -> StatusReport:
     with open_runner(settings) as runner:
-        return StatusReport(runner.catalogue, runner.statuses(), runner.database_exists)
+        return StatusReport(runner.catalogue, runner.statuses(), runner.database_exists,
+                            runner.adapter.invalid_indexes() if runner.database_exists else [])
 
 
 def up(settings: Settings, *, steps: int | None = None, to: str | None = None, dry_run: bool = False,
@@ -293,7 +295,16 @@ def repair(settings: Settings, version: str, action: str, listener: Listener | N
     with open_runner(settings, lock=True, listener=listener) as runner:
         if not runner.database_exists:
             raise UsageError(f"{settings.url.masked} does not exist: there is nothing to repair")
-        return runner.repair(version, action)
+        label = runner.repair(version, action)
+        for index in runner.adapter.invalid_indexes():
+            runner.listener.warning(invalid_index_warning(index))
+        return label
+
+
+def invalid_index_warning(index) -> str:
+    return (f"invalid index {index.name} on {index.table}, left by a CREATE INDEX CONCURRENTLY that failed or was "
+            f"killed: it serves no query and slows every write; the migration's retry drops it first "
+            f"(or drop it now: DROP INDEX CONCURRENTLY {index.name})")
 
 
 def baseline(settings: Settings, version: str, *, dry_run: bool = False, listener: Listener | None = None) -> RunReport:

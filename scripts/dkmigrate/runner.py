@@ -378,6 +378,9 @@ class Runner:
                 raise fail(statement.text, statement.line, StatementFailed(f"stopped by {stop.signal_name} before this statement"))
             stop.statement_running = True
             try:
+                for cleanup in (self.adapter.cleanup_before(statement.text) if not (in_transaction or dry_run) else []):
+                    self.listener.warning(f"{migration.label}: {cleanup.reason}")
+                    executor.execute(cleanup.sql)
                 executor.execute(statement.text)
             except StatementFailed as error:
                 raise fail(statement.text, _error_line(statement, error), error) from None

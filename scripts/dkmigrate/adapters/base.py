@@ -4,8 +4,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..errors import LockTimeout
+from ..errors import LockTimeout, UsageError
+from ..snapshot import SchemaObject
 from ..transactions import runs_outside_transaction
 from ..urls import DatabaseURL
 
@@ -73,6 +75,23 @@ class TableFacts:
 
     def column(self, name: str) -> ColumnFacts | None:
         return next((column for column in self.columns if column.name == name), None)
+
+
+@dataclass(frozen=True)
+class InvalidIndex:
+    """An index a failed or killed concurrent build left behind: it serves no query and slows every write."""
+
+    name: str
+    table: str
+    definition: str
+
+
+@dataclass(frozen=True)
+class Cleanup:
+    """A statement to run before a migration's statement, and why (e.g. drop the invalid index of a failed try)."""
+
+    sql: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -180,6 +199,32 @@ class Adapter(ABC):
     @abstractmethod
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+
+    def invalid_indexes(self) -> list[InvalidIndex]:
+        """Indexes left invalid by a concurrent build that failed or was killed; none where builds cannot fail so."""
+        return []
+
+    def cleanup_before(self, statement: str) -> list[Cleanup]:
+        """What must go before a statement that runs outside a transaction, left by an earlier attempt at it."""
+        return []
+
+    # For `verify`: the schema, and a place to run migrations where they cannot hurt.
+
+    @abstractmethod
+    def read_schema(self) -> list[SchemaObject]:
+        """Every object of the schema (tables, columns, indexes, ...), read from the engine's catalogues."""
+
+    def private_copy(self, directory: Path) -> DatabaseURL | None:
+        """A copy of the database, made in directory, that may be changed freely; None when the engine cannot
+        copy a database cheaply (a server: verify then runs in a transaction or on a scratch database)."""
+        return None
+
+    def create_scratch_database(self) -> DatabaseURL:
+        """A new, empty database on the same server, for the caller to drop with drop_scratch_database."""
+        raise UsageError(f"{self.dialect} cannot create a scratch database here",
+                         hint="name an empty one with --scratch-url")
+
+    def drop_scratch_database(self, url: DatabaseURL) -> None: ...
 
     @abstractmethod
     def try_lock(self) -> bool:

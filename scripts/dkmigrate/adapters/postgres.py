@@ -5,13 +5,22 @@ cannot run in a transaction block simply runs without one.
 """
 
 import hashlib
+import re
+import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from ..errors import ConfigError, ConnectionFailed, StatementFailed
-from ..urls import mask_url, postgres_conninfo
-from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from ..errors import ConfigError, ConnectionFailed, StatementFailed, UsageError
+from ..snapshot import SchemaObject
+from ..urls import DatabaseURL, mask_url, postgres_conninfo
+from .base import Adapter, CheckFacts, Cleanup, ColumnFacts, ForeignKeyFacts, IndexFacts, InvalidIndex, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+
+_IDENTIFIER = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
+_CONCURRENT_INDEX = re.compile(
+    rf"^(?:\s*(?:--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/))*\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>{_IDENTIFIER})\s+"
+    rf"ON\s+(?:ONLY\s+)?(?P<table>{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})?)", re.IGNORECASE)
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
@@ -191,6 +200,49 @@ class PostgresAdapter(Adapter):
             f" WHERE l.locktype = 'relation' AND l.relation = ANY (ARRAY[{regclasses}])"
             " AND l.pid <> pg_backend_pid() ORDER BY l.pid, l.mode")]
 
+    def invalid_indexes(self) -> list[InvalidIndex]:
+        return [InvalidIndex(*row) for row in self.query(
+            "SELECT n.nspname || '.' || i.relname, x.indrelid::regclass::text, pg_get_indexdef(x.indexrelid)"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace"
+            " WHERE NOT x.indisvalid AND n.nspname NOT IN ('pg_catalog', 'pg_toast') ORDER BY 1")]
+
+    def cleanup_before(self, statement: str) -> list[Cleanup]:
+        """A CREATE INDEX CONCURRENTLY that failed or was killed leaves its index invalid: the retry drops it
+        first (as strong_migrations does), instead of failing on "already exists" or keeping a useless index."""
+        match = _CONCURRENT_INDEX.match(statement)
+        if match is None:
+            return []
+        name = _unquoted(match["name"])
+        table = re.sub(r"\s*\.\s*", ".", match["table"])
+        rows = self.query(
+            "SELECT n.nspname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_namespace n ON n.oid = i.relnamespace"
+            f" WHERE NOT x.indisvalid AND i.relname = {self.literal(name)}"
+            f" AND x.indrelid = to_regclass({self.literal(table)})")
+        return [Cleanup(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote_identifier(schema)}.{self.quote_identifier(name)}",
+                        f"the invalid index {schema}.{name} left by an earlier attempt is dropped first")
+                for (schema,) in rows]
+
+    def read_schema(self) -> list[SchemaObject]:
+        from .postgres_snapshot import read_schema
+
+        return read_schema(self)
+
+    def create_scratch_database(self) -> DatabaseURL:
+        name = f"dkmigrate_verify_{uuid.uuid4().hex[:12]}"
+        try:
+            self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
+        except StatementFailed as error:
+            raise UsageError(f"cannot create a scratch database on {self.url.masked}: {error.message}",
+                             hint="name an empty database verify may use with --scratch-url") from None
+        parts = urlsplit(self.url.raw)
+        return DatabaseURL(urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)),
+                           "postgres", password=self.url.password)
+
+    def drop_scratch_database(self, url: DatabaseURL) -> None:
+        name = urlsplit(url.raw).path.lstrip("/")
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote_identifier(name)} WITH (FORCE)")
+
     # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
     # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
     def try_lock(self) -> bool:
@@ -218,6 +270,12 @@ class PostgresAdapter(Adapter):
 
     def quote_identifier(self, name: str) -> str:
         return '"' + name.replace('"', '""') + '"'
+
+
+def _unquoted(identifier: str) -> str:
+    if identifier.startswith('"'):
+        return identifier[1:-1].replace('""', '"')
+    return identifier.lower()
 
 
 def _without_nul(sql: str) -> str:

@@ -8,6 +8,8 @@ from urllib.parse import quote
 
 from .. import interruption
 from ..errors import ConnectionFailed, StatementFailed
+from ..snapshot import SchemaObject
+from ..urls import DatabaseURL
 from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
 
 
@@ -118,6 +120,26 @@ class SQLiteAdapter(Adapter):
 
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         return None
+
+    def read_schema(self) -> list[SchemaObject]:
+        from .sqlite_snapshot import read_schema
+
+        return read_schema(self)
+
+    def private_copy(self, directory: Path) -> DatabaseURL | None:
+        """A consistent copy through SQLite's backup API (an empty database when the file does not exist yet)."""
+        if self.url.is_memory:
+            return None
+        copy = directory / self.path.name
+        target = sqlite3.connect(copy)
+        try:
+            if self.connection is not None:
+                self.connection.backup(target)
+        except sqlite3.Error as error:
+            raise ConnectionFailed(f"cannot copy SQLite database {self.path}: {error}") from None
+        finally:
+            target.close()
+        return DatabaseURL(f"sqlite:{copy}", "sqlite", sqlite_path=copy)
 
     # The lock is an flock on a file beside the database: SQLite's own write lock cannot be held across
     # the several transactions of one run, and an flock is released by the kernel if the process dies.

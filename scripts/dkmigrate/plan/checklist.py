@@ -36,8 +36,8 @@ def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tup
                       f"apply it to a staging copy with production-like data ({rehearsal}), "
                       "with the application running against it"),
         ChecklistItem("Rollback verified", MANUAL,
-                      "on staging, run `migrate down` after `up` and check the schema and data are as before, "
-                      "then `up` again (this tool cannot prove it yet: there is no `migrate verify`)"),
+                      "run `migrate verify`: each pending migration up, down and up again where it cannot hurt, "
+                      "the schema and the data compared"),
     ]
     if facts is not None:
         items += [_long_transactions(facts), _locks(facts, tables),

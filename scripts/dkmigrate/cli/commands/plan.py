@@ -46,6 +46,8 @@ def add_arguments(parser) -> None:
 def run(args, settings, out) -> int:
     from ...plan import GoalRequest, migration_drafts, plan_goal
     from ...plan.document import plan_document, plan_markdown
+    from ...plan.model import DATABASE
+    from ...plan.rollback_check import with_rollback_verified
     from ... import operations
 
     if args.goal is None:
@@ -59,6 +61,8 @@ def run(args, settings, out) -> int:
         drafts = migration_drafts(plan)
         created = operations.create_many(settings, [(d.name, d.up, d.down) for d in drafts], dry_run=args.dry_run)
         files = [(settings.relative(path), text) for path, text in created]
+    if plan.kind == DATABASE:
+        plan.checklist = with_rollback_verified(plan.checklist, settings if args.write and not args.dry_run else None)
     if out.json_mode:
         out.document(plan_document(plan, files, written=args.write and not args.dry_run))
     else:
@@ -70,6 +74,7 @@ def _plan_pending(args, settings, out) -> int:
     from ...errors import UsageError
     from ...plan.document import pending_document, pending_markdown
     from ...plan.pending import plan_pending
+    from ...plan.rollback_check import with_rollback_verified
 
     given = [option for option in ("table", "column", "to", "columns", "type", "default", "kind")
              if getattr(args, option) is not None] + (["write"] if args.write else [])
@@ -77,6 +82,7 @@ def _plan_pending(args, settings, out) -> int:
         raise UsageError(f"--{given[0].replace('_', '-')} needs a goal: migrate plan \"GOAL\" --{given[0]} ...",
                          hint="without a goal, plan plans the pending migrations")
     plan = plan_pending(settings, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age)
+    plan.checklist = with_rollback_verified(plan.checklist, settings)
     if out.json_mode:
         out.document(pending_document(plan))
     else:

@@ -17,6 +17,8 @@ def run(args, settings, out) -> int:
         out.document(document(settings, report))
     else:
         out.line(text(settings, report, out))
+    for index in report.invalid_indexes:
+        out.note(f"warning: {operations.invalid_index_warning(index)}")
     if args.exit_code and any(status.state != "applied" for status in report.statuses):
         return 1
     return 0
@@ -44,6 +46,8 @@ def document(settings, report) -> dict:
             for status in report.statuses
         ],
         "summary": summary(report.statuses),
+        "invalid_indexes": [{"name": index.name, "table": index.table, "definition": index.definition}
+                            for index in report.invalid_indexes],
     }
 
 

@@ -1,0 +1,50 @@
+"""SQLite's schema read from sqlite_master and the table pragmas, for `verify`.
+
+A table's CREATE text is compared with its whitespace normalised: SQLite keeps CHECK constraints and
+collations only there.
+"""
+
+import re
+
+from ..snapshot import SchemaObject
+
+
+def read_schema(adapter) -> list[SchemaObject]:
+    objects = []
+    for kind, name, table, sql in adapter.query(
+            "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name"):
+        if kind == "table":
+            objects.extend(_table(adapter, name, sql))
+        elif kind == "index":
+            if sql is None:  # made by a PRIMARY KEY or UNIQUE constraint: part of its table's definition
+                continue
+            objects.append(SchemaObject("index", name, table, {"definition": _normalised(sql), "_summary": sql}))
+        elif kind in ("view", "trigger"):
+            objects.append(SchemaObject(kind, name, table if kind == "trigger" else None,
+                                        {"definition": _normalised(sql)}))
+    return objects
+
+
+def _table(adapter, name: str, sql: str) -> list[SchemaObject]:
+    columns = adapter.query(
+        f"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info({adapter.literal(name)}) ORDER BY cid")
+    primary_key = ", ".join(column for column, *_, position in sorted(columns, key=lambda row: row[4]) if position)
+    objects = [SchemaObject("table", name, attributes={"definition": _normalised(sql), "_primary_key": primary_key})]
+    for column, column_type, not_null, default, _ in columns:
+        attributes = {"type": column_type, "nullable": "no" if not_null else "yes", "_column": column,
+                      "_summary": " ".join(filter(None, [column_type, "NOT NULL" if not_null else None,
+                                                         f"DEFAULT {default}" if default is not None else None]))}
+        if default is not None:
+            attributes["default"] = default
+        objects.append(SchemaObject("column", f"{name}.{column}", name, attributes))
+    for key_id, referenced, columns_from, columns_to, on_delete in adapter.query(
+            "SELECT id, \"table\", group_concat(\"from\", ', '), group_concat(\"to\", ', '), on_delete"
+            f" FROM pragma_foreign_key_list({adapter.literal(name)}) GROUP BY id ORDER BY id"):
+        definition = f"FOREIGN KEY ({columns_from}) REFERENCES {referenced} ({columns_to or ''}) ON DELETE {on_delete}"
+        objects.append(SchemaObject("constraint", f"{name}.{definition}", name, {"definition": definition}))
+    return objects
+
+
+def _normalised(sql: str) -> str:
+    text = " ".join(sql.split())
+    return re.sub(r"\s*([(),])\s*", r"\1", text)
