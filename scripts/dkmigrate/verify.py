@@ -17,7 +17,7 @@ from .adapters import adapter_for
 from .adapters.base import Adapter
 from .catalogue.model import Migration, Section
 from .config import Settings
-from .errors import DatabaseError, SafetyRefusal, StatementFailed, StateError, UsageError
+from .errors import DatabaseError, MigrateError, SafetyRefusal, StatementFailed, StateError, UsageError
 from .operations import open_runner
 from .runner import Runner
 from .snapshot import Snapshot, differences
@@ -53,7 +53,9 @@ class _Failed(Exception):
 
 
 def verify(settings: Settings, steps: int | None = None, scratch_url: str | None = None,
-           listener=None) -> VerifyReport:
+           listener=None, copy_only: bool = False) -> VerifyReport:
+    """`copy_only`: verify only where the engine gives a private copy of the database (a read-only caller such
+    as `plan`), never in a transaction on the database itself nor on a scratch database it would create."""
     if settings.protected:
         raise SafetyRefusal(
             f"environment '{settings.environment}' is protected: verify runs the migrations up, down and up again, "
@@ -73,14 +75,18 @@ def verify(settings: Settings, steps: int | None = None, scratch_url: str | None
         if not pending:
             return VerifyReport("nowhere: nothing is pending")
         applied = [status.migration for status in reversed(applied_order(statuses)) if status.migration is not None]
-        with _sandbox(runner, settings, pending, applied, scratch) as (adapter, report):
+        with _sandbox(runner, settings, pending, applied, scratch, copy_only) as (adapter, report):
             _verify_all(adapter, settings.table, pending, report)
             return report
 
 
+class NoPrivateCopy(MigrateError):
+    exit_code = 2
+
+
 @contextmanager
 def _sandbox(runner: Runner, settings: Settings, pending: list[Migration], applied: list[Migration],
-             scratch: DatabaseURL | None) -> Iterator[tuple[Adapter, VerifyReport]]:
+             scratch: DatabaseURL | None, copy_only: bool) -> Iterator[tuple[Adapter, VerifyReport]]:
     real = runner.adapter
     if scratch is not None:
         with _connected(scratch, settings.table) as adapter:
@@ -94,6 +100,13 @@ def _sandbox(runner: Runner, settings: Settings, pending: list[Migration], appli
             with _connected(copy, settings.table) as adapter:
                 yield adapter, VerifyReport(f"on a copy of {settings.url.masked}")
             return
+    if copy_only:
+        raise NoPrivateCopy(
+            f"{settings.url.masked} has no private copy to verify on, and a read-only command does not run "
+            "migrations on the database itself (in a transaction rolled back at the end, it would hold their locks "
+            "meanwhile) or create a scratch database",
+            hint="run `migrate verify` where that is acceptable, or `migrate verify --scratch-url URL` (an empty "
+                 "database)")
     outside = next((reason for migration in pending for section in (migration.up, migration.down)
                     if section is not None and (reason := _outside_reason(runner, section))), None)
     if outside is None and runner.database_exists:

@@ -9,18 +9,20 @@ UNWRITTEN = ("write the phases as migration files (`plan --write`): `migrate ver
              "again where it cannot hurt and compares the schema and the data")
 
 
-def with_rollback_verified(items: list[ChecklistItem], settings: Settings | None) -> list[ChecklistItem]:
-    """The checklist with its rollback item replaced: verified on settings' database, or (settings None: the
-    migrations are not written) what to do to verify them."""
-    item = rollback_verified(settings) if settings is not None else ChecklistItem(ITEM, MANUAL, UNWRITTEN)
+def with_rollback_verified(items: list[ChecklistItem], settings: Settings | None,
+                           copy_only: bool = False) -> list[ChecklistItem]:
+    """The checklist with its rollback item replaced: verified on settings' database (`copy_only`: only where
+    the engine gives a private copy of it), or (settings None: the migrations are not written) what to do to
+    verify them."""
+    item = rollback_verified(settings, copy_only) if settings is not None else ChecklistItem(ITEM, MANUAL, UNWRITTEN)
     return [item if existing.item == ITEM else existing for existing in items]
 
 
-def rollback_verified(settings: Settings) -> ChecklistItem:
+def rollback_verified(settings: Settings, copy_only: bool = False) -> ChecklistItem:
     from ..verify import verify
 
     try:
-        report = verify(settings)
+        report = verify(settings, copy_only=copy_only)
     except MigrateError as error:
         hint = f" ({error.hint})" if error.hint else ""
         return ChecklistItem(ITEM, MANUAL, f"`migrate verify` could not run: {error.message}{hint}")

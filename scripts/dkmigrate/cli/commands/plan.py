@@ -82,7 +82,8 @@ def _plan_pending(args, settings, out) -> int:
         raise UsageError(f"--{given[0].replace('_', '-')} needs a goal: migrate plan \"GOAL\" --{given[0]} ...",
                          hint="without a goal, plan plans the pending migrations")
     plan = plan_pending(settings, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age)
-    plan.checklist = with_rollback_verified(plan.checklist, settings)
+    # plan is read-only: it verifies on a private copy of the database only (SQLite's); `migrate verify` does more.
+    plan.checklist = with_rollback_verified(plan.checklist, settings, copy_only=True)
     if out.json_mode:
         out.document(pending_document(plan))
     else:
