@@ -1,0 +1,47 @@
+"""SQLite: everything that is true of it, in one place."""
+
+import re
+
+from .base import CatalogueQueries, Engine, Lexicon, Quote
+
+_QUOTED = r'"[^"]*(?:""[^"]*)*'
+_BACKTICK = r"`[^`]*(?:``[^`]*)*"
+_STRING = r"[Xx]?'[^']*(?:''[^']*)*"
+
+LEXICON = Lexicon(
+    string_prefixes=r"[Xx]",
+    line_comment=r"--",
+    quotes=(
+        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier"),
+        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier"),
+        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier"),
+        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal"),
+    ),
+)
+
+# VACUUM and ATTACH/DETACH fail inside a transaction; these PRAGMAs are silently ignored inside one.
+_OUTSIDE_TRANSACTION = re.compile(
+    r"^(VACUUM|ATTACH|DETACH|PRAGMA\s+(\w+\.)?(foreign_keys|journal_mode|legacy_alter_table)\b)", re.IGNORECASE
+)
+
+
+class SQLite(Engine):
+    name = "sqlite"
+    label = "SQLite"
+    schemes = ("sqlite", "sqlite3")
+    lexicon = LEXICON
+    adapter = ("sqlite", "SQLiteAdapter")
+    has_schemas = False
+    has_server = False
+    grammar = frozenset()
+    by_hand = CatalogueQueries()
+    _outside_transaction = _OUTSIDE_TRANSACTION
+
+    def rows_where_column_exists(self, schema, table, quoted_table, column) -> str:
+        return f"SELECT name FROM pragma_table_info({self.literal(table)}) WHERE name = {self.literal(column)}"
+
+    def rows_where_table_exists(self, schema, table, quoted_table) -> str:
+        return f"SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name = {self.literal(table)}"
+
+
+SQLITE = SQLite()
