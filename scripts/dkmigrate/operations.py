@@ -15,6 +15,7 @@ from .catalogue import Catalogue, following_version, load_catalogue, migration_o
 from .catalogue.formats import DBMATE, read_text
 from .catalogue.model import Migration
 from .config import Settings
+from .engines import DEFAULT_DIALECT
 from .errors import (
     CatalogueError, ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed,
     UsageError,
@@ -109,7 +110,7 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
     from .lint import analyze_migrations, analyze_sql
 
     if dialect is None:  # the configured database's, or PostgreSQL's when nothing is configured
-        dialect = settings.url.dialect if settings.url_source != "default" else "postgres"
+        dialect = settings.url.dialect if settings.url_source != "default" else DEFAULT_DIALECT
     if files or stdin_sql is not None:
         options = lint_options(settings, dialect, pg_version, None)
         analyses = []

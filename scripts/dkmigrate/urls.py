@@ -5,16 +5,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
+from .engines import SCHEMES, engine
 from .errors import ConfigError
-
-SCHEMES = {
-    "sqlite": "sqlite",
-    "sqlite3": "sqlite",
-    "postgres": "postgres",
-    "postgresql": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-}
 
 MEMORY = ":memory:"
 
@@ -42,7 +34,7 @@ def parse_url(raw: str, base_dir: Path) -> DatabaseURL:
     if dialect is None:
         known = ", ".join(f"{name}:" for name in SCHEMES)
         raise ConfigError(f"unsupported database URL '{mask_url(raw)}': it must start with one of {known}")
-    if dialect == "sqlite":
+    if not engine(dialect).has_server:  # a file
         return DatabaseURL(raw, dialect, sqlite_path=_sqlite_path(raw, rest, base_dir))
     parts = urlsplit(raw)
     try:

@@ -3,18 +3,21 @@
 from importlib import import_module
 
 from ..errors import ConfigError
+from ..engines import engine
 from ..urls import DatabaseURL
 from .base import Adapter
 
-_ADAPTERS = {
-    "sqlite": ("sqlite", "SQLiteAdapter"),
-    "postgres": ("postgres", "PostgresAdapter"),
-}
+_IMPLEMENTED = {"sqlite", "postgres"}  # the engines whose adapter module exists
+
+
+def has_adapter(dialect: str) -> bool:
+    return dialect in _IMPLEMENTED
 
 
 def adapter_for(url: DatabaseURL, table: str) -> Adapter:
-    if url.dialect not in _ADAPTERS:
-        raise ConfigError(f"{url.masked}: {url.dialect} databases are not supported yet (supported: sqlite, postgres)")
-    module_name, class_name = _ADAPTERS[url.dialect]
+    if not has_adapter(url.dialect):
+        raise ConfigError(f"{url.masked}: {url.dialect} databases are not supported yet "
+                          f"(supported: {', '.join(sorted(_IMPLEMENTED))})")
+    module_name, class_name = engine(url.dialect).adapter
     adapter_class = getattr(import_module(f".{module_name}", __package__), class_name)
     return adapter_class(url, table)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import LockTimeout
-from ..transactions import runs_outside_transaction
+from ..engines import engine
 from ..urls import DatabaseURL
 
 LOCK_POLL_SECONDS = 0.1
@@ -193,7 +193,7 @@ class Adapter(ABC):
 
     def runs_outside_transaction(self, statement: str) -> bool:
         """True for a statement that cannot run inside a transaction block (or that manages its own)."""
-        return runs_outside_transaction(statement, self.dialect, self.server_version)
+        return engine(self.dialect).runs_outside_transaction(statement, self.server_version)
 
     def acquire_lock(self, wait_seconds: float, on_wait: Callable[[str], None]) -> None:
         """Take the migrator lock, polling without holding a transaction open; LockTimeout after wait_seconds."""

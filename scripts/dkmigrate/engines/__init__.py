@@ -12,6 +12,7 @@ from .sqlite import SQLITE
 
 ENGINES: dict[str, Engine] = {engine.name: engine for engine in (POSTGRES, MYSQL, SQLITE)}
 DIALECTS = tuple(ENGINES)  # the names, as configuration and output spell them
+DEFAULT_DIALECT = POSTGRES.name  # the linter's when no database is configured
 SCHEMES = {scheme: engine.name for engine in ENGINES.values() for scheme in engine.schemes}
 
 

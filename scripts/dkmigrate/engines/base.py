@@ -78,6 +78,22 @@ class Engine(ABC):
     folds_to_lower = False  # unquoted names fold to lower case, quoted ones keep their case (PostgreSQL)
     versioned = False  # what is safe depends on the server's major version (lint's pg_version)
     lock_levels = False  # the linter knows its table lock levels and rewrites (PostgreSQL's)
+    lock_queue = True  # False (SQLite): one database-wide write lock, and a blocked writer waits without queueing
+    lock_wait_note = ""  # how a statement of a plan waits for its lock, for the checklist
+    updatable_views = True  # False (SQLite): a view takes writes only through INSTEAD OF triggers
+    view_note = ""  # what a view under a renamed table's old name does with the application's writes
+    index_names_follow_table = False  # indexes named after a table are renamed with it (PostgreSQL's habit)
+    query_statistics = "the query log, application logs"  # where to see whether a name is still queried
+    # The procedures the planner may use, as the engine allows them:
+    validates_online = False  # constraints added NOT VALID, then VALIDATEd without blocking writes (PostgreSQL)
+    foreign_key_procedure = "rebuild"  # "not-valid", "unchecked-inplace" (MySQL) or "rebuild" (SQLite)
+    indexes_foreign_keys = False  # the engine indexes a foreign key's columns itself (InnoDB)
+    rebuilds_tables = False  # ALTER TABLE cannot drop a constrained column: the table is rebuilt (SQLite)
+    online_alter = ""  # appended to an ALTER TABLE so that it copies no table and blocks no writes
+    add_column_note = ""  # how the engine adds a column with a default
+    drop_column_note = ""  # what dropping a column costs
+    index_build_note = "online."  # how the planner's index build goes
+    invalid_index_left = False  # a failed online index build leaves an unusable index behind (PostgreSQL)
     max_name_bytes = 63
     grammar: frozenset[str] = frozenset()  # the linter's readings of engine-specific statements it enables
     by_hand = CatalogueQueries()
@@ -183,6 +199,7 @@ class Engine(ABC):
         """An UPDATE of many rows in small transactions; the default is one statement."""
         return [f"UPDATE {table} SET {assignments} WHERE {pending}"]
 
-    def update_from(self, table: str, source: str, alias: str, match: str, assignments: str) -> str:
-        """UPDATE table from the matching rows of source (named alias)."""
-        return f"UPDATE {table} SET {assignments} FROM {source} AS {alias} WHERE {match}"
+    def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
+        """Put a column's values back from a copy of (key..., column), matching rows by key."""
+        match = " AND ".join(f"k.{k} = {table}.{k}" for k in key)
+        return f"UPDATE {table} SET {column} = k.{column} FROM {archive} AS k WHERE {match}"

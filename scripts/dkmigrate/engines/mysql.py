@@ -43,6 +43,13 @@ class MySQL(Engine):
     transactional_ddl = False
     max_name_bytes = 64
     identifier_quote = "`"
+    foreign_key_procedure = "unchecked-inplace"
+    indexes_foreign_keys = True
+    online_alter = ", ALGORITHM=INPLACE, LOCK=NONE"
+    add_column_note = "ALGORITHM=INSTANT adds it without copying the table (MySQL 8.0.12+, MariaDB 10.3+)"
+    view_note = ("MySQL commits each DDL statement: between RENAME TABLE and CREATE VIEW the old name is missing for "
+                 "an instant; run it when a failed query or two can be retried.")
+    lock_wait_note = "every DDL phase starts with SET SESSION lock_wait_timeout = 5"
     grammar = frozenset({"keys-in-table", "alter-options", "modify-column", "rename-table", "type-attributes"})
     _plain_name = _PLAIN_NAME
     by_hand = CatalogueQueries(
@@ -66,22 +73,22 @@ class MySQL(Engine):
         return super().add_column(table, definition) + ", ALGORITHM=INSTANT"
 
     def drop_column(self, table: str, column: str) -> str:
-        return super().drop_column(table, column) + ", ALGORITHM=INPLACE, LOCK=NONE"
+        return super().drop_column(table, column) + self.online_alter
 
     def rename_table(self, table: str, new_table: str, new_name: str) -> str:
         return f"RENAME TABLE {table} TO {new_table}"
 
     def create_index(self, kind: str, name: str, table: str, columns: str, method: str | None) -> str:
-        return f"ALTER TABLE {table} ADD {kind} {name} ({columns}), ALGORITHM=INPLACE, LOCK=NONE"
+        return f"ALTER TABLE {table} ADD {kind} {name} ({columns}){self.online_alter}"
 
     def drop_index(self, name: str, qualified_name: str, table: str) -> str:
-        return f"ALTER TABLE {table} DROP INDEX {name}, ALGORITHM=INPLACE, LOCK=NONE"
+        return f"ALTER TABLE {table} DROP INDEX {name}{self.online_alter}"
 
     def make_nullable(self, table: str, column: str, column_type: str) -> str:
-        return f"ALTER TABLE {table} MODIFY COLUMN {column} {column_type} NULL, ALGORITHM=INPLACE, LOCK=NONE"
+        return f"ALTER TABLE {table} MODIFY COLUMN {column} {column_type} NULL{self.online_alter}"
 
     def make_not_null(self, table: str, column: str, column_type: str) -> str:
-        return f"ALTER TABLE {table} MODIFY COLUMN {column} {column_type} NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"
+        return f"ALTER TABLE {table} MODIFY COLUMN {column} {column_type} NOT NULL{self.online_alter}"
 
     def _schema(self, schema: str | None) -> str:
         return self.literal(schema) if schema else "DATABASE()"
@@ -107,8 +114,9 @@ class MySQL(Engine):
             f"DROP PROCEDURE {procedure}",
         ]
 
-    def update_from(self, table: str, source: str, alias: str, match: str, assignments: str) -> str:
-        return f"UPDATE {table} JOIN {source} {alias} ON {match} SET {assignments}"
+    def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
+        match = " AND ".join(f"k.{k} = {table}.{k}" for k in key)
+        return f"UPDATE {table} JOIN {archive} k ON {match} SET {table}.{column} = k.{column}"
 
 
 MYSQL = MySQL()

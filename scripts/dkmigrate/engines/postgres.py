@@ -50,7 +50,16 @@ class PostgreSQL(Engine):
     folds_to_lower = True
     versioned = True
     lock_levels = True
-    grammar = frozenset({"lock-table"})
+    view_note = "A view over one table is updatable in PostgreSQL: INSERT, UPDATE and DELETE pass through."
+    index_names_follow_table = True
+    validates_online = True
+    foreign_key_procedure = "not-valid"
+    drop_column_note = " (PostgreSQL only marks it dropped: no rewrite; the space returns as rows are updated)"
+    index_build_note = "concurrently: writes go on; if it fails it leaves an INVALID index, which the down drops."
+    invalid_index_left = True
+    query_statistics = "pg_stat_statements, logs"
+    lock_wait_note = "every phase that takes an ACCESS EXCLUSIVE lock starts with SET lock_timeout = '5s'"
+    grammar = frozenset({"lock-table", "float-precision"})  # float(p) is real or double precision
     by_hand = CatalogueQueries(
         long_transactions="SELECT pid, now() - xact_start AS age, query_start, query FROM pg_stat_activity "
                           "WHERE xact_start < now() - interval '60 seconds'",
@@ -117,6 +126,10 @@ class PostgreSQL(Engine):
             "END\n"
             "$$"
         ]
+
+    def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
+        return self.batched_copy(table, archive, lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in key),
+                                 [column], batch_rows)
 
     @staticmethod
     def batched_copy(into: str, source: str, match: "callable", columns: list[str], batch_rows: int) -> str:

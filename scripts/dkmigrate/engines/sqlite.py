@@ -33,6 +33,12 @@ class SQLite(Engine):
     adapter = ("sqlite", "SQLiteAdapter")
     has_schemas = False
     has_server = False
+    lock_queue = False
+    updatable_views = False
+    rebuilds_tables = True
+    add_column_note = "SQLite adds a column without touching the rows"
+    view_note = "SQLite views are read-only: INSTEAD OF triggers pass the old application's writes to the table."
+    lock_wait_note = "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
     grammar = frozenset()
     by_hand = CatalogueQueries()
     _outside_transaction = _OUTSIDE_TRANSACTION

@@ -8,9 +8,10 @@ answer) the plan is still made, from what the goal and options say, and says why
 
 from dataclasses import dataclass, field
 
-from ..adapters import adapter_for
+from ..adapters import adapter_for, has_adapter
 from ..adapters.base import Adapter, LockFacts, ServerFacts, TableFacts
 from ..config import Settings
+from ..engines import engine
 from ..errors import ConnectionFailed, StatementFailed
 
 DEFAULT_TRANSACTION_SECONDS = 60.0
@@ -44,9 +45,9 @@ def gather(settings: Settings, tables: list[TableKey],
            transaction_seconds: float = DEFAULT_TRANSACTION_SECONDS) -> LiveFacts:
     url = settings.url
     facts = LiveFacts(url.masked, url.dialect, transaction_seconds=transaction_seconds)
-    if url.dialect == "mysql":
-        facts.unavailable = ("dk migrate has no MySQL adapter yet: the plan is SQL text only, and the live checks "
-                             "(table sizes, information_schema.innodb_trx, locks, replica lag) must be run by hand")
+    if not has_adapter(url.dialect):
+        facts.unavailable = (f"dk migrate has no {engine(url.dialect).label} adapter yet: the plan is SQL text only, "
+                             "and the live checks (table sizes, transactions, locks, replica lag) must be run by hand")
         return facts
     adapter = adapter_for(url, settings.table)
     try:

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 
 from ..config import Settings
+from ..engines import engine
 from ..errors import UsageError
 from . import patterns  # noqa: F401  (registers the patterns)
 from .checklist import checklist
@@ -104,11 +105,7 @@ def _facts_for_checklist(settings: Settings, plan: Plan, transaction_seconds: fl
 
 
 def _lock_timeout_item(dialect: str) -> tuple[str, str]:
-    if dialect == "sqlite":
-        return OK, "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
-    if dialect == "postgres":
-        return OK, "every phase that takes an ACCESS EXCLUSIVE lock starts with SET lock_timeout = '5s'"
-    return OK, "every DDL phase starts with SET SESSION lock_wait_timeout = 5"
+    return OK, engine(dialect).lock_wait_note
 
 
 def goal_rollback_plan(plan: Plan) -> RollbackPlan:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from ...engines import ENGINES
 from ..syntax import Name
-from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
+from ..tokens import PUNCT, QUOTED, WORD, Token, identifier, name_of
+
+
+_GRAMMAR = {name: each.grammar for name, each in ENGINES.items()}
 
 
 class Cursor:
@@ -16,6 +20,10 @@ class Cursor:
         self.index = 0
         self.text = text
         self.dialect = dialect
+
+    def reads(self, feature: str) -> bool:
+        """Whether the engine has a statement or clause of its own (dkmigrate.engines, Engine.grammar)."""
+        return feature in _GRAMMAR[self.dialect]
 
     def peek(self, ahead: int = 0) -> Token | None:
         index = self.index + ahead
@@ -74,15 +82,16 @@ class Cursor:
         first = self.peek()
         if first is None or first.kind not in (WORD, QUOTED):
             return None
-        parts = []
+        parts, stored = [], []
         while True:
             token = self.advance()
             parts.append(identifier(token, self.dialect))
+            stored.append(name_of(token, self.dialect))
             follower = self.peek(1)
             if not (self.at_punct(".") and follower is not None and follower.kind in (WORD, QUOTED)):
                 break
             self.index += 1
-        return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)])
+        return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)], tuple(stored))
 
     def skip_group(self) -> list[Token]:
         """Consumes a balanced ( ... ) if one starts here; returns the tokens inside it."""

@@ -18,7 +18,7 @@ _COLUMN_CLAUSE_WORDS = frozenset({
 
 def starts_constraint(c: Cursor) -> bool:
     word = c.word()
-    return word in _CONSTRAINT_STARTS or (c.dialect == "mysql" and word in _MYSQL_KEY_STARTS)
+    return word in _CONSTRAINT_STARTS or (c.reads("keys-in-table") and word in _MYSQL_KEY_STARTS)
 
 
 def read_column(c: Cursor) -> ColumnDef | None:
@@ -36,7 +36,7 @@ def read_column(c: Cursor) -> ColumnDef | None:
             facts["not_null"] = False
         elif c.accept("DEFAULT"):
             facts["default"] = read_default(c)
-        elif c.accept("PRIMARY", "KEY") or (c.dialect == "mysql" and c.accept("KEY")):
+        elif c.accept("PRIMARY", "KEY") or (c.reads("keys-in-table") and c.accept("KEY")):
             facts["primary_key"] = True
         elif c.accept("UNIQUE"):
             facts["unique"] = True
@@ -110,7 +110,7 @@ def read_data_type(c: Cursor) -> DataType | None:
         zone = c.advance().text.lower()
         c.accept("TIME", "ZONE")
         words += [zone, "time", "zone"]
-    while c.dialect == "mysql" and (word := c.accept_one(*_MYSQL_TYPE_WORDS)):
+    while c.reads("type-attributes") and (word := c.accept_one(*_MYSQL_TYPE_WORDS)):
         if word == "UNSIGNED":
             words.append("unsigned")
     array = False
@@ -123,7 +123,7 @@ def read_data_type(c: Cursor) -> DataType | None:
     unsigned = words[-1] == "unsigned"
     base = " ".join(words[:-1] if unsigned else words)
     canonical = _TYPE_ALIASES.get(base, base) + (" unsigned" if unsigned else "")
-    if canonical == "float" and c.dialect == "postgres":
+    if canonical == "float" and c.reads("float-precision"):
         canonical = "real" if modifiers and modifiers[0] <= 24 else "double precision"
         modifiers = None
     return DataType(canonical, modifiers, array, written)

@@ -128,7 +128,7 @@ def _name_list(c: Cursor) -> tuple[Name, ...]:
 
 
 def _rename_statement(c: Cursor) -> Statement | None:
-    if c.dialect != "mysql" or not c.accept("RENAME", "TABLE"):
+    if not c.reads("rename-table") or not c.accept("RENAME", "TABLE"):
         return None
     pairs = []
     for item in c.split_top_level():
@@ -305,7 +305,7 @@ def _transaction(c: Cursor) -> Statement | None:
 
 
 def _lock(c: Cursor) -> Statement | None:
-    if c.dialect != "postgres":
+    if not c.reads("lock-table"):
         return None
     c.accept("LOCK")
     c.accept("TABLE")

@@ -11,6 +11,7 @@ batches, given the old column's indexes and NOT NULL, and finally swapped in for
 from dataclasses import dataclass
 
 from ...adapters.base import ColumnFacts, IndexFacts, TableFacts
+from ...engines import engine
 from ..identifiers import Name, TableName, derived_name, literal, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..registry import Context
@@ -103,8 +104,8 @@ def allow_contract(phase: Phase, c: ColumnCopy, dialect: str) -> None:
     if c.swap:
         rename = sql.rename_column(dialect, c.table, c.new, c.old)
         back = sql.rename_column(dialect, c.table, c.old, c.new)
-        if dialect == "mysql":
-            rename, back = rename + ", ALGORITHM=INPLACE, LOCK=NONE", back + ", ALGORITHM=INPLACE, LOCK=NONE"
+        online = engine(dialect).online_alter
+        rename, back = rename + online, back + online
         phase.allowing(rename, "rename-column", f"{c.new} is this plan's own column: no application uses its name")
         phase.allowing(back, "rename-column", f"back to the state after MIGRATE, where the application uses {c.old}")
 
