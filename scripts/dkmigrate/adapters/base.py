@@ -1,4 +1,6 @@
-"""The interface every database engine implements. The runner talks to engines only through it."""
+"""The interfaces every database engine implements: Adapter runs migrations (connect, execute, lock, the
+tracking table); Inspector reads the live facts plans are made from. The runner talks to engines only
+through Adapter, the planner only through Inspector."""
 
 import time
 from abc import ABC, abstractmethod
@@ -111,9 +113,33 @@ class ServerFacts:
     notes: list[str] = field(default_factory=list)  # what the engine could not tell, and why
 
 
+class Inspector(ABC):
+    """The live facts the planner and the checklist read, through an open Adapter's connection. Read-only:
+    none of these changes anything or takes a lock that blocks others."""
+
+    def __init__(self, adapter: "Adapter"):
+        self.adapter = adapter
+        self.query = adapter.query
+        self.literal = adapter.literal
+        self.quote_identifier = adapter.quote_identifier
+
+    @abstractmethod
+    def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
+        """Columns, keys, indexes and size of a table; None when it does not exist."""
+
+    @abstractmethod
+    def server_facts(self, transaction_seconds: float) -> ServerFacts:
+        """The server's version, transactions open longer than transaction_seconds, replicas and their lag."""
+
+    @abstractmethod
+    def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
+        """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+
+
 class Adapter(ABC):
+    """Running migrations: connect, execute, the migrator lock, what the tracking table needs."""
+
     dialect: str  # "sqlite", "postgres", "mysql"
-    transactional_ddl: bool  # False: DDL commits implicitly, so a migration cannot be one transaction
     tracking_types: dict[str, str]  # tracking.COLUMNS kinds -> column types
     now_sql: str  # SQL expression for the current time, stored in the tracking table
 
@@ -123,9 +149,9 @@ class Adapter(ABC):
 
     @abstractmethod
     def open(self, create: bool) -> bool:
-        """Connect. Returns False, creating nothing, when the database does not exist and create is False.
-
-        Raises ConnectionFailed when the database cannot be reached, opened or authenticated.
+        """Connect. Returns False, creating nothing, when the database is a file that does not exist and create
+        is False (a file is created on create). Raises ConnectionFailed when the database cannot be reached,
+        opened or authenticated, and when a server's database does not exist (the message names it).
         """
 
     @abstractmethod
@@ -146,19 +172,9 @@ class Adapter(ABC):
     def table_columns(self, table: str) -> set[str] | None:
         """The column names of a table, or None when it does not exist."""
 
-    # Live facts for planning. Read-only: none of these changes anything or takes a lock that blocks others.
-
     @abstractmethod
-    def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
-        """Columns, keys, indexes and size of a table; None when it does not exist."""
-
-    @abstractmethod
-    def server_facts(self, transaction_seconds: float) -> ServerFacts:
-        """The server's version, transactions open longer than transaction_seconds, replicas and their lag."""
-
-    @abstractmethod
-    def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
-        """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+    def inspector(self) -> "Inspector":
+        """What the planner and the checklist read of the live database, over this connection."""
 
     @abstractmethod
     def try_lock(self) -> bool:

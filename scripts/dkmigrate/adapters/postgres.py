@@ -11,7 +11,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
-from .base import Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, CheckFacts, Inspector, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
@@ -19,7 +19,6 @@ _COUNT_BELOW_BYTES = 64 * 1024 * 1024
 
 class PostgresAdapter(Adapter):
     dialect = "postgres"
-    transactional_ddl = True
     tracking_types = {
         "version": "varchar(128)",
         "text": "text",
@@ -78,6 +77,64 @@ class PostgresAdapter(Adapter):
             f" WHERE attrelid = to_regclass({regclass}) AND attnum > 0 AND NOT attisdropped"
         )
         return {row[0] for row in rows} or None
+
+    def inspector(self) -> "PostgresInspector":
+        return PostgresInspector(self)
+
+    # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
+    # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
+    def try_lock(self) -> bool:
+        self.locked = bool(self.query(f"SELECT pg_try_advisory_lock({self.lock_key})")[0][0])
+        return self.locked
+
+    def lock_holder(self) -> str:
+        high, low = (self.lock_key >> 32) & 0xFFFFFFFF, self.lock_key & 0xFFFFFFFF
+        rows = self.query(
+            "SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
+            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            f" WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} AND l.objid = {low}"
+            " AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        if not rows:
+            return "another migrator holds the migration lock"
+        pid, application, address, started = rows[0]
+        where = f" from {address}" if address else ""
+        return f"migration lock held by pid {pid} ({application or 'unnamed'}{where}, connected {started:%Y-%m-%d %H:%M:%S})"
+
+    def unlock(self) -> None:
+        if self.locked and self.connection is not None:
+            self.query(f"SELECT pg_advisory_unlock({self.lock_key})")
+        self.locked = False
+
+    def quote_identifier(self, name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock key for one tracking table."""
+    digest = hashlib.sha256(f"dk-migrate:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _connection_message(error: psycopg.Error) -> str:
+    text = mask_url(str(error)).replace("connection failed: ", "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "; ".join(lines) or type(error).__name__
+
+
+def _statement_failed(error: psycopg.Error) -> StatementFailed:
+    diag = error.diag
+    message = diag.message_primary or str(error).strip()
+    if diag.sqlstate:
+        message = f"{message} (SQLSTATE {diag.sqlstate})"
+    if diag.message_detail:
+        message = f"{message}; {diag.message_detail}"
+    position = int(diag.statement_position) if diag.statement_position else None
+    return StatementFailed(mask_url(message), position)
+
+
+class PostgresInspector(Inspector):
+    """Live facts of one Postgres database, for plans and checklists."""
 
     def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
         qualified = self.quote_identifier(name) if schema is None else f"{self.quote_identifier(schema)}.{self.quote_identifier(name)}"
@@ -163,54 +220,3 @@ class PostgresAdapter(Adapter):
             " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
             f" WHERE l.locktype = 'relation' AND l.relation = ANY (ARRAY[{regclasses}])"
             " AND l.pid <> pg_backend_pid() ORDER BY l.pid, l.mode")]
-
-    # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
-    # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
-    def try_lock(self) -> bool:
-        self.locked = bool(self.query(f"SELECT pg_try_advisory_lock({self.lock_key})")[0][0])
-        return self.locked
-
-    def lock_holder(self) -> str:
-        high, low = (self.lock_key >> 32) & 0xFFFFFFFF, self.lock_key & 0xFFFFFFFF
-        rows = self.query(
-            "SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
-            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            f" WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} AND l.objid = {low}"
-            " AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        )
-        if not rows:
-            return "another migrator holds the migration lock"
-        pid, application, address, started = rows[0]
-        where = f" from {address}" if address else ""
-        return f"migration lock held by pid {pid} ({application or 'unnamed'}{where}, connected {started:%Y-%m-%d %H:%M:%S})"
-
-    def unlock(self) -> None:
-        if self.locked and self.connection is not None:
-            self.query(f"SELECT pg_advisory_unlock({self.lock_key})")
-        self.locked = False
-
-    def quote_identifier(self, name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-
-def _lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for one tracking table."""
-    digest = hashlib.sha256(f"dk-migrate:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _connection_message(error: psycopg.Error) -> str:
-    text = mask_url(str(error)).replace("connection failed: ", "")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return "; ".join(lines) or type(error).__name__
-
-
-def _statement_failed(error: psycopg.Error) -> StatementFailed:
-    diag = error.diag
-    message = diag.message_primary or str(error).strip()
-    if diag.sqlstate:
-        message = f"{message} (SQLSTATE {diag.sqlstate})"
-    if diag.message_detail:
-        message = f"{message}; {diag.message_detail}"
-    position = int(diag.statement_position) if diag.statement_position else None
-    return StatementFailed(mask_url(message), position)
