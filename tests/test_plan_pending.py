@@ -120,3 +120,17 @@ def test_a_table_rewrite_is_said_in_plain_words_with_the_live_size(postgres_url,
     text = project.run("plan").stdout
     assert "## 1. 1_widen_total - Risky" in text
     assert "- **Risky**: rewrites ~12k rows of `orders` under ACCESS EXCLUSIVE: writes and reads blocked until done" in text
+
+
+def test_names_are_read_once_so_any_quoting_the_engine_accepts_plans(sqlite_project):
+    """The plan takes each table from the linter's parse: SQLite's [brackets] and `back ticks` plan like any name."""
+    project = sqlite_project
+    project.migration("1", "create_users", "CREATE TABLE [users] (id integer PRIMARY KEY, email text);",
+                      "DROP TABLE [users];")
+    project.migration("2", "add_note", "ALTER TABLE [users] ADD COLUMN note text;", "ALTER TABLE users DROP COLUMN note;")
+    assert project.run("up", "--steps", "1").code == 0
+    result = project.run("plan", "--format", "json")
+    assert result.code == 0, result.stderr
+    [statement] = result.json["migrations"][0]["statements"]
+    assert statement["tables"] == ["[users]"]
+    assert statement["impact"].startswith("touches `[users]` (0 rows)")  # the live table was found

@@ -34,6 +34,7 @@ ENVIRONMENT_KEYS = {
     "dir": (str, "a path"),
     "protected": (bool, "true or false"),
     "lock_wait": ((int, float), "a number of seconds"),
+    "lock_timeout": ((int, float, str), "a duration such as 5s, 500ms or 2m"),
 }
 LINT_KEYS = {
     "disable": (list, "a list of rule ids"),
@@ -76,6 +77,7 @@ class Settings:
     protected: bool
     lock_wait: float
     lint: LintSettings = LintSettings()
+    lock_timeout: float | None = None  # seconds a migration's statement may wait for a table lock (the session's)
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""
@@ -144,7 +146,21 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         protected=bool(environment.get("protected", False)),
         lock_wait=float(lock_wait),
         lint=_lint_settings(document.get("lint") or {}, config_file),
+        lock_timeout=_duration(environment["lock_timeout"], f"{env_key}.lock_timeout", values)
+        if "lock_timeout" in environment else None,
     )
+
+
+_DURATION = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|min|m)?")
+
+
+def _duration(value, key: str, values) -> float:
+    """Seconds, from a number of seconds or text such as 5s, 500ms, 2m."""
+    text = str(values.get(value, key) if isinstance(value, str) else value).strip()
+    found = _DURATION.fullmatch(text)
+    if found is None or isinstance(value, bool):
+        raise ConfigError(f"{key}: '{text[:40]}' is not a duration (write it as 5s, 500ms or 2m)")
+    return float(found["number"]) * {"ms": 0.001, "s": 1, None: 1, "m": 60, "min": 60}[found["unit"]]
 
 
 def _lint_settings(section: dict, config_file: Path | None) -> LintSettings:

@@ -10,12 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .adapters import adapter_for
+from .adapters import open_database
 from .catalogue import Catalogue, following_version, load_catalogue, migration_of_file, next_version
 from .catalogue.formats import DBMATE, read_text
 from .catalogue.model import Migration
 from .config import Settings
-from .engines import DEFAULT_DIALECT
+from .engines import DEFAULT_DIALECT, engine
 from .errors import (
     CatalogueError, ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed,
     UsageError,
@@ -42,16 +42,16 @@ def open_runner(settings: Settings, *, create: bool = False, lock: bool = False,
     the tool's own that the database refuses becomes a DatabaseError."""
     listener = listener or Listener()
     catalogue = catalogue or load_catalogue(settings.migrations_dir)
-    adapter = adapter_for(settings.url, settings.table)
     try:
-        exists = adapter.open(create=create)
-        if lock and exists:
-            adapter.acquire_lock(settings.lock_wait, listener.lock_wait)
-        yield Runner(adapter, catalogue, settings.table, database_exists=exists, listener=listener)
+        with open_database(settings.url, settings.table, create=create) as (adapter, exists):
+            if exists and settings.lock_timeout is not None:
+                for statement in engine(adapter.dialect).session_lock_timeout(settings.lock_timeout):
+                    adapter.execute(statement)
+            if lock and exists:
+                adapter.acquire_lock(settings.lock_wait, listener.lock_wait)
+            yield Runner(adapter, catalogue, settings.table, database_exists=exists, listener=listener)
     except StatementFailed as error:
         raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
-    finally:
-        adapter.close()
 
 
 def status(settings: Settings) -> StatusReport:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from .adapters.base import Adapter
 from .catalogue import Catalogue
+from .engines import engine
 from .catalogue.model import Migration, Section
 from .errors import MigrateError, StatementFailed, StateError
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
@@ -299,11 +300,13 @@ class Runner:
 
     def outside_transaction_reason(self, section: Section, statements: list["Statement"]) -> str | None:
         """Why a section runs outside a transaction; None when it runs in one."""
-        if not self.adapter.transactional_ddl:
-            return f"{self.adapter.dialect} commits DDL implicitly"
         if not section.transaction:
             return "the file disables it"
+        database = engine(self.adapter.dialect)
         for statement in statements:
+            kind = database.commits_implicitly(statement.text)
+            if kind:
+                return f"{database.label} commits {kind} implicitly"
             if self.adapter.runs_outside_transaction(statement.text):
                 return f"{_first_words(statement.text)} cannot run in one"
         return None

@@ -154,6 +154,15 @@ class Engine(ABC):
             return True
         return self._outside_transaction is not None and self._outside_transaction.match(statement) is not None
 
+    def commits_implicitly(self, statement: str) -> str | None:
+        """The kind of statement ("CREATE TABLE") when the server commits around it (DDL where DDL is not
+        transactional), so that no transaction can hold the migration it is part of; None otherwise."""
+        return None
+
+    def session_lock_timeout(self, seconds: float) -> list[str]:
+        """What sets how long every statement of this connection waits for a lock (migrate.yaml's lock_timeout)."""
+        return []
+
     def lock_timeout(self, in_transaction: bool) -> list[str]:
         """Bound the wait for a lock, so a DDL statement queued behind a long transaction cannot stall all traffic."""
         return []

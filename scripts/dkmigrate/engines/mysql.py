@@ -4,6 +4,7 @@ Where MySQL 8 and MariaDB differ, the SQL written here is the one both accept; M
 documentation (the machine this was written on runs MariaDB 10.11).
 """
 
+import math
 import re
 
 from .base import CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
@@ -28,8 +29,9 @@ _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Statements after which the server has committed: DDL and the other implicit commits of
 # dev.mysql.com/doc/refman/8.0/en/implicit-commit.html. A migration holding none runs in one transaction.
 _IMPLICIT_COMMIT = re.compile(
-    r"^(?:CREATE|ALTER|DROP|RENAME|TRUNCATE|GRANT|REVOKE|ANALYZE|OPTIMIZE|REPAIR|CHECK\s+TABLE|CACHE\s+INDEX"
-    r"|FLUSH|INSTALL|UNINSTALL|LOAD\s+INDEX|LOCK\s+TABLES?|UNLOCK\s+TABLES?|SET\s+PASSWORD|CALL|DELIMITER)\b",
+    r"^(?:(?:CREATE|ALTER|DROP)(?:\s+(?:OR\s+REPLACE|UNIQUE|FULLTEXT|SPATIAL|TEMPORARY|DEFINER\s*=\s*\S+))*\s+\w+"
+    r"|RENAME\s+\w+|TRUNCATE|GRANT|REVOKE|ANALYZE|OPTIMIZE|REPAIR|CHECK\s+TABLE|CACHE\s+INDEX"
+    r"|FLUSH|INSTALL|UNINSTALL|LOAD\s+INDEX|LOCK\s+TABLES?|UNLOCK\s+TABLES?|SET\s+PASSWORD|CALL)\b",
     re.IGNORECASE,
 )
 
@@ -59,9 +61,19 @@ class MySQL(Engine):
         replicas="SHOW REPLICA STATUS (on each replica: Seconds_Behind_Source)",
     )
 
-    def commits_implicitly(self, statement: str) -> bool:
-        """Whether the server commits around this statement, so no transaction can hold it."""
-        return _IMPLICIT_COMMIT.match(statement) is not None
+    def commits_implicitly(self, statement: str) -> str | None:
+        found = _IMPLICIT_COMMIT.match(statement)
+        return " ".join(found.group().upper().split()) if found else None
+
+    @staticmethod
+    def literal(value) -> str:
+        """A backslash escapes in MySQL's strings (unless NO_BACKSLASH_ESCAPES): it is doubled."""
+        if isinstance(value, str):
+            return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+        return Engine.literal(value)
+
+    def session_lock_timeout(self, seconds: float) -> list[str]:
+        return [f"SET SESSION lock_wait_timeout = {max(1, math.ceil(seconds))}"]  # whole seconds, at least 1
 
     def lock_timeout(self, in_transaction: bool) -> list[str]:
         return [f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT_SECONDS}"]

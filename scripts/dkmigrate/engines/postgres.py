@@ -76,6 +76,9 @@ class PostgreSQL(Engine):
     def table_literal(self, quoted_table: str, name: str) -> str:
         return self.literal(quoted_table)  # to_regclass reads the name as SQL
 
+    def session_lock_timeout(self, seconds: float) -> list[str]:
+        return [f"SET lock_timeout = '{round(seconds * 1000)}ms'"]
+
     def lock_timeout(self, in_transaction: bool) -> list[str]:
         return [f"SET {'LOCAL ' if in_transaction else ''}lock_timeout = '{LOCK_TIMEOUT_SECONDS}s'"]
 

@@ -127,9 +127,10 @@ def runs_in_transaction(statements: list[SqlStatement], transaction: bool, optio
     """Whether the runner runs the section inside one transaction: MySQL never; elsewhere unless the file
     disables it or a statement cannot run in a transaction block."""
     database = engine(options.dialect)
-    if not database.transactional_ddl or not transaction:
+    if not transaction:
         return False
-    return not any(database.runs_outside_transaction(s.text, options.pg_version) for s in statements)
+    return not any(database.commits_implicitly(s.text) or database.runs_outside_transaction(s.text, options.pg_version)
+                   for s in statements)
 
 
 def active_rules(options: LintOptions, scope: str) -> list[Rule]:
