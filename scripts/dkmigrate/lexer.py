@@ -54,16 +54,38 @@ def scanner(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
         word = rf"[^\W\d](?:(?!{re.escape(delimiter)})[\w$])*"
     if lexicon.string_prefixes:  # E'...' is a string, not the word E
         word = f"(?!(?:{lexicon.string_prefixes})')" + word
+    delimiter_, comment, quotes = _boundary_alternatives(dialect, delimiter)
     alternatives = [
-        f"(?P<delimiter>{re.escape(delimiter)})",
+        delimiter_,
         f"(?P<word>{word})",
         f"(?P<number>{_NUMBER})",
-        f"(?P<comment>(?:{lexicon.line_comment})[^\\n]*|{_BLOCK_COMMENT})",
-        *(f"(?P<{quote.group}>{quote.pattern})" for quote in lexicon.quotes),
+        comment,
+        *quotes,
         *([f"(?P<param>{lexicon.parameters})"] if lexicon.parameters else []),
         f"(?P<punct>{_PUNCT})",
     ]
     return re.compile(r"\s*(?:" + "|".join(alternatives) + ")")
+
+
+@functools.lru_cache(maxsize=None)
+def boundaries(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
+    """The master expression's delimiter, comment and quoted-token alternatives alone, for `search`: it jumps
+    over words, numbers and punctuation to the next token that can end a statement or hide a delimiter. Its
+    alternatives are the master's own; the prefixes and dollar quotes in them do not start after a word
+    character, so a search that lands inside a word (`a$b$`, `date'...'`) reads it as the tokens would."""
+    delimiter_, comment, quotes = _boundary_alternatives(dialect, delimiter)
+    lexicon = engine(dialect).lexicon
+    # A lookahead of what the alternatives may start with lets the search skip every other character fast.
+    starts = "|".join([re.escape(delimiter[0]), f"[{re.escape(lexicon.line_comment_starts)}]", "/",
+                       *(quote.starts for quote in lexicon.quotes)])
+    return re.compile(f"(?=(?:{starts}))(?:" + "|".join([delimiter_, comment, *quotes]) + ")")
+
+
+def _boundary_alternatives(dialect: str, delimiter: str) -> tuple[str, str, list[str]]:
+    lexicon = engine(dialect).lexicon
+    return (f"(?P<delimiter>{re.escape(delimiter)})",
+            f"(?P<comment>(?:{lexicon.line_comment})[^\\n]*|{_BLOCK_COMMENT})",
+            [f"(?P<{quote.group}>{quote.pattern})" for quote in lexicon.quotes])
 
 
 @functools.lru_cache(maxsize=None)
@@ -129,7 +151,15 @@ def identifier(token: Token, dialect: str) -> str:
 
 def name_of(token: Token, dialect: str) -> str:
     """The name a WORD or QUOTED token stands for, as the engine stores it."""
-    return _quoted_name(token.text) if token.kind == QUOTED else engine(dialect).fold(token.text)
+    if token.kind == QUOTED:
+        return _quoted_name(token.text)
+    return token.text.lower() if _QUOTED_CASE_KEPT[dialect] else token.text  # PostgreSQL folds unquoted names
+
+
+def stored_parts(written: str, dialect: str) -> tuple[str, ...]:
+    """The parts of a qualified name the linter parsed (lint.syntax.Name.written), as the engine stores them:
+    `[users]` is users, `"Mixed"."T"` keeps its case, an unquoted PostgreSQL name folds to lower case."""
+    return tuple(name_of(token, dialect) for token in tokenize(written, dialect) if token.kind in (WORD, QUOTED))
 
 
 def _quoted_name(text: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .engines import DIALECTS, engine
 from .errors import SqlSyntaxError
-from .lexer import QUOTE_GROUPS, closed_quote, nested_comment_end, scanner
+from .lexer import QUOTE_GROUPS, boundaries, closed_quote, nested_comment_end, scanner
 
 __all__ = ["DIALECTS", "Statement", "split_statements"]
 
@@ -153,8 +153,30 @@ class _Splitter:
 
     def _take_statement(self, start: int) -> int:
         """Emits the statement whose first token is at `start`; returns where the next one may begin."""
+        if self.delimiter == ";" and _ROUTINE_START.match(self.sql, start) is not None:
+            return self._take_routine(start)
         sql, length = self.sql, len(self.sql)
-        routine = self.delimiter == ";" and _ROUTINE_START.match(sql, start) is not None
+        pos, search = start, boundaries(self.dialect, self.delimiter).search
+        while (token := search(sql, pos)) is not None:
+            kind, pos = token.lastgroup, token.end()
+            if kind == "delimiter":
+                self._emit(start, token.start())
+                return pos
+            if kind == "comment":
+                if sql.startswith("/*", token.start()):
+                    pos = self._block_comment_end(token.start(), pos)
+                elif self._goose_begin_at(token.start()):
+                    self._emit(start, token.start())
+                    return token.start()
+            elif pos == length:
+                self._check_closed(kind, token.start(), length)
+        self._emit(start, length)
+        return length
+
+    def _take_routine(self, start: int) -> int:
+        """A trigger or routine: every token, so that the BEGIN ... END nesting of its body can be followed."""
+        sql, length = self.sql, len(self.sql)
+        routine = True
         body = _RoutineBody(self._skip_trivia)
         pattern = scanner(self.dialect, self.delimiter)
         pos = start

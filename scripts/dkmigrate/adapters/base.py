@@ -187,20 +187,14 @@ class Adapter(ABC):
     @abstractmethod
     def unlock(self) -> None: ...
 
-    @abstractmethod
-    def quote_identifier(self, name: str) -> str: ...
+    def quote_identifier(self, name: str) -> str:
+        return engine(self.dialect).quote_identifier(name)
 
     def quote_table(self, name: str) -> str:
-        return ".".join(self.quote_identifier(part) for part in name.split("."))
+        return engine(self.dialect).quote_table(name)
 
     def literal(self, value) -> str:
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, int):
-            return str(value)
-        return "'" + str(value).replace("'", "''") + "'"
+        return engine(self.dialect).literal(value)
 
     @property
     def server_version(self) -> int | None:

@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 import pymysql
 from pymysql.constants import SERVER_STATUS
 
-from ..engines import MYSQL
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url
 from .base import (Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, ReplicaFacts,
@@ -110,12 +109,6 @@ class MySQLAdapter(Adapter):
         if self.locked and self.connection is not None:
             self.query(f"SELECT RELEASE_LOCK({self.literal(self.lock_name)})")
         self.locked = False
-
-    def quote_identifier(self, name: str) -> str:
-        return MYSQL.quote_identifier(name)
-
-    def literal(self, value) -> str:
-        return MYSQL.literal(value)
 
 
 class MySQLInspector(Inspector):

@@ -106,9 +106,6 @@ class PostgresAdapter(Adapter):
             self.query(f"SELECT pg_advisory_unlock({self.lock_key})")
         self.locked = False
 
-    def quote_identifier(self, name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
 
 def _lock_key(name: str) -> int:
     """A stable signed 64-bit advisory lock key for one tracking table."""

@@ -98,9 +98,6 @@ class SQLiteAdapter(Adapter):
             self.lock_file.close()
             self.lock_file = None
 
-    def quote_identifier(self, name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
 
 def _foreign_keys(adapter: SQLiteAdapter, table: str) -> list[ForeignKeyFacts]:
     grouped: dict[int, list[tuple]] = {}

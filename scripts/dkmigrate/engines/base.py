@@ -40,6 +40,7 @@ class Quote:
     pattern: str  # the whole token; an unterminated one runs to the end of the text (\Z)
     closed: str  # the rest of the token after its first character, when it is terminated
     name: str  # in "unterminated <name>"
+    starts: str = ""  # a pattern of what it may start with, for a fast search: "'|[Nn]'"
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Lexicon:
     """An engine's lexical rules: comments, quoted tokens and the statements that are not SQL."""
 
     line_comment: str  # the opener of a comment to the end of the line
+    line_comment_starts: str  # the characters it may start with, as a character class body: "-" or "-#"
     quotes: tuple[Quote, ...]  # in the order the lexer tries them (after words and numbers)
     string_prefixes: str | None = None  # letters that make the quote after them a kind of string: E'...'
     nested_comments: bool = False  # PostgreSQL: /* /* */ */ is one comment

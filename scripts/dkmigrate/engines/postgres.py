@@ -4,19 +4,20 @@ import re
 
 from .base import CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
 
-_STRING = r"(?:[BbXxNn]|[Uu]&)?'[^']*(?:''[^']*)*"
-_ESCAPE_STRING = r"[Ee]'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # E'...': the only strings in which a backslash escapes
+_STRING = r"(?:(?<![\w$])(?:[BbXxNn]|[Uu]&))?'[^']*(?:''[^']*)*"  # a prefix after a word character is that word's
+_ESCAPE_STRING = r"(?<![\w$])[Ee]'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # E'...': the only strings where \ escapes
 _QUOTED = r'"[^"]*(?:""[^"]*)*'
 
 LEXICON = Lexicon(
     string_prefixes=r"[BbXxNnEe]|[Uu]&",
     line_comment=r"--",
+    line_comment_starts="-",
     quotes=(
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal"),
-        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier"),
-        Quote("escape", _ESCAPE_STRING + r"(?:'|\Z)", _ESCAPE_STRING + "'", "string literal"),
-        Quote("dollar", r"\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)(?:\$(?P=tag)\$|\Z)",
-              r"\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)\$(?P=tag)\$", "dollar-quoted string"),
+        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", r"'|[BbXxNn]'|[Uu]&'"),
+        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", '"'),
+        Quote("escape", _ESCAPE_STRING + r"(?:'|\Z)", _ESCAPE_STRING + "'", "string literal", r"[Ee]'"),
+        Quote("dollar", r"(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)(?:\$(?P=tag)\$|\Z)",
+              r"\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)\$(?P=tag)\$", "dollar-quoted string", r"\$"),
     ),
     nested_comments=True,
     parameters=r"\$\d+",

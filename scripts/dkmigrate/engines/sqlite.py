@@ -6,16 +6,17 @@ from .base import CatalogueQueries, Engine, Lexicon, Quote
 
 _QUOTED = r'"[^"]*(?:""[^"]*)*'
 _BACKTICK = r"`[^`]*(?:``[^`]*)*"
-_STRING = r"[Xx]?'[^']*(?:''[^']*)*"
+_STRING = r"(?:(?<![\w$])[Xx])?'[^']*(?:''[^']*)*"
 
 LEXICON = Lexicon(
     string_prefixes=r"[Xx]",
     line_comment=r"--",
+    line_comment_starts="-",
     quotes=(
-        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier"),
-        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier"),
-        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier"),
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal"),
+        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", '"'),
+        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", "`"),
+        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier", r"\["),
+        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", r"'|[Xx]'"),
     ),
 )
 

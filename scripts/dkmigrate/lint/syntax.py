@@ -14,7 +14,6 @@ from typing import NamedTuple
 class Name(NamedTuple):
     parts: tuple[str, ...]  # schema first, when written; as the engine compares them
     written: str
-    stored: tuple[str, ...] = ()  # the parts as the engine stores them (case kept where the engine keeps it)
 
     @property
     def key(self) -> str:

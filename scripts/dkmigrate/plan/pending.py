@@ -16,6 +16,7 @@ from .checklist import checklist
 from .document import human_rows
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
 from ..engines import engine
+from ..lexer import stored_parts
 from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
 
 MISSING_LOCK_TIMEOUT = "missing-lock-timeout"
@@ -127,8 +128,8 @@ def _planned(settings: Settings, runner: Runner, migration: Migration, analysis)
 
 
 def table_key(name, dialect: str) -> TableKey:
-    """A table the linter parsed (lint.syntax.Name), as the engine stores its name: no re-reading of the text."""
-    parts = name.stored or name.parts
+    """A table the linter parsed (lint.syntax.Name), as the engine stores its name."""
+    parts = stored_parts(name.written, dialect)
     schema = parts[-2] if len(parts) > 1 and engine(dialect).has_schemas else None
     return (schema, parts[-1])
 

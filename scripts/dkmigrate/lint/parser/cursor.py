@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ...engines import ENGINES
 from ..syntax import Name
-from ..tokens import PUNCT, QUOTED, WORD, Token, identifier, name_of
+from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
 
 
 _GRAMMAR = {name: each.grammar for name, each in ENGINES.items()}
@@ -82,16 +82,15 @@ class Cursor:
         first = self.peek()
         if first is None or first.kind not in (WORD, QUOTED):
             return None
-        parts, stored = [], []
+        parts = []
         while True:
             token = self.advance()
             parts.append(identifier(token, self.dialect))
-            stored.append(name_of(token, self.dialect))
             follower = self.peek(1)
             if not (self.at_punct(".") and follower is not None and follower.kind in (WORD, QUOTED)):
                 break
             self.index += 1
-        return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)], tuple(stored))
+        return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)])
 
     def skip_group(self) -> list[Token]:
         """Consumes a balanced ( ... ) if one starts here; returns the tokens inside it."""
