@@ -14,6 +14,7 @@ import sys
 import tempfile
 import textwrap
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -38,15 +39,24 @@ def unavailable(reason: str):
     pytest.skip(reason)
 
 
+def shared_missing(path: Path) -> str:
+    """Why a test that reads `path` of ../shared cannot run: a fresh clone has nothing beside it."""
+    return f"needs ../shared beside the checkout ({path} is not there)"
+
+
+def require_shared(path: Path) -> Path:
+    """A file or folder of ../shared: a test without it fails in CI and is skipped elsewhere."""
+    if not path.exists():
+        if IN_CI:
+            pytest.fail(f"{shared_missing(path)}: CI=true needs ../shared")
+        pytest.skip(shared_missing(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def authelia() -> Path:
     """The authelia corpus of ../shared/corpora (postgres/ and mysql/ migrations)."""
-    corpus = CORPORA / "authelia"
-    if not corpus.is_dir():
-        if IN_CI:
-            pytest.fail(f"{corpus} is missing: CI needs ../shared beside the checkout")
-        pytest.skip(f"{corpus} is not here")
-    return corpus
+    return require_shared(CORPORA / "authelia")
 
 
 @pytest.fixture(scope="session")
@@ -76,17 +86,26 @@ def with_database(url: str, database: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, f"/{database}", parts.query, parts.fragment))
 
 
+@contextmanager
+def new_database(admin_url: str, prefix: str = "dkm"):
+    """A new, empty PostgreSQL database (its URL), dropped afterwards."""
+    import psycopg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(admin_url, name)
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def postgres_url(postgres_admin_url):
     """A new, empty PostgreSQL database for one test."""
-    import psycopg
-
-    name = f"dkm_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield with_database(postgres_admin_url, name)
-    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_database(postgres_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -198,7 +198,7 @@ def test_init_writes_configuration_once(tmp_path, sqlite_url):
     project.migrations.rmdir()
     result = project.run("init", url=False)
     assert result.code == 0, result.stderr
-    assert result.stdout == "Created migrate.yaml\nCreated db/migrations/\n"
+    assert result.stdout == "Created migrate.yaml\nCreated db/migrations/\nCreated .gitignore\n"
     assert "default_environment: development" in (project_dir / "migrate.yaml").read_text()
     status = project.run("status", "--format", "json", url=False)
     assert status.code == 0 and status.json["environment"] == "development"

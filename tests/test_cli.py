@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from conftest import Project
+from conftest import LAUNCHER, Project
 from dkmigrate.cli import main
 
 SECRET = "hunter2-very-secret"
@@ -47,7 +47,7 @@ def test_status_text_shows_every_migration_and_a_summary(sqlite_project):
 
 @pytest.mark.parametrize("args, message", [
     (["status", "--steps", "2"], "unrecognized arguments: --steps 2"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["frobnicate"], "unknown command 'frobnicate'; the commands are init, create, up"),
     (["down", "--steps", "0"], "must be a whole number of 1 or more"),
     (["down", "--steps", "1", "--to", "3"], "not allowed with argument"),
     (["repair", "1"], "one of the arguments --applied --rolled-back --accept-checksum is required"),
@@ -187,3 +187,67 @@ def test_launcher_runs_the_same_cli_and_reports_exit_codes(sqlite_project):
     bad = sqlite_project.launch("status", "--url", "nope://")
     assert bad.code == 2
     assert bad.stderr.startswith("error: unsupported database URL")
+
+
+def test_a_sqlite_file_in_a_missing_folder_is_exit_3_and_creates_nothing(tmp_path):
+    missing = tmp_path / "nonexistent" / "dir"
+    project = Project(tmp_path / "project", f"sqlite:{missing / 'x.db'}")
+    one_migration(project)
+    for args in (["up"], ["up", "--format", "json"]):
+        result = project.run(*args)
+        assert result.code == 3, result.stderr
+        assert f"the folder {missing} does not exist" in result.stderr
+    assert not (tmp_path / "nonexistent").exists()
+
+
+@pytest.mark.parametrize("args, message", [
+    (["up", "--step", "2"], "unrecognized arguments: --step 2 (did you mean --steps?)"),
+    (["down", "--dry"], "unrecognized arguments: --dry (did you mean --dry-run?)"),
+    (["statsu"], "unknown command 'statsu' (did you mean status?)"),
+    (["--evn", "production", "status"], "unrecognized arguments: --evn (did you mean --env?)"),
+    (["status", "--evn", "production"], "unrecognized arguments: --evn production (did you mean --env?)"),
+    (["--form", "json", "status"], "unrecognized arguments: --form (did you mean --format?)"),
+    (["up", "--to"], "argument --to: expected one argument"),
+])
+def test_options_and_commands_are_never_abbreviated_and_typos_get_a_suggestion(sqlite_project, args, message):
+    one_migration(sqlite_project)
+    result = sqlite_project.run(*args)
+    assert result.code == 2, result.stdout
+    assert message in result.stderr
+    assert "invalid choice: 'production'" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
+    assert sqlite_project.run("status", "--format", "json").json["summary"]["applied"] == 0
+
+
+@pytest.mark.parametrize("command", [["lint", "--rules"], ["--help"], ["status"], ["plan", "add a column"],
+                                     ["up", "--dry-run"]])
+def test_a_reader_that_stops_early_ends_the_command_quietly(sqlite_project, command):
+    """`migrate lint --rules | head -1`: the pipe closes, the command stops without a traceback."""
+    import subprocess
+
+    for index in range(3):
+        sqlite_project.migration(str(index + 1), f"m{index}", f"CREATE TABLE t{index} (id integer);", "")
+    launcher = [str(LAUNCHER), "-C", str(sqlite_project.root), "--url", sqlite_project.url, *command]
+    pipeline = subprocess.run(["bash", "-c", 'set -o pipefail; "$@" | head -c 1 >/dev/null; echo "${PIPESTATUS[0]}"',
+                               "bash", *launcher], capture_output=True, text=True, timeout=60)
+    assert "Error" not in pipeline.stderr and "internal error" not in pipeline.stderr, pipeline.stderr
+    assert pipeline.stderr == ""
+    assert pipeline.stdout.strip() in ("0", "141")
+
+
+def test_init_ignores_the_sqlite_database_and_the_lock_file_it_will_create(tmp_path):
+    project = Project(tmp_path / "app", url="unused")
+    (project.root / ".gitignore").write_text("node_modules/\n")
+    result = project.run("init", url=False)
+    assert result.code == 0, result.stderr
+    assert "Updated .gitignore" in result.stdout
+    ignored = (project.root / ".gitignore").read_text().splitlines()
+    assert ignored[0] == "node_modules/"
+    assert "/db/development.sqlite3*" in ignored
+    import subprocess
+
+    subprocess.run(["git", "init", "-q", str(project.root)], check=True)
+    one_migration(project)
+    assert project.run("up", url=False).code == 0
+    untracked = subprocess.run(["git", "-C", str(project.root), "status", "--porcelain", "--untracked-files=all"],
+                               capture_output=True, text=True, check=True).stdout
+    assert "sqlite3" not in untracked and "db/migrations/1_one.sql" in untracked

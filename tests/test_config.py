@@ -122,3 +122,74 @@ def test_missing_directory_and_config_file(tmp_path):
         settings(tmp_path / "nowhere")
     with pytest.raises(ConfigError, match="--config other.yaml: no such file"):
         settings(tmp_path, config="other.yaml")
+
+
+INIT_CONFIG = """
+dir: db/migrations
+default_environment: development
+environments:
+  development:
+    url: sqlite:db/development.sqlite3
+  production:
+    url: ${DATABASE_URL}
+    protected: true
+    lock_wait: 30
+"""
+
+
+@pytest.mark.parametrize("production, reached_as", [
+    ("postgres://app:pw@db.example.com/shop", "postgres://app:pw@db.example.com/shop"),
+    ("postgres://app:pw@db.example.com/shop", "postgresql://reader@DB.Example.com:5432/shop"),
+    ("postgresql://app@db.example.com:5432/shop?sslmode=require", "postgres://app@db.example.com/shop"),
+    ("mysql://root@db:3306/shop", "mariadb://root@DB/shop"),
+    ("sqlite:db/prod.sqlite3", "sqlite:db/../db/prod.sqlite3"),
+    ("sqlite:db/prod.sqlite3", "sqlite3:///{root}/db/prod.sqlite3"),
+    ("sqlite:db/prod.sqlite3", "sqlite:link/prod.sqlite3"),
+])
+def test_protection_follows_the_database_whatever_name_reaches_it(tmp_path, production, reached_as):
+    (tmp_path / "db").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "db")
+    (tmp_path / "migrate.yaml").write_text(
+        "environments:\n  development:\n    url: sqlite:db/dev.sqlite3\n"
+        f"  production:\n    url: {production}\n    protected: true\n    dir: db/prod-migrations\n    lock_wait: 7\n")
+    reached_as = reached_as.format(root=tmp_path.resolve())
+    for loaded in (settings(tmp_path, url=reached_as), settings(tmp_path, {"DATABASE_URL": reached_as}),
+                   settings(tmp_path, env="development", url=reached_as)):
+        assert (loaded.environment, loaded.protected, loaded.lock_wait) == ("production", True, 7)
+        assert loaded.migrations_dir == tmp_path.resolve() / "db" / "prod-migrations"
+        assert loaded.environment_by_url
+
+
+@pytest.mark.parametrize("other", [
+    "postgres://app@db.example.com/shop_test", "postgres://app@db.example.com:5433/shop",
+    "postgres://app@replica.example.com/shop", "mysql://app@db.example.com/shop", "sqlite:db/prod2.sqlite3",
+])
+def test_another_database_is_not_taken_for_the_protected_one(tmp_path, other):
+    (tmp_path / "migrate.yaml").write_text(
+        "environments:\n  development:\n    url: sqlite:db/dev.sqlite3\n  production:\n"
+        "    url: postgres://app@db.example.com/shop\n    protected: true\n"
+        "  local:\n    url: sqlite:db/prod.sqlite3\n")
+    loaded = settings(tmp_path, url=other)
+    assert (loaded.environment, loaded.protected, loaded.environment_by_url) == ("development", False, False)
+
+
+def test_the_database_url_of_init_s_configuration_is_production(tmp_path):
+    (tmp_path / "migrate.yaml").write_text(INIT_CONFIG)
+    loaded = settings(tmp_path, {"DATABASE_URL": "postgres://u:p@prod/app"})
+    assert (loaded.environment, loaded.protected, loaded.lock_wait) == ("production", True, 30)
+    # An explicit --env outranks a DATABASE_URL left in the shell: that is the development database.
+    development = settings(tmp_path, {"DATABASE_URL": "postgres://u:p@prod/app"}, env="development")
+    assert (development.environment, development.protected) == ("development", False)
+    assert development.url.raw == "sqlite:db/development.sqlite3"
+
+
+def test_a_url_of_another_engine_than_the_environment_s_directory_is_a_configuration_error(tmp_path):
+    (tmp_path / "migrate.yaml").write_text(
+        "environments:\n  development:\n    url: sqlite:db/dev.sqlite3\n    dir: db/migrations/sqlite\n"
+        "  production:\n    url: ${DATABASE_URL}\n    dir: db/migrations/postgres\n    protected: true\n")
+    with pytest.raises(ConfigError, match=r"postgres://db/other is a PostgreSQL database but db/migrations/sqlite "
+                                          r"is the directory of environment 'development' \(SQLite\)"):
+        settings(tmp_path, url="postgres://db/other")
+    # The same engine, or a directory named on the command line, is fine.
+    assert settings(tmp_path, url="sqlite:elsewhere.db").environment == "development"
+    assert settings(tmp_path, url="postgres://db/other", dir="db/migrations/postgres").environment == "development"

@@ -105,7 +105,7 @@ def test_sql_from_stdin(project):
     code, out, _ = run(project, "lint", "--dialect", "postgres", "--format", "json", "-",
                        stdin="BEGIN;\nCREATE INDEX CONCURRENTLY i ON users (email);\nCOMMIT;\n")
     [finding] = json.loads(out)["findings"]
-    assert (finding["rule"], finding["file"], finding["line"]) == ("concurrently-in-transaction", None, 2)
+    assert (finding["rule"], finding["file"], finding["line"]) == ("concurrently-in-transaction", "-", 2)
     assert code == 1
     code, out, _ = run(project, "lint", "--dialect", "postgres", "-", stdin="TRUNCATE users;")
     assert out.startswith("-:1: risky truncate:")
@@ -148,14 +148,59 @@ def test_nothing_pending_says_so(project):
                                        "migration).\n", "")
 
 
-def test_an_unreachable_database_means_every_migration_with_a_note(project):
+def test_an_unreachable_database_fails_lint_unless_offline(project):
+    """In CI a broken password must not pass for a clean lint of every file."""
     project.migration("1", "rename", RENAME, "")
-    code, out, err = run(project, "--url", "postgres://nobody@127.0.0.1:9/none?connect_timeout=2", "lint",
-                         url=False)
-    assert code == 1
-    assert err.startswith("note: cannot connect to postgres://nobody@127.0.0.1:9/none")
-    assert err.rstrip().endswith(": linting all 1 migrations")
+    unreachable = "postgres://nobody:secret-pw@127.0.0.1:9/none?connect_timeout=2"
+    code, out, err = run(project, "--url", unreachable, "lint", url=False)
+    assert (code, out) == (3, "")
+    assert err.startswith("error: cannot connect to postgres://nobody:***@127.0.0.1:9/none")
+    assert "--offline" in err and "secret-pw" not in err
+    assert json.loads(run(project, "--url", unreachable, "lint", "--format", "json", url=False)[1])["error"]["code"] == 3
+
+    code, out, err = run(project, "--url", unreachable, "lint", "--offline", url=False)
+    assert code == 1 and err == "note: --offline: linting all 1 migrations without the database\n"
     assert "rename-column" in out
+
+
+def test_without_a_configured_database_lint_reads_the_files_alone(tmp_path):
+    project = Project(tmp_path / "project", url="unused")
+    project.migration("1", "rename", RENAME, "")
+    code, out, err = run(project, "lint", url=False)
+    assert code == 1 and "rename-column" in out and "cannot connect" not in err
+
+
+def test_a_directory_lints_every_migration_file_in_it(tmp_path):
+    project = Project(tmp_path / "project", url="unused")
+    project.migration("1", "create", "CREATE TABLE users (id integer, email text);", "DROP TABLE users;")
+    project.migration("2", "rename", RENAME, "ALTER TABLE users RENAME COLUMN mail TO email;")
+    other = project.root / "legacy"
+    other.mkdir()
+    (other / "V1__truncate.sql").write_text("TRUNCATE users;\n")
+    (project.root / "notes.txt").write_text("not SQL")
+    code, out, _ = run(project, "lint", "--format", "json", ".", url=False)
+    found = {(finding["file"], finding["rule"]) for finding in json.loads(out)["findings"]}
+    assert code == 1
+    assert {("db/migrations/2_rename.sql", "rename-column"), ("legacy/V1__truncate.sql", "truncate")} <= found
+    assert json.loads(out)["statements"] == 5  # both sections of both migrations, and the Flyway file
+    code, out, err = run(project, "lint", "db/migrations/", url=False)
+    assert code == 1 and "db/migrations/2_rename.sql:2: risky rename-column" in out
+    empty = project.root / "empty"
+    empty.mkdir()
+    code, _, err = run(project, "lint", "empty", url=False)
+    assert code == 2 and "empty: no migration files in this folder" in err
+
+
+@pytest.mark.parametrize("version, code", [("9", 1), ("18", 1), ("8", 2), ("19", 2), ("99", 2)])
+def test_the_pg_version_must_be_one_the_rules_know(project, version, code):
+    write(project, "change.sql", RENAME)
+    result, _, err = run(project, "lint", "--dialect", "postgres", "--pg-version", version, "change.sql")
+    assert result == code
+    if code == 2:
+        assert "PostgreSQL major version from 9 to 18" in err
+    (project.root / "migrate.yaml").write_text(f"lint:\n  pg_version: {version}\n")
+    result, _, err = run(project, "lint", "--dialect", "postgres", "change.sql")
+    assert result == code and ("from 9 to 18" in err) == (code == 2)
 
 
 def test_the_pg_version_comes_from_the_server(tmp_path, postgres_url):
@@ -212,7 +257,7 @@ def test_bad_lint_configuration_is_exit_2_naming_the_key(project, config, messag
 @pytest.mark.parametrize("args, message", [
     (["lint", "missing.sql"], "missing.sql: no such file"),
     (["lint", "broken.sql"], "line 2: unterminated string literal"),
-    (["lint", "--pg-version", "fifteen", "broken.sql"], "must be a PostgreSQL major version such as 15"),
+    (["lint", "--pg-version", "fifteen", "broken.sql"], "must be a PostgreSQL major version from 9 to 18"),
     (["lint", "--dialect", "oracle", "broken.sql"], "invalid choice: 'oracle'"),
     (["status", "--format", "sarif"], "invalid choice: 'sarif'"),
     (["lint", "--all", "broken.sql"], "--all lints every migration of the directory"),
@@ -232,7 +277,7 @@ def test_bad_input_with_json_is_an_error_document(project):
 def test_rules_lists_every_rule(project):
     code, out, _ = run(project, "lint", "--rules")
     lines = out.splitlines()
-    assert code == 0 and len(lines) == 31
+    assert code == 0 and len(lines) == 43
     assert lines[0].split()[:3] == ["add-index-not-concurrently", "caution", "postgres"]
     document = json.loads(run(project, "lint", "--rules", "--format", "json")[1])
     rename = next(rule for rule in document["rules"] if rule["id"] == "rename-column")

@@ -62,7 +62,7 @@ def test_add_check_validating(sql, expected):
      "ALTER TABLE orders VALIDATE CONSTRAINT c;", True, []),
     ("ALTER TABLE orders VALIDATE CONSTRAINT c;", True, []),
     ("ALTER TABLE orders ADD CONSTRAINT c CHECK (total > 0) NOT VALID;\nALTER TABLE other VALIDATE CONSTRAINT c;",
-     True, []),
+     True, ["exclusive-lock-held-during-scan"]),
 ])
 def test_validate_in_same_transaction_follows_the_transaction_the_runner_uses(up, up_transaction, expected):
     assert migration_rules(up, "", up_transaction=up_transaction) == expected
@@ -73,7 +73,8 @@ def test_validate_in_same_transaction_follows_the_transaction_the_runner_uses(up
     ("ALTER TABLE users ADD UNIQUE NULLS NOT DISTINCT (email)", ["add-unique-constraint"]),
     ("ALTER TABLE users ADD PRIMARY KEY (id)", ["add-unique-constraint"]),
     ("ALTER TABLE users ADD CONSTRAINT users_email_key UNIQUE USING INDEX users_email_key", []),
-    ("ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_key", []),
+    ("ALTER TABLE users ADD CONSTRAINT users_pkey PRIMARY KEY USING INDEX users_id_key",
+     ["primary-key-using-index-nullable"]),
     ("ALTER TABLE users ADD COLUMN handle text UNIQUE", ["add-unique-constraint"]),
     ("ALTER TABLE users ADD COLUMN id2 bigint PRIMARY KEY", ["add-unique-constraint"]),
     ("CREATE TABLE users (email text);\nALTER TABLE users ADD UNIQUE (email)", []),

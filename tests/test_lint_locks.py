@@ -99,6 +99,16 @@ CASES = [
     ("missing-lock-timeout", [], "ALTER TABLE accounts ALTER COLUMN n DROP NOT NULL"),
     (None, [], "CREATE TABLE invoices (id bigint PRIMARY KEY, account_id bigint REFERENCES accounts (id))"),
     ("missing-lock-timeout", [], "ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"),
+    ("detach-partition-not-concurrently",
+     ["ALTER TABLE events ATTACH PARTITION events_2026 FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')"],
+     "ALTER TABLE events DETACH PARTITION events_2026"),
+    ("primary-key-using-index-nullable", ["CREATE UNIQUE INDEX events_2026_id_key ON events_2026 (id)"],
+     "ALTER TABLE events_2026 ADD CONSTRAINT events_2026_pkey PRIMARY KEY USING INDEX events_2026_id_key"),
+    (None, ["CREATE UNIQUE INDEX events_2026_id_key ON events_2026 (id)",
+            "ALTER TABLE events_2026 ALTER COLUMN id SET NOT NULL"],
+     "ALTER TABLE events_2026 ADD CONSTRAINT events_2026_pkey PRIMARY KEY USING INDEX events_2026_id_key"),
+    ("column-type-change-verifies", ["ALTER TABLE accounts ADD CONSTRAINT accounts_email_check CHECK (length(email) > 3)"],
+     "ALTER TABLE accounts ALTER COLUMN email TYPE varchar(200)"),
 ]
 
 # Statements that cannot run inside a transaction: (rule or None for a safe one, the statement)

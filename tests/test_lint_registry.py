@@ -24,7 +24,11 @@ def test_every_rule_of_the_design_exists_with_its_severity():
 def test_the_rules_beyond_the_design():
     assert {rule.id: rule.severity for rule in RULES.values() if rule.id not in DESIGN_TABLE} == {
         "add-exclusion-constraint": "caution", "table-rewrite": "risky", "backfill-in-ddl-transaction": "caution",
-        "invalid-allow": "caution"}
+        "invalid-allow": "caution", "column-type-change-verifies": "caution",
+        "primary-key-using-index-nullable": "caution", "drop-database": "risky", "rename-schema": "risky",
+        "exclusive-lock-held-during-scan": "caution", "unparsed-statement": "caution", "prefer-timestamptz": "caution",
+        "char-column": "caution", "json-column": "caution", "integer-primary-key": "caution",
+        "detach-partition-not-concurrently": "caution", "add-domain-constraint-validating": "caution"}
 
 
 @pytest.mark.parametrize("rule", RULES.values(), ids=list(RULES))

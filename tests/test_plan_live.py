@@ -26,7 +26,8 @@ def test_the_plan_reads_real_columns_types_indexes_and_size(shop):
     result = project.run("plan", "rename users.email to email_address", "--format", "json")
     assert result.code == 0, result.stderr
     plan = result.json
-    assert plan["live"]["available"] and plan["live"]["server"].startswith("PostgreSQL 15")
+    (major,) = engine.query("SELECT current_setting('server_version_num')::int / 10000")[0]
+    assert plan["live"]["available"] and plan["live"]["server"].startswith(f"PostgreSQL {major}")  # any major
     (users,) = plan["live"]["tables"]
     assert (users["table"], users["exists"], users["rows"]) == ("users", True, 5000)
     assert users["bytes"] > 100_000

@@ -8,12 +8,11 @@ up and down, by dk migrate on a table with rows and a table referencing it.
 
 import re
 import textwrap
-import uuid
 
 import psycopg
 import pytest
 
-from conftest import ROOT, Engine, with_database
+from conftest import ROOT, Engine, new_database
 
 PAGES = ROOT / "skills" / "migration" / "references"
 POSTGRES_PAGE = (PAGES / "postgresql-locks.md").read_text()
@@ -39,18 +38,13 @@ SCHEMA = re.search(r"```sql\n(CREATE TABLE parent.*?)```", POSTGRES_PAGE, re.DOT
 
 @pytest.fixture(scope="module")
 def example_database(postgres_admin_url):
-    name = f"dkm_locks_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    url = with_database(postgres_admin_url, name)
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(SCHEMA)
-        connection.execute("INSERT INTO parent SELECT g FROM generate_series(1, 500) g")
-        connection.execute("INSERT INTO t SELECT g, g, 'user' || g || '@example.com', 'name ' || g, g, g"
-                           " FROM generate_series(1, 500) g")
-    yield url
-    with psycopg.connect(postgres_admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with new_database(postgres_admin_url, "dkm_locks") as url:
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(SCHEMA)
+            connection.execute("INSERT INTO parent SELECT g FROM generate_series(1, 500) g")
+            connection.execute("INSERT INTO t SELECT g, g, 'user' || g || '@example.com', 'name ' || g, g, g"
+                               " FROM generate_series(1, 500) g")
+        yield url
 
 
 def test_the_lock_table_is_read_whole():

@@ -415,3 +415,23 @@ def test_a_migration_that_leaves_its_own_transaction_open_fails_cleanly(project,
     assert "left a transaction open (a BEGIN without its COMMIT), so it was rolled back" in result.stderr
     assert "one" not in engine.tables() and "later" not in engine.tables()
     assert states(project) == {"1": "dirty", "2": "pending"}
+
+
+def test_an_out_of_order_migration_is_marked_when_applied_and_afterwards(project):
+    project.migration("1", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
+    project.migration("3", "three", "CREATE TABLE three (id integer);", "DROP TABLE three;")
+    project.run("up")
+    project.migration("2", "two", "CREATE TABLE two (id integer);", "DROP TABLE two;")
+
+    up = project.run("up")
+    assert up.code == 0, up.stderr
+    assert "[1/1] 2_two  applied" in up.stdout
+    assert "out of order: older than 3_three, which was applied first" in up.stdout
+    project.run("down", "--steps", "1")
+    assert project.run("up", "--format", "json").json["migrations"][0]["out_of_order"] is True
+
+    status = project.run("status", "--format", "json").json
+    assert [(m["version"], m["state"], m["out_of_order"]) for m in status["migrations"]] == [
+        ("1", "applied", False), ("2", "applied", True), ("3", "applied", False)]
+    line = next(line for line in project.run("status").stdout.splitlines() if line.startswith("applied  2 "))
+    assert line.endswith("applied out of order, after a newer migration")

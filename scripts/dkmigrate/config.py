@@ -4,6 +4,11 @@ Where the database URL comes from, first to last: --url; the URL of an environme
 $DATABASE_URL; the URL of the default environment; sqlite:db/development.sqlite3. An explicit --env
 outranks $DATABASE_URL so that a variable left in a shell never redirects `--env development` to
 another database. The `protected` flag of the selected environment applies whatever the URL's source.
+
+Protection follows the database, not the name it was reached by: when the URL in use names the database
+of a protected environment (compared by identity, after interpolation), that environment's protection,
+directory and settings apply. A URL of another engine than the environment whose directory is used is a
+configuration error.
 """
 
 import os
@@ -13,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .urls import DatabaseURL, parse_url
+from .engines import engine
+from .urls import DatabaseURL, database_identity, parse_url
 
 CONFIG_NAMES = ("migrate.yaml", "migrate.yml")
 DEFAULT_URL = "sqlite:db/development.sqlite3"
@@ -77,6 +83,7 @@ class Settings:
     protected: bool
     lock_wait: float
     lint: LintSettings = LintSettings()
+    environment_by_url: bool = False  # the environment was chosen because the URL names its database
     lock_timeout: float | None = None  # seconds a migration's statement may wait for a table lock (the session's)
 
     def relative(self, path: Path) -> str:
@@ -119,6 +126,11 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         raw_url, source = DEFAULT_URL, "default"
     if not raw_url:
         raise ConfigError(f"the database URL from {source} is empty")
+    url = parse_url(raw_url, base_dir)
+
+    owner = None if environment.get("protected") else _protected_owner(url, environments, values, base_dir)
+    if owner is not None:
+        env_name, environment, env_key = owner, environments[owner], f"environments.{owner}"
 
     if options.dir:
         migrations_dir = options.dir
@@ -126,6 +138,8 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         migrations_dir = values.get(environment["dir"], f"{env_key}.dir")
     else:
         migrations_dir = values.get(document.get("dir", DEFAULT_DIR), "dir")
+    if not options.dir and "dir" in environment:
+        _check_engine(url, environment, env_name, migrations_dir, values, base_dir)
 
     table = values.get(document.get("table", DEFAULT_TABLE), "table")
     if not _TABLE_NAME.match(table):
@@ -139,17 +153,52 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         base_dir=base_dir,
         config_file=config_file,
         environment=env_name,
-        url=parse_url(raw_url, base_dir),
+        url=url,
         url_source=source,
         migrations_dir=(base_dir / migrations_dir),
         table=table,
         protected=bool(environment.get("protected", False)),
         lock_wait=float(lock_wait),
         lint=_lint_settings(document.get("lint") or {}, config_file),
+        environment_by_url=owner is not None,
         lock_timeout=_duration(environment["lock_timeout"], f"{env_key}.lock_timeout", values)
         if "lock_timeout" in environment else None,
     )
 
+
+def _environment_url(environment: dict, name: str, values: "_Interpolator", base_dir: Path) -> DatabaseURL | None:
+    """An environment's URL, or None when it has none or cannot be resolved (a variable that is not set)."""
+    if "url" not in environment:
+        return None
+    try:
+        return parse_url(values.get(environment["url"], f"environments.{name}.url"), base_dir)
+    except ConfigError:
+        return None
+
+
+def _protected_owner(url: DatabaseURL, environments: dict, values: "_Interpolator", base_dir: Path) -> str | None:
+    """The first protected environment whose URL names the same database as `url`."""
+    identity = database_identity(url)
+    if identity is None:
+        return None
+    for name, environment in environments.items():
+        if environment.get("protected"):
+            theirs = _environment_url(environment, name, values, base_dir)
+            if theirs is not None and database_identity(theirs) == identity:
+                return name
+    return None
+
+
+def _check_engine(url: DatabaseURL, environment: dict, env_name: str, migrations_dir: str,
+                  values: "_Interpolator", base_dir: Path) -> None:
+    """The migrations of an environment's own directory are written for its engine: another engine's URL is
+    refused before anything runs (SQLite SQL sent to PostgreSQL fails halfway, or worse, succeeds)."""
+    own = _environment_url(environment, env_name, values, base_dir)
+    if own is not None and own.dialect != url.dialect:
+        raise ConfigError(
+            f"{url.masked} is a {engine(url.dialect).family} database but {migrations_dir} is the directory of "
+            f"environment '{env_name}' ({engine(own.dialect).family})",
+            hint="choose the environment for that database with --env, or its migrations with --dir")
 
 _DURATION = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|min|m)?")
 
@@ -168,11 +217,7 @@ def _lint_settings(section: dict, config_file: Path | None) -> LintSettings:
     for rule in disabled:
         if not isinstance(rule, str):
             raise ConfigError(f"{config_file.name}: 'lint.disable' must list rule ids, not {rule!r}")
-    pg_version = section.get("pg_version")
-    if pg_version is not None and pg_version < 9:
-        raise ConfigError(f"{config_file.name}: 'lint.pg_version' must be a PostgreSQL major version (9 or more), "
-                          f"not {pg_version}")
-    return LintSettings(tuple(disabled), pg_version)
+    return LintSettings(tuple(disabled), section.get("pg_version"))
 
 
 def _base_dir(directory: str | None) -> Path:

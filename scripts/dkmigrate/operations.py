@@ -104,9 +104,10 @@ class LintReport:
 
 
 def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = None, all_migrations: bool = False,
-         dialect: str | None = None, pg_version: int | None = None) -> LintReport:
-    """Lints the given files and stdin SQL; without either, the pending migrations (all of them with
-    `all_migrations`, or when the database cannot say which are pending)."""
+         dialect: str | None = None, pg_version: int | None = None, offline: bool = False) -> LintReport:
+    """Lints the given files (a directory: every migration file in it) and stdin SQL; without either, the
+    pending migrations, or all of them with `all_migrations` or `offline` (not connecting), or when no database
+    is configured or its engine cannot be run yet. A configured database that cannot be reached is raised."""
     from .lint import analyze_migrations, analyze_sql
 
     if dialect is None:  # the configured database's, or PostgreSQL's when nothing is configured
@@ -117,8 +118,7 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
         if stdin_sql is not None:
             analyses.append(analyze_sql(stdin_sql, options))
         migration_files: dict[Path, list[Path]] = {}  # by directory
-        for file in files:
-            path = _lint_file(settings, file)
+        for path in (path for file in files for path in _lint_files(settings, file)):
             if migration_of_file(path) is None:
                 analyses.append(analyze_sql(read_text(path), options, file=str(path)))
             else:
@@ -130,11 +130,18 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
     note = None
     server_version = None
     selected = None
-    if not all_migrations:
+    if offline and not all_migrations:
+        note = f"--offline: linting all {len(catalogue.migrations)} migrations without the database"
+    elif not all_migrations:
         try:
             pending, server_version = _pending(settings, catalogue)
             selected = [migration for migration in catalogue.migrations if migration.key in pending]
-        except (ConfigError, ConnectionFailed) as error:
+        except ConnectionFailed as error:
+            if settings.url_source != "default":
+                raise ConnectionFailed(error.message, hint="lint without the database with `migrate lint --offline` "
+                                                           "(every migration), or name the files to lint") from None
+            note = f"{error.message}: linting all {len(catalogue.migrations)} migrations"
+        except ConfigError as error:  # an engine the runner cannot run yet
             note = f"{error.message}: linting all {len(catalogue.migrations)} migrations"
     options = lint_options(settings, dialect, pg_version, server_version)
     return LintReport(analyze_migrations(catalogue.migrations, options, selected), options, note)
@@ -158,12 +165,15 @@ def _lint_migration_files(directory: Path, paths: list[Path], options: LintOptio
 def lint_options(settings: Settings, dialect: str, pg_version: int | None, server_version: int | None):
     """The linter's options: migrate.yaml's lint section, the version given, else the server's, else 15."""
     from .lint import RULES, LintOptions
-    from .lint.findings import DEFAULT_PG_VERSION
+    from .lint.findings import DEFAULT_PG_VERSION, PG_VERSIONS
 
+    where = settings.config_file.name if settings.config_file else "configuration"
     unknown = [rule for rule in settings.lint.disabled if rule not in RULES]
     if unknown:
-        where = settings.config_file.name if settings.config_file else "configuration"
         raise ConfigError(f"{where}: lint.disable names an unknown rule '{unknown[0]}' (see `migrate lint --rules`)")
+    if settings.lint.pg_version is not None and settings.lint.pg_version not in PG_VERSIONS:
+        raise ConfigError(f"{where}: 'lint.pg_version' must be a PostgreSQL major version from {PG_VERSIONS[0]} to "
+                          f"{PG_VERSIONS[-1]}, not {settings.lint.pg_version}")
     version = pg_version or settings.lint.pg_version or server_version or DEFAULT_PG_VERSION
     return LintOptions(dialect, version, frozenset(settings.lint.disabled))
 
@@ -175,11 +185,19 @@ def _pending(settings: Settings, catalogue: Catalogue) -> tuple[set, int | None]
         return pending, runner.adapter.server_version
 
 
-def _lint_file(settings: Settings, file: str) -> Path:
+def _lint_files(settings: Settings, file: str) -> list[Path]:
+    """A file, or every migration file under a directory (hidden folders left out)."""
     path = settings.base_dir / Path(file).expanduser()
+    if path.is_dir():
+        found = sorted(candidate for candidate in path.rglob("*") if candidate.is_file()
+                       and not any(part.startswith(".") for part in candidate.relative_to(path).parts)
+                       and migration_of_file(candidate) is not None)
+        if not found:
+            raise UsageError(f"{file}: no migration files in this folder")
+        return found
     if not path.is_file():
         raise UsageError(f"{file}: no such file")
-    return path
+    return [path]
 
 
 def down(settings: Settings, *, steps: int | None = None, to: str | None = None, dry_run: bool = False,
@@ -249,17 +267,42 @@ def create_many(settings: Settings, migrations: list[tuple[str, str | None, str 
     return files
 
 
-def init(settings: Settings) -> list[Path]:
-    """Write migrate.yaml and the migrations directory."""
+@dataclass(frozen=True)
+class InitReport:
+    created: list[Path]
+    updated: list[Path]
+
+
+INIT_URL = "sqlite:db/development.sqlite3"
+
+
+def init(settings: Settings) -> InitReport:
+    """Write migrate.yaml and the migrations directory, and keep the development database (with its lock and
+    journal files beside it) out of git."""
     config_path = settings.config_file or settings.base_dir / "migrate.yaml"
     if config_path.exists():
         raise UsageError(f"{settings.relative(config_path)} already exists; edit it instead")
-    written = []
+    created, updated = [], []
     if not settings.migrations_dir.is_dir():
         settings.migrations_dir.mkdir(parents=True)
-        written.append(settings.migrations_dir)
+        created.append(settings.migrations_dir)
     config_path.write_text(render(
-        "migrate.yaml.j2", dir=settings.relative(settings.migrations_dir), url="sqlite:db/development.sqlite3"
+        "migrate.yaml.j2", dir=settings.relative(settings.migrations_dir), url=INIT_URL
     ), encoding="utf-8")
-    written.insert(0, config_path)
-    return written
+    created.insert(0, config_path)
+    ignore_file = settings.base_dir / ".gitignore"
+    existed = ignore_file.exists()
+    if _ignore(ignore_file, "/" + INIT_URL.removeprefix("sqlite:") + "*",
+               "dk migrate: the development database, its lock and journal files"):
+        (updated if existed else created).append(ignore_file)
+    return InitReport(created, updated)
+
+
+def _ignore(ignore_file: Path, pattern: str, why: str) -> bool:
+    """Adds the pattern to a .gitignore, unless it is there already. True when the file changed."""
+    text = ignore_file.read_text(encoding="utf-8") if ignore_file.exists() else ""
+    if pattern in text.splitlines():
+        return False
+    separator = "\n" if text and not text.endswith("\n") else ""
+    ignore_file.write_text(f"{text}{separator}# {why}\n{pattern}\n", encoding="utf-8")
+    return True

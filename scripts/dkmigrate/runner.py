@@ -12,7 +12,7 @@ The runner knows nothing of any particular engine, and never prints: it reports 
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .adapters.base import Adapter
@@ -37,6 +37,7 @@ class MigrationResult:
     duration_ms: int | None
     transaction: bool
     outside_transaction_reason: str | None = None
+    out_of_order_after: str | None = None  # applied after this newer migration (one merged from another branch)
 
 
 @dataclass
@@ -153,8 +154,11 @@ class Runner:
             pending = pending[:steps]
         next_order = _next_order(statuses)
         findings = review([status.migration for status in pending]) if review is not None and pending else []
+        newest = max((status for status in statuses if status.row is not None and status.migration is not None),
+                     key=lambda status: status.key, default=None)
+        late = {status.migration.key: newest.label for status in pending if status.out_of_order}
         report = self._run(
-            [(status.migration, next_order + index) for index, status in enumerate(pending)], UP, dry_run
+            [(status.migration, next_order + index) for index, status in enumerate(pending)], UP, dry_run, late
         )
         report.findings = findings
         return report
@@ -213,7 +217,9 @@ class Runner:
         self.adapter.execute(statement)
         return status.label
 
-    def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool) -> RunReport:
+    def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool,
+             late: dict | None = None) -> RunReport:
+        """`late`: the label of the newest applied migration, by the key of each migration older than it."""
         executor = _ScriptRecorder() if dry_run else _LiveExecutor(self.adapter)
         report = RunReport()
         if not work:
@@ -224,6 +230,8 @@ class Runner:
         for index, (migration, order) in enumerate(work, 1):
             try:
                 result = self._run_one(executor, migration, direction, order, dry_run, report.results)
+                if late and migration.key in late:
+                    result = replace(result, out_of_order_after=late[migration.key])
             except MigrationFailed as failure:
                 self.listener.migration_done(index, len(work), failure.result)
                 raise

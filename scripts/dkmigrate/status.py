@@ -17,7 +17,7 @@ class MigrationStatus:
     state: str
     migration: Migration | None  # None when the file is missing
     row: TrackingRow | None  # None when pending
-    out_of_order: bool = False  # pending, yet older than the newest applied migration
+    out_of_order: bool = False  # older than a migration applied before it (pending now, or applied after it)
 
     @property
     def key(self) -> tuple:
@@ -42,10 +42,19 @@ def reconcile(catalogue: Catalogue, rows: list[TrackingRow]) -> list[MigrationSt
             out_of_order = newest_applied is not None and key < newest_applied
             statuses.append(MigrationStatus(migration.version, migration.name, PENDING, migration, None, out_of_order))
         else:
-            statuses.append(MigrationStatus(row.version, migration.name, _row_state(row, migration), migration, row))
+            statuses.append(MigrationStatus(row.version, migration.name, _row_state(row, migration), migration, row,
+                                            _applied_late(key, row, rows)))
     for row in rows_by_key.values():
         statuses.append(MigrationStatus(row.version, row.name or "", DIRTY if row.dirty else MISSING, None, row))
     return sorted(statuses, key=lambda status: status.key)
+
+
+def _applied_late(key: tuple, row: TrackingRow, rows) -> bool:
+    """Applied after a migration of a newer version (merged from another branch)."""
+    if row.apply_order is None:
+        return False
+    return any(other.apply_order is not None and other.apply_order < row.apply_order and sort_key(other.version) > key
+               for other in rows)
 
 
 def applied_order(statuses: list[MigrationStatus]) -> list[MigrationStatus]:

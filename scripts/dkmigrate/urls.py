@@ -61,6 +61,23 @@ def _sqlite_path(raw: str, rest: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else (base_dir / path)
 
 
+def database_identity(url: DatabaseURL) -> tuple | None:
+    """What names one database whatever URL reaches it: the engine, the host (any case) and port (the default
+    one when none is given), the database name; for SQLite the file's real path. None for an in-memory SQLite
+    database, which no other URL reaches. The user is left out: another account reaches the same database."""
+    database_engine = engine(url.dialect)
+    if not database_engine.has_server:
+        return None if url.is_memory else (url.dialect, str(url.sqlite_path.resolve()))
+    parts = urlsplit(url.raw)
+    query = dict(parse_qsl(parts.query))
+    host = (parts.hostname or query.get("host", "")).lower()
+    port = parts.port or (int(query["port"]) if query.get("port", "").isdigit() else database_engine.default_port)
+    database = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
+    if not database and database_engine.default_database_is_user:
+        database = unquote(parts.username or query.get("user", ""))
+    return url.dialect, host, port, database
+
+
 def postgres_conninfo(url: DatabaseURL) -> str:
     """The URL libpq understands: dbmate's ?search_path=... becomes an `options` setting."""
     parts = urlsplit(url.raw)

@@ -33,10 +33,9 @@ class SQLiteAdapter(Adapter):
         if not self.url.is_memory and not self.path.exists():
             if not create:
                 return False
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise ConnectionFailed(f"cannot create the directory of {self.path}: {error.strerror}") from None
+            if not self.path.parent.is_dir():  # as dbmate: a typo in the path must not grow folders
+                raise ConnectionFailed(f"cannot create SQLite database {self.path}: the folder {self.path.parent} "
+                                       "does not exist")
         try:
             target = ":memory:" if self.url.is_memory else f"file:{quote(str(self.path))}?mode={'rwc' if create else 'rw'}"
             self.connection = sqlite3.connect(target, uri=not self.url.is_memory, isolation_level=None)

@@ -35,6 +35,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
             environ,
         )
         out.secret = settings.url.password
+        if settings.environment_by_url:
+            out.note(f"note: {settings.url.masked} is the database of environment '{settings.environment}'"
+                     f"{' (protected)' if settings.protected else ''}: its settings apply")
         return command.run(args, settings, out)
     except SystemExit as exit_request:  # --help and --version
         return exit_request.code or 0
@@ -46,6 +49,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
         return out.error(refusal, document)
     except MigrateError as error:
         return out.error(error)
+    except BrokenPipeError:  # the reader went away (`migrate lint --rules | head -1`): stop quietly
+        _discard_output(out.stdout)
+        return 141  # 128 + SIGPIPE, as a command killed by the broken pipe
     except KeyboardInterrupt:
         out.note("interrupted")
         return 130
@@ -56,6 +62,17 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
             out.note(traceback.format_exc())
         return out.error(MigrateError(
             f"internal error: {type(error).__name__}: {error}", hint="run again with --debug for the traceback"))
+
+
+def _discard_output(stream) -> None:
+    """Points the closed stream at /dev/null, so that the interpreter's last flush does not fail again."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
 
 
 def _wants_json(argv: list[str]) -> bool:

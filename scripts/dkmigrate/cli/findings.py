@@ -58,7 +58,7 @@ def finding_document(finding, settings) -> dict:
     return {
         "rule": finding.rule,
         "severity": finding.severity,
-        "file": settings.relative(Path(finding.file)) if finding.file else None,
+        "file": shown_file(finding, settings),
         "line": finding.line,
         "statement": finding.statement,
         "message": finding.message,

@@ -4,16 +4,72 @@ Each command is a module of cli/commands with NAME, HELP, add_arguments(parser) 
 """
 
 import argparse
+import difflib
+import re
+import sys
 
 from .. import __version__
 from ..errors import UsageError
 
 FORMATS = ("text", "json")
+_UNRECOGNIZED = "unrecognized arguments: "
+_INVALID_COMMAND = re.compile(r"argument <command>: invalid choice: '(?P<word>[^']*)'")
 
 
 class _Parser(argparse.ArgumentParser):
+    """Never abbreviates an option (`up --step 2` is an error, not --steps), and answers a typo of an option
+    or a command with the closest real one."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, allow_abbrev=False, **kwargs)
+        self._words: list[str] = []
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._words = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(args, namespace)
+
     def error(self, message: str):
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
+        raise UsageError(f"{self._explained(message)} (see `{self.prog} --help`)")
+
+    def _explained(self, message: str) -> str:
+        if message.startswith(_UNRECOGNIZED):
+            return message + self._suggestion(message[len(_UNRECOGNIZED):].split())
+        invalid = _INVALID_COMMAND.match(message)
+        if invalid is None:
+            return message
+        word = invalid.group("word")
+        index = self._words.index(word) if word in self._words else 0
+        before = self._words[index - 1] if index > 0 else ""
+        if before.startswith("-") and before not in self._option_strings(None):
+            # `--evn production status`: the typo, not the value it swallowed, is what is wrong.
+            return f"{_UNRECOGNIZED}{before}{self._suggestion([before])}"
+        commands = self._commands()
+        close = difflib.get_close_matches(word, commands, n=1)
+        return (f"unknown command '{word}'" + (f" (did you mean {close[0]}?)" if close else "")
+                + f"; the commands are {', '.join(commands)}")
+
+    def _commands(self) -> list[str]:
+        subparsers = [action for action in self._actions if isinstance(action, argparse._SubParsersAction)]
+        return list(subparsers[0].choices) if subparsers else []
+
+    def _option_strings(self, command: str | None) -> list[str]:
+        parsers = [self]
+        subparsers = [action for action in self._actions if isinstance(action, argparse._SubParsersAction)]
+        if subparsers and command in subparsers[0].choices:
+            parsers.append(subparsers[0].choices[command])
+        return [option for parser in parsers for action in parser._actions for option in action.option_strings]
+
+    def _suggestion(self, words: list[str]) -> str:
+        command = next((word for word in self._words if word in self._commands()), None)
+        options = self._option_strings(command)
+        for word in words:
+            if word.startswith("--"):
+                written = word.split("=", 1)[0]
+                close = ([option for option in options if option.startswith(written)]
+                         or difflib.get_close_matches(written, options, n=1))
+                if close:
+                    return f" (did you mean {close[0]}?)"
+        return ""
 
 
 def positive_int(text: str) -> int:

@@ -97,6 +97,9 @@ class Engine(ABC):
     index_build_note = "online."  # how the planner's index build goes
     invalid_index_left = False  # a failed online index build leaves an unusable index behind (PostgreSQL)
     max_name_bytes = 63
+    family = ""  # the engines a URL of it may reach, for people: "MySQL/MariaDB"
+    default_port: int | None = None
+    default_database_is_user = False  # a URL without a database reaches the one named after the user (libpq)
     grammar: frozenset[str] = frozenset()  # the linter's readings of engine-specific statements it enables
     by_hand = CatalogueQueries()
     identifier_quote = '"'

@@ -44,6 +44,8 @@ class MySQL(Engine):
     lexicon = LEXICON
     adapter = ("mysql", "MySQLAdapter")
     transactional_ddl = False
+    family = "MySQL/MariaDB"
+    default_port = 3306
     max_name_bytes = 64
     identifier_quote = "`"
     foreign_key_procedure = "unchecked-inplace"
@@ -53,7 +55,8 @@ class MySQL(Engine):
     view_note = ("MySQL commits each DDL statement: between RENAME TABLE and CREATE VIEW the old name is missing for "
                  "an instant; run it when a failed query or two can be retried.")
     lock_wait_note = "every DDL phase starts with SET SESSION lock_wait_timeout = 5"
-    grammar = frozenset({"keys-in-table", "alter-options", "modify-column", "rename-table", "type-attributes"})
+    grammar = frozenset({"keys-in-table", "alter-options", "modify-column", "rename-table", "type-attributes",
+                         "schema-is-database"})
     _plain_name = _PLAIN_NAME
     by_hand = CatalogueQueries(
         long_transactions="SELECT trx_mysql_thread_id, trx_started, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS age, "

@@ -49,6 +49,9 @@ class PostgreSQL(Engine):
     lexicon = LEXICON
     adapter = ("postgres", "PostgresAdapter")
     folds_to_lower = True
+    family = "PostgreSQL"
+    default_port = 5432
+    default_database_is_user = True
     versioned = True
     lock_levels = True
     view_note = "A view over one table is updatable in PostgreSQL: INSERT, UPDATE and DELETE pass through."
@@ -60,7 +63,7 @@ class PostgreSQL(Engine):
     invalid_index_left = True
     query_statistics = "pg_stat_statements, logs"
     lock_wait_note = "every phase that takes an ACCESS EXCLUSIVE lock starts with SET lock_timeout = '5s'"
-    grammar = frozenset({"lock-table", "float-precision"})  # float(p) is real or double precision
+    grammar = frozenset({"lock-table", "float-precision", "quoted-type-names", "alter-actions-known"})  # float(p): real or double; "int4"
     by_hand = CatalogueQueries(
         long_transactions="SELECT pid, now() - xact_start AS age, query_start, query FROM pg_stat_activity "
                           "WHERE xact_start < now() - interval '60 seconds'",

@@ -32,6 +32,7 @@ class SQLite(Engine):
     schemes = ("sqlite", "sqlite3")
     lexicon = LEXICON
     adapter = ("sqlite", "SQLiteAdapter")
+    family = "SQLite"
     has_schemas = False
     has_server = False
     lock_queue = False

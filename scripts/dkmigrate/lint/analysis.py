@@ -17,7 +17,8 @@ from .parser import parse
 from .registry import COMMENTS, MIGRATION, RULES, STATEMENT, Hit, Rule
 from .schema import Schema
 from .syntax import (
-    AddColumn, AddConstraint, AlterTable, CreateIndex, CreateTable, DropColumn, DropIndex, DropTable, Name, Other,
+    AddColumn, AddConstraint, AlterTable, CreateIndex, CreateTable, DataChange, DropColumn, DropIndex, DropTable, Name,
+    Other,
     RenameColumn, RenameTable, RenameTables, SetSetting, Statement, TransactionControl, Trigger, Truncate,
     ValidateConstraint,
 )
@@ -65,6 +66,7 @@ class Context:
     runner_transaction: bool  # whether the runner wraps the section in a transaction
     explicit_transaction: bool = False  # inside the file's own BEGIN ... COMMIT
     created: Created = field(default_factory=Created)
+    rebuilt_tables: frozenset[str] = frozenset()  # tables the section rebuilds: new copy, rows copied, old dropped
     lock_timeout: bool = False  # a session-wide lock_timeout is set
     local_lock_timeout: bool = False  # SET LOCAL lock_timeout, for the current transaction
     exclusive_tables: set[str] = field(default_factory=set)  # held ACCESS EXCLUSIVE by the current transaction
@@ -151,8 +153,9 @@ def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, 
         for kind in rule.statements:
             by_kind.setdefault(kind, []).append(rule)
     analyses, removals = [], []
-    for raw in statements:
-        statement = parse(raw.text, options.dialect)
+    parsed = [parse(raw.text, options.dialect) for raw in statements]
+    context.rebuilt_tables = rebuilt_tables(parsed)
+    for raw, statement in zip(statements, parsed):
         context.statement_text = raw.text
         _enter(context, statement)
         effect = statement_effect(statement, context.schema, options.pg_version)
@@ -171,6 +174,29 @@ def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, 
     comment_findings = [_finding(rule, hit, file, hit.line, hit.statement, NO_EFFECT)
                         for rule in active_rules(options, COMMENTS) for hit in rule.check(allowances)]
     return SectionResult(analyses, comment_findings, context.created, removals, context.schema)
+
+
+def rebuilt_tables(statements: list[Statement]) -> frozenset[str]:
+    """The tables a section rebuilds the way SQLite's documentation prescribes (and references/sqlite-alter.md
+    shows): CREATE TABLE new, INSERT INTO new ... SELECT (the rows copied), DROP TABLE old, then the new table
+    renamed to the old name. The table lives on with its rows: the drop is a step of the rebuild, not a loss."""
+    created, copied, dropped, rebuilt = set(), set(), set(), set()
+    for statement in statements:
+        if isinstance(statement, CreateTable):
+            created.add(statement.name.key)
+        elif isinstance(statement, DataChange) and statement.verb == "INSERT" and statement.from_query:
+            copied.add(statement.table.key)
+        elif isinstance(statement, DropTable):
+            dropped.update(name.key for name in statement.names)
+        renames = ()
+        if isinstance(statement, AlterTable):
+            renames = [(statement.name, action.new) for action in statement.actions if isinstance(action, RenameTable)]
+        elif isinstance(statement, RenameTables):
+            renames = statement.pairs
+        for new, old in renames:
+            if new.key in created and new.key in copied and old.key in dropped:
+                rebuilt.add(old.key)
+    return frozenset(rebuilt)
 
 
 def migration_findings(facts: MigrationFacts, options: LintOptions, file: str | None,
@@ -253,7 +279,7 @@ def _removals(statement: Statement, context: Context, raw: SqlStatement) -> Iter
         return
     if isinstance(statement, DropTable):
         for name in statement.names:
-            if not context.is_new(name):
+            if not context.is_new(name) and name.key not in context.rebuilt_tables:
                 yield Removal(f"table {name.written}", raw.line, raw.text)
     elif isinstance(statement, AlterTable) and not context.is_new(statement.name):
         for action in statement.actions:

@@ -11,6 +11,7 @@ SEVERITIES = (SAFE, CAUTION, RISKY, ERROR)  # least severe first
 
 POSTGRES, MYSQL, SQLITE = "postgres", "mysql", "sqlite"  # the rules name the engines they apply to
 DEFAULT_PG_VERSION = 15
+PG_VERSIONS = range(9, 19)  # the PostgreSQL majors whose behaviour the rules know
 
 
 @dataclass(frozen=True)

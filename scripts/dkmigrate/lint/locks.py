@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from .coercion import rewrites_table
+from .coercion import rebuilds_indexes, rewrites_table
 from .schema import Schema
 from .syntax import (
     AddColumn, AddConstraint, AlterColumnType, AlterTable, Cluster, ColumnDef, CreateIndex, CreateTable, DataChange,
@@ -31,7 +31,7 @@ SERIAL_TYPES = frozenset({"smallserial", "serial", "bigserial"})
 REWRITING_ACTIONS = ("SET TABLESPACE", "SET LOGGED", "SET UNLOGGED", "SET ACCESS")
 _SHARE_UPDATE_EXCLUSIVE_ACTIONS = ("SET (", "RESET (", "ALTER COLUMN SET STATISTICS", "ALTER COLUMN SET (",
                                    "ALTER COLUMN RESET (", "CLUSTER ON", "SET WITHOUT",
-                                   "DETACH PARTITION CONCURRENTLY")
+                                   "DETACH PARTITION CONCURRENTLY", "DETACH PARTITION FINALIZE")
 _SHARE_ROW_EXCLUSIVE_ACTIONS = ("ENABLE TRIGGER", "DISABLE TRIGGER")
 
 
@@ -107,9 +107,8 @@ def action_effect(table: Name, action, schema: Schema, pg_version: int) -> Effec
     if isinstance(action, AddColumn):
         return add_column_effect(table, action.column, pg_version)
     if isinstance(action, AlterColumnType):
-        old = schema.column(table, action.column)
-        rewrites = rewrites_table(old.type if old else None, action.type, action.using, action.column)
-        return _on(ACCESS_EXCLUSIVE, (table,), rewrites is not False, rewrites is not False or action.collate)
+        cost = type_change_cost(table, action, schema)
+        return _on(ACCESS_EXCLUSIVE, (table,), cost.rewrites, cost.rewrites or bool(cost.indexes or cost.checks))
     if isinstance(action, SetNotNull):
         return _on(ACCESS_EXCLUSIVE, (table,), scans=set_not_null_scans(table, action.column, schema, pg_version))
     if isinstance(action, AddConstraint):
@@ -119,7 +118,9 @@ def action_effect(table: Name, action, schema: Schema, pg_version: int) -> Effec
             return _on(SHARE_ROW_EXCLUSIVE, (table, *referenced), scans=not constraint.not_valid)
         builds_index = constraint.kind in ("unique", "primary_key", "exclude") and constraint.using_index is None
         validates = constraint.kind == "check" and not constraint.not_valid
-        return _on(ACCESS_EXCLUSIVE, (table,), scans=builds_index or validates)
+        sets_not_null = constraint.kind == "primary_key" and constraint.using_index is not None and any(
+            set_not_null_scans(table, column, schema, pg_version) for column in _index_columns(table, constraint, schema))
+        return _on(ACCESS_EXCLUSIVE, (table,), scans=builds_index or validates or sets_not_null)
     if isinstance(action, ValidateConstraint):
         return _on(SHARE_UPDATE_EXCLUSIVE, (table,), scans=True)
     if isinstance(action, OtherAction):
@@ -137,6 +138,24 @@ def add_column_effect(table: Name, column: ColumnDef, pg_version: int) -> Effect
         column.references is not None and default is not None) or (column.not_null and default is None)
     effect = _on(ACCESS_EXCLUSIVE, (table,), rewrites, rewrites or verifies_rows)
     return effect.combine(_on(SHARE_ROW_EXCLUSIVE, (column.references,))) if column.references else effect
+
+
+class TypeChangeCost(NamedTuple):
+    rewrites: bool  # the table and all its indexes are written anew (also when the old type is unknown)
+    indexes: tuple[str, ...] = ()  # without a rewrite: the indexes rebuilt (each reads the whole table)
+    checks: tuple[str, ...] = ()  # the validated CHECK constraints re-verified (each a full scan)
+
+
+def type_change_cost(table: Name, action: AlterColumnType, schema: Schema) -> TypeChangeCost:
+    """What ALTER COLUMN TYPE costs beyond its lock: a rewrite, or, without one, the CHECK constraints it
+    re-verifies and the indexes it rebuilds (see lint.coercion)."""
+    known = schema.table(table)
+    old = known.columns.get(action.column) if known else None
+    rewrites = rewrites_table(old.type if old else None, action.type, action.using, action.column)
+    if rewrites is not False:
+        return TypeChangeCost(True)
+    indexes = known.indexes_on(action.column) if rebuilds_indexes(old.type, action.type, rewrites, action.collate) else []
+    return TypeChangeCost(False, tuple(indexes), tuple(known.validated_checks_on(action.column)))
 
 
 def set_not_null_scans(table: Name, column: str, schema: Schema, pg_version: int) -> bool:
@@ -160,6 +179,13 @@ def _other_action_effect(table: Name, action: OtherAction, pg_version: int) -> E
         parent = _on(SHARE_UPDATE_EXCLUSIVE if pg_version >= 12 else ACCESS_EXCLUSIVE, (table,))
         return parent.combine(_on(ACCESS_EXCLUSIVE, (action.target,), scans=True))
     return _on(ACCESS_EXCLUSIVE, (table, action.target) if action.target else (table,))
+
+
+def _index_columns(table: Name, constraint, schema: Schema) -> tuple[str, ...]:
+    """The columns of the index a constraint is added USING; one unknown column when the index is unseen."""
+    known = schema.table(table)
+    columns = known.indexes.get(constraint.using_index) if known else None
+    return ("?",) if columns is None else columns
 
 
 def _index_tables(indexes: tuple[Name, ...], schema: Schema) -> tuple[Name, ...]:

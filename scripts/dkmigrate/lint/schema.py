@@ -36,18 +36,31 @@ class NotNullCheck:
 
 
 @dataclass
+class Check:
+    names: tuple[str, ...]  # the names its expression mentions (its columns among them)
+    validated: bool
+
+
+@dataclass
 class Table:
     columns: dict[str, Column] = field(default_factory=dict)
     not_null_checks: dict[str, NotNullCheck] = field(default_factory=dict)  # by constraint name
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # index name -> its plain columns
+    checks: dict[str, Check] = field(default_factory=dict)  # every CHECK constraint, by name
 
     def indexed(self, column: str) -> bool:
         return any(column in columns for columns in self.indexes.values())
 
+    def indexes_on(self, column: str) -> list[str]:
+        return [name for name, columns in self.indexes.items() if column in columns]
+
+    def validated_checks_on(self, column: str) -> list[str]:
+        return [name for name, check in self.checks.items() if check.validated and column in check.names]
+
     def copy(self) -> Table:
         return Table({name: Column(c.type, c.not_null, c.primary_key, c.unique) for name, c in self.columns.items()},
                      {name: NotNullCheck(c.columns, c.validated) for name, c in self.not_null_checks.items()},
-                     dict(self.indexes))
+                     dict(self.indexes), {name: Check(c.names, c.validated) for name, c in self.checks.items()})
 
 
 class Schema:
@@ -125,7 +138,12 @@ class Schema:
         if self._table(statement.name.key) is not None:  # CREATE TABLE IF NOT EXISTS of a table that is there
             return
         table = Table({column.name: _column(column) for column in statement.columns})
+        for column in statement.columns:
+            if column.check:
+                table.checks[f"{statement.name.last}_{column.name}_check"] = Check((column.name,), validated=True)
         for constraint in statement.constraints:
+            if constraint.kind == "check":
+                table.checks[constraint.name or f"{statement.name.last}_check"] = Check(constraint.columns, True)
             if constraint.kind in ("primary_key", "unique"):
                 for name in constraint.columns:
                     if name in table.columns:
@@ -142,6 +160,8 @@ class Schema:
         table = self._changing(name.key)  # altered, so it exists, even if unseen so far
         if isinstance(action, AddColumn):
             table.columns[action.column.name] = _column(action.column)
+            if action.column.check:
+                table.checks[f"{name.last}_{action.column.name}_check"] = Check((action.column.name,), True)
         elif isinstance(action, ModifyColumn):
             table.columns.pop(action.old_name or action.column.name, None)
             table.columns[action.column.name] = _column(action.column)
@@ -155,14 +175,20 @@ class Schema:
             table.columns[action.column].not_null = True
         elif isinstance(action, DropNotNull) and action.column in table.columns:
             table.columns[action.column].not_null = False
-        elif isinstance(action, AddConstraint) and action.constraint.proves_not_null:
+        elif isinstance(action, AddConstraint) and action.constraint.kind == "check":
             constraint = action.constraint
+            table.checks[constraint.name or f"{name.last}_check"] = Check(constraint.columns, not constraint.not_valid)
+            if not constraint.proves_not_null:
+                return
             key = constraint.name or f"{name.last}_{constraint.proves_not_null[0]}_check"
             table.not_null_checks[key] = NotNullCheck(constraint.proves_not_null, not constraint.not_valid)
-        elif isinstance(action, ValidateConstraint) and action.name in table.not_null_checks:
-            table.not_null_checks[action.name].validated = True
+        elif isinstance(action, ValidateConstraint):
+            for checks in (table.not_null_checks, table.checks):
+                if action.name in checks:
+                    checks[action.name].validated = True
         elif isinstance(action, DropConstraint):
             table.not_null_checks.pop(action.name, None)
+            table.checks.pop(action.name, None)
 
     def _rename_table(self, old: Name, new: Name) -> None:
         if self._table(old.key) is None:

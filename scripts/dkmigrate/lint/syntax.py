@@ -226,9 +226,34 @@ class Trigger(NamedTuple):
     create: bool
 
 
+class AlterDomain(NamedTuple):
+    name: Name
+    constraint: Constraint | None = None  # ADD CONSTRAINT; None for the other forms
+    validates: str | None = None  # VALIDATE CONSTRAINT: its name
+
+
+class DropDatabase(NamedTuple):
+    name: Name
+
+
+class RenameSchema(NamedTuple):
+    old: Name
+    new: Name
+
+
 class Other(NamedTuple):
+    """A statement the linter reads as harmless to a table by its kind: CREATE FUNCTION, GRANT, COMMENT ON."""
+
     verb: str  # its first keywords, e.g. "CREATE FUNCTION"
 
 
+class Unparsed(NamedTuple):
+    """A statement the linter could not read: a typo, or SQL it does not know. It is reported, never silent."""
+
+    verb: str  # its first words, as far as they go
+    reason: str
+
+
 Statement = (CreateTable | AlterTable | CreateIndex | DropIndex | DropTable | RenameTables | Truncate | DataChange
-             | Reindex | Vacuum | Cluster | SetSetting | TransactionControl | LockTable | Trigger | Other)
+             | Reindex | Vacuum | Cluster | SetSetting | TransactionControl | LockTable | Trigger | AlterDomain
+             | DropDatabase | RenameSchema | Other | Unparsed)

@@ -9,9 +9,11 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings, out) -> int:
-    written = operations.init(settings)
+    report = operations.init(settings)
     if out.json_mode:
-        out.document({"files": [settings.relative(path) for path in written]})
-    for path in written:
-        out.line(f"Created {settings.relative(path)}{'/' if path.is_dir() else ''}")
+        out.document({"files": [settings.relative(path) for path in report.created],
+                      "updated": [settings.relative(path) for path in report.updated]})
+    for verb, paths in (("Created", report.created), ("Updated", report.updated)):
+        for path in paths:
+            out.line(f"{verb} {settings.relative(path)}{'/' if path.is_dir() else ''}")
     return 0

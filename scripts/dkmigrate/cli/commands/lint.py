@@ -14,8 +14,11 @@ THRESHOLDS = ("caution", "risky", "error")
 
 
 def pg_version(text: str) -> int:
-    if not text.isdigit() or not 9 <= int(text) <= 99:
-        raise argparse.ArgumentTypeError(f"must be a PostgreSQL major version such as 15, not '{text}'")
+    from ...lint.findings import PG_VERSIONS
+
+    if not text.isdigit() or int(text) not in PG_VERSIONS:
+        raise argparse.ArgumentTypeError(f"must be a PostgreSQL major version from {PG_VERSIONS[0]} to "
+                                         f"{PG_VERSIONS[-1]}, not '{text}'")
     return int(text)
 
 
@@ -31,6 +34,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--severity", choices=THRESHOLDS, default="caution",
                         help="exit 1 when a finding is at least this severe (default: caution)")
     parser.add_argument("--rules", action="store_true", help="list the rules, with what each flags, and exit")
+    parser.add_argument("--offline", action="store_true",
+                        help="do not connect to the database: lint every migration (without it, a database that "
+                             "cannot be reached is exit 3)")
 
 
 def run(args, settings, out) -> int:
@@ -43,7 +49,7 @@ def run(args, settings, out) -> int:
     files = [file for file in args.files if file != STDIN]
     stdin_sql = out.stdin.read() if STDIN in args.files else None
     report = operations.lint(settings, files=files, stdin_sql=stdin_sql, all_migrations=args.all,
-                             dialect=args.dialect, pg_version=args.pg_version)
+                             dialect=args.dialect, pg_version=args.pg_version, offline=args.offline)
     findings = report.findings
     if report.note:
         out.note(f"note: {report.note}")

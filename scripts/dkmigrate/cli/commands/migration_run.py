@@ -52,6 +52,8 @@ def result_line(index: int, total: int, result: MigrationResult, out) -> str:
     line = f"[{index}/{total}] {result.migration.label}  {out.state(result.result)}{duration}"
     if not result.transaction:
         line += f"  (outside a transaction: {result.outside_transaction_reason})"
+    if result.out_of_order_after:
+        line += f"  (out of order: older than {result.out_of_order_after}, which was applied first)"
     return line
 
 
@@ -69,7 +71,8 @@ def dry_run_script(settings, report: RunReport, direction: str) -> str:
     if count == 0:
         return f"-- {run_summary(report, direction)}\n"
     verb = "apply" if direction == "up" else "roll back"
-    header = (f"-- dk migrate dry run: {verb} {count} migration{'s' if count != 1 else ''} on {settings.url.masked}\n"
+    header = (f"-- dk migrate dry run: {verb} {count} migration{'s' if count != 1 else ''} on {settings.url.masked}"
+              f"{f' (environment {settings.environment})' if settings.environment else ''}\n"
               "-- Nothing was executed. This is the SQL a real run would send, in order.\n\n")
     return header + (report.script or "")
 
@@ -84,12 +87,14 @@ def result_document(settings, result: MigrationResult) -> dict:
         "result": result.result,
         "duration_ms": result.duration_ms,
         "transaction": result.transaction,
+        "out_of_order": result.out_of_order_after is not None,
     }
 
 
 def run_document(settings, report: RunReport, dry_run: bool) -> dict:
     document = {
         "database": settings.url.masked,
+        "environment": settings.environment,
         "dry_run": dry_run,
         "migrations": [result_document(settings, result) for result in report.results],
         "findings": [finding_document(finding, settings) for finding in report.findings],
@@ -102,6 +107,7 @@ def run_document(settings, report: RunReport, dry_run: bool) -> dict:
 def failed_run_document(settings, failure: MigrationFailed) -> dict:
     return {
         "database": settings.url.masked,
+        "environment": settings.environment,
         "dry_run": False,
         "migrations": [result_document(settings, result) for result in [*failure.completed, failure.result]],
         "error": error_document(failure) | {

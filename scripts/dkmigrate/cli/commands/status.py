@@ -77,7 +77,8 @@ def _applied_at(value: str | None) -> str:
 
 def _note(status) -> str:
     if status.out_of_order:
-        return "older than the newest applied migration"
+        return ("older than the newest applied migration" if status.state == "pending"
+                else "applied out of order, after a newer migration")
     if status.state == "dirty":
         action = "rolling back" if status.row.state == "rolling_back" else "applying"
         return f"stopped while {action}, after {status.row.progress or 0} statement(s)"

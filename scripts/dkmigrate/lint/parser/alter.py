@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..syntax import (
     Action, AddColumn, AddConstraint, AlterColumnType, AlterTable, DropColumn, DropConstraint, DropNotNull,
-    ModifyColumn, OtherAction, RenameColumn, RenameTable, SetDefault, SetNotNull, Statement, ValidateConstraint,
+    ModifyColumn, Other, OtherAction, RenameColumn, RenameTable, SetDefault, SetNotNull, Statement, ValidateConstraint,
 )
 from ..tokens import PUNCT, WORD
 from .cursor import Cursor
@@ -23,8 +23,10 @@ def read_alter_table(c: Cursor) -> Statement | None:
         return None
     c.accept("IF", "EXISTS")
     c.accept("ONLY")
+    if c.at("ALL", "IN"):
+        return Other("ALTER TABLE ALL IN TABLESPACE")
     name = c.name()
-    if name is None or c.at("ALL", "IN"):
+    if name is None:
         return None
     c.accept_punct("*")
     algorithm = lock = None
@@ -146,7 +148,11 @@ def _alter_column(c: Cursor) -> Action | None:
         collate = c.accept("COLLATE")
         if collate:
             c.advance()
-        using = c.span(c.rest()[1:]) if c.at("USING") else None
+        using = None
+        if c.at("USING"):
+            expression = c.rest()[1:]
+            if not _casts_itself(expression, column, data_type, c):
+                using = c.span(expression)
         return AlterColumnType(column, data_type, using, collate)
     if c.accept("SET", "NOT", "NULL"):
         return SetNotNull(column)
@@ -157,6 +163,19 @@ def _alter_column(c: Cursor) -> Action | None:
     if c.accept("DROP", "DEFAULT"):
         return SetDefault(column, None)
     return OtherAction(f"ALTER COLUMN {_leading_words(c, 3)}".strip())
+
+
+def _casts_itself(expression: list, column: str, data_type, c: Cursor) -> bool:
+    """Whether a USING expression only casts the column to the new type (`col::text`, `CAST(col AS text)`, as
+    Django writes it): the same as no USING at all."""
+    e = Cursor(expression, c.text, c.dialect)
+    cast = e.accept("CAST") and e.accept_punct("(")
+    if e.identifier() != column or not (e.accept("AS") if cast else e.accept_punct("::")):
+        return False
+    target = read_data_type(e)
+    if cast and not e.accept_punct(")"):
+        return False
+    return target is not None and e.done and target.same_as(data_type)
 
 
 def _validate(c: Cursor) -> Action | None:
@@ -182,8 +201,9 @@ def _partition(c: Cursor) -> Action | None:
     if not c.accept("PARTITION"):
         return None
     target = c.name()
-    concurrently = any(token.kind == WORD and token.upper == "CONCURRENTLY" for token in c.rest())
-    return OtherAction(f"{verb} PARTITION{' CONCURRENTLY' if concurrently else ''}", target)
+    mode = next((token.upper for token in c.rest() if token.kind == WORD and token.upper in ("CONCURRENTLY", "FINALIZE")),
+                None)
+    return OtherAction(f"{verb} PARTITION{f' {mode}' if mode else ''}", target)
 
 
 _ACTION_READERS = {

@@ -153,3 +153,33 @@ class Cursor:
     def text_since(self, start: int) -> str:
         """The statement text from the token at index `start` to the last token consumed."""
         return self.span(self.tokens[start:self.index])
+
+
+_SWITCHED_OFF = frozenset({"FALSE", "OFF", "0", "NO"})
+
+
+def read_options(c: Cursor) -> dict[str, str | None]:
+    """A parenthesised option list, as REINDEX, VACUUM, EXPLAIN, CLUSTER and WITH (...) write it:
+    `(CONCURRENTLY false, VERBOSE)` is {"CONCURRENTLY": "FALSE", "VERBOSE": None}; `(fillfactor = 70)` is
+    {"FILLFACTOR": "70"}. Names are upper case; a value is as written (upper case for a word), None when
+    none is written (for a boolean option: on)."""
+    group = Cursor(c.skip_group(), c.text, c.dialect)
+    options = {}
+    for item in group.split_top_level():
+        name_tokens = []
+        while not item.done and item.peek().kind == WORD and not item.at_punct("="):
+            name_tokens.append(item.advance().upper)
+            if item.done or item.peek().kind != WORD:
+                break
+        item.accept_punct("=")
+        value = item.span(item.rest()) or None
+        if len(name_tokens) > 1 and value is None:  # a word value: (CONCURRENTLY false), (FORMAT json)
+            value = name_tokens.pop()
+        if name_tokens:
+            options[" ".join(name_tokens)] = value.upper() if value and value.isidentifier() else value
+    return options
+
+
+def switched_on(value: str | None) -> bool:
+    """Whether a boolean option's value turns it on: none written, TRUE, ON, 1."""
+    return value is None or value.strip("'").upper() not in _SWITCHED_OFF

@@ -16,6 +16,10 @@ _COLUMN_CLAUSE_WORDS = frozenset({
 })
 
 
+# Words that begin a clause after a column's type, but a type where the type is expected.
+_TYPE_WORDS = frozenset({"CHARACTER"})
+
+
 def starts_constraint(c: Cursor) -> bool:
     word = c.word()
     return word in _CONSTRAINT_STARTS or (c.reads("keys-in-table") and word in _MYSQL_KEY_STARTS)
@@ -25,7 +29,7 @@ def read_column(c: Cursor) -> ColumnDef | None:
     name = c.identifier()
     if name is None:
         return None
-    data_type = None if c.word() in _COLUMN_CLAUSE_WORDS else read_data_type(c)
+    data_type = None if c.word() in _COLUMN_CLAUSE_WORDS - _TYPE_WORDS else read_data_type(c)
     facts: dict = {}
     while not c.done:
         if c.accept("CONSTRAINT"):
@@ -80,36 +84,57 @@ _TYPE_ALIASES = {
     "int": "integer", "int4": "integer", "integer": "integer", "int8": "bigint", "bigint": "bigint",
     "int2": "smallint", "smallint": "smallint", "serial4": "serial", "serial8": "bigserial",
     "serial2": "smallserial", "character varying": "varchar", "char varying": "varchar", "varchar": "varchar",
-    "character": "char", "char": "char", "bpchar": "char", "decimal": "numeric", "numeric": "numeric",
+    "national character varying": "varchar", "national char varying": "varchar", "nvarchar": "varchar",
+    "character": "char", "char": "char", "bpchar": "char", "national character": "char", "national char": "char",
+    "nchar": "char", "decimal": "numeric", "dec": "numeric", "numeric": "numeric",
     "float4": "real", "real": "real", "float8": "double precision", "double precision": "double precision",
     "bool": "boolean", "boolean": "boolean", "timestamp without time zone": "timestamp",
     "timestamp with time zone": "timestamptz", "time without time zone": "time", "time with time zone": "timetz",
     "bit varying": "varbit", "varbit": "varbit",
 }
+# A type name written in double quotes is the catalog's name, taken literally: "char" is PostgreSQL's one-byte
+# internal type, not character(1), and "int" names no type at all.
+_QUOTED_TYPE_NAMES = {
+    "int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real", "float8": "double precision",
+    "bool": "boolean", "bpchar": "char", "varchar": "varchar", "varbit": "varbit", "numeric": "numeric",
+    "char": '"char"',
+}
+# Types whose length defaults to 1 when none is written: char is char(1), bit is bit(1); bpchar is unlimited.
+_LENGTH_ONE_BY_DEFAULT = frozenset({("char", "CHAR"), ("char", "CHARACTER"), ("char", "NCHAR"),
+                                    ("char", "NATIONAL"), ("bit", "BIT")})
 _MULTIWORD_TYPES = {
     ("CHARACTER", "VARYING"), ("CHAR", "VARYING"), ("DOUBLE", "PRECISION"), ("BIT", "VARYING"),
     ("NATIONAL", "CHARACTER"), ("NATIONAL", "CHAR"), ("LONG", "VARCHAR"), ("LONG", "VARBINARY"),
 }
 _TIME_TYPES = ("TIMESTAMP", "TIME")
+_INTERVAL_FIELDS = frozenset({"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND", "TO"})
 _MYSQL_TYPE_WORDS = frozenset({"UNSIGNED", "SIGNED", "ZEROFILL", "BINARY"})
 
 
 def read_data_type(c: Cursor) -> DataType | None:
+    """A type as PostgreSQL's grammar, pg_dump, ORMs and MySQL write it, normalised: `character varying(20)`
+    is varchar (20,), `timestamp(3) with time zone` timestamptz (3,), `text ARRAY` and `integer[]` arrays,
+    `public.citext` citext."""
     first = c.peek()
     if first is None or first.kind not in (WORD, QUOTED):
         return None
     start = c.index
     name = c.name()
-    words = [name.last]
+    last = c.tokens[c.index - 1]
+    words = [name.last if last.kind == QUOTED else name.last.lower()]
     if len(name.parts) == 1 and first.kind == WORD and (first.upper, c.word()) in _MULTIWORD_TYPES:
         words.append(c.advance().text.lower())
-        if words == ["national", "character"] and c.accept("VARYING"):
+        if words[0] == "national" and c.accept("VARYING"):
             words.append("varying")
     modifiers = _type_modifiers(c)
     if first.upper in _TIME_TYPES and c.word() in ("WITH", "WITHOUT"):
         zone = c.advance().text.lower()
         c.accept("TIME", "ZONE")
         words += [zone, "time", "zone"]
+    if first.upper == "INTERVAL":
+        while c.accept_one(*_INTERVAL_FIELDS):
+            pass
+        modifiers = _type_modifiers(c) or modifiers
     while c.reads("type-attributes") and (word := c.accept_one(*_MYSQL_TYPE_WORDS)):
         if word == "UNSIGNED":
             words.append("unsigned")
@@ -122,10 +147,15 @@ def read_data_type(c: Cursor) -> DataType | None:
     written = c.text_since(start)
     unsigned = words[-1] == "unsigned"
     base = " ".join(words[:-1] if unsigned else words)
-    canonical = _TYPE_ALIASES.get(base, base) + (" unsigned" if unsigned else "")
+    if last.kind == QUOTED and c.reads("quoted-type-names"):
+        canonical = _QUOTED_TYPE_NAMES.get(base, base)
+    else:
+        canonical = _TYPE_ALIASES.get(base, base) + (" unsigned" if unsigned else "")
     if canonical == "float" and c.reads("float-precision"):
         canonical = "real" if modifiers and modifiers[0] <= 24 else "double precision"
         modifiers = None
+    if modifiers is None and (canonical, first.upper) in _LENGTH_ONE_BY_DEFAULT:
+        modifiers = (1,)
     return DataType(canonical, modifiers, array, written)
 
 
@@ -186,7 +216,9 @@ def read_constraint(c: Cursor) -> Constraint:
     kind, columns, references, using_index, proves = "index", (), None, None, ()
     if c.accept("CHECK"):
         kind = "check"
-        proves = _proves_not_null(c.skip_group(), c.dialect)
+        expression = c.skip_group()
+        proves = _proves_not_null(expression, c.dialect)
+        columns = _names_in(expression, c.dialect)
     elif c.accept("FOREIGN", "KEY"):
         kind = "foreign_key"
         if not c.at_punct("("):
@@ -221,6 +253,13 @@ def _column_list(c: Cursor, anywhere: bool = False) -> tuple[str, ...]:
         c.advance()
     group = Cursor(c.skip_group(), c.text, c.dialect)
     return tuple(column for item in group.split_top_level() if (column := item.identifier()))
+
+
+def _names_in(expression: list[Token], dialect: str) -> tuple[str, ...]:
+    """The names an expression mentions, functions excepted: a superset of the columns it reads."""
+    return tuple(dict.fromkeys(
+        identifier(token, dialect) for token, following in zip(expression, [*expression[1:], None])
+        if token.kind in (WORD, QUOTED) and not (following is not None and following.text == "(")))
 
 
 def _proves_not_null(inside: list[Token], dialect: str) -> tuple[str, ...]:

@@ -5,13 +5,19 @@ from __future__ import annotations
 import re
 
 from ..syntax import (
-    Cluster, CreateIndex, CreateTable, DataChange, DropIndex, DropTable, LockTable, Name, Other, Reindex,
-    RenameTables, SetSetting, Statement, TransactionControl, Trigger, Truncate, Vacuum,
+    AlterDomain, Cluster, CreateIndex, CreateTable, DataChange, DropDatabase, DropIndex, DropTable, LockTable, Name,
+    Other, Reindex, RenameSchema, RenameTables, SetSetting, Statement, TransactionControl, Trigger, Truncate, Unparsed,
+    Vacuum,
 )
 from ..tokens import PUNCT, WORD
 from .alter import read_alter_table
-from .cursor import Cursor
+from .cursor import Cursor, read_options, switched_on
 from .definitions import read_column, read_constraint, starts_constraint
+from .known import OBJECTS
+
+# Statements whose reader failing means the linter could not read them (for the other verbs, a reader that
+# declines leaves a statement of a kind the rules do not look at: SET TIME ZONE, SELECT 1, DROP VIEW).
+_MUST_READ = frozenset({"CREATE", "ALTER", "DROP", "TRUNCATE", "UPDATE", "DELETE", "INSERT", "REPLACE", "REINDEX"})
 
 
 def read_statement(c: Cursor) -> Statement:
@@ -20,7 +26,14 @@ def read_statement(c: Cursor) -> Statement:
     if statement is not None:
         return statement
     c.index = 0
-    return Other(" ".join(word for word in (c.word(0), c.word(1)) if word))
+    verb = " ".join(word for word in (c.word(0), c.word(1)) if word)
+    if c.word() not in _MUST_READ:
+        return Other(verb)
+    if c.word() == "DROP" and c.word(1) in OBJECTS - {"TABLE", "INDEX", "TRIGGER"}:
+        return Other(verb)
+    if c.word() == "ALTER" and "TABLE" not in (c.word(1), c.word(2)):  # ALTER INDEX, ALTER TRIGGER
+        return Other(verb)
+    return Unparsed(verb or c.span(c.tokens[:1]), f"the linter could not follow this {verb or 'statement'}")
 
 
 # CREATE ...
@@ -112,8 +125,13 @@ def _drop_statement(c: Cursor) -> Statement | None:
         return DropIndex(names, concurrently, table) if names else None
     if c.accept("TRIGGER"):
         c.accept("IF", "EXISTS")
-        c.name()
+        if c.name() is not None and c.done:  # MySQL and SQLite name no table
+            return Other("DROP TRIGGER")
         return _trigger_target(c, create=False)
+    if c.accept("DATABASE") or (c.reads("schema-is-database") and c.accept("SCHEMA")):
+        c.accept("IF", "EXISTS")
+        name = c.name()
+        return DropDatabase(name) if name else None
     return None
 
 
@@ -223,8 +241,8 @@ def _with(c: Cursor) -> Statement | None:
 
 def _reindex(c: Cursor) -> Statement | None:
     c.accept("REINDEX")
-    options = c.skip_group()
-    concurrently = any(token.upper == "CONCURRENTLY" for token in options)
+    options = read_options(c)
+    concurrently = "CONCURRENTLY" in options and switched_on(options["CONCURRENTLY"])
     target = c.accept_one("INDEX", "TABLE", "SCHEMA", "DATABASE", "SYSTEM")
     if target is None:
         return None
@@ -232,14 +250,10 @@ def _reindex(c: Cursor) -> Statement | None:
     return Reindex(target, c.name(), concurrently)
 
 
-_SWITCHED_OFF = frozenset({"FALSE", "OFF", "0"})
-
-
 def _vacuum(c: Cursor) -> Statement | None:
     c.accept("VACUUM")
-    options = c.skip_group()
-    full = any(token.upper == "FULL" and (following is None or following.upper not in _SWITCHED_OFF)
-               for token, following in zip(options, [*options[1:], None]))
+    options = read_options(c)
+    full = "FULL" in options and switched_on(options["FULL"])
     while (word := c.accept_one("FULL", "FREEZE", "VERBOSE", "ANALYZE", "ANALYSE")) is not None:
         full = full or word == "FULL"
     tables = []
@@ -251,7 +265,7 @@ def _vacuum(c: Cursor) -> Statement | None:
 
 def _cluster(c: Cursor) -> Statement | None:
     c.accept("CLUSTER")
-    c.skip_group()
+    read_options(c)
     c.accept("VERBOSE")
     first = c.name()
     if first is not None and c.accept("ON"):  # the old form: CLUSTER index ON table
@@ -321,8 +335,36 @@ def _lock(c: Cursor) -> Statement | None:
     return LockTable(names, mode) if names else None
 
 
+def _alter(c: Cursor) -> Statement | None:
+    if c.at("ALTER", "DOMAIN"):
+        return _alter_domain(c)
+    if c.at("ALTER", "SCHEMA"):
+        return _alter_schema(c)
+    return read_alter_table(c)
+
+
+def _alter_domain(c: Cursor) -> Statement | None:
+    c.accept("ALTER", "DOMAIN")
+    name = c.name()
+    if name is None:
+        return None
+    if c.accept("ADD"):
+        return AlterDomain(name, constraint=read_constraint(c))
+    if c.accept("VALIDATE", "CONSTRAINT"):
+        return AlterDomain(name, validates=c.identifier())
+    return AlterDomain(name)
+
+
+def _alter_schema(c: Cursor) -> Statement | None:
+    c.accept("ALTER", "SCHEMA")
+    name = c.name()
+    if name is not None and c.accept("RENAME", "TO") and (new := c.name()) is not None:
+        return RenameSchema(name, new)
+    return Other("ALTER SCHEMA")
+
+
 READERS = {
-    "CREATE": _create, "ALTER": read_alter_table, "DROP": _drop_statement, "RENAME": _rename_statement,
+    "CREATE": _create, "ALTER": _alter, "DROP": _drop_statement, "RENAME": _rename_statement,
     "TRUNCATE": _truncate, "UPDATE": _update, "DELETE": _delete, "INSERT": _insert, "REPLACE": _insert,
     "WITH": _with, "REINDEX": _reindex, "VACUUM": _vacuum, "CLUSTER": _cluster, "SET": _set, "RESET": _reset,
     "SELECT": _select, "BEGIN": _transaction, "START": _transaction, "COMMIT": _transaction, "END": _transaction,

@@ -2,5 +2,6 @@
 lint.registry.RULES, in the order of the modules below."""
 
 from . import (  # noqa: F401  (imported for their @rule registrations)
-    indexes, columns, column_changes, constraints, tables, locking, mysql, sqlite, migrations, suppressions,
+    indexes, columns, column_changes, constraints, tables, locking, mysql, sqlite, migrations, suppressions, unparsed,
+    design, partitions,
 )

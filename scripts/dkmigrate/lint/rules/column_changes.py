@@ -2,7 +2,7 @@
 
 from ..coercion import mysql_changes_type, rewrites_table
 from ..findings import CAUTION, MYSQL, POSTGRES, RISKY
-from ..locks import set_not_null_scans
+from ..locks import set_not_null_scans, type_change_cost
 from ..registry import Hit, rule
 from ..syntax import AlterColumnType, AlterTable, DropColumn, ModifyColumn, RenameColumn, SetNotNull
 from .wording import expand_contract
@@ -66,7 +66,9 @@ def rename_column(statement: AlterTable, context):
     summary="ALTER COLUMN TYPE, except changes PostgreSQL makes without a rewrite (varchar widening, varchar to "
             "text, numeric precision widening at the same scale)",
     why="The table is rewritten and its indexes rebuilt under an ACCESS EXCLUSIVE lock (MySQL: copied while writes "
-        "wait), and code that expects the old type may break.",
+        "wait), and code that expects the old type may break. The changes PostgreSQL makes without a rewrite are "
+        "not flagged (squawk's changing-column-type flags every one): lint/coercion.py lists them, checked against a "
+        "real server, and column-type-change-verifies reports what they still scan or rebuild.",
     safe_alternative="Expand-contract: add a column of the new type, keep it in step, backfill, switch the code, "
                      "drop the old column.",
 )
@@ -99,6 +101,36 @@ def change_column_type(statement: AlterTable, context):
                     message += " (no rewrite only when the session's TimeZone is UTC)"
         yield Hit(message, expand_contract(table, column, f"{column}_new", new_type.written,
                                            f"changing the type of {column} in place"))
+
+
+@rule(
+    "column-type-change-verifies", CAUTION, dialects=(POSTGRES,), statements=(AlterTable,),
+    actions=(AlterColumnType,),
+    summary="ALTER COLUMN TYPE without a rewrite that still re-verifies a CHECK constraint or rebuilds an index on "
+            "the column",
+    why="Even when PostgreSQL keeps the table's file (varchar widening, text to citext), it re-verifies every CHECK "
+        "constraint on the column with a full scan, and rebuilds every index on it whose operator class or "
+        "collation changes (text to citext, a new COLLATE), all under the ACCESS EXCLUSIVE lock: nothing can read "
+        "or write the table meanwhile.",
+    safe_alternative="Drop the CHECK first and add it back NOT VALID then VALIDATE it afterwards; build the index "
+                     "for the new type CONCURRENTLY under another name before the change; or, on a large table, "
+                     "expand-contract to a new column.",
+)
+def column_type_change_verifies(statement: AlterTable, context):
+    table = statement.name.written
+    for action in context.actions_on_existing_table(statement, AlterColumnType):
+        cost = type_change_cost(statement.name, action, context.schema)
+        if cost.rewrites or not (cost.checks or cost.indexes):
+            continue
+        work = [f"re-verifies CHECK {name} (a full scan of {table})" for name in cost.checks]
+        work += [f"rebuilds index {name} (reads all of {table} and writes the index anew)" for name in cost.indexes]
+        steps = [f"ALTER TABLE {table} DROP CONSTRAINT {name};  -- then, after the type change: ADD CONSTRAINT "
+                 f"{name} CHECK (...) NOT VALID; and VALIDATE CONSTRAINT {name}; in a later migration"
+                 for name in cost.checks]
+        steps += [f"CREATE INDEX CONCURRENTLY {name}_new ON {table} (...) for the new type, in a migration of its own; "
+                  f"after the change DROP INDEX CONCURRENTLY {name}" for name in cost.indexes]
+        yield Hit(f"ALTER COLUMN {table}.{action.column} TYPE {action.type.written} does not rewrite {table}, but "
+                  f"{' and '.join(work)}, under an ACCESS EXCLUSIVE lock", "\n".join(steps))
 
 
 @rule(

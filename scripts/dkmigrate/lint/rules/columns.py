@@ -30,7 +30,9 @@ def _backfill_steps(table: str, column: ColumnDef, value: str) -> str:
     "add-column-volatile-default", RISKY, dialects=(POSTGRES,), statements=(AlterTable,), actions=(AddColumn,),
     summary="ADD COLUMN with a volatile default (clock_timestamp(), random(), gen_random_uuid(), ...)",
     why="A volatile default is computed for each existing row, so PostgreSQL rewrites the whole table, and rebuilds "
-        "its indexes, under an ACCESS EXCLUSIVE lock: nothing can read or write the table meanwhile.",
+        "its indexes, under an ACCESS EXCLUSIVE lock: nothing can read or write the table meanwhile. A constant "
+        "default (or a stable one such as now()) is not flagged from PostgreSQL 11: it is stored once in the "
+        "catalog and no row is written, whatever peers that flag every default say.",
     safe_alternative="Add the column without the default, SET DEFAULT in a second statement (it applies to new rows "
                      "only), then fill the existing rows in batches.",
 )

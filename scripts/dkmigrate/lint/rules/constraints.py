@@ -1,6 +1,7 @@
 """Adding constraints to existing tables: validation scans, index builds, NOT VALID done right."""
 
 from ..findings import CAUTION, POSTGRES
+from ..locks import set_not_null_scans
 from ..registry import Hit, rule
 from ..syntax import AddColumn, AddConstraint, AlterTable, ColumnDef, Constraint, ValidateConstraint
 from .wording import NO_TRANSACTION
@@ -27,7 +28,9 @@ def _not_valid_steps(table: str, name: str, definition: str) -> str:
     actions=(AddConstraint, AddColumn),
     summary="FOREIGN KEY added to an existing table without NOT VALID",
     why="Adding the foreign key checks every existing row while holding SHARE ROW EXCLUSIVE locks on both tables: "
-        "writes to the table and to the referenced table wait for the whole scan.",
+        "writes to the table and to the referenced table wait for the whole scan. A REFERENCES on a column added "
+        "without a default is not flagged (squawk's adding-foreign-key-constraint does): every existing row holds "
+        "NULL, so PostgreSQL checks nothing and the locks last a moment.",
     safe_alternative="ADD CONSTRAINT ... FOREIGN KEY ... NOT VALID (no scan), then VALIDATE CONSTRAINT in a later "
                      "migration (it scans without blocking writes).",
 )
@@ -139,3 +142,41 @@ def add_exclusion_constraint(statement: AlterTable, context):
         name = f" {constraint.name}" if constraint.name else ""
         yield Hit(f"EXCLUDE constraint{name} builds its index on {statement.name.written} under an ACCESS EXCLUSIVE "
                   "lock; there is no concurrent way to add it")
+
+
+@rule(
+    "primary-key-using-index-nullable", CAUTION, dialects=(POSTGRES,), statements=(AlterTable,),
+    actions=(AddConstraint,),
+    summary="ADD PRIMARY KEY USING INDEX on a column that is not yet NOT NULL",
+    why="A primary key's columns must be NOT NULL: on a column that is not, ADD PRIMARY KEY USING INDEX runs an "
+        "implicit SET NOT NULL, a full scan of the table under ACCESS EXCLUSIVE, which the index built "
+        "concurrently was meant to avoid.",
+    safe_alternative="Make the columns NOT NULL first without a scan (PostgreSQL 12+): ADD CONSTRAINT ... CHECK "
+                     "(col IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT, SET NOT NULL; then ADD PRIMARY KEY USING "
+                     "INDEX.",
+)
+def primary_key_using_index_nullable(statement: AlterTable, context):
+    table = statement.name.written
+    for constraint in _added(statement, context, ("primary_key",)):
+        if constraint.using_index is None:
+            continue
+        known = context.schema.table(statement.name)
+        columns = known.indexes.get(constraint.using_index) if known else None
+        if columns is None:
+            nullable = None
+        else:
+            nullable = [column for column in columns
+                        if set_not_null_scans(statement.name, column, context.schema, context.pg_version)]
+            if not nullable:
+                continue
+        named = ", ".join(nullable) if nullable else f"the columns of {constraint.using_index}"
+        steps = "\n".join(
+            f"ALTER TABLE {table} ADD CONSTRAINT {statement.name.last}_{column}_not_null CHECK ({column} IS NOT NULL) "
+            f"NOT VALID;\nALTER TABLE {table} VALIDATE CONSTRAINT {statement.name.last}_{column}_not_null;\n"
+            f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;  -- no scan now"
+            for column in (nullable or ["<column>"]))
+        yield Hit(f"PRIMARY KEY USING INDEX {constraint.using_index} sets {named} NOT NULL, scanning {table} under an "
+                  "ACCESS EXCLUSIVE lock" + ("" if nullable else " (unless they already are NOT NULL: the linter "
+                                             "has not seen the index)"),
+                  f"{steps}\nthen ALTER TABLE {table} ADD CONSTRAINT ... PRIMARY KEY USING INDEX "
+                  f"{constraint.using_index};")

@@ -3,7 +3,10 @@
 from ..findings import CAUTION, POSTGRES
 from ..locks import ACCESS_EXCLUSIVE
 from ..registry import Hit, rule
-from ..syntax import AlterTable, Cluster, DataChange, DropIndex, DropTable, LockTable, Trigger, Truncate, Vacuum
+from ..syntax import (
+    AlterTable, Cluster, CreateIndex, DataChange, DropIndex, DropTable, LockTable, Name, Reindex, Trigger, Truncate,
+    Vacuum,
+)
 from .wording import batched_change
 
 
@@ -46,6 +49,32 @@ def backfill_in_ddl_transaction(statement: DataChange, context):
     if context.in_transaction and table.key in context.exclusive_tables and not context.is_new(table):
         yield Hit(f"{statement.verb} on {table.written} runs in the transaction whose earlier statement locked "
                   f"{table.written} ACCESS EXCLUSIVE: every read and write waits until it commits")
+
+
+@rule(
+    "exclusive-lock-held-during-scan", CAUTION, dialects=(POSTGRES,),
+    summary="a statement that scans or rewrites a table while the transaction holds ACCESS EXCLUSIVE on another",
+    why="A lock is held until the transaction ends: when an earlier statement locked a table ACCESS EXCLUSIVE, "
+        "that table stays unavailable to every read and write for as long as the later scan, index build or "
+        "rewrite of another table takes.",
+    safe_alternative="Put the long statement in a migration of its own (or end the transaction before it), so the "
+                     "ACCESS EXCLUSIVE lock is released first.",
+)
+def exclusive_lock_held_during_scan(statement, context):
+    effect = context.effect
+    if not context.in_transaction or not (effect.scans or effect.rewrites):
+        return
+    if effect.tables and all(context.is_new(name) for name in effect.tables):
+        return  # a table this migration created holds no rows to scan
+    # Its own table is other rules' concern (backfill-in-ddl-transaction, validate-in-same-transaction), except for
+    # an index build, which add-index-not-concurrently judges as blocking writes only.
+    own = {name.key for name in (effect.exclusive if isinstance(statement, (CreateIndex, Reindex)) else effect.tables)}
+    held = sorted(key for key in context.exclusive_tables
+                  if key not in own and not context.is_new(Name(tuple(key.split(".")), key)))
+    if held:
+        yield Hit(f"this statement scans {', '.join(name.written for name in effect.tables) or 'a table'} while the "
+                  f"transaction still holds ACCESS EXCLUSIVE on {', '.join(held)}, unavailable to every query until "
+                  "the transaction ends")
 
 
 @rule(

@@ -3,19 +3,23 @@
 from ..findings import POSTGRES, RISKY
 from ..locks import REWRITING_ACTIONS
 from ..registry import Hit, rule
-from ..syntax import AlterTable, Cluster, DropTable, OtherAction, RenameTable, RenameTables, Truncate, Vacuum
+from ..syntax import (
+    AlterTable, Cluster, DropDatabase, DropTable, OtherAction, RenameSchema, RenameTable, RenameTables, Truncate, Vacuum,
+)
 
 
 @rule(
     "drop-table", RISKY, statements=(DropTable,),
     summary="DROP TABLE of an existing table",
-    why="The table and its data are gone, and running code that still uses it fails.",
+    why="The table and its data are gone, and running code that still uses it fails. The table rebuild (CREATE "
+        "TABLE new, INSERT INTO new SELECT ... FROM old, DROP TABLE old, ALTER TABLE new RENAME TO old, in one "
+        "section) keeps the table and its rows, and is not flagged.",
     safe_alternative="Deploy code that no longer uses the table first; keep the data until the change is proven "
                      "(rename it aside, or back it up), and drop it in a later migration.",
 )
 def drop_table(statement: DropTable, context):
     for name in statement.names:
-        if context.is_new(name):
+        if context.is_new(name) or name.key in context.rebuilt_tables:  # a step of the table rebuild
             continue
         yield Hit(f"DROP TABLE {name.written} deletes the table and all its rows; code still using it fails",
                   f"1. deploy the code that no longer uses {name.written}\n"
@@ -46,6 +50,30 @@ def rename_table(statement, context):
                   f"CREATE VIEW {old.written} AS SELECT * FROM {new.written};  -- old code keeps working through "
                   f"the view\nthen deploy the code that uses {new.written}, and DROP VIEW {old.written}; in a later "
                   "migration")
+
+
+@rule(
+    "drop-database", RISKY, statements=(DropDatabase,),
+    summary="DROP DATABASE (MySQL: DROP SCHEMA)",
+    why="Every table and every row of the database is gone at once; no down section can bring them back, and a "
+        "migration is the wrong place for it.",
+    safe_alternative="Drop a database by hand, deliberately, after a backup, never from a migration.",
+)
+def drop_database(statement: DropDatabase, context):
+    yield Hit(f"DROP DATABASE {statement.name.written} deletes every table and row in it")
+
+
+@rule(
+    "rename-schema", RISKY, dialects=(POSTGRES,), statements=(RenameSchema,),
+    summary="ALTER SCHEMA ... RENAME TO",
+    why="Every query, search_path and grant that names the old schema fails from the moment the rename commits "
+        "until the code is redeployed.",
+    safe_alternative="Create the new schema and move the objects over with the code that uses them (ALTER TABLE ... "
+                     "SET SCHEMA, with a view left in the old schema for old code), then drop the old schema later.",
+)
+def rename_schema(statement: RenameSchema, context):
+    yield Hit(f"renaming schema {statement.old.written} to {statement.new.written} breaks every running query that "
+              f"names {statement.old.written}")
 
 
 @rule(

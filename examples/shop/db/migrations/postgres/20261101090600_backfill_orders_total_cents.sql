@@ -10,4 +10,5 @@ SET total_cents = (
 WHERE total_cents IS NULL;
 
 -- migrate:down
+-- migrate:allow full-table-dml undoing the backfill clears every total it wrote; on a large table, clear them in batches
 UPDATE orders SET total_cents = NULL;

@@ -15,6 +15,8 @@ ALTER TABLE customers DROP COLUMN name;
 -- migrate:down
 SET LOCAL lock_timeout = '5s';
 ALTER TABLE customers ADD COLUMN name text;
+-- migrate:allow full-table-dml the rollback refills the restored name column from full_name, every row
+-- migrate:allow backfill-in-ddl-transaction the restored column must be filled before the rollback commits
 UPDATE customers SET name = full_name;
 ALTER TABLE customers ALTER COLUMN name SET NOT NULL;
 ALTER TABLE customers ALTER COLUMN full_name DROP NOT NULL;

@@ -18,7 +18,10 @@ FROM orders o CROSS JOIN products p
 WHERE p.sku <> 'CUP-01';
 
 -- migrate:down
-DELETE FROM order_items;
-DELETE FROM orders;
+DELETE FROM order_items WHERE order_id IN (
+    SELECT orders.id FROM orders JOIN customers ON customers.id = orders.customer_id
+    WHERE customers.email IN ('ada@example.com', 'grace@example.com'));
+DELETE FROM orders WHERE customer_id IN (
+    SELECT id FROM customers WHERE email IN ('ada@example.com', 'grace@example.com'));
 DELETE FROM customers WHERE email IN ('ada@example.com', 'grace@example.com');
 DELETE FROM products WHERE sku IN ('TEA-01', 'TEA-02', 'CUP-01');

@@ -9,6 +9,7 @@ ALTER TABLE customers DROP COLUMN name;
 
 -- migrate:down
 ALTER TABLE customers ADD COLUMN name text;
+-- migrate:allow full-table-dml the rollback refills the restored name column from full_name, every row
 UPDATE customers SET name = full_name;
 
 CREATE TRIGGER customers_full_name_on_insert AFTER INSERT ON customers

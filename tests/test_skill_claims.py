@@ -1,0 +1,209 @@
+"""What the skill tells the agent about the program's behaviour is what the program does.
+
+Each claim is read out of the markdown (skills/migration/SKILL.md, its reference pages, commands/migrate.md)
+and checked against the real program, run in this process: the phases of a plan and their order, the
+checklist's item names, the engines and URL schemes and what each may do, the operations, the values
+of the options, the exit codes, the JSON fields. A change on either side that the other does not follow
+fails here.
+"""
+
+import re
+
+import pytest
+
+from conftest import Project
+from dkmigrate import errors
+from dkmigrate.urls import SCHEMES
+from test_plugin_docs import COMMAND_TEXT, OPERATIONS, PARSER, REFERENCES, SKILL, SKILL_TEXT, code, frontmatter_and_body
+
+DOCS = {"SKILL.md": SKILL_TEXT, "migrate.md": COMMAND_TEXT, **{page.name: page.read_text() for page in REFERENCES}}
+UNREACHABLE = {"postgres": "postgres://nobody@127.0.0.1:9/none?connect_timeout=2",
+               "mysql": "mysql://nobody@127.0.0.1:9/none"}
+
+
+def section(markdown: str, heading: str) -> str:
+    return markdown.split(f"{heading}\n", 1)[1].split("\n#", 1)[0]
+
+
+def spans(text: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", text)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    """A SQLite project with one applied and one pending migration."""
+    root = tmp_path_factory.mktemp("claims")
+    project = Project(root / "project", f"sqlite://{root / 'project.sqlite3'}")
+    project.migration("20260101000000", "create_users", "CREATE TABLE users (id integer PRIMARY KEY, email text);",
+                      "DROP TABLE users;")
+    assert project.run("up").code == 0
+    project.migration("20260101000001", "rename_email", "ALTER TABLE users RENAME COLUMN email TO mail;",
+                      "ALTER TABLE users RENAME COLUMN mail TO email;")
+    return project
+
+
+def plan(project: Project, *words: str) -> dict:
+    result = project.run("plan", *words, "--rollback-plan", "--format", "json")
+    assert result.code == 0, result.stderr
+    return result.json
+
+
+def phases(document: dict) -> list[str]:
+    return [phase["name"] for phase in document["phases"]]
+
+
+def test_the_phases_and_their_order_are_the_ones_plan_emits(project):
+    presenting = section(SKILL_TEXT, "### plan")
+    rename = re.search(r"\(for a column rename: ([^)]+)\)", presenting).group(1)
+    assert spans(rename) == phases(plan(project, "rename users.email to email_address"))
+    api = re.search(r"an API deprecation: ([^;]+);", presenting).group(1)
+    assert spans(api) == phases(plan(project, "deprecate v1 endpoints"))
+    infrastructure = re.search(r"a move to new infrastructure: ([^)]+)\)", presenting).group(1)
+    assert spans(infrastructure) == phases(plan(project, "move to kubernetes"))
+
+
+def test_the_checklist_items_are_named_as_plan_names_them(project):
+    listed = re.findall(r"^- \[ \] ([^:]+):", section(SKILL_TEXT, "## Pre-Migration Checklist"), re.MULTILINE)
+    database_plan = [item["item"] for item in plan(project, "rename users.email to email_address")["checklist"]]
+    pending_plan = [item["item"] for item in plan(project)["checklist"]]
+    assert listed == database_plan == pending_plan
+    statuses = {item["status"] for item in plan(project)["checklist"]}
+    assert statuses <= {"ok", "fail", "manual"}
+    for status in ("`ok`", "`fail`", "`manual`"):
+        assert status in section(SKILL_TEXT, "## Pre-Migration Checklist")
+
+
+def engines_claim() -> tuple[list[str], list[str], int]:
+    """The schemes the skill says migrations run on, those it says are refused, and the refusal's exit code."""
+    claim = re.search(r"^- Engines: migrations run on (.+?)\.\n(.+?)refuse their URLs \(exit (\d)\)",
+                      SKILL_TEXT, re.MULTILINE | re.DOTALL)
+    schemes = [re.findall(r"`([a-z0-9]+):", part) for part in claim.group(1, 2)]
+    return schemes[0], schemes[1], int(claim.group(3))
+
+
+def test_the_engines_the_skill_names_are_the_ones_that_run(project, tmp_path):
+    running, refused, code = engines_claim()
+    assert running == ["sqlite", "postgres", "postgresql"] and refused == ["mysql", "mariadb"]
+    assert set(running + refused) <= set(SCHEMES), "every scheme named is one the program parses"
+    assert {SCHEMES[scheme] for scheme in running + refused} == set(SCHEMES.values()), "every engine is named"
+    for scheme in running:
+        url = f"sqlite:{tmp_path / 'x.db'}" if SCHEMES[scheme] == "sqlite" else \
+            UNREACHABLE["postgres"].replace("postgres:", f"{scheme}:", 1)
+        result = project.run("--url", url, "status", url=False)
+        assert "not supported" not in result.stderr and result.code in (0, 3), (scheme, result.stderr)
+    for scheme in refused:
+        url = UNREACHABLE["mysql"].replace("mysql:", f"{scheme}:", 1)
+        for operation in (["up"], ["down"], ["status"], ["repair", "1", "--applied"]):
+            result = project.run("--url", url, *operation, url=False)
+            assert result.code == code and "not supported yet" in result.stderr, (scheme, operation)
+        # "lint and plan know them"
+        assert project.run("--url", url, "plan", "rename users.email to email_address", url=False).code == 0
+        linted = project.run("--url", url, "lint", "--offline", "--format", "json", url=False)
+        assert linted.code == 1 and linted.json["dialect"] == "mysql"
+
+
+def test_the_description_names_the_engines_as_the_skill_does():
+    description = frontmatter_and_body(SKILL)[0]["description"]
+    claim = re.search(r"\) on ([\w ,]+?), and lints and plans them for ([\w ,]+?)\.", description)
+    names = {"PostgreSQL": "postgres", "SQLite": "sqlite", "MySQL": "mysql", "MariaDB": "mysql"}
+    running = {names[name] for name in re.findall(r"\w+", claim.group(1)) if name in names}
+    linted_only = {names[name] for name in re.findall(r"\w+", claim.group(2)) if name in names}
+    claimed_running, claimed_refused, _ = engines_claim()
+    assert running == {SCHEMES[scheme] for scheme in claimed_running}
+    assert linted_only == {SCHEMES[scheme] for scheme in claimed_refused}
+
+
+@pytest.mark.parametrize("name", DOCS)
+def test_every_url_scheme_written_is_one_the_program_reads(name):
+    found = {scheme for snippet in code(DOCS[name]) for scheme in re.findall(r"\b([a-z][a-z0-9]*)://", snippet)}
+    assert found - {"http", "https"} <= set(SCHEMES), name
+
+
+def test_every_operation_the_skill_names_exists():
+    operations = SKILL_TEXT.split("## Operations\n", 1)[1].split("\n## ", 1)[0]
+    headings = [word for heading in re.findall(r"^### (.+)$", operations, re.MULTILINE)
+                for word in re.findall(r"\b[a-z]+\b", heading)]
+    named = headings + [word for text in DOCS.values() for word in re.findall(r"`(\w+)` (?:operation|command)", text)]
+    assert "status" in named and "repair" in named
+    for word in named:
+        assert word in OPERATIONS, f"the docs name a `{word}` operation that `migrate` does not have"
+
+
+def test_every_listed_option_value_is_accepted():
+    """`--dialect postgres|mysql|sqlite`, `--format text|json`, ...: each value is a choice of that option."""
+    choices = {option: set(action.choices) for sub in [PARSER, *OPERATIONS.values()] for action in sub._actions
+               if action.choices for option in action.option_strings}
+    found = [(option, values.split("|")) for text in DOCS.values() for snippet in spans(text)
+             for option, values in re.findall(r"(--[a-z-]+) ([a-z]+(?:\|[a-z]+)+)", snippet)]
+    assert {option for option, _ in found} >= {"--dialect", "--severity", "--kind"}
+    for option, values in found:
+        assert set(values) <= choices[option], option
+
+
+def test_the_exit_codes_are_the_program_s():
+    table = re.findall(r"^\| (\d) \| ([^|]+) \|", SKILL_TEXT, re.MULTILINE)
+    program = {0, 1} | {error.exit_code for error in vars(errors).values()
+                        if isinstance(error, type) and issubclass(error, errors.MigrateError)}
+    assert {int(code) for code, _ in table} == program
+    meaning = {int(code): text for code, text in table}
+    assert "reached" in meaning[errors.ConnectionFailed.exit_code] and "locked" in meaning[errors.LockTimeout.exit_code]
+    assert "safety gate" in meaning[errors.SafetyRefusal.exit_code]
+    assert "dirty" in meaning[errors.StateError.exit_code] and "configuration" in meaning[errors.ConfigError.exit_code]
+
+
+def keys_and_values(document) -> set[str]:
+    found = set()
+    if isinstance(document, dict):
+        for key, value in document.items():
+            found |= {key} | keys_and_values(value)
+    elif isinstance(document, list):
+        for value in document:
+            found |= keys_and_values(value)
+    elif isinstance(document, str):
+        found.add(document)
+    return found
+
+
+def test_the_json_fields_the_skill_names_are_in_the_program_s_json(project, tmp_path):
+    documents = [project.run("status", "--format", "json").json, plan(project),
+                 plan(project, "rename users.email to email_address"),
+                 project.run("lint", "--all", "--format", "json").json,
+                 project.run("up", "--dry-run", "--format", "json").json]
+    scratch = Project(tmp_path / "scratch", f"sqlite://{tmp_path / 'scratch.sqlite3'}")
+    documents.append(scratch.run("create", "add_users", "--sql", "CREATE TABLE users (id integer);",
+                                 "--format", "json").json)
+    documents.append(scratch.run("up", "--format", "json").json)
+    scratch.migration("20990101000000", "broken", "INSERT INTO missing_table VALUES (1);", "")
+    documents.append(scratch.run("up", "--format", "json").json)
+    emitted = set().union(*map(keys_and_values, documents))
+    paragraphs = [paragraph for paragraph in SKILL_TEXT.split("\n\n")
+                  if re.search(r"The JSON has|holds `|The result lists|returns `", paragraph)]
+    assert len(paragraphs) >= 4
+    named = {word for paragraph in paragraphs for word in spans(paragraph) if re.fullmatch(r"[a-z]+(_[a-z]+)*", word)}
+    assert {"out_of_order", "statements_done", "safe_alternative", "duration_ms", "rollback_plan"} <= named
+    assert named - emitted == set(), "fields or values the skill names that the program does not emit"
+
+
+def test_other_tools_tracking_tables_are_not_read_by_status_as_the_tooling_page_says(tmp_path):
+    page = (SKILL.parent / "references" / "tooling.md").read_text()
+    assert "`status` does not read them" in page and "every migration as `pending`" in page
+    import sqlite3
+
+    goose = Project(tmp_path / "goose", f"sqlite://{tmp_path / 'goose.sqlite3'}")
+    (goose.migrations / "00001_users.sql").write_text("-- +goose Up\nCREATE TABLE users (id integer);\n"
+                                                      "-- +goose Down\nDROP TABLE users;\n")
+    with sqlite3.connect(tmp_path / "goose.sqlite3") as connection:
+        connection.execute("CREATE TABLE goose_db_version (id integer PRIMARY KEY, version_id integer, is_applied "
+                           "integer, tstamp text)")
+        connection.execute("INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1)")
+        connection.execute("CREATE TABLE users (id integer)")
+    status = goose.run("status", "--format", "json")
+    assert [migration["state"] for migration in status.json["migrations"]] == ["pending"]
+
+    golang = Project(tmp_path / "golang", f"sqlite://{tmp_path / 'golang.sqlite3'}")
+    (golang.migrations / "1_users.up.sql").write_text("CREATE TABLE users (id integer);\n")
+    (golang.migrations / "1_users.down.sql").write_text("DROP TABLE users;\n")
+    with sqlite3.connect(tmp_path / "golang.sqlite3") as connection:
+        connection.execute("CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)")
+        connection.execute("INSERT INTO schema_migrations VALUES (1, 0)")
+    assert golang.run("status").code == 2
