@@ -197,3 +197,20 @@ def test_plan_reads_live_mysql_facts_and_says_what_it_could_not_read(mysql):
     locks = [item for name, item in checks.items() if "lock" in name.lower() and item["status"] == "manual"]
     assert any("performance_schema is off" in item["detail"] for item in locks) or \
         engine.query("SELECT @@performance_schema") == [(1,)]
+
+
+def test_plans_written_as_migrations_lint_clean_and_run_up_and_down(mysql):
+    project, engine = mysql
+    engine.query("CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(255) NOT NULL, legacy int)")
+    engine.query("INSERT INTO users (email, legacy) VALUES ('a@example.com', 1), ('b@example.com', 2)")
+    for goal in ("rename users.email to email_address", "drop column users.legacy"):
+        written = project.run("plan", goal, "--write")
+        assert written.code == 0, (goal, written.stderr)
+    lint = project.run("lint", "--format", "json")
+    assert lint.json["findings"] == [], lint.json["findings"]
+    up = project.run("up")
+    assert up.code == 0, up.stderr
+    assert engine.query("SELECT id, email_address FROM users ORDER BY id") == [(1, "a@example.com"), (2, "b@example.com")]
+    down = project.run("down", "--steps", "6")
+    assert down.code == 0, down.stderr
+    assert engine.query("SELECT id, email, legacy FROM users ORDER BY id") == [(1, "a@example.com", 1), (2, "b@example.com", 2)]

@@ -63,7 +63,9 @@ class PostgreSQL(Engine):
     invalid_index_left = True
     query_statistics = "pg_stat_statements, logs"
     lock_wait_note = "every phase that takes an ACCESS EXCLUSIVE lock starts with SET lock_timeout = '5s'"
-    grammar = frozenset({"lock-table", "float-precision", "quoted-type-names", "alter-actions-known"})  # float(p): real or double; "int4"
+    # LOCK TABLE; float(p) as real or double precision; "int4" and the other quoted internal type names; the
+    # ALTER TABLE actions the linter knows all of
+    grammar = frozenset({"lock-table", "float-precision", "quoted-type-names", "alter-actions-known"})
     by_hand = CatalogueQueries(
         long_transactions="SELECT pid, now() - xact_start AS age, query_start, query FROM pg_stat_activity "
                           "WHERE xact_start < now() - interval '60 seconds'",

@@ -215,6 +215,11 @@ def _finding(rule: Rule, hit: Hit, file: str | None, line: int | None, statement
                    hit.safe_alternative or rule.safe_alternative, effect.lock, effect.rewrites, effect.scans)
 
 
+def is_ddl(statement: Statement) -> bool:
+    """A statement the mysql-multiple-ddl rule counts."""
+    return isinstance(statement, _DDL_STATEMENTS) or (isinstance(statement, Other) and statement.verb.startswith(_DDL_VERBS))
+
+
 def _enter(context: Context, statement: Statement) -> None:
     """State changes that take effect as the statement starts: transaction blocks, the DDL count."""
     if isinstance(statement, TransactionControl):
@@ -223,8 +228,7 @@ def _enter(context: Context, statement: Statement) -> None:
         else:
             context.explicit_transaction = False
             _end_transaction(context)
-    context.statement_is_ddl = isinstance(statement, _DDL_STATEMENTS) or (
-        isinstance(statement, Other) and statement.verb.startswith(_DDL_VERBS))
+    context.statement_is_ddl = is_ddl(statement)
     if context.statement_is_ddl:
         context.ddl_statements += 1
 

@@ -71,6 +71,8 @@ def drop_column(slots: Slots, ctx: Context) -> Built:
     if required and database.validates_online:
         contract.allowing(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL", "set-not-null",
                           f"CHECK ({column} IS NOT NULL) was validated just before, outside a transaction: no scan")
+    contract.allowing(restore[0], "full-table-dml", f"the down puts back the values of {column} that the MIGRATE "
+                                                    f"phase kept in {archive.name}")
     drop = sql.drop_column(d, table, column)
     contract.allowing(drop, "drop-column", f"the application stopped using {column} in the DEPLOY phase")
     contract.allowing(drop, "irreversible-down", f"the MIGRATE phase kept the values in {archive.name}, from which the "
