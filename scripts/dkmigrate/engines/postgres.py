@@ -39,7 +39,6 @@ _OUTSIDE_TRANSACTION = re.compile(
 )
 # Before PostgreSQL 12, ALTER TYPE ... ADD VALUE could not run inside a transaction block.
 _ENUM_ADD_VALUE = re.compile(r"^ALTER\s+TYPE\b.*\bADD\s+VALUE\b", re.IGNORECASE | re.DOTALL)
-_CREATE_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX ")
 
 
 class PostgreSQL(Engine):
@@ -101,7 +100,10 @@ class PostgreSQL(Engine):
     @staticmethod
     def concurrently(index_definition: str) -> str:
         """A CREATE [UNIQUE] INDEX definition (pg_get_indexdef) as a build that blocks no writes."""
-        return _CREATE_INDEX.sub(r"CREATE \1INDEX CONCURRENTLY ", index_definition, count=1)
+        for head in ("CREATE UNIQUE INDEX ", "CREATE INDEX "):
+            if index_definition.startswith(head):
+                return f"{head}CONCURRENTLY {index_definition[len(head):]}"
+        return index_definition
 
     def make_nullable(self, table: str, column: str, column_type: str) -> str:
         return f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL"

@@ -11,6 +11,7 @@ from ..adapters.base import TableFacts
 from ..engines import engine
 from ..engines.base import LOCK_TIMEOUT_SECONDS
 from ..engines.postgres import POSTGRES
+from ..lexer import QUOTED, WORD, identifier, tokenize
 from .identifiers import Name, TableName, derived_name, literal, quote
 
 LOCK_TIMEOUT = f"{LOCK_TIMEOUT_SECONDS}s"  # how long a DDL statement may wait for its lock (then it is retried)
@@ -178,9 +179,10 @@ class TableShape:
 
 
 def _mentions(index_sql: str, column: str) -> bool:
-    inside = index_sql[index_sql.find("(") + 1:]
-    words = {word.strip(' "`[]').lower() for word in inside.replace(",", " ").replace(")", " ").split()}
-    return column.lower() in words
+    """Whether SQLite's CREATE INDEX text names the column in its column list."""
+    tokens = tokenize(index_sql, "sqlite")
+    start = next((i for i, token in enumerate(tokens) if token.text == "("), len(tokens))
+    return any(identifier(token, "sqlite") == column.lower() for token in tokens[start:] if token.kind in (WORD, QUOTED))
 
 
 def sqlite_rebuild(table: TableName, shape: TableShape, copy: dict[str, str]) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ...adapters.base import ColumnFacts, IndexFacts, TableFacts
 from ...engines import engine
+from ...lexer import WORD, tokenize
 from ..identifiers import Name, TableName, derived_name, literal, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..registry import Context
@@ -168,10 +169,10 @@ class _Copy:
 
 
 def _method(index: IndexFacts) -> str | None:
-    marker = " USING "
-    if marker not in index.definition:
-        return None
-    return index.definition.split(marker, 1)[1].split()[0]
+    """The access method PostgreSQL's index definition names (CREATE INDEX ... USING gin (...))."""
+    tokens = tokenize(index.definition, "postgres")
+    return next((method.text for using, method in zip(tokens, tokens[1:])
+                 if using.upper == "USING" and method.kind == WORD), None)
 
 
 class _PostgresCopy(_Copy):
