@@ -75,10 +75,17 @@ def boundaries(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
     character, so a search that lands inside a word (`a$b$`, `date'...'`) reads it as the tokens would."""
     delimiter_, comment, quotes = _boundary_alternatives(dialect, delimiter)
     lexicon = engine(dialect).lexicon
-    # A lookahead of what the alternatives may start with lets the search skip every other character fast.
-    starts = "|".join([re.escape(delimiter[0]), f"[{re.escape(lexicon.line_comment_starts)}]", "/",
-                       *(quote.starts for quote in lexicon.quotes)])
-    return re.compile(f"(?=(?:{starts}))(?:" + "|".join([delimiter_, comment, *quotes]) + ")")
+    # A lookahead of what the alternatives may start with lets the search skip every other character fast:
+    # one character class for the one-character starts, one class per longer tail (E' and N' share ').
+    openers = [delimiter[0], *lexicon.line_comment_starts, "/", *(start for quote in lexicon.quotes for start in quote.starts)]
+    singles = "".join(sorted({opener for opener in openers if len(opener) == 1}))
+    tails: dict[str, set[str]] = {}
+    for opener in openers:
+        if len(opener) > 1:
+            tails.setdefault(opener[1:], set()).add(opener[0])
+    starts = [f"[{re.escape(singles)}]", *(f"[{re.escape(''.join(sorted(firsts)))}]{re.escape(tail)}"
+                                           for tail, firsts in tails.items())]
+    return re.compile(f"(?={'|'.join(starts)})(?:" + "|".join([delimiter_, comment, *quotes]) + ")")
 
 
 def _boundary_alternatives(dialect: str, delimiter: str) -> tuple[str, str, list[str]]:

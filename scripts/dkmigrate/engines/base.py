@@ -40,7 +40,7 @@ class Quote:
     pattern: str  # the whole token; an unterminated one runs to the end of the text (\Z)
     closed: str  # the rest of the token after its first character, when it is terminated
     name: str  # in "unterminated <name>"
-    starts: str = ""  # a pattern of what it may start with, for a fast search: "'|[Nn]'"
+    starts: tuple[str, ...] = ()  # the texts it may start with, for a fast search: ("'", "N'", "n'")
 
 
 @dataclass(frozen=True)

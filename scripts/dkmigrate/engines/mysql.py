@@ -18,9 +18,9 @@ LEXICON = Lexicon(
     line_comment=r"--(?=[\x00-\x20]|\Z)|\#",  # MySQL needs a space or control character after --
     line_comment_starts="-#",
     quotes=(
-        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", "`"),
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", r"'|[Nn]'"),
-        Quote("double", _DOUBLE + r'(?:"|\Z)', _DOUBLE + '"', "double-quoted string", '"'),
+        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", ("`",)),
+        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", "N'", "n'")),
+        Quote("double", _DOUBLE + r'(?:"|\Z)', _DOUBLE + '"', "double-quoted string", ('"',)),
     ),
     executable_comment=r"/\*M?!",
     delimiter_command=True,

@@ -13,10 +13,10 @@ LEXICON = Lexicon(
     line_comment=r"--",
     line_comment_starts="-",
     quotes=(
-        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", '"'),
-        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", "`"),
-        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier", r"\["),
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", r"'|[Xx]'"),
+        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", ('"',)),
+        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", ("`",)),
+        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier", ("[",)),
+        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", "X'", "x'")),
     ),
 )
 
