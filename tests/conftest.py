@@ -151,7 +151,10 @@ def sqlite_url(tmp_path):
     return f"sqlite://{tmp_path / 'test.sqlite3'}"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+ENGINES = ["sqlite", "postgres"]  # every engine dk migrate runs migrations on
+
+
+@pytest.fixture(params=ENGINES)
 def engine(request, tmp_path):
     """Each test using it runs once per engine, on its own database."""
     url = request.getfixturevalue(f"{request.param}_url")

@@ -294,3 +294,15 @@ def test_the_launcher_lints_stdin_in_a_new_process(project):
                                input="ALTER TABLE users DROP COLUMN bio;", capture_output=True, text=True, timeout=120)
     assert completed.returncode == 1
     assert completed.stdout.startswith("-:1: caution drop-column: DROP COLUMN users.bio")
+
+
+def test_a_long_statement_is_quoted_whole_words_only(sqlite_project):
+    assignments = ", ".join(f"column_number_{i} = {i}" for i in range(30))
+    sqlite_project.migration("1", "wide", f"UPDATE wide SET {assignments};", "SELECT 1;")
+    result = sqlite_project.run("lint", "--dialect", "postgres", "db/migrations/1_wide.sql")
+    quoted = [line.split("statement: ", 1)[1] for line in result.stdout.splitlines() if "statement: " in line]
+    assert quoted, result.stdout + result.stderr
+    for statement in quoted:
+        assert len(statement) <= 160 and statement.endswith(" …")
+        words = statement.removesuffix(" …").split(" ")
+        assert words == f"UPDATE wide SET {assignments}".split(" ")[:len(words)]

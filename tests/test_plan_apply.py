@@ -202,6 +202,58 @@ def test_add_not_null_column_fills_existing_rows(project, engine):
     assert engine.query("SELECT count(*) FROM orders") == [(ROWS,)]
 
 
+def test_add_index_builds_it_without_blocking_writes_and_its_rollback_drops_it(project, engine):
+    seed(engine, [f"CREATE TABLE orders (id {identity(engine)}, customer_id integer NOT NULL, total integer)",
+                  *(f"INSERT INTO orders (customer_id, total) VALUES ({i % 7}, {i})" for i in range(ROWS))])
+    plan = write_plan(project, "add an index on orders.customer_id", "--rollback-plan")
+    (expand,) = plan["phases"]
+    if engine.name == "postgres":
+        assert expand["sql"] == ["CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id)"]
+        assert expand["transaction"] is False
+        assert expand["rollback"] == ["DROP INDEX CONCURRENTLY IF EXISTS orders_customer_id_idx"]
+    else:
+        assert expand["sql"] == ["CREATE INDEX orders_customer_id_idx ON orders (customer_id)"]
+    assert plan["rollback_plan"]["command"] == "migrate down --steps 1"
+    steps = Steps(project, engine, plan)
+    steps.up()
+    steps.down()
+    assert engine.query(expand["verify"][-1]) == [("missing",)]
+    steps.up()
+    assert project.run("plan", "add an index on orders.customer_id").code == 2  # it exists now
+
+
+def test_set_not_null_proves_the_column_then_sets_it_and_rolls_back(project, engine):
+    seed(engine, [f"CREATE TABLE users (id {identity(engine)}, email text NOT NULL, age integer)",
+                  "CREATE INDEX users_email_idx ON users (email)",
+                  *(f"INSERT INTO users (email, age) VALUES ('u{i}', {'NULL' if i % 5 == 0 else i})" for i in range(ROWS))])
+    expected = by_id(engine, "SELECT id, email, age FROM users")
+    plan = write_plan(project, "make users.age not null", "--default", "0")
+    names = [phase["name"] for phase in plan["phases"]]
+    if engine.name == "postgres":
+        assert names == ["expand", "migrate", "contract"]
+        expand, migrate, contract = plan["phases"]
+        assert "ALTER TABLE users ADD CONSTRAINT users_age_not_null CHECK (age IS NOT NULL) NOT VALID" in expand["sql"]
+        assert migrate["sql"] == ["ALTER TABLE users VALIDATE CONSTRAINT users_age_not_null"]
+        assert contract["sql"][1:] == ["ALTER TABLE users ALTER COLUMN age SET NOT NULL",
+                                       "ALTER TABLE users DROP CONSTRAINT users_age_not_null"]
+    else:
+        assert names == ["contract"]  # SQLite cannot ALTER a column's NOT NULL: the table is rebuilt
+        assert plan["phases"][0]["sql"][0].startswith("CREATE TABLE users_rebuild (")
+    steps = Steps(project, engine, plan)
+    while steps.applied < len(steps.phases):
+        steps.up()
+    assert engine.query("SELECT count(*) FROM users WHERE age = 0") == [(ROWS // 5,)]
+    with pytest.raises(Exception):
+        engine.query("INSERT INTO users (email, age) VALUES ('null-age', NULL)")
+    while steps.applied:
+        steps.down()
+    engine.query("INSERT INTO users (email, age) VALUES ('null-age', NULL)")  # nullable again
+    restored = by_id(engine, "SELECT id, email, age FROM users WHERE email <> 'null-age'")
+    assert {key: row for key, row in restored.items() if row[1] != 0} == \
+        {key: row for key, row in expected.items() if row[1] is not None}
+    assert set(by_id(engine, "SELECT id, email FROM users")) >= set(expected)
+
+
 def test_add_unique_constraint_and_foreign_key(project, engine):
     key = "bigint" if engine.name == "postgres" else "INTEGER"
     seed(engine, [f"CREATE TABLE customers (id {identity(engine)}, email text)",
@@ -300,3 +352,47 @@ def test_the_migrations_a_plan_writes_pass_the_linter(project, engine):
     result = project.run("lint", "--format", "json")
     assert result.json["findings"] == [], result.json["findings"]
     assert result.code == 0
+
+
+ROUND_TRIP_GOALS = ["rename users.email to email_address", "change orders.total to numeric(12,2)",
+                    "split users table into profiles moving bio", "drop column users.legacy",
+                    "drop table audit_old", "add not null column orders.status text default 'new'",
+                    "make users.age not null", "add an index on orders.user_id",
+                    "add unique constraint on users.bio", "rename table orders to purchases"]
+
+
+@pytest.mark.parametrize("goal", ROUND_TRIP_GOALS)
+def test_the_goal_plan_and_the_pending_plan_of_its_files_tell_one_truth_and_a_round_trip_proves_it(
+        project, engine, goal):
+    seed(engine, [f"CREATE TABLE users (id {identity(engine)}, email text NOT NULL UNIQUE, bio text, legacy integer, "
+                  "age integer)",
+                  f"CREATE TABLE orders (id {identity(engine)}, user_id integer, total integer NOT NULL)",
+                  f"CREATE TABLE audit_old (id {identity(engine)}, event text)",
+                  *(f"INSERT INTO users (email, bio, legacy, age) VALUES ('u{i}', 'b{i}', {i % 3}, {i})" for i in range(ROWS)),
+                  *(f"INSERT INTO orders (user_id, total) VALUES ({i + 1}, {i * 10})" for i in range(ROWS)),
+                  *(f"INSERT INTO audit_old (event) VALUES ('e{i}')" for i in range(ROWS))])
+    def snapshot() -> dict:
+        """Every table's columns and rows, by column name (a round trip may change the order of columns)."""
+        found = {}
+        for table in ("users", "orders", "audit_old"):
+            if table in engine.tables():
+                names = sorted(columns(engine, table))
+                found[table] = (names, engine.query(f"SELECT {', '.join(names)} FROM {table} ORDER BY id"))
+        return found
+
+    before = snapshot()
+    goal_plan = write_plan(project, goal, "--rollback-plan")["rollback_plan"]
+    pending = project.run("plan", "--rollback-plan", "--format", "json")
+    assert pending.code == 0, pending.stderr
+    pending_plan = pending.json["rollback_plan"]
+    written = [step for step in goal_plan["steps"] if step["sql"]]
+    assert [step["loses_data"] for step in written] == [step["loses_data"] for step in pending_plan["steps"]]
+    assert [[s for s in step["sql"] if not s.startswith("--")] for step in written] == \
+        [step["sql"] for step in pending_plan["steps"]]
+    restores_everything = goal_plan["point_of_no_return"].startswith("none")
+    assert pending_plan["point_of_no_return"].startswith("none") == restores_everything
+
+    for direction in ("up", "down", "up", "down"):
+        result = project.run(direction, *(["--steps", str(len(written))] if direction == "down" else []))
+        assert result.code == 0, f"{direction}: {result.stderr}"
+    assert (snapshot() == before) == restores_everything, (goal_plan["point_of_no_return"], goal_plan["steps"])

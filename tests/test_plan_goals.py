@@ -26,6 +26,7 @@ GOALS = [
     ("add unique constraint on users.email", "add-unique-constraint"),
     ("make users.email unique", "add-unique-constraint"),
     ("drop column users.legacy_flag", "drop-column"),
+    ("drop legacy_flag from users", "drop-column"),
     ("drop table audit_old", "drop-table"),
 ]
 
@@ -235,3 +236,121 @@ def test_write_uses_the_directorys_format(offline):
                          "0004_rename_users_email_to_email_address_3_contract.down.sql",
                          "0004_rename_users_email_to_email_address_3_contract.up.sql"]
     assert "Created `db/migrations/0002_rename_users_email_to_email_address_1_expand.up.sql`" in result.stdout
+
+
+@pytest.mark.parametrize("goal, options", [
+    ("rename column email to email_address on users", []),
+    ("rename column email to email_address on users", ["--table", "users"]),
+    ("rename email to email_address in users", []),
+    ("rename column email of the users table to email_address", []),
+    ("rename email to email_address", ["--table", "users"]),
+    ("rename column email to email_address", ["--table", "users"]),
+    ("rename users.email to email_address", ["--table", "users"]),
+])
+def test_a_column_rename_is_understood_the_way_people_write_it(offline_postgres, goal, options):
+    result = offline_postgres.run("plan", goal, *options, "--type", "text", "--format", "json")
+    assert result.code == 0, result.stderr
+    plan = result.json
+    assert plan["pattern"] == "rename-column"
+    assert "ALTER TABLE users ADD COLUMN email_address text" in plan["phases"][0]["sql"]
+    assert not any("RENAME TO" in statement for phase in plan["phases"] for statement in phase["sql"])
+
+
+def test_a_goal_that_can_be_read_two_ways_is_refused_with_its_readings(offline):
+    result = offline.run("plan", "rename email to email_address", "--write")
+    assert result.code == 2
+    assert ('"rename table email to email_address", or "rename column email to email_address on TABLE"'
+            in result.stderr)
+    dropped = offline.run("plan", "drop email")
+    assert dropped.code == 2 and '"drop table email", or "drop column email on TABLE"' in dropped.stderr
+    assert not offline.migrations.exists() or not list(offline.migrations.iterdir())
+
+
+def test_the_live_database_tells_a_table_rename_from_a_column_rename(sqlite_project):
+    import sqlite3
+
+    sqlite3.connect(sqlite_project.url.removeprefix("sqlite://")).executescript(
+        "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT NOT NULL)")
+    table = sqlite_project.run("plan", "rename users to accounts", "--format", "json")
+    assert table.code == 0 and table.json["pattern"] == "rename-table", table.stderr
+    column = sqlite_project.run("plan", "rename email to email_address")
+    assert column.code == 2
+    assert "has no table email, so it names a column: say of which table" in column.stderr
+    assert sqlite_project.run("plan", "drop users", "--format", "json").json["pattern"] == "drop-table"
+    dropped = sqlite_project.run("plan", "drop email", "--table", "users", "--format", "json").json
+    assert dropped["pattern"] == "drop-column" and "email" in str(dropped["phases"])
+
+
+def test_an_option_that_contradicts_the_goal_is_refused(offline):
+    result = offline.run("plan", "rename users.email to email_address", "--table", "orders")
+    assert result.code == 2 and "--table orders contradicts the goal, which names users" in result.stderr
+
+
+@pytest.mark.parametrize("goal, pattern", [
+    ("add unique constraint", "add-unique-constraint"),
+    ("drop column", "drop-column"),
+    ("drop table", "drop-table"),
+    ("add an index", "add-index"),
+    ("add an index on orders", "add-index"),
+])
+def test_a_goal_without_names_never_reads_a_keyword_as_a_name(offline, goal, pattern):
+    result = offline.run("plan", goal, "--format", "json")
+    assert result.code == 0, result.stderr
+    assert result.json["pattern"] == pattern
+    assert result.json["fill_in"] and "<" in str(result.json["phases"])
+
+
+@pytest.mark.parametrize("goal, pattern, sql", [
+    ("add an index on orders.customer_id", "add-index",
+     "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id)"),
+    ("add index on orders (customer_id, total)", "add-index",
+     "CREATE INDEX CONCURRENTLY orders_customer_id_total_idx ON orders (customer_id, total)"),
+    ("make users.age not null", "set-not-null",
+     "ALTER TABLE users ADD CONSTRAINT users_age_not_null CHECK (age IS NOT NULL) NOT VALID"),
+    ("make age in users required", "set-not-null",
+     "ALTER TABLE users ADD CONSTRAINT users_age_not_null CHECK (age IS NOT NULL) NOT VALID"),
+    ("add not null constraint on users.age", "set-not-null",
+     "ALTER TABLE users ADD CONSTRAINT users_age_not_null CHECK (age IS NOT NULL) NOT VALID"),
+])
+def test_the_most_common_goals_get_their_own_plan(offline_postgres, goal, pattern, sql):
+    plan = offline_postgres.run("plan", goal, "--rollback-plan", "--format", "json").json
+    assert plan["pattern"] == pattern
+    assert sql in plan["phases"][0]["sql"]
+    if pattern == "add-index":
+        assert plan["phases"][0]["transaction"] is False
+        assert plan["rollback_plan"]["steps"][0]["sql"][0].startswith("DROP INDEX CONCURRENTLY IF EXISTS ")
+    else:
+        assert [phase["name"] for phase in plan["phases"]] == ["expand", "migrate", "contract"]
+        assert plan["phases"][1]["sql"] == ["ALTER TABLE users VALIDATE CONSTRAINT users_age_not_null"]
+        assert plan["phases"][2]["sql"][1:] == ["ALTER TABLE users ALTER COLUMN age SET NOT NULL",
+                                                "ALTER TABLE users DROP CONSTRAINT users_age_not_null"]
+
+
+def test_dry_run_is_accepted_and_the_plan_says_it_never_changes_anything(offline):
+    text = offline.run("plan", "move to kubernetes", "--dry-run")
+    assert text.code == 0, text.stderr
+    assert "--dry-run: a plan never changes anything" in text.stdout
+    notes = offline.run("plan", "move to kubernetes", "--dry-run", "--format", "json").json["notes"]
+    assert notes[0].startswith("--dry-run: a plan never changes anything")
+    assert "--dry-run" not in str(offline.run("plan", "move to kubernetes", "--format", "json").json["notes"])
+
+
+@pytest.mark.parametrize("goal", ["move to kubernetes", "deprecate v1 endpoints"])
+def test_api_and_infrastructure_plans_carry_no_database_checklist_items(offline, goal):
+    plan = offline.run("plan", goal, "--format", "json").json
+    items = " ".join(f"{item['item']} {item['detail']}" for item in plan["checklist"])
+    assert plan["checklist"] and all(item["status"] == "manual" for item in plan["checklist"])
+    for database_word in ("Backup of the database", "DDL", "migrate ", "transactions", "lock_timeout", "Replication"):
+        assert database_word not in items, database_word
+    assert "Rollback verified" in items and "staging" in items
+
+
+def test_the_staging_step_names_an_environment_that_exists_or_says_to_create_one(offline):
+    def staging_detail() -> str:
+        plan = offline.run("plan", "rename users.email to email_address", "--format", "json").json
+        return next(item["detail"] for item in plan["checklist"] if item["item"] == "Migration tested in staging")
+
+    assert "no staging environment is configured yet: add one to migrate.yaml" in staging_detail()
+    (offline.root / "migrate.yaml").write_text(
+        "environments:\n  development:\n    url: sqlite:dev.db\n  qa:\n    url: sqlite:qa.db\n", encoding="utf-8")
+    assert "(`migrate --env qa up`)" in staging_detail()

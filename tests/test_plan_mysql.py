@@ -87,3 +87,23 @@ def test_split_unique_and_foreign_key_plans_run_on_mysql(mysql):
     roll_back(cursor, foreign)
     roll_back(cursor, unique)
     cursor.execute("INSERT INTO users (email) VALUES ('a')")
+
+
+def test_index_and_not_null_plans_run_on_mysql(mysql):
+    cursor, project = mysql
+    cursor.execute("CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, customer_id bigint, age int)")
+    cursor.execute("INSERT INTO users (customer_id, age) VALUES (1, 30), (2, NULL), (1, 40)")
+    index = project.run("plan", "add an index on users.customer_id", "--format", "json").json
+    assert index["phases"][0]["sql"] == ["ALTER TABLE users ADD INDEX users_customer_id_idx (customer_id), "
+                                         "ALGORITHM=INPLACE, LOCK=NONE"]
+    apply(cursor, index)
+    roll_back(cursor, index)
+    assert rows(cursor, "SELECT count(*) FROM information_schema.statistics WHERE table_schema = DATABASE() "
+                        "AND index_name = 'users_customer_id_idx'") == [(0,)]
+    required = project.run("plan", "make users.age not null", "--type", "int", "--default", "0", "--format", "json").json
+    apply(cursor, required)
+    assert rows(cursor, "SELECT age FROM users ORDER BY id") == [(30,), (0,), (40,)]
+    with pytest.raises(Exception):
+        cursor.execute("INSERT INTO users (customer_id, age) VALUES (3, NULL)")
+    roll_back(cursor, required)
+    cursor.execute("INSERT INTO users (customer_id, age) VALUES (3, NULL)")

@@ -58,7 +58,8 @@ def test_the_rollback_plan_runs_the_downs_last_applied_first_and_names_the_point
     assert [(s["label"], s["has_down"]) for s in rollback["steps"]] == [
         ("4_index_note", True), ("3_drop_total", False), ("2_add_note", True)]
     assert rollback["steps"][0]["sql"] == ["DROP INDEX orders_note_idx"]
-    assert "the up drops total: no down can bring its values back" in rollback["steps"][1]["loses_data"]
+    assert rollback["steps"][1]["loses_data"] == ("no down section: the tool cannot roll it back; "
+                                                  "the up removes the values of orders.total")
     assert rollback["steps"][2]["loses_data"] == "the down drops note: what was written to it since is lost"
     assert rollback["point_of_no_return"].startswith("3_drop_total: once it is applied")
     assert rollback["command"] == "migrate down --to 1"
@@ -120,6 +121,55 @@ def test_a_table_rewrite_is_said_in_plain_words_with_the_live_size(postgres_url,
     text = project.run("plan").stdout
     assert "## 1. 1_widen_total - Risky" in text
     assert "- **Risky**: rewrites ~12k rows of `orders` under ACCESS EXCLUSIVE: writes and reads blocked until done" in text
+
+
+def test_a_down_that_refills_what_the_up_dropped_is_no_point_of_no_return_and_a_round_trip_proves_it(project, engine):
+    project.migration("1", "create_orders", "CREATE TABLE orders (id integer PRIMARY KEY, note text, code text);",
+                      "DROP TABLE orders;")
+    project.migration("2", "archive_note", "CREATE TABLE orders_note_archive AS SELECT id, note FROM orders;",
+                      "DROP TABLE orders_note_archive;")
+    project.migration("3", "drop_note", "ALTER TABLE orders DROP COLUMN note;",
+                      "ALTER TABLE orders ADD COLUMN note text;\n"
+                      "UPDATE orders SET note = a.note FROM orders_note_archive AS a WHERE a.id = orders.id;")
+    project.migration("4", "drop_code", "ALTER TABLE orders DROP COLUMN code;", "ALTER TABLE orders ADD COLUMN code text;")
+    assert project.run("up", "--steps", "1").code == 0
+    engine.query("INSERT INTO orders (id, note, code) VALUES (1, 'gift', 'A'), (2, NULL, 'B')")
+    rollback = project.run("plan", "--rollback-plan", "--format", "json").json["rollback_plan"]
+    assert [(step["label"], step["loses_data"]) for step in rollback["steps"]] == [
+        ("4_drop_code", "the up removes the values of orders.code, which the down does not bring back"),
+        ("3_drop_note", None), ("2_archive_note", None)]
+    assert rollback["point_of_no_return"].startswith("4_drop_code: once it is applied")
+
+    assert project.run("up", "--steps", "2").code == 0 and project.run("down", "--steps", "2").code == 0
+    assert engine.query("SELECT id, note FROM orders ORDER BY id") == [(1, "gift"), (2, None)]
+    assert project.run("up").code == 0 and project.run("down").code == 0
+    assert engine.query("SELECT id, code FROM orders ORDER BY id") == [(1, None), (2, None)]  # as the plan said
+
+
+def test_notes_name_a_statement_by_its_kind_never_by_a_cut_of_its_text(tmp_path, postgres_url):
+    project = Project(tmp_path / "project", postgres_url)
+    project.migration("1", "create_orders", "CREATE TABLE orders (id integer PRIMARY KEY, total integer);",
+                      "DROP TABLE orders;")
+    project.migration("2", "backfill", """
+        DO $$
+        DECLARE
+            updated integer;
+        BEGIN
+            LOOP
+                UPDATE orders SET total = 0 WHERE id IN (SELECT id FROM orders WHERE total IS NULL LIMIT 100);
+                GET DIAGNOSTICS updated = ROW_COUNT;
+                EXIT WHEN updated = 0;
+                COMMIT;
+            END LOOP;
+        END
+        $$;""", "SELECT 1;")
+    project.migration("3", "index_total", "CREATE INDEX CONCURRENTLY orders_total_idx ON orders (total);",
+                      "DROP INDEX CONCURRENTLY orders_total_idx;")
+    plan = project.run("plan", "--format", "json").json
+    assert [m["transaction_reason"] for m in plan["migrations"]] == [
+        None, "a DO block that commits cannot run in one", "CREATE INDEX CONCURRENTLY cannot run in one"]
+    text = project.run("plan").stdout
+    assert "runs outside a transaction (a DO block that commits cannot run in one)" in text
 
 
 def test_names_are_read_once_so_any_quoting_the_engine_accepts_plans(sqlite_project):

@@ -202,7 +202,7 @@ def test_the_command_delegates_to_the_skill_in_claude_codes_format():
     assert set(frontmatter) == {"description", "argument-hint", "allowed-tools"}
     assert frontmatter["argument-hint"] == "<create|up|down|status|plan|lint> [name] [--dry-run] [--rollback-plan] [--steps N]"
     tools = [tool.strip() for tool in frontmatter["allowed-tools"].split(",")]
-    assert "Skill(dk:migration)" in tools and "Bash(${CLAUDE_PLUGIN_ROOT}/scripts/migrate *)" in tools
+    assert "Skill(dk:migration)" in tools and "Bash(${CLAUDE_PLUGIN_ROOT}/scripts/migrate status *)" in tools
     assert "dk:migration" in body and "$ARGUMENTS" in body and "$0" in body
 
 
@@ -213,7 +213,7 @@ def test_the_skill_is_findable_and_small_with_its_depth_in_linked_pages():
     assert len(description) < 1024 and "<" not in description and ">" not in description
     for keyword in ("migration", "schema change", "rollback", "expand-contract", "zero downtime", "Alembic", "Flyway"):
         assert keyword.lower() in description.lower(), keyword
-    assert "Bash(${CLAUDE_PLUGIN_ROOT}/scripts/migrate *)" in frontmatter["allowed-tools"]
+    assert "Bash(${CLAUDE_PLUGIN_ROOT}/scripts/migrate status *)" in frontmatter["allowed-tools"]
     assert len(SKILL_TEXT.splitlines()) < 500
 
     links = set(re.findall(r"\]\((references/[\w-]+\.md)\)", body))

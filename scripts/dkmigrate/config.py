@@ -84,6 +84,7 @@ class Settings:
     lock_wait: float
     lint: LintSettings = LintSettings()
     environment_by_url: bool = False  # the environment was chosen because the URL names its database
+    environments: tuple[str, ...] = ()  # the names of the environments migrate.yaml defines
     lock_timeout: float | None = None  # seconds a migration's statement may wait for a table lock (the session's)
 
     def relative(self, path: Path) -> str:
@@ -161,6 +162,7 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         lock_wait=float(lock_wait),
         lint=_lint_settings(document.get("lint") or {}, config_file),
         environment_by_url=owner is not None,
+        environments=tuple(environments),
         lock_timeout=_duration(environment["lock_timeout"], f"{env_key}.lock_timeout", values)
         if "lock_timeout" in environment else None,
     )

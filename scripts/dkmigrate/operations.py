@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from .adapters import open_database
 from .catalogue import Catalogue, following_version, load_catalogue, migration_of_file, next_version
 from .catalogue.formats import DBMATE, read_text
-from .catalogue.model import Migration
-from .config import Settings
+from .catalogue.model import Migration, Section
+from .changes import changed_files
+from .config import DEFAULT_DIR, Settings
 from .engines import DEFAULT_DIALECT, engine
 from .errors import (
     CatalogueError, ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed,
@@ -97,6 +98,7 @@ class LintReport:
     analyses: list[MigrationAnalysis]  # one per migration or SQL source linted
     options: LintOptions
     note: str | None = None  # why the selection is what it is, when that is not what was asked
+    tools: dict[str, str] = field(default_factory=dict)  # file -> the migration tool it belongs to (detected)
 
     @property
     def findings(self) -> list:
@@ -104,12 +106,15 @@ class LintReport:
 
 
 def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = None, all_migrations: bool = False,
-         dialect: str | None = None, pg_version: int | None = None, offline: bool = False) -> LintReport:
+         dialect: str | None = None, pg_version: int | None = None, offline: bool = False,
+         changed_since: str | None = None) -> LintReport:
     """Lints the given files (a directory: every migration file in it) and stdin SQL; without either, the
     pending migrations, or all of them with `all_migrations` or `offline` (not connecting), or when no database
-    is configured or its engine cannot be run yet. A configured database that cannot be reached is raised."""
+    is configured or its engine cannot be run yet, or those added or changed since the git ref `changed_since`.
+    A configured database that cannot be reached is raised."""
     from .lint import analyze_migrations, analyze_sql
 
+    explicit_dialect = dialect is not None or settings.url_source != "default"
     if dialect is None:  # the configured database's, or PostgreSQL's when nothing is configured
         dialect = settings.url.dialect if settings.url_source != "default" else DEFAULT_DIALECT
     if files or stdin_sql is not None:
@@ -126,7 +131,16 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
         for directory, paths in migration_files.items():
             analyses.extend(_lint_migration_files(directory, paths, options))
         return LintReport(analyses, options)
+    changed = changed_files(settings.base_dir, changed_since) if changed_since else None
+    if _lints_another_tool(settings):
+        return _lint_detected(settings, dialect if explicit_dialect else None, pg_version, changed, changed_since)
     catalogue = load_catalogue(settings.migrations_dir)
+    if changed is not None:
+        options = lint_options(settings, dialect, pg_version, None)
+        selected = [migration for migration in catalogue.migrations
+                    if any(file.resolve() in changed for file in migration.files)]
+        note = (f"{len(selected)} of {len(catalogue.migrations)} migrations added or changed since {changed_since}")
+        return LintReport(analyze_migrations(catalogue.migrations, options, selected), options, note)
     note = None
     server_version = None
     selected = None
@@ -145,6 +159,67 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
             note = f"{error.message}: linting all {len(catalogue.migrations)} migrations"
     options = lint_options(settings, dialect, pg_version, server_version)
     return LintReport(analyze_migrations(catalogue.migrations, options, selected), options, note)
+
+
+def _lints_another_tool(settings: Settings) -> bool:
+    """No migrate.yaml and no migrations directory where dk migrate looks: the project may use another tool."""
+    return (settings.config_file is None and settings.migrations_dir == settings.base_dir / DEFAULT_DIR
+            and not settings.migrations_dir.is_dir())
+
+
+def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | None, changed: set[Path] | None,
+                   changed_since: str | None) -> LintReport:
+    """Every SQL migration of the tools `detect` finds (those in `changed` when given), each tool's with the
+    dialect its configuration names."""
+    from .detect import detect
+    from .lint import DIALECTS, analyze_migrations, analyze_sql
+
+    uses = detect(settings.base_dir)
+    linted = [use for use in uses if use.files]
+    if not linted:
+        hint = "; ".join(f"{use.name} ({_shown_root(use)}): {use.lint_command() or use.tool.review}"
+                         for use in uses)
+        raise CatalogueError(
+            f"no migrations directory {settings.relative(settings.migrations_dir)} and no SQL migrations of another "
+            f"tool ({', '.join(sorted({use.name for use in uses}))} found)" if uses else
+            f"no migrations directory {settings.relative(settings.migrations_dir)}, and `migrate detect` finds no "
+            "migration tool here",
+            hint=hint or "create it with `migrate init` or `migrate create NAME`, or point --dir at it",
+        )
+    analyses, tools, first_options, described = [], {}, None, []
+    for use in linted:
+        use_dialect = dialect or (use.dialect if use.dialect in DIALECTS else "postgres")
+        options = lint_options(settings, use_dialect, pg_version, None)
+        first_options = first_options or options
+        paths = [settings.base_dir / path for path in use.files]
+        if changed is not None:
+            paths = [path for path in paths if path.resolve() in changed]
+            if not paths:
+                continue
+        tools.update({str(path): use.name for path in paths})
+        described.append(f"{use.name} ({settings.relative(settings.base_dir / use.migrations_dir)}, "
+                         f"{len(paths)} file{'s' if len(paths) != 1 else ''})")
+        if use.tool.catalogue:
+            analyses.extend(_lint_migration_files(settings.base_dir / use.migrations_dir, paths, options))
+        elif use.tool.reverts:
+            migrations = [Migration(str(index), up.parent.name if up.name == "up.sql" else up.stem,
+                                    up.as_posix(), Section(read_text(settings.base_dir / up), settings.base_dir / up),
+                                    Section(read_text(settings.base_dir / down), settings.base_dir / down)
+                                    if down else None)
+                          for index, (up, down) in enumerate(use.sql_units(), start=1)]
+            wanted = set(paths)
+            analyses.extend(analyze_migrations(migrations, options, [
+                migration for migration in migrations if set(migration.files) & wanted]))
+        else:
+            analyses.extend(analyze_sql(read_text(path), options, file=str(path)) for path in paths)
+    what = f"the SQL migrations added or changed since {changed_since}" if changed is not None else "every SQL migration"
+    note = f"no migrate.yaml: linting {what} of {', '.join(described) or 'no tool'}"
+    return LintReport(analyses, first_options or lint_options(settings, dialect or "postgres", pg_version, None),
+                      note, tools)
+
+
+def _shown_root(use) -> str:
+    return use.root.as_posix() if use.root.parts else "."
 
 
 def _lint_migration_files(directory: Path, paths: list[Path], options: LintOptions) -> list[MigrationAnalysis]:

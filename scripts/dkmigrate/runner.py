@@ -20,6 +20,7 @@ from .catalogue import Catalogue
 from .engines import engine
 from .catalogue.model import Migration, Section
 from .errors import MigrateError, StatementFailed, StateError
+from .excerpts import statement_kind
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
 from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
@@ -316,7 +317,7 @@ class Runner:
             if kind:
                 return f"{database.label} commits {kind} implicitly"
             if self.adapter.runs_outside_transaction(statement.text):
-                return f"{_first_words(statement.text)} cannot run in one"
+                return f"{statement_kind(statement.text)} cannot run in one"
         return None
 
 
@@ -345,6 +346,3 @@ def _error_line(statement: "Statement", error: StatementFailed) -> int:
 def _elapsed(started: float) -> int:
     return round((time.perf_counter() - started) * 1000)
 
-
-def _first_words(sql: str, count: int = 4) -> str:
-    return " ".join(sql.split()[:count])

@@ -7,6 +7,7 @@ from contextlib import redirect_stdout
 
 from ..config import Options, load_settings
 from ..errors import FindingsRefusal, MigrateError, UsageError
+from ..excerpts import sql_excerpt
 from ..runner import MigrationFailed
 from .commands import COMMANDS
 from .commands.migration_run import failed_run_document
@@ -82,6 +83,5 @@ def _wants_json(argv: list[str]) -> bool:
     return False
 
 
-def _shorten(statement: str, limit: int = 160) -> str:
-    flat = " ".join(statement.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _shorten(statement: str) -> str:
+    return sql_excerpt(statement)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import __version__
+from .framework_alternatives import framework_alternative
+from ..excerpts import sql_excerpt
 
 STDIN = "-"
 _LEVELS = {"caution": "warning", "risky": "error", "error": "error"}  # GitHub and SARIF levels
@@ -20,11 +22,6 @@ def location(finding, settings) -> str:
     return f"{shown_file(finding, settings)}:{finding.line}" if finding.line else shown_file(finding, settings)
 
 
-def one_line(statement: str, width: int = _STATEMENT_WIDTH) -> str:
-    flat = " ".join(statement.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
 def effects(finding) -> str:
     """'lock: ACCESS EXCLUSIVE, rewrites the table' (PostgreSQL), or ''."""
     if finding.lock is None:
@@ -37,15 +34,18 @@ def effects(finding) -> str:
     return ", ".join(words)
 
 
-def text_block(finding, settings) -> list[str]:
+def text_block(finding, settings, tool: str | None = None) -> list[str]:
     lines = [f"{location(finding, settings)}: {finding.severity} {finding.rule}: {finding.message}"]
     if finding.statement:
-        lines.append(f"    statement: {one_line(finding.statement)}")
+        lines.append(f"    statement: {sql_excerpt(finding.statement, _STATEMENT_WIDTH)}")
     if effects(finding):
         lines.append(f"    {effects(finding)}")
     alternative = finding.safe_alternative.splitlines()
     lines.append(f"    safe alternative: {alternative[0]}")
     lines.extend(f"      {line}" for line in alternative[1:])
+    in_framework = framework_alternative(finding.rule, tool)
+    if in_framework:
+        lines.append(f"    in {tool}: {in_framework}")
     return lines
 
 
@@ -54,8 +54,8 @@ def short_line(finding, settings) -> str:
     return f"lint: {location(finding, settings)}: {finding.severity} {finding.rule}: {finding.message}"
 
 
-def finding_document(finding, settings) -> dict:
-    return {
+def finding_document(finding, settings, tool: str | None = None) -> dict:
+    document = {
         "rule": finding.rule,
         "severity": finding.severity,
         "file": shown_file(finding, settings),
@@ -67,9 +67,13 @@ def finding_document(finding, settings) -> dict:
         "rewrites": finding.rewrites,
         "scans": finding.scans,
     }
+    if tool:
+        document["tool"] = tool
+        document["framework_alternative"] = framework_alternative(finding.rule, tool)
+    return document
 
 
-def github_annotations(findings, settings) -> str:
+def github_annotations(findings, settings, tool_of=lambda finding: None) -> str:
     lines = []
     for finding in findings:
         properties = [f"title={_escape_property(f'{finding.rule} ({finding.severity})')}"]
@@ -78,6 +82,9 @@ def github_annotations(findings, settings) -> str:
             if finding.line:
                 properties.insert(1, f"line={finding.line}")
         message = f"{finding.message}\nSafe alternative: {finding.safe_alternative}"
+        in_framework = framework_alternative(finding.rule, tool_of(finding))
+        if in_framework:
+            message += f"\nIn {tool_of(finding)}: {in_framework}"
         lines.append(f"::{_LEVELS[finding.severity]} {','.join(properties)}::{_escape_data(message)}")
     return "\n".join(lines)
 

@@ -2,21 +2,24 @@
 
 from ..adapters.base import SessionFacts
 from ..engines import engine
+from ..excerpts import sql_excerpt
 from .facts import LiveFacts, TableKey
-from .model import FAIL, MANUAL, OK, ChecklistItem
+from .model import API, FAIL, MANUAL, OK, ChecklistItem
 
 REPLICA_LAG_LIMIT_SECONDS = 10.0
 
 
-def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tuple[str, str]) -> list[ChecklistItem]:
-    """facts None: the plan touches no database (API, infrastructure), so only the manual items apply.
-    lock_timeout: the (status, detail) of "lock_timeout set for risky statements", which the caller knows."""
+def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tuple[str, str],
+              rehearsal: str) -> list[ChecklistItem]:
+    """The database checklist. facts None: the database could not be asked (only the manual items apply).
+    lock_timeout: the (status, detail) of "lock_timeout set for risky statements", which the caller knows.
+    rehearsal: how to apply it to a staging copy (see staging_rehearsal)."""
     items = [
         ChecklistItem("Backup of the database (production)", MANUAL,
                       "take a backup and prove it restores (a snapshot, pg_dump, or point-in-time recovery); "
                       "backups are out of this tool's sight"),
         ChecklistItem("Migration tested in staging", MANUAL,
-                      "apply it to a staging copy with production-like data (`migrate --env staging up`), "
+                      f"apply it to a staging copy with production-like data ({rehearsal}), "
                       "with the application running against it"),
         ChecklistItem("Rollback verified", MANUAL,
                       "on staging, run `migrate down` after `up` and check the schema and data are as before, "
@@ -29,6 +32,44 @@ def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tup
                                "pick the quietest hour from the traffic graphs; DDL waits behind running queries, "
                                "and everything queued behind it waits too"))
     return items
+
+
+def staging_rehearsal(environments: tuple[str, ...], current: str | None) -> str:
+    """How to apply the migrations to staging: the environment of migrate.yaml that is one, or how to add it."""
+    others = [name for name in environments if name != current]
+    staging = next((name for name in others if name == "staging"), None) or \
+        next((name for name in others if any(word in name.lower() for word in _STAGING_WORDS)), None)
+    if staging is not None:
+        return f"`migrate --env {staging} up`"
+    return ("no staging environment is configured yet: add one to migrate.yaml (`environments: staging: url: ...`, "
+            "the copy's URL), then `migrate --env staging up`")
+
+
+_STAGING_WORDS = ("stag", "preprod", "pre-prod", "uat", "qa", "test")
+
+
+def move_checklist(kind: str) -> list[ChecklistItem]:
+    """The seed's checklist for an API or infrastructure move, which touches no database by itself."""
+    if kind == API:
+        return [
+            ChecklistItem("Consumers and their owners known", MANUAL,
+                          "every consumer in the access logs has an owner who acknowledged the dates"),
+            ChecklistItem("Tested in staging", MANUAL,
+                          "the consumers' contract tests pass against the new endpoints in a staging environment"),
+            ChecklistItem("Rollback verified", MANUAL,
+                          "each phase's rollback (headers off, routes back, brownout flag off) was rehearsed"),
+            ChecklistItem("Scheduled during a low-traffic period", MANUAL,
+                          "brownouts and the removal in the consumers' quietest hours, announced in advance"),
+        ]
+    return [
+        ChecklistItem("Backup of the data that moves", MANUAL,
+                      "a backup of every data store that moves, proven to restore on the target platform"),
+        ChecklistItem("Tested in staging", MANUAL, "the whole move rehearsed on a staging environment first"),
+        ChecklistItem("Rollback verified", MANUAL,
+                      "shifting traffic back and the reverse data sync were rehearsed before the cutover"),
+        ChecklistItem("Scheduled during a low-traffic period", MANUAL,
+                      "the cutover in the quietest window, with DNS TTLs lowered a day before"),
+    ]
 
 
 def _unavailable(facts: LiveFacts, item: str, by_hand: str) -> ChecklistItem | None:
@@ -54,8 +95,7 @@ def _long_transactions(facts: LiveFacts) -> ChecklistItem:
 
 
 def _session(session: SessionFacts) -> str:
-    query = " ".join(session.query.split())
-    query = query if len(query) <= 80 else query[:79] + "…"
+    query = sql_excerpt(session.query, 80)
     return (f"pid {session.pid} ({session.state or 'unknown state'}, open {_duration(session.transaction_seconds)} "
             f"since {session.transaction_start}, query started {session.query_start or 'never'}: {query})")
 
@@ -76,7 +116,7 @@ def _locks(facts: LiveFacts, tables: list[TableKey]) -> ChecklistItem:
     if not facts.locks:
         return ChecklistItem(item, OK, f"no other session holds or waits for a lock on {names} (pg_locks)")
     held = "; ".join(f"pid {lock.pid} {'holds' if lock.granted else 'waits for'} {lock.mode} on {lock.table}"
-                     f" ({' '.join(lock.query.split())[:80]})" for lock in facts.locks)
+                     f" ({sql_excerpt(lock.query, 80)})" for lock in facts.locks)
     return ChecklistItem(item, FAIL, f"{held}. Even ACCESS SHARE (a running SELECT) makes an ALTER TABLE wait")
 
 

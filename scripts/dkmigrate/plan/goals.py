@@ -7,11 +7,12 @@ from ..config import Settings
 from ..engines import engine
 from ..errors import UsageError
 from . import patterns  # noqa: F401  (registers the patterns)
-from .checklist import checklist
-from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, gather
+from .checklist import checklist, move_checklist, staging_rehearsal
+from .facts import DEFAULT_TRANSACTION_SECONDS, gather
 from .model import API, DATABASE, INFRASTRUCTURE, OK, MigrationDraft, Plan, RollbackPlan, RollbackStep
 from .playbooks import api_plan, general_plan, infrastructure_plan
-from .registry import PATTERNS, Context, Placeholder, fill_slot, recognise, slots_from_goal
+from .reversal import losses
+from .registry import PATTERNS, STRUCTURE_WORDS, Context, Placeholder, fill_option, recognise, slots_from_goal
 
 # Words that tell a goal's kind when no database pattern names it; the most matches wins, ties go to the
 # first listed (moving an API to a new platform is an infrastructure move).
@@ -61,7 +62,8 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
     if not goal:
         raise UsageError("the goal is empty: say what should change, e.g. \"rename users.email to email_address\"")
     dialect = settings.url.dialect
-    pattern = recognise(goal) if request.kind in (None, DATABASE) else None
+    reading = _one_reading(goal, request, settings) if request.kind in (None, DATABASE) else goal
+    pattern = recognise(reading) if request.kind in (None, DATABASE) else None
     kind = request.kind or (DATABASE if pattern else detect_kind(goal))
     given = request.options | ({"to": request.to} if request.to is not None else {})
     if given and pattern is None:
@@ -74,11 +76,11 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
     elif pattern is None:
         plan = general_plan(goal, kind, dialect, [f"{p.does} (\"{p.example}\")" for p in PATTERNS])
     else:
-        slots = slots_from_goal(pattern, goal, dialect)
+        slots = slots_from_goal(pattern, reading, dialect)
         for slot, text in request.options.items():
-            fill_slot(slots, slot, text, dialect)
+            fill_option(slots, slot, text, dialect, f"--{slot}")
         if request.to is not None:
-            fill_slot(slots, pattern.to_slot, request.to, dialect)
+            fill_option(slots, pattern.to_slot, request.to, dialect, "--to")
         tables = [t.key for t in (slots.table, slots.new_table, slots.target_table)
                   if t is not None and not isinstance(t.name, Placeholder)]
         facts = gather(settings, tables, transaction_seconds)
@@ -86,22 +88,57 @@ def plan_goal(settings: Settings, request: GoalRequest, *, rollback_plan: bool =
         built = pattern.build(slots, ctx)
         plan = Plan(DATABASE, goal, pattern.name, dialect, built.summary, built.phases, ctx.fill_in, ctx.placeholders,
                     ctx.notes, facts=facts)
-        plan.checklist = checklist(facts, tables, _lock_timeout_item(dialect))
+        plan.checklist = checklist(facts, tables, _lock_timeout_item(dialect), _rehearsal(settings))
         if not facts.live:
             plan.notes.insert(0, f"No live facts: {facts.unavailable}.")
-    if not plan.checklist:
-        plan.checklist = checklist(_facts_for_checklist(settings, plan, transaction_seconds), [],
-                                   _lock_timeout_item(dialect))
+    if plan.kind in (API, INFRASTRUCTURE):
+        plan.checklist = move_checklist(plan.kind)
+    elif not plan.checklist:
+        plan.checklist = checklist(gather(settings, [], transaction_seconds), [], _lock_timeout_item(dialect),
+                                   _rehearsal(settings))
     if rollback_plan:
         plan.rollback_plan = goal_rollback_plan(plan)
     return plan
 
 
-def _facts_for_checklist(settings: Settings, plan: Plan, transaction_seconds: float) -> LiveFacts | None:
-    """A general database plan still checks the live database; API and infrastructure plans touch none."""
-    if plan.kind in (API, INFRASTRUCTURE):
-        return None
-    return gather(settings, [], transaction_seconds)
+# Goals whose words do not say whether a name is a table or a column ("rename A to B", "drop A"): each shape
+# with the goal written as a table change and as a column change.
+_BARE_NAMES = [
+    (re.compile(r"rename (?P<old>[^\s.]+) to (?P<new>[^\s.]+)", re.IGNORECASE),
+     "rename table {old} to {new}", "rename column {old} to {new}"),
+    (re.compile(r"(?P<verb>drop|remove|delete) (?P<old>[^\s.]+)", re.IGNORECASE),
+     "{verb} table {old}", "{verb} column {old}"),
+]
+
+
+def _one_reading(goal: str, request: GoalRequest, settings: Settings) -> str:
+    """The goal as the planner reads it, in words that leave one reading; a goal that the options and the live
+    database cannot narrow to one reading is refused with the readings it has."""
+    for shape, table_words, column_words in _BARE_NAMES:
+        bare = shape.fullmatch(goal)
+        if bare is not None and not {bare["old"].lower(), (bare.groupdict().get("new") or "").lower()} & STRUCTURE_WORDS:
+            break
+    else:
+        return goal
+    old = bare["old"]
+    as_table, as_column = table_words.format(**bare.groupdict()), column_words.format(**bare.groupdict())
+    if request.column is not None or request.table is not None:
+        return as_table if request.table is not None and request.table == old and request.column is None else as_column
+    from .identifiers import parse_table
+
+    key = parse_table(old, settings.url.dialect).key
+    facts = gather(settings, [key])
+    if facts.knows(key) and facts.table(key) is not None:
+        return as_table
+    if facts.knows(key):
+        raise UsageError(f"\"{goal}\": {facts.database} has no table {old}, so it names a column: say of which "
+                         f"table - \"{as_column} on TABLE\" or --table TABLE")
+    raise UsageError(f"\"{goal}\" can be read two ways: \"{as_table}\", or \"{as_column} on TABLE\": say which "
+                     "(a column's table: TABLE.COLUMN, on TABLE, in TABLE, or --table TABLE)")
+
+
+def _rehearsal(settings: Settings) -> str:
+    return staging_rehearsal(settings.environments, settings.environment)
 
 
 def _lock_timeout_item(dialect: str) -> tuple[str, str]:
@@ -109,17 +146,24 @@ def _lock_timeout_item(dialect: str) -> tuple[str, str]:
 
 
 def goal_rollback_plan(plan: Plan) -> RollbackPlan:
-    """Each phase's rollback, the last phase first; where it cannot bring everything back; the command."""
+    """Each phase's rollback, the last phase first; where it cannot bring everything back (read from the SQL of the
+    migration files the phases become, as the pending plan reads them once written); the command."""
     database = plan.kind == DATABASE and plan.pattern is not None
-    steps = [RollbackStep(f"{phase.name}: {phase.title}",
-                          sql=list(phase.rollback) if database and phase.writes_migration else [],
-                          actions=[] if database and phase.writes_migration else list(phase.rollback),
-                          loses_data=phase.rollback_loses_data) for phase in reversed(plan.phases)]
+    steps, destroyed = [], {}
+    for phase in reversed(plan.phases):
+        label = f"{phase.name}: {phase.title}"
+        if database and phase.writes_migration:
+            lost = losses(phase.sql, phase.rollback, plan.dialect)
+            steps.append(RollbackStep(label, sql=list(phase.rollback), loses_data=lost.words))
+            destroyed[label] = lost.destroyed
+        else:
+            steps.append(RollbackStep(label, actions=list(phase.rollback), loses_data=phase.rollback_loses_data))
     if database:
         written = [phase for phase in plan.phases if phase.writes_migration]
         command = f"migrate down --steps {len(written)}"
-        losing = next((step for step in reversed(steps) if step.loses_data), None)
-        point = (f"{losing.label}: once it has run, rolling it back cannot bring back {losing.loses_data}" if losing else
+        losing = next((step for step in reversed(steps) if destroyed.get(step.label)), None)
+        point = (f"{losing.label}: once it has run, rolling it back cannot bring back "
+                 f"{', '.join(destroyed[losing.label])}" if losing else
                  "none inside the plan: every phase's down restores the previous phase's state, data included; "
                  "the backup is the way back from anything done outside it")
         notes = ["Roll back in this order; each step is the down section of that phase's migration file. "

@@ -2,7 +2,6 @@
 rewrite or scan, its transaction mode, the live size of what it touches and the consequence in plain words;
 the rollback plan in the order `down` would run it; and the pre-migration checklist."""
 
-import re
 from dataclasses import dataclass, field
 
 from ..catalogue.model import Migration
@@ -12,12 +11,13 @@ from ..lint import Finding, StatementAnalysis, analyze_migrations
 from ..operations import lint_options, open_runner
 from ..runner import Runner
 from ..status import PENDING, applied_order
-from .checklist import checklist
+from .checklist import checklist, staging_rehearsal
 from .document import human_rows
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
 from ..engines import engine
 from ..lexer import stored_parts
 from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
+from .reversal import losses
 
 MISSING_LOCK_TIMEOUT = "missing-lock-timeout"
 
@@ -32,9 +32,6 @@ _WHILE_HELD = {
     "ROW SHARE": "reads and writes go on",
     "ACCESS SHARE": "reads and writes go on",
 }
-# What a statement removes: values in it cannot come back from a down.
-_DROPS = re.compile(r"\b(?:DROP\s+(?:COLUMN(?:\s+IF\s+EXISTS)?\s+(?P<column>\S+)|TABLE(?:\s+IF\s+EXISTS)?\s+(?P<table>[^\s;]+))"
-                    r"|TRUNCATE\b|DELETE\s+FROM\b)", re.IGNORECASE)
 
 
 @dataclass
@@ -111,7 +108,8 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
         for statement in migration.statements:
             statement.impact = _impact(statement.analysis, facts, dialect)
     plan = PendingPlan(settings.url.masked, dialect, planned, facts,
-                       checklist(facts, keys, _lock_timeout_check(planned, options, facts)),
+                       checklist(facts, keys, _lock_timeout_check(planned, options, facts),
+                                 staging_rehearsal(settings.environments, settings.environment)),
                        options.pg_version if engine(dialect).versioned else None)
     if rollback_plan:
         plan.rollback_plan = pending_rollback_plan(planned, before[0].version if before else None, dialect)
@@ -179,17 +177,17 @@ def pending_rollback_plan(planned: list[PlannedMigration], version_before: str |
     """The down sections in the order `down` would run them once everything is applied: the last applied first."""
     steps, irreversible = [], []
     for migration in reversed(planned):
-        destroyed = _destroyed_by_up(migration)
         down = migration.migration.down
+        sql = [s.text for s in down.statements(dialect)] if down is not None else None
+        lost = losses([s.text for s in migration.statements], sql, dialect)
         if down is None:
+            destroyed = [f"the up removes {what}" for what in lost.destroyed]
             steps.append(RollbackStep(migration.migration.label, has_down=False,
                                       loses_data="; ".join(["no down section: the tool cannot roll it back", *destroyed])))
             irreversible.append(migration.migration.label)
             continue
-        sql = [s.text for s in down.statements(dialect)]
-        lost = [*destroyed, *(f"the down drops {what}: what was written to it since is lost" for what in _drops(sql))]
-        steps.append(RollbackStep(migration.migration.label, sql=sql, loses_data="; ".join(lost) or None))
-        if destroyed:
+        steps.append(RollbackStep(migration.migration.label, sql=sql, loses_data=lost.words))
+        if lost.destroyed:
             irreversible.append(migration.migration.label)
     if irreversible:
         first = irreversible[-1]  # the earliest in the order the migrations are applied
@@ -204,16 +202,3 @@ def pending_rollback_plan(planned: list[PlannedMigration], version_before: str |
     notes = ["`down` refuses to start when any of these migrations has no down section: add one first."] \
         if any(not step.has_down for step in steps) else []
     return RollbackPlan(steps, point, command, notes)
-
-
-def _drops(statements: list[str]) -> list[str]:
-    found = []
-    for statement in statements:
-        for match in _DROPS.finditer(statement):
-            found.append(match["column"] or match["table"] or "rows")
-    return found
-
-
-def _destroyed_by_up(migration: PlannedMigration) -> list[str]:
-    return [f"the up drops {what}: no down can bring its values back" if what != "rows" else
-            "the up deletes rows: no down can bring them back" for what in _drops([s.text for s in migration.statements])]

@@ -69,11 +69,16 @@ def recognise(goal: str) -> Pattern | None:
     return next((pattern for pattern in PATTERNS if pattern.intent.search(goal)), None)
 
 
+# Words that say what kind of thing a goal is about: a form that would read one of them as a name (the
+# column of "add unique constraint", the table of "drop table") does not fit the goal.
+STRUCTURE_WORDS = frozenset({"column", "columns", "table", "tables", "constraint", "index", "key", "unique"})
+
+
 def slots_from_goal(pattern: Pattern, goal: str, dialect: str) -> Slots:
     slots = Slots()
     for form in pattern.forms:
         match = form.fullmatch(goal)
-        if match:
+        if match and not any(text is not None and text.lower() in STRUCTURE_WORDS for text in match.groupdict().values()):
             for kind, text in match.groupdict().items():
                 if text is not None:
                     fill_slot(slots, kind.rstrip("0123456789"), text, dialect)
@@ -81,10 +86,31 @@ def slots_from_goal(pattern: Pattern, goal: str, dialect: str) -> Slots:
     return slots
 
 
+def fill_option(slots: Slots, kind: str, text: str, dialect: str, option: str) -> None:
+    """An option fills its slot; where the goal's words already named that slot differently, the two disagree."""
+    given = Slots()
+    fill_slot(given, kind, text, dialect)
+    for name in vars(given):
+        value, said = getattr(given, name), getattr(slots, name)
+        if value not in (None, []) and said not in (None, []) and said != value:
+            raise UsageError(f"{option} {text} contradicts the goal, which names {_shown(said)}",
+                             hint=f"leave {option} out, or say the same in the goal")
+        if value not in (None, []):
+            setattr(slots, name, value)
+
+
+def _shown(value) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def fill_slot(slots: Slots, kind: str, text: str, dialect: str) -> None:
     """Parse one named thing into its slot; a name that cannot be one is refused here."""
-    if kind == "column_ref":
-        slots.table, slots.column = ids.parse_column_ref(text, dialect)
+    if kind == "column_ref":  # table.column, or a column whose table comes from "on TABLE" or --table
+        parts = ids.parse_names(text, dialect, "column")
+        if len(parts) == 1:
+            slots.column = parts[0]
+        else:
+            slots.table, slots.column = ids.parse_column_ref(text, dialect)
     elif kind == "column_refs":
         refs = [ids.parse_column_ref(piece, dialect) for piece in ids.split_list(text)]
         tables = {table for table, _ in refs}

@@ -22,6 +22,19 @@ def pg_version(text: str) -> int:
     return int(text)
 
 
+def tool_name(text: str) -> str:
+    from ...detect.tools import TOOLS
+
+    def key(name: str) -> str:
+        return "".join(character for character in name.lower() if character.isalnum())
+
+    names = {key(tool.name): tool.name for tool in TOOLS}
+    if key(text) not in names:
+        choices = ", ".join(sorted(tool.slug for tool in TOOLS))
+        raise argparse.ArgumentTypeError(f"must be one of {choices}, not '{text}'")
+    return names[key(text)]
+
+
 def add_arguments(parser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="migration or SQL files, or - to read SQL from stdin (default: the pending migrations)")
@@ -37,6 +50,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--offline", action="store_true",
                         help="do not connect to the database: lint every migration (without it, a database that "
                              "cannot be reached is exit 3)")
+    parser.add_argument("--changed-since", metavar="REF",
+                        help="lint only the migrations added or changed since a git ref (what a pull request adds)")
+    parser.add_argument("--tool", type=tool_name, metavar="NAME",
+                        help="the migration tool that generated the SQL (django, rails, alembic, ...): findings then "
+                             "also name that tool's own safe form")
 
 
 def run(args, settings, out) -> int:
@@ -46,23 +64,30 @@ def run(args, settings, out) -> int:
         return _list_rules(RULES, out)
     if args.all and args.files:
         raise UsageError("--all lints every migration of the directory; it does not go with FILE arguments")
+    if args.changed_since is not None and (args.files or args.all):
+        raise UsageError("--changed-since chooses the migrations itself; it does not go with FILE arguments or --all")
     files = [file for file in args.files if file != STDIN]
     stdin_sql = out.stdin.read() if STDIN in args.files else None
     report = operations.lint(settings, files=files, stdin_sql=stdin_sql, all_migrations=args.all,
-                             dialect=args.dialect, pg_version=args.pg_version, offline=args.offline)
+                             dialect=args.dialect, pg_version=args.pg_version, offline=args.offline,
+                             changed_since=args.changed_since)
     findings = report.findings
+
+    def tool_of(finding):
+        return report.tools.get(finding.file or "", args.tool)
+
     if report.note:
         out.note(f"note: {report.note}")
     if args.format == "json":
-        out.document(_document(report, settings, SEVERITIES))
+        out.document(_document(report, settings, SEVERITIES, tool_of))
     elif args.format == "sarif":
         out.document(sarif_document(findings, RULES, settings))
     elif args.format == "github":
         if findings:
-            out.raw(github_annotations(findings, settings) + "\n")
+            out.raw(github_annotations(findings, settings, tool_of) + "\n")
     else:
         for finding in findings:
-            out.line("\n".join(text_block(finding, settings)))
+            out.line("\n".join(text_block(finding, settings, tool_of(finding))))
             out.line()
         out.line(_summary(report) if report.analyses else _nothing_to_lint(args))
     return 1 if any(at_or_above(finding.severity, args.severity) for finding in findings) else 0
@@ -72,14 +97,14 @@ def _statements(report) -> list:
     return [statement for analysis in report.analyses for statement in (*analysis.up, *(analysis.down or ()))]
 
 
-def _document(report, settings, severities) -> dict:
+def _document(report, settings, severities, tool_of) -> dict:
     statements = _statements(report)
     summary = {severity: 0 for severity in severities}
     summary["safe"] = sum(1 for statement in statements if not statement.findings)
     for finding in report.findings:
         summary[finding.severity] += 1
     document = {
-        "findings": [finding_document(finding, settings) for finding in report.findings],
+        "findings": [finding_document(finding, settings, tool_of(finding)) for finding in report.findings],
         "summary": summary,
         "dialect": report.options.dialect,
         "pg_version": report.options.pg_version if engine(report.options.dialect).versioned else None,
@@ -106,6 +131,8 @@ def _summary(report) -> str:
 
 
 def _nothing_to_lint(args) -> str:
+    if args.changed_since is not None:
+        return f"Nothing to lint: no migration was added or changed since {args.changed_since}."
     if args.all:
         return "Nothing to lint: the directory has no migrations."
     return "Nothing to lint: no migration is pending (`migrate lint --all` lints every migration)."

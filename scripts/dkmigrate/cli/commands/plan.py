@@ -13,7 +13,13 @@ EPILOG = """database goals the planner recognises (names as table.column, "Quote
   move users.phone to contacts                merge user_profiles into users
   add not null column orders.status text      add foreign key orders.customer_id references customers.id
   add unique constraint on users.email        drop column users.legacy_flag / drop table audit_old
+  add an index on orders.customer_id          make users.age not null
+a column's table may also come as "on users", "in users" or --table users
 other goals: "deprecate v1 endpoints" (api), "move to kubernetes" (infrastructure)"""
+
+
+DRY_RUN_NOTE = ("--dry-run: a plan never changes anything (no database is written to, no file is made); only --write "
+                "writes migration files, and --write --dry-run shows them instead.")
 
 
 def add_arguments(parser) -> None:
@@ -46,6 +52,8 @@ def run(args, settings, out) -> int:
         return _plan_pending(args, settings, out)
     request = GoalRequest(args.goal, args.kind, args.table, args.column, args.to, args.columns, args.type, args.default)
     plan = plan_goal(settings, request, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age)
+    if args.dry_run and not args.write:
+        plan.notes.insert(0, DRY_RUN_NOTE)
     files = None
     if args.write:
         drafts = migration_drafts(plan)

@@ -103,6 +103,11 @@ class _Move:
     def q(self, name: Name) -> str:
         return name.sql(self.dialect)
 
+    def nullable(self, column: Name) -> bool:
+        """Whether the source column allows NULL; a column the goal did not name yet is taken as nullable."""
+        facts = self.ctx.column_facts(self.m.source, column)
+        return facts is None or facts.nullable
+
     def differs(self, left: str, right: str) -> str:
         return " OR ".join(f"{left}.{self.q(c)} {self.distinct} {right}.{self.q(c)}" for c in self.m.columns)
 
@@ -198,8 +203,7 @@ class _PostgresMove(_Move):
 
     def required(self) -> list[Name]:
         """Moved columns the source requires: a new version that writes them elsewhere could not insert a row."""
-        facts = self.m.source_facts
-        return [c for c in self.m.columns if facts is not None and not facts.column(c.text).nullable]
+        return [c for c in self.m.columns if not self.nullable(c)]
 
     def expand(self) -> Phase:
         m = self.m
@@ -334,8 +338,7 @@ class _SQLiteMove(_Move):
         m = self.m
         facts = m.source_facts
         constrained = facts is not None and any(
-            any(c.text in index.columns for index in facts.indexes) or not facts.column(c.text).nullable
-            for c in m.columns)
+            any(c.text in index.columns for index in facts.indexes) or not self.nullable(c) for c in m.columns)
         if constrained:
             raise UsageError(f"{_names(m.columns)} of {m.source} carry indexes or NOT NULL: drop those first "
                              "(SQLite cannot drop such a column without rebuilding the table)")

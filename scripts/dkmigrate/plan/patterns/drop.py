@@ -10,9 +10,10 @@ from .. import sql
 
 @register(
     "drop-column", "drop a column", "drop column users.legacy_flag",
-    intent=r"^(?:drop|remove|delete)\b.*(?:\bcolumn\b|\S\.\S)",
+    intent=r"^(?:drop|remove|delete)\b.*(?:\bcolumn\b|\S\.\S)|^(?:drop|remove|delete)\s+(?:the\s+)?\S+\s+(?:from|of|in|on)\s",
     forms=[
-        r"(?:drop|remove|delete) (?:the )?column (?P<column>.+?) (?:from|of|in) (?:the )?(?:table )?(?P<table>.+)",
+        r"(?:drop|remove|delete) (?:the )?column (?P<column>.+?) (?:from|of|in|on) (?:the )?(?:table )?(?P<table>.+)",
+        r"(?:drop|remove|delete) (?:the )?(?P<column>[^\s.]+) (?:from|of|in|on) (?:the )?(?:table )?(?P<table>\S+?)(?: table)?",
         r"(?:drop|remove|delete) (?:the )?(?:column )?(?P<column_ref>.+?)(?: column)?",
         r"(?:drop|remove|delete) (?:an? |the )?column",
     ],

@@ -7,9 +7,11 @@ from . import column_copy
 
 @register(
     "rename-column", "rename a column", "rename users.email to email_address",
-    intent=r'^rename\s+(?:(?:a|the)\s+)?(?:column\b|[^\s.]+\.|"[^"]*"\.|`[^`]*`\.)',
+    intent=r'^rename\s+(?:(?:a|the)\s+)?(?:column\b|[^\s.]+\.|"[^"]*"\.|`[^`]*`\.)'
+           r"|^rename\s+\S+\s+to\s+\S+\s+(?:in|on|of)\s",
     forms=[
-        r"rename (?:the )?column (?P<column>.+?) (?:in|on|of) (?:the )?(?:table )?(?P<table>.+?) to (?P<new_column>.+)",
+        r"rename (?:the )?column (?P<column>.+?) (?:in|on|of) (?:the )?(?:table )?(?P<table>.+?)(?: table)? to (?P<new_column>.+)",
+        r"rename (?:the )?(?:column )?(?P<column_ref>\S+?) (?:column )?to (?P<new_column>\S+) (?:in|on|of) (?:the )?(?:table )?(?P<table>\S+?)(?: table)?",
         r"rename (?:the )?(?:column )?(?P<column_ref>.+?) (?:column )?to (?P<new_column>.+)",
     ],
     to_slot="new_column",

@@ -1,0 +1,97 @@
+"""The vocabulary of the tool table (tools.py): how a tool is recognised, where its configuration says its
+migrations live and which database it talks to, and its own commands."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ConfigFile:
+    """A file whose presence (and, with `content`, whose text) establishes one use of the tool. The use's root
+    (where its commands run) is the file's directory, `up` levels higher, or the nearest directory at or above
+    it holding a file named `root_marker`."""
+
+    name: str  # a file name glob, or a path relative to the root such as "prisma/schema.prisma"
+    content: str | None = None
+    up: int = 0
+    root_marker: str | None = None
+
+
+@dataclass(frozen=True)
+class MigrationFiles:
+    """A directory holding migration files named `name` (a glob) whose text matches `content`: that directory
+    is the use's migrations directory. Its root is `up` levels above it, or the nearest directory above it
+    holding `root_marker`, else the project."""
+
+    name: str
+    content: str | None = None
+    up: int | None = None
+    root_marker: str | tuple[str, ...] | None = None
+    sibling: str | None = None  # a second file that must stand beside one: "{stem}.down.sql"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A value in a configuration file: `pattern`'s first group, in the first file matching `file` (a glob
+    relative to the use's root, "**/" for anywhere below it; plain names are also looked up in the
+    directories above the root, up to the project)."""
+
+    file: str
+    pattern: str
+    suffix: str = ""  # appended to a directory value (Alembic's versions/ below script_location)
+    names_file: bool = False  # the value is a file (a changelog, a schema): the directory is the file's
+    joined: bool = False  # the value holds quoted path pieces (path.resolve('db', 'migrate')), joined with '/'
+
+    def search(self, text: str) -> tuple[str, str] | None:
+        """The value, and the line it is on (the evidence), or None."""
+        match = re.search(self.pattern, text, re.MULTILINE | re.DOTALL | re.IGNORECASE)
+        if not match:
+            return None
+        start = text.rfind("\n", 0, match.start(1)) + 1
+        end = text.find("\n", match.end(1))
+        value = match.group(1).strip()
+        if self.joined:
+            value = "/".join(re.findall(r"['\"`]([^'\"`]+)['\"`]", value))
+        return value, text[start: len(text) if end < 0 else end].strip()
+
+
+@dataclass(frozen=True)
+class Commands:
+    """The tool's own commands, run from the use's root. Placeholders: {dir} (the migrations directory,
+    relative to the root), {app} (a Django app), {config} (the file that established the use), {driver}
+    (goose's driver name for the dialect), {env} (` --env NAME` when the directory is one environment's of
+    several, else nothing). None: the tool has no such command."""
+
+    create: str | None
+    up: str
+    down: str | None
+    status: str | None
+    sql: str | None  # prints the SQL a migration would run, without running it
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    recognised_by: str  # for people, in the tooling reference
+    anchors: tuple  # ConfigFile and MigrationFiles
+    commands: Commands
+    default_dir: str | None = None  # relative to the root when no setting names one; {anchor_dir}: the anchor file's
+    directory: tuple[Setting, ...] = ()  # settings naming the migrations directory (first found wins)
+    dialect: tuple[Setting, ...] = ()  # settings naming the database (first found wins)
+    mentions: tuple[Setting, ...] = ()  # package manifests that name the tool: evidence only
+    sql_files: tuple[str, ...] = ()  # globs, relative to the migrations directory, of SQL that `migrate lint` reads
+    catalogue: bool = False  # the directory is in a format dk migrate reads as migrations (with their downs)
+    reverts: tuple[str, str] | None = None  # (up glob, down glob): the down of an up file has the same `*` part
+    # reads the tool's own configuration file (the anchor) into (migrations directory, dialect word, evidence,
+    # environment or None), one use per directory, instead of the directory and dialect settings
+    configured_directories: Callable[[str], list[tuple[str, str | None, str, str | None]]] | None = None
+    per_app: str | None = None  # a glob below the root: one use per directory it matches (Django apps)
+    review: str = ""  # how to get the SQL to review when the tool has no offline-SQL command
+    lint: str | None = None  # the lint command, when it is not made from the SQL files or the offline SQL
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def slug(self) -> str:
+        """The name as `lint --tool` takes it: 'EF Core' -> 'ef-core'."""
+        return self.name.lower().replace(" ", "-")

@@ -1,0 +1,178 @@
+"""add-index and set-not-null: the two most common changes to a table with rows, each without a long lock.
+
+add-index builds the index CONCURRENTLY on PostgreSQL (ALGORITHM=INPLACE, LOCK=NONE on MySQL). set-not-null
+proves the column on PostgreSQL with a CHECK added NOT VALID and then validated, so SET NOT NULL needs no scan;
+SQLite cannot change a column's nullability with ALTER TABLE and rebuilds the table.
+"""
+
+from dataclasses import replace
+
+from ...errors import UsageError
+from ..identifiers import derived_name, literal, quote
+from ..model import CONTRACT, EXPAND, MIGRATE, Phase
+from ..registry import Built, Context, Slots, register
+from .. import sql
+
+_ADD_INDEX = r"(?:add|create|build) (?:an? )?(?:new )?(?:concurrent |btree )?index"
+_NOT_NULL = r"(?:not null|non-null|non-nullable|required|mandatory)"
+_DEFAULT = r"(?: (?:default|with default|filling nulls with) (?P<default>'(?:[^']|'')*'|[A-Za-z0-9_.+-]+))?"
+
+
+@register(
+    "add-index", "add an index to a table with rows", "add an index on orders.customer_id",
+    intent=rf"^{_ADD_INDEX}\b|^index\s",
+    forms=[
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:table )?(?P<table>[^\s(]+) ?\((?P<columns>[^)]+)\)",
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:column )?(?P<column>[^\s.]+) (?:on|in|of) (?:the )?(?:table )?"
+        r"(?P<table>\S+?)(?: table)?",
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:column )?(?P<column_ref>\S+\.\S+)",
+        rf"{_ADD_INDEX} (?:on|to|for) (?:the )?(?:table )?(?P<table>[^\s.]+)(?: table)?",
+        r"index (?P<column_ref>\S+)",
+        _ADD_INDEX,
+    ],
+    to_slot="column",
+)
+def add_index(slots: Slots, ctx: Context) -> Built:
+    d = ctx.dialect
+    table = ctx.need_table(slots.table)
+    columns = slots.columns or [slots.column or ctx.missing("column to index", "name it (table.column) or with --columns")]
+    for column in columns:
+        ctx.column_facts(table, column)
+    facts = ctx.table_facts(table)
+    wanted = tuple(c.text for c in columns)
+    existing = [index for index in (facts.indexes if facts else ()) if index.columns[:len(wanted)] == wanted]
+    if existing:
+        raise UsageError(f"{table} already has an index on ({', '.join(wanted)}): {existing[0].definition}",
+                         hint="an index whose first columns are these serves the same lookups")
+    name = derived_name(table.name.text, *wanted, suffix="idx")
+    build, drop = sql.create_index(d, name, table, columns), sql.drop_index(d, name, table)
+    if d == "postgres":
+        steps = ["Build the index CONCURRENTLY: reads and writes go on while it is built (it waits for the "
+                 "transactions running at its start and end, so run it when none is long).",
+                 "It cannot run in a transaction: the migration runs it on its own. If it fails it leaves an INVALID "
+                 "index: the down drops it (DROP INDEX CONCURRENTLY IF EXISTS), then apply the migration again."]
+        verify = [sql.invalid_indexes(table)]
+    elif d == "mysql":
+        steps = ["Build the index online (ALGORITHM=INPLACE, LOCK=NONE): reads and writes go on; the statement "
+                 "fails instead of locking if the server cannot build it online."]
+        verify = []
+    else:
+        steps = ["SQLite builds the index under its database-wide write lock: writers wait until it is done, "
+                 "readers go on. On a large table, run it when few writes arrive."]
+        verify = []
+    verify.append(_index_missing(d, table, name))
+    expand = Phase(EXPAND, f"build {name}", steps, sql=[build], verify=verify, rollback=[drop],
+                   transaction=d == "sqlite")
+    return Built(f"Index {table}({', '.join(wanted)}) without blocking writes where the engine can.", [expand])
+
+
+def _index_missing(dialect: str, table, name: str) -> str:
+    """A query with a row while the index does not exist."""
+    if dialect == "postgres":
+        found = f"SELECT 1 FROM pg_indexes WHERE indexname = {literal(name)} AND tablename = {literal(table.name.text)}"
+    elif dialect == "mysql":
+        found = (f"SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND "
+                 f"table_name = {literal(table.name.text)} AND index_name = {literal(name)}")
+    else:
+        found = f"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {literal(name)}"
+    return f"SELECT 'missing' AS {quote('index', dialect)} WHERE NOT EXISTS ({found})"
+
+
+@register(
+    "set-not-null", "make an existing column NOT NULL", "make users.age not null",
+    intent=rf"^(?:make|set|alter|change)\b.*\b{_NOT_NULL}\b|^add\s+(?:an?\s+)?{_NOT_NULL}\s+constraint\b",
+    forms=[
+        rf"(?:make|set|alter|change) (?:the )?(?:column )?(?P<column>[^\s.]+) (?:in|on|of) (?:the )?(?:table )?"
+        rf"(?P<table>\S+?)(?: table)? (?:to )?(?:be )?(?:set )?{_NOT_NULL}{_DEFAULT}",
+        rf"(?:make|set|alter|change) (?:the )?(?:column )?(?P<column_ref>\S+?) (?:column )?(?:to )?(?:be )?(?:set )?"
+        rf"{_NOT_NULL}{_DEFAULT}",
+        rf"add (?:an? )?{_NOT_NULL} constraint (?:on|to|for) (?:the )?(?:column )?(?P<column_ref>\S+?){_DEFAULT}",
+    ],
+    to_slot="column",
+)
+def set_not_null(slots: Slots, ctx: Context) -> Built:
+    d = ctx.dialect
+    table = ctx.need_table(slots.table)
+    column = slots.column or ctx.missing("column to make NOT NULL", "name it in the goal (table.column) or with --column")
+    facts = ctx.column_facts(table, column)
+    if facts is not None and not facts.nullable:
+        raise UsageError(f"{table}.{column} is already NOT NULL")
+    from .constraints import default_literal  # here: importing constraints first would register its patterns first
+
+    value = default_literal(slots.default) if slots.default is not None else None
+    t, c = table.sql(d), column.sql(d)
+    nulls = f"SELECT count(*) AS null_rows FROM {t} WHERE {c} IS NULL HAVING count(*) > 0"
+    first = (f"Before anything: every writer must set {column} (the application, jobs, imports); "
+             + (f"existing NULLs become {value}." if value else
+                f"existing rows with NULL must be fixed first (the NULL rows query must return nothing), or give "
+                "--default VALUE to fill them."))
+    lost = f"which rows of {table} had no {column} (they keep {value})" if value else None
+    if d == "postgres":
+        phases = _postgres_not_null(ctx, table, column, value, first, nulls, lost)
+    elif d == "sqlite":
+        phases = [_sqlite_not_null(ctx, table, column, value, first, nulls, lost)]
+    else:
+        column_type = ctx.column_type(table, column, slots.type)
+        fill = sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL") if value else []
+        phases = [Phase(CONTRACT, f"make {column} NOT NULL",
+                        [first, "MODIFY ... NOT NULL rebuilds the table online (ALGORITHM=INPLACE, LOCK=NONE): reads "
+                                "and writes go on; use gh-ost or pt-online-schema-change for a very large table."],
+                        sql=[*fill, *sql.lock_timeout(d, False),
+                             f"ALTER TABLE {t} MODIFY {c} {column_type} NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"],
+                        verify=[nulls], rollback=[f"ALTER TABLE {t} MODIFY {c} {column_type} NULL, ALGORITHM=INPLACE, LOCK=NONE"],
+                        transaction=False, rollback_loses_data=lost)]
+    return Built(f"Make {table}.{column} NOT NULL without a long exclusive lock"
+                 + (" (SQLite: by rebuilding the table)." if d == "sqlite" else "."), phases)
+
+
+def _postgres_not_null(ctx: Context, table, column, value, first, nulls, lost) -> list[Phase]:
+    d = "postgres"
+    t, c = table.sql(d), column.sql(d)
+    check = quote(derived_name(table.name.text, column.text, suffix="not_null"), d)
+    add_check = f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID"
+    drop_check = f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}"
+    set_not_null = f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"
+    fill = sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL") if value else []
+    exists = (f"SELECT 'missing' AS {quote('constraint', d)} WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE "
+              f"conrelid = to_regclass({table.literal(d)}) AND conname = {literal(check.strip(chr(34)))})")
+    expand = Phase(EXPAND, f"add CHECK ({column} IS NOT NULL) NOT VALID",
+                   [first, *([f"Set {column} = {value} where it is NULL, {sql.BATCH_ROWS} rows per transaction "
+                              "(before the CHECK: an update of a row still NULL would fail it)."] if value else []),
+                    "Add the CHECK NOT VALID: a brief lock, no scan; from now on every write is checked."],
+                   sql=[*fill, *sql.lock_timeout(d, not fill), add_check, *(sql.reset_lock_timeout(d) if fill else [])],
+                   verify=[exists, nulls], rollback=[*sql.lock_timeout(d, True), drop_check],
+                   transaction=not fill, rollback_loses_data=lost)
+    migrate = Phase(MIGRATE, "validate the existing rows",
+                    ["VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on."],
+                    sql=[f"ALTER TABLE {t} VALIDATE CONSTRAINT {check}"],
+                    verify=[f"SELECT conname FROM pg_constraint WHERE conrelid = to_regclass({table.literal(d)}) "
+                            f"AND conname = {literal(check.strip(chr(34)))} AND NOT convalidated"],
+                    rollback=["-- nothing to undo: VALIDATE only checked the rows (EXPAND's down drops the CHECK)"])
+    contract = Phase(CONTRACT, f"SET NOT NULL on {column}, drop the CHECK",
+                     ["SET NOT NULL uses the validated CHECK (PostgreSQL 12+): no scan; then the CHECK is redundant and goes."],
+                     sql=[*sql.lock_timeout(d, True), set_not_null, f"ALTER TABLE {t} DROP CONSTRAINT {check}"],
+                     verify=[f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({table.literal(d)}) "
+                             f"AND attname = {literal(column.text)} AND NOT attnotnull"],
+                     rollback=[*sql.lock_timeout(d, True), add_check, f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"])
+    contract.allowing(set_not_null, "set-not-null", f"the MIGRATE migration validated CHECK ({column} IS NOT NULL): no scan")
+    return [expand, migrate, contract]
+
+
+def _sqlite_not_null(ctx: Context, table, column, value, first, nulls, lost) -> Phase:
+    facts = ctx.table_facts(table)
+    steps = [first, "SQLite cannot change a column's NOT NULL with ALTER TABLE: the table is rebuilt (create, copy, "
+                    "drop, rename) under the database-wide write lock; writers wait until it is done."]
+    if facts is None:
+        rebuild = [f"-- {ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}"]
+        back = rebuild
+    else:
+        ctx.rebuild_caveat(table, facts)
+        shape = sql.TableShape.of(facts)
+        required = replace(shape, columns=tuple(replace(c, not_null=True) if c.name == column.text else c
+                                                 for c in shape.columns))
+        fill = {column.text: f"coalesce({column.sql('sqlite')}, {value})"} if value else {}
+        rebuild, back = sql.sqlite_rebuild(table, required, fill), sql.sqlite_rebuild(table, shape, {})
+    phase = Phase(CONTRACT, f"rebuild {table} with {column} NOT NULL", steps, sql=rebuild, verify=[nulls],
+                  rollback=back, rollback_loses_data=lost)
+    phase.allowing_all(sql.sqlite_rebuild_allowances(table))
+    return phase

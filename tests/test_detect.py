@@ -1,0 +1,363 @@
+"""`migrate detect`: the migration tools a project uses, with evidence, dialect, migrations directory and their
+own commands; one minimal project per tool, and realistic ones (monorepos, nested apps, configurations that
+point elsewhere)."""
+
+import io
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, main
+
+SHOP = ROOT / "examples" / "shop"
+
+
+def build(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return root
+
+
+def detect(root: Path, *, json_format: bool = True):
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["-C", str(root), "detect", *(["--format", "json"] if json_format else [])],
+                stdout=stdout, stderr=stderr, environ={})
+    assert code == 0, stderr.getvalue()
+    assert stderr.getvalue() == ""
+    return json.loads(stdout.getvalue()) if json_format else stdout.getvalue()
+
+
+def only(document: dict) -> dict:
+    assert len(document["tools"]) == 1, [tool["name"] for tool in document["tools"]]
+    return document["tools"][0]
+
+
+# (tool, the project's files, what detect must say: name, dialect, migrations_dir, migrations, commands.up,
+#  commands.sql, lint)
+MINIMAL = [
+    ("dk migrate", {
+        "migrate.yaml": "environments:\n  development:\n    url: postgres://app@localhost/app\n",
+        "db/migrations/20260101000000_users.sql": "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n",
+    }, "postgres", "db/migrations", 1, "migrate up", "migrate up --dry-run", "migrate lint"),
+    ("Alembic", {
+        "alembic.ini": "[alembic]\nscript_location = alembic\nsqlalchemy.url = postgresql+psycopg://app@localhost/app\n",
+        "alembic/env.py": "from alembic import context\n",
+        "alembic/versions/3f2a_add_users.py": "revision = '3f2a'\n",
+    }, "postgres", "alembic/versions", 1, "alembic upgrade head", "alembic upgrade CURRENT:head --sql",
+        "alembic upgrade CURRENT:head --sql | migrate lint - --tool alembic --dialect postgres"),
+    ("Django", {
+        "manage.py": "import django\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'site.settings')\n",
+        "site/settings.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n",
+        "shop/migrations/__init__.py": "",
+        "shop/migrations/0001_initial.py": "from django.db import migrations\n",
+        "shop/migrations/0002_order_note.py": "from django.db import migrations\n",
+    }, "postgres", "shop/migrations", 2, "python manage.py migrate", "python manage.py sqlmigrate shop MIGRATION",
+        "python manage.py sqlmigrate shop MIGRATION | migrate lint - --tool django --dialect postgres"),
+    ("Rails", {
+        "Gemfile": "source 'https://rubygems.org'\ngem 'rails', '~> 7.1'\n",
+        "config/database.yml": "default: &default\n  adapter: postgresql\n",
+        "db/migrate/20260101000000_create_users.rb": "class CreateUsers < ActiveRecord::Migration[7.1]\nend\n",
+    }, "postgres", "db/migrate", 1, "bin/rails db:migrate", None, None),
+    ("Prisma", {
+        "package.json": '{"devDependencies": {"prisma": "^5.0.0"}}\n',
+        "prisma/schema.prisma": 'generator client {\n  provider = "prisma-client-js"\n}\n'
+                                'datasource db {\n  provider = "mysql"\n  url = env("DATABASE_URL")\n}\n',
+        "prisma/migrations/20260101000000_init/migration.sql": "CREATE TABLE `User` (`id` INT NOT NULL);\n",
+        "prisma/migrations/migration_lock.toml": 'provider = "mysql"\n',
+    }, "mysql", "prisma/migrations", 1, "npx prisma migrate deploy", None,
+        "migrate lint prisma/migrations/*/migration.sql --dialect mysql"),
+    ("Flyway", {
+        "flyway.conf": "flyway.url=jdbc:postgresql://localhost:5432/app\nflyway.locations=filesystem:database\n",
+        "database/V1__init.sql": "CREATE TABLE users (id int);\n",
+        "database/V2__add_email.sql": "ALTER TABLE users ADD COLUMN email text;\n",
+    }, "postgres", "database", 2, "flyway migrate", None,
+        "migrate lint database/V*__*.sql --dialect postgres"),
+    ("Liquibase", {
+        "liquibase.properties": "changeLogFile=db/changelog/master.xml\nurl=jdbc:postgresql://localhost/app\n",
+        "db/changelog/master.xml": '<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog">\n'
+                                   '  <include file="001-users.sql" relativeToChangelogFile="true"/>\n</databaseChangeLog>\n',
+        "db/changelog/001-users.sql": "--liquibase formatted sql\n--changeset ann:1\nCREATE TABLE users (id int);\n",
+    }, "postgres", "db/changelog", 1, "liquibase update", "liquibase update-sql",
+        "migrate lint db/changelog/*.sql --dialect postgres"),
+    ("golang-migrate", {
+        "go.mod": "module example.com/app\n\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+        "db/migrations/000001_create_users.up.sql": "CREATE TABLE users (id int);\n",
+        "db/migrations/000001_create_users.down.sql": "DROP TABLE users;\n",
+    }, None, "db/migrations", 1, 'migrate -path db/migrations -database "$DATABASE_URL" up', None,
+        "migrate lint db/migrations/*.up.sql db/migrations/*.down.sql"),
+    ("goose", {
+        "go.mod": "module example.com/app\n\nrequire github.com/pressly/goose/v3 v3.20.0\n",
+        ".env": "GOOSE_DRIVER=postgres\n",
+        "migrations/20260101000000_users.sql": "-- +goose Up\nCREATE TABLE users (id int);\n-- +goose Down\nDROP TABLE users;\n",
+    }, "postgres", "migrations", 1, 'goose -dir migrations postgres "$DATABASE_URL" up', None,
+        "migrate lint migrations/*.sql --dialect postgres"),
+    ("dbmate", {
+        ".env": "DATABASE_URL=postgres://app:secret@localhost:5432/app?sslmode=disable\n",
+        "db/migrations/20260101000000_users.sql": "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n",
+    }, "postgres", "db/migrations", 1, "dbmate --migrations-dir db/migrations up", None,
+        "migrate lint db/migrations/*.sql --dialect postgres"),
+    ("Knex", {
+        "package.json": '{"dependencies": {"knex": "^3.0.0", "pg": "^8.0.0"}}\n',
+        "knexfile.js": "module.exports = {\n  client: 'pg',\n  migrations: { directory: './db/knex' },\n};\n",
+        "db/knex/20260101000000_users.js": "exports.up = function (knex) {};\nexports.down = function (knex) {};\n",
+    }, "postgres", "db/knex", 1, "npx knex migrate:latest", None, None),
+    ("Sequelize", {
+        "package.json": '{"devDependencies": {"sequelize-cli": "^6.6.0"}}\n',
+        ".sequelizerc": "const path = require('path');\nmodule.exports = {\n"
+                        "  'migrations-path': path.resolve('db', 'migrate'),\n};\n",
+        "config/config.json": '{"development": {"dialect": "sqlite", "storage": "dev.sqlite"}}\n',
+        "db/migrate/20260101000000-create-user.js": "module.exports = { async up(queryInterface, Sequelize) {} };\n",
+    }, "sqlite", "db/migrate", 1, "npx sequelize-cli db:migrate", None, None),
+    ("TypeORM", {
+        "package.json": '{"dependencies": {"typeorm": "^0.3.0"}}\n',
+        "src/data-source.ts": 'export const AppDataSource = new DataSource({ type: "postgres", migrations: [] })\n',
+        "src/migrations/1700000000000-Users.ts": "export class Users1700000000000 implements MigrationInterface {}\n",
+    }, "postgres", "src/migrations", 1, "npx typeorm-ts-node-commonjs migration:run -d DATA_SOURCE", None, None),
+    ("Drizzle", {
+        "package.json": '{"devDependencies": {"drizzle-kit": "^0.30.0"}}\n',
+        "drizzle.config.ts": 'export default defineConfig({\n  dialect: "postgresql",\n  out: "./db/drizzle",\n'
+                             '  schema: "./src/schema.ts",\n});\n',
+        "db/drizzle/0000_init.sql": 'CREATE TABLE "users" ("id" serial PRIMARY KEY);\n',
+    }, "postgres", "db/drizzle", 1, "npx drizzle-kit migrate", None,
+        "migrate lint db/drizzle/*.sql --dialect postgres"),
+    ("sqitch", {
+        "sqitch.conf": "[core]\n\tengine = pg\n",
+        "sqitch.plan": "%syntax-version=1.0.0\n%project=app\n\nusers 2026-01-01T00:00:00Z Ann <ann@example.com> # users\n",
+        "deploy/users.sql": "BEGIN;\nCREATE TABLE users (id int);\nCOMMIT;\n",
+        "revert/users.sql": "BEGIN;\nDROP TABLE users;\nCOMMIT;\n",
+        "verify/users.sql": "SELECT id FROM users WHERE false;\n",
+    }, "postgres", ".", 1, "sqitch deploy", None, "migrate lint deploy/*.sql revert/*.sql --dialect postgres"),
+    ("Diesel", {
+        "Cargo.toml": '[dependencies]\ndiesel = { version = "2", features = ["postgres"] }\n',
+        "diesel.toml": '[print_schema]\nfile = "src/schema.rs"\n\n[migrations_directory]\ndir = "db/diesel"\n',
+        "db/diesel/2026-01-01-000000_users/up.sql": "CREATE TABLE users (id int);\n",
+        "db/diesel/2026-01-01-000000_users/down.sql": "DROP TABLE users;\n",
+    }, "postgres", "db/diesel", 1, "diesel migration run", None,
+        "migrate lint db/diesel/*/up.sql db/diesel/*/down.sql --dialect postgres"),
+    ("EF Core", {
+        "Shop.csproj": '<Project Sdk="Microsoft.NET.Sdk">\n<ItemGroup><PackageReference '
+                       'Include="Microsoft.EntityFrameworkCore.Design" Version="8.0.0" /></ItemGroup>\n</Project>\n',
+        "Program.cs": 'builder.Services.AddDbContext<ShopContext>(o => o.UseNpgsql("Host=db"));\n',
+        "Migrations/20260101000000_Initial.cs": "public partial class Initial : Migration {}\n",
+        "Migrations/20260101000000_Initial.Designer.cs": '[Migration("20260101000000_Initial")]\npartial class Initial {}\n',
+    }, "postgres", "Migrations", 2, "dotnet ef database update", "dotnet ef migrations script --idempotent",
+        "dotnet ef migrations script --idempotent | migrate lint - --tool ef-core --dialect postgres"),
+]
+
+
+@pytest.mark.parametrize("name, files, dialect, directory, count, up, sql, lint", MINIMAL,
+                         ids=[case[0] for case in MINIMAL])
+def test_detect_names_each_tool_on_a_minimal_project(tmp_path, name, files, dialect, directory, count, up, sql, lint):
+    tool = only(detect(build(tmp_path / "project", files)))
+    assert tool["name"] == name
+    assert tool["root"] == "."
+    assert tool["dialect"] == dialect
+    assert tool["migrations_dir"] == directory
+    assert tool["migrations"] == count
+    assert tool["commands"]["up"] == up
+    assert tool["commands"]["sql"] == sql
+    assert tool["lint"] == lint
+    assert set(tool["commands"]) == {"create", "up", "down", "status", "sql"}
+    assert set(tool) == {"name", "root", "app", "evidence", "dialect", "migrations_dir", "migrations", "commands",
+                         "lint", "review"}, "the fields the skill and tooling.md describe"
+    assert tool["lint"] or tool["review"], "either a command lints its migrations, or the review says how"
+    assert tool["evidence"], "detect says why it thinks so"
+    for item in tool["evidence"]:  # each piece of evidence names a file of the project
+        assert (tmp_path / "project" / item.split(":")[0].rstrip("/")).exists(), item
+    assert "secret" not in json.dumps(tool), "a password in a configuration never reaches the output"
+
+
+def test_the_evidence_names_the_files_and_settings_that_gave_the_tool_away(tmp_path):
+    tool = only(detect(build(tmp_path, MINIMAL[1][1])))
+    assert tool["evidence"] == [
+        "alembic.ini",
+        "alembic.ini: script_location = alembic",
+        "alembic.ini: sqlalchemy.url = postgresql+psycopg://app@localhost/app",
+    ]
+    dbmate = only(detect(build(tmp_path / "dbmate", dict(MINIMAL[9][1]))))
+    assert dbmate["evidence"] == ["db/migrations/: 1 file like 20260101000000_users.sql",
+                                  ".env: DATABASE_URL=postgres://app:***@localhost:5432/app?sslmode=disable"]
+
+
+def test_nothing_found_is_exit_0_with_an_empty_list_and_says_so(tmp_path):
+    build(tmp_path, {"README.md": "# nothing to migrate\n", "src/app.py": "print('hi')\n",
+                     "node_modules/knex/knexfile.js": "module.exports = {client: 'pg'}\n"})
+    assert detect(tmp_path) == {"directory": str(tmp_path), "tools": [], "note": "no migration tool found"}
+    assert detect(tmp_path, json_format=False) == f"No migration tool found in {tmp_path}.\n"
+
+
+def test_a_monorepo_reports_every_tool_with_its_folder(tmp_path):
+    build(tmp_path, {
+        # a Python service whose alembic.ini points at migrations kept elsewhere in the repository
+        "services/billing/alembic.ini": "[alembic]\nscript_location = %(here)s/../../database/billing\n"
+                                        "sqlalchemy.url = postgresql://billing@db/billing\n",
+        "database/billing/env.py": "",
+        "database/billing/versions/1a2b_invoices.py": "revision = '1a2b'\n",
+        "database/billing/versions/3c4d_refunds.py": "revision = '3c4d'\n",
+        # a Node app whose package.json moves the Prisma schema out of prisma/
+        "apps/web/package.json": '{"prisma": {"schema": "db/schema.prisma"}, "dependencies": {"@prisma/client": "5"}}\n',
+        "apps/web/db/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n',
+        "apps/web/db/migrations/20260101000000_init/migration.sql": 'CREATE TABLE "Session" ("id" TEXT);\n',
+        # a Django project two levels down, with two apps, one of them nested
+        "backend/api/manage.py": "import django\n",
+        "backend/api/config/settings/base.py": "DATABASES = {'default': {'ENGINE': 'django.db.backends.mysql'}}\n",
+        "backend/api/shop/migrations/0001_initial.py": "",
+        "backend/api/apps/accounts/migrations/0001_initial.py": "",
+        "backend/api/apps/accounts/migrations/0002_email.py": "",
+        # a Go service with golang-migrate pairs, and a Java one whose flyway.toml points at its folder
+        "services/events/go.mod": "module events\nrequire github.com/golang-migrate/migrate/v4 v4.17.0\n",
+        "services/events/schema/0001_events.up.sql": "CREATE TABLE events (id bigint);\n",
+        "services/events/schema/0001_events.down.sql": "DROP TABLE events;\n",
+        "services/ledger/flyway.toml": '[environments.default]\nurl = "jdbc:postgresql://db/ledger"\n\n'
+                                       '[flyway]\nlocations = ["filesystem:src/main/resources/db/ledger"]\n',
+        "services/ledger/src/main/resources/db/ledger/V1__ledger.sql": "CREATE TABLE ledger (id bigint);\n",
+        # vendored and generated folders are not the project's
+        "apps/web/node_modules/some-lib/knexfile.js": "module.exports = {client: 'pg'}\n",
+        "services/events/vendor/github.com/x/y/migrations/1_a.up.sql": "SELECT 1;\n",
+        "services/events/vendor/github.com/x/y/migrations/1_a.down.sql": "SELECT 1;\n",
+    })
+    found = {(tool["name"], tool["root"], tool["migrations_dir"]): tool for tool in detect(tmp_path)["tools"]}
+    assert sorted(found) == sorted([
+        ("Prisma", "apps/web", "apps/web/db/migrations"),
+        ("Django", "backend/api", "backend/api/apps/accounts/migrations"),
+        ("Django", "backend/api", "backend/api/shop/migrations"),
+        ("Alembic", "services/billing", "database/billing/versions"),
+        ("golang-migrate", "services/events", "services/events/schema"),
+        ("Flyway", "services/ledger", "services/ledger/src/main/resources/db/ledger"),
+    ])
+    accounts = found[("Django", "backend/api", "backend/api/apps/accounts/migrations")]
+    assert accounts["app"] == "accounts" and accounts["migrations"] == 2 and accounts["dialect"] == "mysql"
+    assert accounts["commands"]["sql"] == "python manage.py sqlmigrate accounts MIGRATION"
+    assert accounts["commands"]["create"] == "python manage.py makemigrations accounts"
+    alembic = found[("Alembic", "services/billing", "database/billing/versions")]
+    assert alembic["migrations"] == 2 and alembic["dialect"] == "postgres"
+    prisma = found[("Prisma", "apps/web", "apps/web/db/migrations")]
+    assert "apps/web/package.json: {\"prisma\": {\"schema\": \"db/schema.prisma\"}, \"dependencies\": " \
+           "{\"@prisma/client\": \"5\"}}" in prisma["evidence"]
+    assert prisma["lint"] == "migrate lint db/migrations/*/migration.sql --dialect postgres"  # from its root
+    events = found[("golang-migrate", "services/events", "services/events/schema")]
+    assert events["commands"]["up"] == 'migrate -path schema -database "$DATABASE_URL" up'
+    ledger = found[("Flyway", "services/ledger", "services/ledger/src/main/resources/db/ledger")]
+    assert ledger["dialect"] == "postgres" and ledger["migrations"] == 1
+
+    text = detect(tmp_path, json_format=False)
+    assert "Django (app accounts): backend/api\n" in text
+    assert "  commands (run in services/events):\n" in text
+    assert '    up:      migrate -path schema -database "$DATABASE_URL" up\n' in text
+
+
+def test_the_example_project_is_dk_migrate_with_a_directory_per_environment():
+    tools = detect(SHOP)["tools"]
+    assert [(tool["name"], tool["migrations_dir"], tool["dialect"], tool["migrations"]) for tool in tools] == [
+        ("dk migrate", "db/migrations/postgres", None, 10),
+        ("dk migrate", "db/migrations/sqlite", "sqlite", 10),
+    ], "its dbmate-format directories belong to dk migrate, not to a second tool"
+    production, development = tools
+    assert production["commands"]["up"] == "migrate up --env production"
+    assert development["commands"]["status"] == "migrate status --env development"
+    assert production["lint"] == "migrate lint --env production"
+
+
+def test_a_dk_migrate_directory_in_golang_migrate_format_is_not_also_reported_as_golang_migrate(tmp_path):
+    build(tmp_path, {
+        "migrate.yaml": "dir: sql\n",
+        "sql/0001_users.up.sql": "CREATE TABLE users (id int);\n",
+        "sql/0001_users.down.sql": "DROP TABLE users;\n",
+    })
+    assert [(tool["name"], tool["migrations_dir"]) for tool in detect(tmp_path)["tools"]] == [("dk migrate", "sql")]
+
+
+def test_detect_runs_without_a_database_and_ignores_database_options(tmp_path):
+    build(tmp_path, MINIMAL[5][1])
+    stdout, stderr = io.StringIO(), io.StringIO()
+    code = main(["detect", "-C", str(tmp_path), "--url", "postgres://nobody@127.0.0.1:9/none", "--format", "json"],
+                stdout=stdout, stderr=stderr, environ={})
+    assert code == 0, stderr.getvalue()
+    assert only(json.loads(stdout.getvalue()))["name"] == "Flyway"
+
+
+def test_the_skills_tooling_reference_is_generated_from_the_tool_table():
+    """One source: the reference page's table is the data detect uses, so the two cannot drift apart."""
+    from dkmigrate.detect import reference
+    from dkmigrate.detect.tools import TOOLS
+
+    page = reference.REFERENCE.read_text(encoding="utf-8")
+    assert reference.rendered(page) == page, "run `python -m dkmigrate.detect.reference` (scripts/ on PYTHONPATH)"
+    rows = [line for line in page.splitlines() if line.startswith("| ") and not line.startswith(("| tool ", "| ---"))]
+    assert [row.split(" | ")[0].lstrip("| ") for row in rows] == [tool.name for tool in TOOLS]
+    assert "| Alembic | `alembic.ini` (its `script_location`), `versions/*.py` | `alembic current` |" in page
+    assert len(TOOLS) >= 17
+
+
+def test_the_reference_generator_replaces_a_stale_table():
+    from dkmigrate.detect import reference
+
+    stale = f"intro\n{reference.BEGIN}\n| tool |\n| Alembic | old |\n{reference.END}\nafter\n"
+    assert reference.rendered(stale) == f"intro\n{reference.generated()}\nafter\n"
+
+
+def test_a_second_monorepo_with_the_other_tools_in_nested_folders(tmp_path):
+    build(tmp_path, {
+        # a Rails app and a Rails engine inside it, each with its own db/migrate
+        "apps/store/Gemfile": "gem 'rails'\n",
+        "apps/store/config/database.yml": "production:\n  adapter: mysql2\n",
+        "apps/store/db/migrate/20260101000000_create_products.rb": "class CreateProducts < ActiveRecord::Migration[7.1]\nend\n",
+        "apps/store/engines/billing/db/migrate/20260102000000_create_invoices.rb":
+            "class CreateInvoices < ActiveRecord::Migration[7.1]\nend\n",
+        # Spring Boot with Liquibase: no liquibase.properties, the changelog and the datasource in resources
+        "services/catalog/pom.xml": "<project><dependency><artifactId>liquibase-core</artifactId></dependency></project>\n",
+        "services/catalog/src/main/resources/application.yml":
+            "spring:\n  datasource:\n    url: jdbc:postgresql://db:5432/catalog\n",
+        "services/catalog/src/main/resources/db/changelog/db.changelog-master.yaml":
+            "databaseChangeLog:\n  - include:\n      file: changes/001-items.sql\n",
+        # goose and dbmate in Go services
+        "services/notify/go.mod": "module notify\nrequire github.com/pressly/goose/v3 v3.20.0\n",
+        "services/notify/db/sql/00001_outbox.sql": "-- +goose Up\nCREATE TABLE outbox (id bigint);\n-- +goose Down\nDROP TABLE outbox;\n",
+        "tools/reporting/.env": "DATABASE_URL=sqlite:db/reporting.sqlite3\n",
+        "tools/reporting/db/migrations/20260101000000_views.sql": "-- migrate:up\nCREATE VIEW v AS SELECT 1;\n-- migrate:down\nDROP VIEW v;\n",
+        # Node apps: Knex with a TypeScript knexfile, Sequelize, TypeORM, Drizzle
+        "apps/api/package.json": '{"dependencies": {"knex": "3", "mysql2": "3"}}\n',
+        "apps/api/knexfile.ts": "export default {\n  client: 'mysql2',\n  migrations: {\n    directory: './src/db/migrations',\n  },\n};\n",
+        "apps/api/src/db/migrations/20260101000000_users.ts": "export async function up(knex) {}\n",
+        "apps/legacy/package.json": '{"devDependencies": {"sequelize-cli": "6"}}\n',
+        "apps/legacy/.sequelizerc": "const path = require('path');\nmodule.exports = {\n  'migrations-path': path.resolve(__dirname, 'database', 'migrations'),\n};\n",
+        "apps/legacy/database/migrations/20260101000000-create-user.js": "module.exports = { async up(queryInterface) {} };\n",
+        "apps/admin/package.json": '{"dependencies": {"typeorm": "0.3"}}\n',
+        "apps/admin/src/config/data-source.ts": "export default new DataSource({ type: 'mariadb' })\n",
+        "apps/admin/src/database/migrations/1700000000000-Init.ts": "export class Init1700000000000 implements MigrationInterface {}\n",
+        "apps/edge/package.json": '{"devDependencies": {"drizzle-kit": "0.30"}}\n',
+        "apps/edge/drizzle.config.ts": "export default { dialect: 'sqlite', out: './migrations' };\n",
+        "apps/edge/migrations/0000_init.sql": "CREATE TABLE notes (id integer);\n",
+        # sqitch whose sqitch.conf sits above the plan (top_dir), Diesel with its directory moved, EF Core
+        "db/warehouse/sqitch.conf": "[core]\n\tengine = pg\n\ttop_dir = schema\n",
+        "db/warehouse/schema/sqitch.plan": "%project=warehouse\n\nfacts 2026-01-01T00:00:00Z A <a@example.com>\n",
+        "db/warehouse/schema/deploy/facts.sql": "CREATE TABLE facts (id bigint);\n",
+        "db/warehouse/schema/revert/facts.sql": "DROP TABLE facts;\n",
+        "crates/store/Cargo.toml": '[dependencies]\ndiesel = { version = "2", features = ["sqlite"] }\n',
+        "crates/store/diesel.toml": "[migrations_directory]\ndir = \"sql/migrations\"\n",
+        "crates/store/sql/migrations/2026-01-01-000000_init/up.sql": "CREATE TABLE items (id integer);\n",
+        "crates/store/sql/migrations/2026-01-01-000000_init/down.sql": "DROP TABLE items;\n",
+        "src/Shop.Api/Shop.Api.csproj": "<Project><PackageReference Include=\"Microsoft.EntityFrameworkCore.SqlServer\" /></Project>\n",
+        "src/Shop.Api/Program.cs": "services.AddDbContext<ShopDb>(o => o.UseSqlServer(connection));\n",
+        "src/Shop.Api/Data/Migrations/20260101000000_Init.Designer.cs": '[Migration("20260101000000_Init")]\n',
+    })
+    found = sorted((tool["name"], tool["root"], tool["migrations_dir"], tool["dialect"])
+                   for tool in detect(tmp_path)["tools"])
+    assert found == sorted([
+        ("Rails", "apps/store", "apps/store/db/migrate", "mysql"),
+        ("Rails", "apps/store/engines/billing", "apps/store/engines/billing/db/migrate", None),
+        ("Liquibase", "services/catalog", "services/catalog/src/main/resources/db/changelog", "postgres"),
+        ("goose", "services/notify", "services/notify/db/sql", None),
+        ("dbmate", "tools/reporting", "tools/reporting/db/migrations", "sqlite"),
+        ("Knex", "apps/api", "apps/api/src/db/migrations", "mysql"),
+        ("Sequelize", "apps/legacy", "apps/legacy/database/migrations", None),
+        ("TypeORM", "apps/admin", "apps/admin/src/database/migrations", "mysql"),
+        ("Drizzle", "apps/edge", "apps/edge/migrations", "sqlite"),
+        ("sqitch", "db/warehouse/schema", "db/warehouse/schema", "postgres"),
+        ("Diesel", "crates/store", "crates/store/sql/migrations", "sqlite"),
+        ("EF Core", "src/Shop.Api", "src/Shop.Api/Data/Migrations", "sqlserver"),
+    ])
