@@ -16,7 +16,7 @@ from .catalogue.formats import DBMATE, read_text
 from .catalogue.model import Migration, Section
 from .changes import changed_files
 from .config import DEFAULT_DIR, Settings
-from .engines import DEFAULT_DIALECT, engine
+from .engines import DEFAULT_DIALECT, engine, known
 from .errors import (
     CatalogueError, ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed,
     UsageError,
@@ -172,7 +172,7 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
     """Every SQL migration of the tools `detect` finds (those in `changed` when given), each tool's with the
     dialect its configuration names."""
     from .detect import detect
-    from .lint import DIALECTS, analyze_migrations, analyze_sql
+    from .lint import analyze_migrations, analyze_sql
 
     uses = detect(settings.base_dir)
     linted = [use for use in uses if use.files]
@@ -188,7 +188,7 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
         )
     analyses, tools, first_options, described = [], {}, None, []
     for use in linted:
-        use_dialect = dialect or (use.dialect if use.dialect in DIALECTS else "postgres")
+        use_dialect = dialect or (use.dialect if known(use.dialect) else DEFAULT_DIALECT)
         options = lint_options(settings, use_dialect, pg_version, None)
         first_options = first_options or options
         paths = [settings.base_dir / path for path in use.files]

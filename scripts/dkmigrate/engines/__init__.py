@@ -16,6 +16,11 @@ DEFAULT_DIALECT = POSTGRES.name  # the linter's when no database is configured
 SCHEMES = {scheme: engine.name for engine in ENGINES.values() for scheme in engine.schemes}
 
 
+def known(name: str | None) -> bool:
+    """Whether a dialect name is one an engine has."""
+    return name in ENGINES
+
+
 def engine(name: str) -> Engine:
     """The engine of a dialect name; ValueError for a name no engine has."""
     try:

@@ -95,6 +95,7 @@ class Engine(ABC):
     add_column_note = ""  # how the engine adds a column with a default
     drop_column_note = ""  # what dropping a column costs
     index_build_note = "online."  # how the planner's index build goes
+    index_build_steps: tuple[str, ...] = ()  # the add-index plan's steps, in words
     invalid_index_left = False  # a failed online index build leaves an unusable index behind (PostgreSQL)
     max_name_bytes = 63
     family = ""  # the engines a URL of it may reach, for people: "MySQL/MariaDB"
@@ -207,6 +208,9 @@ class Engine(ABC):
 
     @abstractmethod
     def rows_where_table_exists(self, schema: str | None, table: str, quoted_table: str) -> str: ...
+
+    @abstractmethod
+    def rows_where_index_exists(self, table: str, index: str) -> str: ...
 
     def batched_update(self, table: str, table_name: str, assignments: str, pending: str, batch_rows: int,
                        procedure: str) -> list[str]:

@@ -51,6 +51,8 @@ class MySQL(Engine):
     foreign_key_procedure = "unchecked-inplace"
     indexes_foreign_keys = True
     online_alter = ", ALGORITHM=INPLACE, LOCK=NONE"
+    index_build_steps = ("Build the index online (ALGORITHM=INPLACE, LOCK=NONE): reads and writes go on; the statement "
+                         "fails instead of locking if the server cannot build it online.",)
     add_column_note = "ALGORITHM=INSTANT adds it without copying the table (MySQL 8.0.12+, MariaDB 10.3+)"
     view_note = ("MySQL commits each DDL statement: between RENAME TABLE and CREATE VIEW the old name is missing for "
                  "an instant; run it when a failed query or two can be retried.")
@@ -116,6 +118,10 @@ class MySQL(Engine):
     def rows_where_table_exists(self, schema, table, quoted_table) -> str:
         return (f"SELECT table_name FROM information_schema.tables WHERE table_schema = {self._schema(schema)}"
                 f" AND table_name = {self.literal(table)}")
+
+    def rows_where_index_exists(self, table: str, index: str) -> str:
+        return (f"SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND "
+                f"table_name = {self.literal(table)} AND index_name = {self.literal(index)}")
 
     def batched_update(self, table, table_name, assignments, pending, batch_rows, procedure) -> list[str]:
         """A procedure repeating a LIMITed UPDATE, each one its own autocommitted transaction."""

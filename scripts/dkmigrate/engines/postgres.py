@@ -60,6 +60,11 @@ class PostgreSQL(Engine):
     drop_column_note = " (PostgreSQL only marks it dropped: no rewrite; the space returns as rows are updated)"
     index_build_note = "concurrently: writes go on; if it fails it leaves an INVALID index, which the down drops."
     invalid_index_left = True
+    index_build_steps = (
+        "Build the index CONCURRENTLY: reads and writes go on while it is built (it waits for the transactions "
+        "running at its start and end, so run it when none is long).",
+        "It cannot run in a transaction: the migration runs it on its own. If it fails it leaves an INVALID index: "
+        "the down drops it (DROP INDEX CONCURRENTLY IF EXISTS), then apply the migration again.")
     query_statistics = "pg_stat_statements, logs"
     lock_wait_note = "every phase that takes an ACCESS EXCLUSIVE lock starts with SET lock_timeout = '5s'"
     # LOCK TABLE; float(p) as real or double precision; "int4" and the other quoted internal type names; the
@@ -118,6 +123,9 @@ class PostgreSQL(Engine):
     def rows_where_table_exists(self, schema, table, quoted_table) -> str:
         regclass = f"to_regclass({self.literal(quoted_table)})"
         return f"SELECT {regclass} WHERE {regclass} IS NOT NULL"
+
+    def rows_where_index_exists(self, table: str, index: str) -> str:
+        return f"SELECT 1 FROM pg_indexes WHERE indexname = {self.literal(index)} AND tablename = {self.literal(table)}"
 
     def batched_update(self, table, table_name, assignments, pending, batch_rows, procedure) -> list[str]:
         """An UPDATE in transactions of batch_rows rows each, so no row lock is held for long and no single

@@ -38,6 +38,8 @@ class SQLite(Engine):
     lock_queue = False
     updatable_views = False
     rebuilds_tables = True
+    index_build_steps = ("SQLite builds the index under its database-wide write lock: writers wait until it is done, "
+                         "readers go on. On a large table, run it when few writes arrive.",)
     add_column_note = "SQLite adds a column without touching the rows"
     view_note = "SQLite views are read-only: INSTEAD OF triggers pass the old application's writes to the table."
     lock_wait_note = "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
@@ -47,6 +49,9 @@ class SQLite(Engine):
 
     def rows_where_column_exists(self, schema, table, quoted_table, column) -> str:
         return f"SELECT name FROM pragma_table_info({self.literal(table)}) WHERE name = {self.literal(column)}"
+
+    def rows_where_index_exists(self, table: str, index: str) -> str:
+        return f"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {self.literal(index)}"
 
     def rows_where_table_exists(self, schema, table, quoted_table) -> str:
         return f"SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name = {self.literal(table)}"
