@@ -276,7 +276,7 @@ def test_the_documents_are_read_for_examples():
     """The scans find what the documents show, so an empty scan cannot pass for a clean run."""
     assert ("plan", "split users table", "--rollback-plan") in EXAMPLES
     assert ("plan", "move to kubernetes", "--dry-run") in EXAMPLES
-    assert ("lint", "-", "--tool", "alembic", "--dialect", "postgres", "--format", "json") in EXAMPLES
+    assert ("lint", "-", "--tool", "django", "--dialect", "postgres", "--format", "json") in EXAMPLES
     assert ("--env", "production", "plan", "rename customers.email to email_address", "--rollback-plan") in EXAMPLES
     assert ("down", "--steps", "2") in EXAMPLES and ("status", "--format", "json") in EXAMPLES
     assert len(EXAMPLES) >= 30

@@ -13,7 +13,7 @@ from conftest import LAUNCHER, main
 from test_detect import build
 
 RISKY_INDEX = 'CREATE INDEX "users_email_idx" ON "users" ("email");\n'
-CREATE_USERS = 'CREATE TABLE "users" ("id" integer PRIMARY KEY, "email" text);\n'
+CREATE_USERS = 'CREATE TABLE "users" ("id" bigint PRIMARY KEY, "email" text);\n'
 
 
 def lint(root: Path, *args: str, stdin: str = "", environ=None):
