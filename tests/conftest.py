@@ -19,7 +19,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import pytest
 
@@ -114,8 +114,7 @@ def postgres_url(postgres_admin_url):
 def mysql_server() -> dict:
     """pymysql connection settings of the MySQL or MariaDB server named by $MIGRATE_TEST_MYSQL_URL.
 
-    dk migrate has no MySQL adapter yet: these tests check the linter's and the planner's MySQL claims by
-    running SQL on a real server. .ci/run names the machine's MariaDB.
+    .ci/run names the machine's MariaDB.
     """
     url = os.environ.get("MIGRATE_TEST_MYSQL_URL")
     if not url:
@@ -141,7 +140,9 @@ def mysql_database(mysql_server):
     with pymysql.connect(**mysql_server) as admin:
         admin.cursor().execute(f"CREATE DATABASE {name}")
     connection = pymysql.connect(**mysql_server, database=name)
-    yield f"mysql://{mysql_server['user']}@{mysql_server['host']}:{mysql_server['port']}/{name}", connection
+    password = f":{quote(mysql_server['password'], safe='')}" if mysql_server["password"] else ""
+    yield (f"mysql://{quote(mysql_server['user'], safe='')}{password}@{mysql_server['host']}:{mysql_server['port']}/{name}",
+           connection)
     connection.close()
     with pymysql.connect(**mysql_server) as admin:
         admin.cursor().execute(f"DROP DATABASE IF EXISTS {name}")
@@ -176,6 +177,19 @@ class Engine:
                 return connection.execute(sql).fetchall()
             finally:
                 connection.close()
+        if self.name == "mysql":
+            import pymysql
+
+            parts = urlsplit(self.url)
+            connection = pymysql.connect(host=parts.hostname, port=parts.port or 3306, user=unquote(parts.username),
+                                         password=unquote(parts.password or ""), database=parts.path.lstrip("/"),
+                                         autocommit=True)
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+                    return list(cursor.fetchall())
+            finally:
+                connection.close()
         import psycopg
 
         with psycopg.connect(self.url, autocommit=True) as connection:
@@ -185,6 +199,8 @@ class Engine:
     def tables(self) -> set[str]:
         if self.name == "sqlite":
             rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        elif self.name == "mysql":
+            rows = self.query("SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()")
         else:
             rows = self.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         return {row[0] for row in rows}

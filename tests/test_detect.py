@@ -253,10 +253,12 @@ def test_a_monorepo_reports_every_tool_with_its_folder(tmp_path):
 def test_the_example_project_is_dk_migrate_with_a_directory_per_environment():
     tools = detect(SHOP)["tools"]
     assert [(tool["name"], tool["migrations_dir"], tool["dialect"], tool["migrations"]) for tool in tools] == [
+        ("dk migrate", "db/migrations/mysql", None, 10),
         ("dk migrate", "db/migrations/postgres", None, 10),
         ("dk migrate", "db/migrations/sqlite", "sqlite", 10),
     ], "its dbmate-format directories belong to dk migrate, not to a second tool"
-    production, development = tools
+    mysql, production, development = tools
+    assert mysql["commands"]["up"] == "migrate up --env mysql"
     assert production["commands"]["up"] == "migrate up --env production"
     assert development["commands"]["status"] == "migrate status --env development"
     assert production["lint"] == "migrate lint --env production"

@@ -1,4 +1,4 @@
-"""The example project: the README's first command on SQLite, and its PostgreSQL environment."""
+"""The example project: the README's first command on SQLite, and its PostgreSQL and MySQL environments."""
 
 import shutil
 
@@ -79,3 +79,37 @@ def test_the_example_lints_clean_on_both_engines(shop, postgres_url):
     allowed = [line for path in sorted((shop / "db" / "migrations").rglob("*.sql"))
                for line in path.read_text().splitlines() if "migrate:allow" in line]
     assert all(len(line.split(None, 3)) == 4 for line in allowed)  # each names its rule and gives a reason
+
+
+def test_example_on_mysql_keeps_both_columns_equal_during_the_rename(shop, mysql_database):
+    url, _ = mysql_database
+    project = Project(shop, url="unused", environ={"MYSQL_URL": url})
+    engine = Engine("mysql", url)
+
+    assert project.run("--env", "mysql", "lint", "--all", url=False).code == 0
+    expand = project.run("--env", "mysql", "up", "--to", EXPAND, url=False)
+    assert expand.code == 0, expand.stderr
+    assert "index_orders_status  applied" in expand.stdout
+    assert "(outside a transaction: MySQL commits ALTER TABLE implicitly)" in expand.stdout
+    backfill = next(line for line in expand.stdout.splitlines() if "backfill_orders_total_cents  applied" in line)
+    assert "outside a transaction" not in backfill  # data changes only: one transaction
+
+    engine.query("INSERT INTO customers (name, email) VALUES ('Old App', 'old@example.com')")
+    engine.query("INSERT INTO customers (full_name, email) VALUES ('New App', 'new@example.com')")
+    engine.query("UPDATE customers SET name = 'Ada King' WHERE email = 'ada@example.com'")
+    assert project.run("--env", "mysql", "up", "--steps", "1", url=False).code == 0  # the backfill
+    assert engine.query("SELECT count(*) FROM customers WHERE NOT (full_name <=> name)") == [(0,)]
+
+    contract = project.run("--env", "mysql", "up", url=False)
+    assert contract.code == 0, contract.stderr
+    assert engine.query("SELECT full_name FROM customers ORDER BY id") == [
+        ("Ada King",), ("Grace Hopper",), ("Old App",), ("New App",)]
+    assert engine.query("SELECT total_cents FROM orders") == [(4300,), (4300,)]
+
+    rolled_back = project.run("--env", "mysql", "down", "--to", EXPAND, url=False)
+    assert rolled_back.code == 0, rolled_back.stderr
+    assert engine.query("SELECT name, full_name FROM customers WHERE email = 'old@example.com'") == [
+        ("Old App", "Old App")]
+    everything = project.run("--env", "mysql", "down", "--steps", "10", url=False)
+    assert everything.code == 0, everything.stderr
+    assert engine.tables() == {"schema_migrations"}

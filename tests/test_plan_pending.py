@@ -170,3 +170,17 @@ def test_notes_name_a_statement_by_its_kind_never_by_a_cut_of_its_text(tmp_path,
         None, "a DO block that commits cannot run in one", "CREATE INDEX CONCURRENTLY cannot run in one"]
     text = project.run("plan").stdout
     assert "runs outside a transaction (a DO block that commits cannot run in one)" in text
+
+
+def test_names_are_read_once_so_any_quoting_the_engine_accepts_plans(sqlite_project):
+    """The plan takes each table from the linter's parse: SQLite's [brackets] and `back ticks` plan like any name."""
+    project = sqlite_project
+    project.migration("1", "create_users", "CREATE TABLE [users] (id integer PRIMARY KEY, email text);",
+                      "DROP TABLE [users];")
+    project.migration("2", "add_note", "ALTER TABLE [users] ADD COLUMN note text;", "ALTER TABLE users DROP COLUMN note;")
+    assert project.run("up", "--steps", "1").code == 0
+    result = project.run("plan", "--format", "json")
+    assert result.code == 0, result.stderr
+    [statement] = result.json["migrations"][0]["statements"]
+    assert statement["tables"] == ["[users]"]
+    assert statement["impact"].startswith("touches `[users]` (0 rows)")  # the live table was found

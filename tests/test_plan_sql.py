@@ -42,10 +42,10 @@ def test_checks_that_come_back_empty_when_done():
 
 
 def test_batched_updates_commit_between_batches():
-    statement = sql.postgres_batched_update(USERS, "b = a", "b IS NULL")
+    [statement] = sql.batched_update("postgres", USERS, "b = a", "b IS NULL")
     assert "UPDATE users SET b = a\n        WHERE ctid = ANY (ARRAY(SELECT ctid FROM users WHERE b IS NULL LIMIT 5000));" in statement
     assert statement.index("EXIT WHEN updated = 0;") < statement.index("COMMIT;")
-    create, call, drop = sql.mysql_batched_update(USERS, "b = a", "b IS NULL")
+    create, call, drop = sql.batched_update("mysql", USERS, "b = a", "b IS NULL")
     assert "UPDATE users SET b = a WHERE b IS NULL LIMIT 5000;" in create and "UNTIL ROW_COUNT() = 0" in create
     assert (call, drop) == ("CALL users_backfill()", "DROP PROCEDURE users_backfill")
     assert sql.batched_update("sqlite", USERS, "b = a", "b IS NULL") == ["UPDATE users SET b = a WHERE b IS NULL"]

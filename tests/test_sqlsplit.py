@@ -602,3 +602,31 @@ def test_splits_a_megabyte_of_mixed_statements():
     assert len(statements) == 3 * count
     assert statements[-1].text.startswith(f"CREATE FUNCTION f{count - 1}(")
     assert statements[-1].line == 10 * (count - 1) + 4
+
+
+# --- the lexer on long adversarial input ---------------------------------------------------------
+
+_MB = 1_000_000
+ADVERSARIAL = {  # each a megabyte that would make a backtracking pattern quadratic
+    "unterminated string": "'" + "a" * _MB, "unterminated escape string": "E'" + "\\'" * (_MB // 2),
+    "unterminated dollar quote": "$x$" + "a" * _MB, "unterminated comment": "/*" + "a" * _MB,
+    "comment openers": "/*" * (_MB // 2), "a long word then a quote": "a" * _MB + "'", "string prefixes": "E" * _MB + "'",
+    "backslashes in a string": "'" + "\\a" * (_MB // 2), "doubled quotes": "''" * (_MB // 2),
+    "a trigger of BEGINs": "CREATE TRIGGER t BEGIN " + "BEGIN " * (_MB // 6), "dollar signs": "$" * _MB,
+}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("name", ADVERSARIAL)
+def test_a_megabyte_of_adversarial_text_is_read_in_linear_time(name, dialect):
+    import time
+
+    from dkmigrate.lexer import tokenize
+
+    started = time.process_time()
+    try:
+        split_statements(ADVERSARIAL[name], dialect)
+    except SqlSyntaxError:
+        pass
+    tokenize(ADVERSARIAL[name], dialect)
+    assert time.process_time() - started < 5  # linear: about a second at most; quadratic: minutes

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
-from .urls import ENGINE_NAMES, DatabaseURL, database_identity, parse_url
+from .engines import engine
+from .urls import DatabaseURL, database_identity, parse_url
 
 CONFIG_NAMES = ("migrate.yaml", "migrate.yml")
 DEFAULT_URL = "sqlite:db/development.sqlite3"
@@ -40,6 +41,7 @@ ENVIRONMENT_KEYS = {
     "dir": (str, "a path"),
     "protected": (bool, "true or false"),
     "lock_wait": ((int, float), "a number of seconds"),
+    "lock_timeout": ((int, float, str), "a duration such as 5s, 500ms or 2m"),
 }
 LINT_KEYS = {
     "disable": (list, "a list of rule ids"),
@@ -84,6 +86,7 @@ class Settings:
     lint: LintSettings = LintSettings()
     environment_by_url: bool = False  # the environment was chosen because the URL names its database
     environments: tuple[str, ...] = ()  # the names of the environments migrate.yaml defines
+    lock_timeout: float | None = None  # seconds a migration's statement may wait for a table lock (the session's)
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""
@@ -161,6 +164,8 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         lint=_lint_settings(document.get("lint") or {}, config_file),
         environment_by_url=owner is not None,
         environments=tuple(environments),
+        lock_timeout=_duration(environment["lock_timeout"], f"{env_key}.lock_timeout", values)
+        if "lock_timeout" in environment else None,
     )
 
 
@@ -194,9 +199,20 @@ def _check_engine(url: DatabaseURL, environment: dict, env_name: str, migrations
     own = _environment_url(environment, env_name, values, base_dir)
     if own is not None and own.dialect != url.dialect:
         raise ConfigError(
-            f"{url.masked} is a {ENGINE_NAMES[url.dialect]} database but {migrations_dir} is the directory of "
-            f"environment '{env_name}' ({ENGINE_NAMES[own.dialect]})",
+            f"{url.masked} is a {engine(url.dialect).family} database but {migrations_dir} is the directory of "
+            f"environment '{env_name}' ({engine(own.dialect).family})",
             hint="choose the environment for that database with --env, or its migrations with --dir")
+
+_DURATION = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|min|m)?")
+
+
+def _duration(value, key: str, values) -> float:
+    """Seconds, from a number of seconds or text such as 5s, 500ms, 2m."""
+    text = str(values.get(value, key) if isinstance(value, str) else value).strip()
+    found = _DURATION.fullmatch(text)
+    if found is None or isinstance(value, bool):
+        raise ConfigError(f"{key}: '{text[:40]}' is not a duration (write it as 5s, 500ms or 2m)")
+    return float(found["number"]) * {"ms": 0.001, "s": 1, None: 1, "m": 60, "min": 60}[found["unit"]]
 
 
 def _lint_settings(section: dict, config_file: Path | None) -> LintSettings:

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .adapters import adapter_for
+from .adapters import open_database
 from .adapters.base import LockWait
 from .catalogue import Catalogue, following_version, load_catalogue, migration_of_file, next_version
 from .catalogue.formats import DBMATE, read_text
 from .catalogue.model import Migration, Section
-from .config import DEFAULT_DIR, Settings
 from .changes import changed_files
+from .config import DEFAULT_DIR, Settings
+from .engines import DEFAULT_DIALECT, engine, known
 from .errors import (
     CatalogueError, ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed,
     UsageError,
@@ -46,14 +47,17 @@ def open_runner(settings: Settings, *, create: bool = False, lock: bool = False,
     the tool's own that the database refuses becomes a DatabaseError."""
     listener = listener or Listener()
     catalogue = catalogue or load_catalogue(settings.migrations_dir)
-    adapter = adapter_for(settings.url, settings.table)
     try:
-        exists = adapter.open(create=create, lock=LockWait(settings.lock_wait, listener.lock_wait) if lock else None)
-        yield Runner(adapter, catalogue, database_exists=exists, listener=listener)
+        with open_database(settings.url, settings.table, create=create,
+                           lock=LockWait(settings.lock_wait, listener.lock_wait) if lock else None) as (adapter, exists):
+            if exists and settings.lock_timeout is not None:
+                timeout = engine(adapter.dialect).session_lock_timeout(settings.lock_timeout)
+                for statement in timeout:
+                    adapter.execute(statement)
+                adapter.session_reset = (*adapter.session_reset, *timeout)  # every migration of the run starts with it
+            yield Runner(adapter, catalogue, database_exists=exists, listener=listener)
     except StatementFailed as error:
         raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
-    finally:
-        adapter.close()
 
 
 def status(settings: Settings) -> StatusReport:
@@ -118,7 +122,7 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
 
     explicit_dialect = dialect is not None or settings.url_source != "default"
     if dialect is None:  # the configured database's, or PostgreSQL's when nothing is configured
-        dialect = settings.url.dialect if settings.url_source != "default" else "postgres"
+        dialect = settings.url.dialect if settings.url_source != "default" else DEFAULT_DIALECT
     if files or stdin_sql is not None:
         options = lint_options(settings, dialect, pg_version, None)
         analyses = []
@@ -174,7 +178,7 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
     """Every SQL migration of the tools `detect` finds (those in `changed` when given), each tool's with the
     dialect its configuration names."""
     from .detect import detect
-    from .lint import DIALECTS, analyze_migrations, analyze_sql
+    from .lint import analyze_migrations, analyze_sql
 
     uses = detect(settings.base_dir)
     linted = [use for use in uses if use.files]
@@ -190,7 +194,7 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
         )
     analyses, tools, first_options, described = [], {}, None, []
     for use in linted:
-        use_dialect = dialect or (use.dialect if use.dialect in DIALECTS else "postgres")
+        use_dialect = dialect or (use.dialect if known(use.dialect) else DEFAULT_DIALECT)
         options = lint_options(settings, use_dialect, pg_version, None)
         first_options = first_options or options
         paths = [settings.base_dir / path for path in use.files]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from .adapters.base import Adapter
 from .catalogue import Catalogue
+from .engines import engine
 from .catalogue.model import Migration, Section
 from .errors import DatabaseError, MigrateError, StatementFailed, StateError
 from .excerpts import statement_kind
@@ -419,11 +420,13 @@ class Runner:
 
     def outside_transaction_reason(self, section: Section, statements: list["Statement"]) -> str | None:
         """Why a section runs outside a transaction; None when it runs in one."""
-        if not self.adapter.transactional_ddl:
-            return f"{self.adapter.dialect} commits DDL implicitly"
         if not section.transaction:
             return "the file disables it"
+        database = engine(self.adapter.dialect)
         for statement in statements:
+            kind = database.commits_implicitly(statement.text)
+            if kind:
+                return f"{database.label} commits {kind} implicitly"
             if self.adapter.runs_outside_transaction(statement.text):
                 return f"{statement_kind(statement.text)} cannot run in one"
         return None

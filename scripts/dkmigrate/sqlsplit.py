@@ -1,22 +1,23 @@
 """Split the SQL text of a migration into the statements to send to the server one at a time.
 
-This is a scanner, not a parser: a compiled regular expression jumps from one interesting character
-to the next (a quote, a comment opener, a delimiter) and everything in between is kept as written.
-It knows the quoting and comment rules of PostgreSQL, MySQL/MariaDB and SQLite, dollar quoting,
-the BEGIN ... END bodies of triggers and routines, the mysql client's DELIMITER command and goose's
-StatementBegin / StatementEnd markers.
+The tokens come from dkmigrate.lexer (the linter's lexer too), so the quoting and comment rules of each
+engine are written once, in its engine module. This module adds what splitting needs on top: the statement
+delimiter (and the mysql client's DELIMITER command), the BEGIN ... END bodies of triggers and routines,
+MySQL's executable comments, goose's StatementBegin / StatementEnd markers, and errors for unterminated
+tokens, reported where they start.
 """
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dkmigrate.errors import SqlSyntaxError
+from .engines import DIALECTS, engine
+from .errors import SqlSyntaxError
+from .lexer import QUOTE_GROUPS, boundaries, closed_quote, nested_comment_end, scanner
 
-DIALECTS = ("postgres", "mysql", "sqlite")
+__all__ = ["DIALECTS", "Statement", "split_statements"]
 
 
 @dataclass(frozen=True)
@@ -27,75 +28,9 @@ class Statement:
 
 def split_statements(sql: str, dialect: str = "postgres", first_line: int = 1) -> list[Statement]:
     """`first_line` is the file line number of sql's first line, so `line` is a file line."""
-    if dialect not in DIALECTS:
-        raise ValueError(f"unknown SQL dialect {dialect!r} (expected one of: {', '.join(DIALECTS)})")
     return _Splitter(sql, dialect, first_line).split()
 
 
-# Scanner modes: an ordinary statement; the top level of a trigger or routine, where a BEGIN opens
-# its body; inside that body, where the keywords that open and close blocks matter.
-_PLAIN, _ROUTINE_HEAD, _ROUTINE_BODY = "plain", "routine head", "routine body"
-
-_LINE_COMMENT = {
-    "postgres": r"--",
-    "mysql": r"--(?=[\x00-\x20]|\Z)|\#",  # MySQL needs a space or control character after --
-    "sqlite": r"--",
-}
-
-_QUOTE_OPENERS = {"postgres": r"'|\"|\$(?:[^\W\d]\w*)?\$", "mysql": r"'|\"|`", "sqlite": r"'|\"|`|\["}
-
-_MODE_TOKENS = {
-    _PLAIN: "",
-    _ROUTINE_HEAD: r"|\b(?<![$.])(?i:BEGIN)(?![\w$])|\(|\)",
-    _ROUTINE_BODY: r"|\b(?<![$.])(?i:BEGIN|END|IF|CASE|LOOP|WHILE|REPEAT|THEN|ELSE|DO)(?![\w$])",
-}
-
-
-@functools.lru_cache(maxsize=None)
-def _scanner(dialect: str, delimiter: str, mode: str) -> re.Pattern[str]:
-    """Finds the next token that matters in `mode`; the caller tells tokens apart by their text.
-
-    No capture groups: without them the regex engine jumps straight to the next candidate character.
-    """
-    alternatives = f"{re.escape(delimiter)}|{_QUOTE_OPENERS[dialect]}|{_LINE_COMMENT[dialect]}|/\\*"
-    return re.compile(alternatives + _MODE_TOKENS[mode])
-
-
-def _doubled_quote_end(q: str) -> re.Pattern[str]:
-    """Matches the rest of a quoted token in which the quote character is escaped by doubling."""
-    return re.compile(f"[^{q}]*(?:{q}{q}[^{q}]*)*{q}")
-
-
-def _backslash_quote_end(q: str) -> re.Pattern[str]:
-    """Like _doubled_quote_end, but a backslash also escapes the next character."""
-    return re.compile(rf"[^{q}\\]*(?:(?:{q}{q}|\\.)[^{q}\\]*)*{q}", re.DOTALL)
-
-
-_PG_ESCAPE_STRING_END = _backslash_quote_end("'")
-
-# For each dialect and opening character: (pattern of the rest of the token, name in error messages).
-_QUOTED = {
-    "postgres": {
-        "'": (_doubled_quote_end("'"), "string literal"),
-        '"': (_doubled_quote_end('"'), "quoted identifier"),
-    },
-    "mysql": {
-        "'": (_backslash_quote_end("'"), "string literal"),
-        '"': (_backslash_quote_end('"'), "double-quoted string"),
-        "`": (_doubled_quote_end("`"), "backtick-quoted identifier"),
-    },
-    "sqlite": {
-        "'": (_doubled_quote_end("'"), "string literal"),
-        '"': (_doubled_quote_end('"'), "quoted identifier"),
-        "`": (_doubled_quote_end("`"), "backtick-quoted identifier"),
-        "[": (re.compile(r"[^\]]*\]"), "bracket-quoted identifier"),
-    },
-}
-
-_WHITESPACE = re.compile(r"\s*")
-_LINE_COMMENT_AT = {dialect: re.compile(pattern) for dialect, pattern in _LINE_COMMENT.items()}
-_MYSQL_EXECUTABLE_COMMENT = re.compile(r"/\*M?!")
-_PG_COMMENT_DELIMITERS = re.compile(r"/\*|\*/")
 _GOOSE_BEGIN = re.compile(r"--[ \t]*\+goose[ \t]+statementbegin[ \t]*(?:\r?\n|\Z)", re.IGNORECASE)
 _GOOSE_END = re.compile(r"^[ \t]*--[ \t]*\+goose[ \t]+statementend[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 _DELIMITER_COMMAND = re.compile(r"(?i:DELIMITER)(?![\w$])[ \t]*(\S*)[^\n]*\n?")
@@ -108,10 +43,8 @@ _ROUTINE_START = re.compile(
         (?: TRIGGER | PROCEDURE | FUNCTION | EVENT ) (?![\w$])""",
     re.IGNORECASE | re.VERBOSE,
 )
-
-
-def _is_identifier_char(char: str) -> bool:
-    return char.isalnum() or char in "_$"
+_PLAIN_KINDS = frozenset({"word", "number", "punct", "param"})  # nothing to a statement's end, outside routines
+_BODY_KEYWORDS = frozenset({"BEGIN", "END", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "THEN", "ELSE", "DO"})
 
 
 class _Splitter:
@@ -120,6 +53,8 @@ class _Splitter:
     def __init__(self, sql: str, dialect: str, first_line: int):
         self.sql = sql
         self.dialect = dialect
+        self.lexicon = engine(dialect).lexicon
+        self.executable_comment = re.compile(self.lexicon.executable_comment) if self.lexicon.executable_comment else None
         self.delimiter = ";"
         self.statements: list[Statement] = []
         self._counted_to = 0
@@ -131,7 +66,7 @@ class _Splitter:
         while pos < end:
             if self._goose_begin_at(pos):
                 pos = self._take_goose_block(pos)
-            elif self.dialect == "mysql" and (command := _DELIMITER_COMMAND.match(self.sql, pos)):
+            elif self.lexicon.delimiter_command and (command := _DELIMITER_COMMAND.match(self.sql, pos)):
                 pos = self._take_delimiter_command(command)
             else:
                 pos = self._take_statement(pos)
@@ -151,23 +86,21 @@ class _Splitter:
 
     def _skip_trivia(self, pos: int, end: int) -> int:
         """Position of the first token at or after `pos`, of a goose StatementBegin line, or `end`."""
-        sql = self.sql
-        while True:
-            pos = _WHITESPACE.match(sql, pos).end()
-            if pos >= end:
-                return end
-            if _LINE_COMMENT_AT[self.dialect].match(sql, pos):
-                if self._goose_begin_at(pos):
-                    return pos
-                pos = self._skip_line_comment(pos)
-            elif sql.startswith("/*", pos) and not self._is_executable_comment(pos):
-                pos = self._skip_block_comment(pos)
+        sql, pattern = self.sql, scanner(self.dialect, self.delimiter)
+        while pos < end:
+            token = pattern.match(sql, pos)
+            if token is None or token.lastgroup != "comment":
+                return end if token is None else min(token.start(token.lastgroup), end)
+            start = token.start("comment")
+            if sql.startswith("/*", start):
+                if self.executable_comment is not None and self.executable_comment.match(sql, start):
+                    return start  # MySQL runs the text of /*! ... */ comments: a statement of its own
+                pos = self._block_comment_end(start, token.end())
+            elif self._goose_begin_at(start):
+                return start
             else:
-                return pos
-
-    def _is_executable_comment(self, pos: int) -> bool:
-        """MySQL runs the text of /*! ... */ comments, so such a comment is a statement of its own."""
-        return self.dialect == "mysql" and _MYSQL_EXECUTABLE_COMMENT.match(self.sql, pos) is not None
+                pos = token.end()
+        return end
 
     def _goose_begin_at(self, pos: int) -> bool:
         """Whether a `-- +goose StatementBegin` line starts at `pos` (only blanks before it on its line)."""
@@ -177,7 +110,8 @@ class _Splitter:
         return not self.sql[line_start:pos].strip()
 
     def _take_goose_block(self, pos: int) -> int:
-        body_start = self._skip_line_comment(pos)
+        newline = self.sql.find("\n", pos)
+        body_start = len(self.sql) if newline < 0 else newline + 1
         end_marker = _GOOSE_END.search(self.sql, body_start)
         if end_marker is None:
             raise SqlSyntaxError(
@@ -198,82 +132,102 @@ class _Splitter:
         self.delimiter = command.group(1)
         return command.end()
 
+    def _block_comment_end(self, start: int, end: int) -> int:
+        """The end of the block comment at `start`, which the lexer ended at `end`; raises when unterminated."""
+        sql = self.sql
+        if self.lexicon.nested_comments and "/*" in sql[start + 2:end]:
+            end = nested_comment_end(sql, start)
+        elif not sql.endswith("*/", start + 2, end):
+            end = -1
+        if end < 0:
+            raise SqlSyntaxError("unterminated block comment", self._line_at(start))
+        return end
+
+    def _check_closed(self, group: str, start: int, end: int) -> None:
+        closed, name = closed_quote(self.dialect, group)
+        match = closed.match(self.sql, start)
+        if match is None or match.end() != end:
+            if group == "dollar":
+                name = f"{name} {self.sql[start:self.sql.index('$', start + 1) + 1]}"
+            raise SqlSyntaxError(f"unterminated {name}", self._line_at(start))
+
     def _take_statement(self, start: int) -> int:
         """Emits the statement whose first token is at `start`; returns where the next one may begin."""
-        sql = self.sql
-        is_routine = self.delimiter == ";" and _ROUTINE_START.match(sql, start) is not None
-        body = _RoutineBody(self._skip_trivia)
-        head_scanner = _scanner(self.dialect, self.delimiter, _ROUTINE_HEAD if is_routine else _PLAIN)
-        body_scanner = _scanner(self.dialect, self.delimiter, _ROUTINE_BODY)
-        scanner = head_scanner
-        pos = start
-        while (token := scanner.search(sql, pos)) is not None:
-            text, pos = token.group(), token.end()
-            if text == self.delimiter:
-                if not body.open_blocks:
-                    self._emit(start, token.start())
-                    return pos
-                body.statement_may_start_at(pos)
-            elif text[0] in "'\"`[":
-                pos = self._skip_quoted(token.start())
-            elif text[0] == "$":
-                pos = self._skip_dollar_quoted(token.start(), text)
-            elif text[0] in "-#":
-                if self._goose_begin_at(token.start()):
+        if self.delimiter == ";" and _ROUTINE_START.match(self.sql, start) is not None:
+            return self._take_routine(start)
+        sql, length = self.sql, len(self.sql)
+        pos, search = start, boundaries(self.dialect, self.delimiter).search
+        while (token := search(sql, pos)) is not None:
+            kind, pos = token.lastgroup, token.end()
+            if kind == "delimiter":
+                self._emit(start, token.start())
+                return pos
+            if kind == "comment":
+                if sql.startswith("/*", token.start()):
+                    pos = self._block_comment_end(token.start(), pos)
+                elif self._goose_begin_at(token.start()):
                     self._emit(start, token.start())
                     return token.start()
-                pos = self._skip_line_comment(token.start())
-            elif text == "/*":
-                pos = self._skip_block_comment(token.start())
-            elif text in ("(", ")"):
-                body.parens += 1 if text == "(" else -1
+            elif pos == length:
+                self._check_closed(kind, token.start(), length)
+        self._emit(start, length)
+        return length
+
+    def _take_routine(self, start: int) -> int:
+        """A trigger or routine: every token, so that the BEGIN ... END nesting of its body can be followed."""
+        sql, length = self.sql, len(self.sql)
+        routine = True
+        body = _RoutineBody(self._skip_trivia)
+        pattern = scanner(self.dialect, self.delimiter)
+        pos = start
+        after_dot = after_end = False
+        while True:
+            for token in pattern.finditer(sql, pos):
+                kind = token.lastgroup
+                if kind in _PLAIN_KINDS and not routine:
+                    continue
+                if kind == "delimiter":
+                    if not body.open_blocks:
+                        self._emit(start, token.start(kind))
+                        return token.end()
+                    body.statement_may_start_at(token.end())
+                elif kind == "word":
+                    if not after_dot:
+                        word = token.group(kind).upper()
+                        if after_end and word in _END_SUFFIXES and token.start(kind) > token.start():
+                            pass  # END IF, END LOOP...: one closing
+                        elif (word in _BODY_KEYWORDS) if body.open_blocks else word == "BEGIN":
+                            body.on_keyword(sql, word, token.start(kind), token.end())
+                        after_end = word == "END"
+                        continue
+                elif kind == "comment":
+                    comment_start = token.start(kind)
+                    if sql.startswith("/*", comment_start):
+                        end = self._block_comment_end(comment_start, token.end())
+                        if end != token.end():
+                            pos = end
+                            break
+                    elif self._goose_begin_at(comment_start):
+                        self._emit(start, comment_start)
+                        return comment_start
+                elif kind in QUOTE_GROUPS:
+                    if token.end() == length:
+                        self._check_closed(kind, token.start(kind), length)
+                elif kind == "punct" and not body.open_blocks:
+                    char = token.group(kind)
+                    if char == "(":
+                        body.parens += 1
+                    elif char == ")":
+                        body.parens -= 1
+                after_dot = kind == "punct" and token.group(kind) == "."
+                after_end = False
             else:
-                pos = body.on_keyword(sql, token)
-                scanner = body_scanner if body.open_blocks else head_scanner
+                break
         if body.open_blocks:
             block, block_start = body.open_blocks[-1]
             raise SqlSyntaxError(f"unterminated {_BLOCK_SHAPES[block]} block", self._line_at(block_start))
-        self._emit(start, len(sql))
-        return len(sql)
-
-    def _skip_quoted(self, pos: int) -> int:
-        rest, name = _QUOTED[self.dialect][self.sql[pos]]
-        if self.dialect == "postgres" and self._is_escape_string(pos):
-            rest = _PG_ESCAPE_STRING_END
-        closed = rest.match(self.sql, pos + 1)
-        if closed is None:
-            raise SqlSyntaxError(f"unterminated {name}", self._line_at(pos))
-        return closed.end()
-
-    def _is_escape_string(self, quote: int) -> bool:
-        """PostgreSQL E'...' strings, the only ones there in which a backslash escapes."""
-        sql = self.sql
-        return quote >= 1 and sql[quote - 1] in "eE" and (quote == 1 or not _is_identifier_char(sql[quote - 2]))
-
-    def _skip_dollar_quoted(self, pos: int, tag: str) -> int:
-        if pos and _is_identifier_char(self.sql[pos - 1]):  # a $ inside an identifier such as a$b$
-            return pos + 1
-        closing = self.sql.find(tag, pos + len(tag))
-        if closing < 0:
-            raise SqlSyntaxError(f"unterminated dollar-quoted string {tag}", self._line_at(pos))
-        return closing + len(tag)
-
-    def _skip_line_comment(self, pos: int) -> int:
-        newline = self.sql.find("\n", pos)
-        return len(self.sql) if newline < 0 else newline + 1
-
-    def _skip_block_comment(self, pos: int) -> int:
-        if self.dialect == "postgres":
-            depth = 0
-            for delimiter in _PG_COMMENT_DELIMITERS.finditer(self.sql, pos):
-                depth += 1 if delimiter.group() == "/*" else -1
-                if depth == 0:
-                    return delimiter.end()
-        else:
-            closing = self.sql.find("*/", pos + 2)
-            if closing >= 0:
-                return closing + 2
-        raise SqlSyntaxError("unterminated block comment", self._line_at(pos))
+        self._emit(start, length)
+        return length
 
 
 _BLOCK_SHAPES = {
@@ -285,7 +239,7 @@ _BLOCK_SHAPES = {
     "WHILE": "WHILE ... END WHILE",
     "REPEAT": "REPEAT ... END REPEAT",
 }
-_END_SUFFIX = re.compile(r"\s+(?:IF|LOOP|WHILE|REPEAT|CASE)(?![\w$])", re.IGNORECASE)
+_END_SUFFIXES = frozenset({"IF", "LOOP", "WHILE", "REPEAT", "CASE"})  # END IF: one closing, not an IF
 _LABEL = re.compile(r"[^\W\d][\w$]*\s*:(?![:=])")
 
 
@@ -306,15 +260,11 @@ class _RoutineBody:
     def statement_may_start_at(self, pos: int) -> None:
         self._statement_start = pos
 
-    def on_keyword(self, sql: str, keyword: re.Match[str]) -> int:
-        """Updates the nesting for one keyword; returns where scanning resumes."""
-        word = keyword.group().upper()
-        start, end = keyword.span()
+    def on_keyword(self, sql: str, word: str, start: int, end: int) -> None:
+        """Updates the nesting for one keyword (upper case) found at sql[start:end]."""
         if word == "END":
             self.open_blocks.pop()
-            suffix = _END_SUFFIX.match(sql, end)
-            return suffix.end() if suffix else end
-        if word == "BEGIN":
+        elif word == "BEGIN":
             if self.parens == 0:
                 self.open_blocks.append(("BEGIN", start))
                 self._statement_start = end
@@ -330,7 +280,6 @@ class _RoutineBody:
                 self._statement_start = end
         elif self._innermost() == "WHILE":  # DO
             self._statement_start = end
-        return end
 
     def _starts_statement(self, sql: str, pos: int) -> bool:
         """Whether only comments and an optional `label:` separate `pos` from the statement start."""

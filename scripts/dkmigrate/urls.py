@@ -6,21 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit
 
+from .engines import SCHEMES, engine
 from .errors import ConfigError
 from .text import is_control, printable
 
-SCHEMES = {
-    "sqlite": "sqlite",
-    "sqlite3": "sqlite",
-    "postgres": "postgres",
-    "postgresql": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-}
-
 MEMORY = ":memory:"
-DEFAULT_PORTS = {"postgres": 5432, "mysql": 3306}
-ENGINE_NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL", "mysql": "MySQL/MariaDB"}
 MAX_FILE_NAME_BYTES = 255
 
 
@@ -50,7 +40,7 @@ def parse_url(raw: str, base_dir: Path) -> DatabaseURL:
     if dialect is None:
         known = ", ".join(f"{name}:" for name in SCHEMES)
         raise ConfigError(f"unsupported database URL '{_shown(raw)}': it must start with one of {known}")
-    if dialect == "sqlite":
+    if not engine(dialect).has_server:  # a file
         return DatabaseURL(raw, dialect, sqlite_path=_sqlite_path(raw, rest, base_dir))
     problem = _server_url_problem(raw)
     if problem:
@@ -123,14 +113,15 @@ def database_identity(url: DatabaseURL) -> tuple | None:
     """What names one database whatever URL reaches it: the engine, the host (any case) and port (the default
     one when none is given), the database name; for SQLite the file's real path. None for an in-memory SQLite
     database, which no other URL reaches. The user is left out: another account reaches the same database."""
-    if url.dialect == "sqlite":
-        return None if url.is_memory else ("sqlite", str(url.sqlite_path.resolve()))
+    database_engine = engine(url.dialect)
+    if not database_engine.has_server:
+        return None if url.is_memory else (url.dialect, str(url.sqlite_path.resolve()))
     parts = urlsplit(url.raw)
     query = dict(parse_qsl(parts.query))
     host = (parts.hostname or query.get("host", "")).lower()
-    port = parts.port or (int(query["port"]) if query.get("port", "").isdigit() else DEFAULT_PORTS[url.dialect])
+    port = parts.port or (int(query["port"]) if query.get("port", "").isdigit() else database_engine.default_port)
     database = unquote(parts.path.lstrip("/")) or query.get("dbname", "")
-    if not database and url.dialect == "postgres":  # libpq's default database is the user's name
+    if not database and database_engine.default_database_is_user:
         database = unquote(parts.username or query.get("user", ""))
     return url.dialect, host, port, database
 

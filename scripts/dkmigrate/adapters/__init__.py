@@ -1,20 +1,25 @@
 """Database engines behind one interface (base.Adapter). Drivers are imported only when used."""
 
+from contextlib import contextmanager
 from importlib import import_module
 
-from ..errors import ConfigError
+from ..engines import engine
 from ..urls import DatabaseURL
-from .base import Adapter
-
-_ADAPTERS = {
-    "sqlite": ("sqlite", "SQLiteAdapter"),
-    "postgres": ("postgres", "PostgresAdapter"),
-}
-
+from .base import Adapter, LockWait
 
 def adapter_for(url: DatabaseURL, table: str) -> Adapter:
-    if url.dialect not in _ADAPTERS:
-        raise ConfigError(f"{url.masked}: {url.dialect} databases are not supported yet (supported: sqlite, postgres)")
-    module_name, class_name = _ADAPTERS[url.dialect]
+    module_name, class_name = engine(url.dialect).adapter
     adapter_class = getattr(import_module(f".{module_name}", __package__), class_name)
     return adapter_class(url, table)
+
+
+@contextmanager
+def open_database(url: DatabaseURL, table: str, create: bool = False, lock: LockWait | None = None):
+    """The one way a command opens a database: yields (adapter, exists), the adapter connected (and holding the
+    migrator lock, with `lock`) unless the database does not exist (and `create` is False); closes it when the
+    block ends."""
+    adapter = adapter_for(url, table)
+    try:
+        yield adapter, adapter.open(create=create, lock=lock)
+    finally:
+        adapter.close()

@@ -1,4 +1,6 @@
-"""The interface every database engine implements. The runner talks to engines only through it."""
+"""The interfaces every database engine implements: Adapter runs migrations (connect, execute, lock, the
+tracking table); Inspector reads the live facts plans are made from. The runner talks to engines only
+through Adapter, the planner only through Inspector."""
 
 import time
 from abc import ABC, abstractmethod
@@ -7,8 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import LockTimeout, UsageError
+from ..engines import engine
 from ..snapshot import SchemaObject
-from ..transactions import runs_outside_transaction
 from ..urls import DatabaseURL
 
 LOCK_POLL_SECONDS = 0.1
@@ -138,9 +140,33 @@ class ServerFacts:
     notes: list[str] = field(default_factory=list)  # what the engine could not tell, and why
 
 
+class Inspector(ABC):
+    """The live facts the planner and the checklist read, through an open Adapter's connection. Read-only:
+    none of these changes anything or takes a lock that blocks others."""
+
+    def __init__(self, adapter: "Adapter"):
+        self.adapter = adapter
+        self.query = adapter.query
+        self.literal = adapter.literal
+        self.quote_identifier = adapter.quote_identifier
+
+    @abstractmethod
+    def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
+        """Columns, keys, indexes and size of a table; None when it does not exist."""
+
+    @abstractmethod
+    def server_facts(self, transaction_seconds: float) -> ServerFacts:
+        """The server's version, transactions open longer than transaction_seconds, replicas and their lag."""
+
+    @abstractmethod
+    def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
+        """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+
+
 class Adapter(ABC):
+    """Running migrations: connect, execute, the migrator lock, what the tracking table needs."""
+
     dialect: str  # "sqlite", "postgres", "mysql"
-    transactional_ddl: bool  # False: DDL commits implicitly, so a migration cannot be one transaction
     tracking_types: dict[str, str]  # tracking.COLUMNS kinds -> column types
     now_sql: str  # SQL expression for the current time, stored in the tracking table
     # Run between two migrations of one run, so that each starts as in a new session (a migration's SET
@@ -157,7 +183,8 @@ class Adapter(ABC):
     def open(self, create: bool, lock: "LockWait | None" = None) -> bool:
         """Connect, and with `lock` take the migrator lock (before anything else touches the database).
 
-        Returns False, creating and locking nothing, when the database does not exist and create is False.
+        Returns False, creating and locking nothing, when the database is a file that does not exist and create
+        is False; a server's database that does not exist is a ConnectionFailed that names it.
         Raises ConnectionFailed when the database cannot be reached, opened or authenticated, LockTimeout when
         another migrator holds the lock for longer than lock.seconds.
         """
@@ -186,19 +213,9 @@ class Adapter(ABC):
     def table_columns(self, table: str) -> set[str] | None:
         """The column names of a table, or None when it does not exist."""
 
-    # Live facts for planning. Read-only: none of these changes anything or takes a lock that blocks others.
-
     @abstractmethod
-    def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
-        """Columns, keys, indexes and size of a table; None when it does not exist."""
-
-    @abstractmethod
-    def server_facts(self, transaction_seconds: float) -> ServerFacts:
-        """The server's version, transactions open longer than transaction_seconds, replicas and their lag."""
-
-    @abstractmethod
-    def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
-        """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+    def inspector(self) -> "Inspector":
+        """What the planner and the checklist read of the live database, over this connection."""
 
     def invalid_indexes(self) -> list[InvalidIndex]:
         """Indexes left invalid by a concurrent build that failed or was killed; none where builds cannot fail so."""
@@ -210,9 +227,10 @@ class Adapter(ABC):
 
     # For `verify`: the schema, and a place to run migrations where they cannot hurt.
 
-    @abstractmethod
     def read_schema(self) -> list[SchemaObject]:
         """Every object of the schema (tables, columns, indexes, ...), read from the engine's catalogues."""
+        raise UsageError(f"verify cannot read a {engine(self.dialect).label} schema yet",
+                         hint="verify runs on SQLite and PostgreSQL")
 
     def private_copy(self, directory: Path) -> DatabaseURL | None:
         """A copy of the database, made in directory, that may be changed freely; None when the engine cannot
@@ -237,21 +255,14 @@ class Adapter(ABC):
     @abstractmethod
     def unlock(self) -> None: ...
 
-    @abstractmethod
-    def quote_identifier(self, name: str) -> str: ...
+    def quote_identifier(self, name: str) -> str:
+        return engine(self.dialect).quote_identifier(name)
 
     def quote_table(self, name: str) -> str:
-        schema, _, table = name.rpartition(".")  # a table name has no dot; a schema's name may
-        return f"{self.quote_identifier(schema)}.{self.quote_identifier(table)}" if schema else self.quote_identifier(table)
+        return engine(self.dialect).quote_table(name)
 
     def literal(self, value) -> str:
-        if value is None:
-            return "NULL"
-        if isinstance(value, bool):
-            return "TRUE" if value else "FALSE"
-        if isinstance(value, int):
-            return str(value)
-        return "'" + str(value).replace("'", "''") + "'"
+        return engine(self.dialect).literal(value)
 
     @property
     def server_version(self) -> int | None:
@@ -260,7 +271,7 @@ class Adapter(ABC):
 
     def runs_outside_transaction(self, statement: str) -> bool:
         """True for a statement that cannot run inside a transaction block (or that manages its own)."""
-        return runs_outside_transaction(statement, self.dialect, self.server_version)
+        return engine(self.dialect).runs_outside_transaction(statement, self.server_version)
 
     def acquire_lock(self, lock: "LockWait") -> None:
         """Take the migrator lock, polling without holding a transaction open; LockTimeout after lock.seconds

@@ -15,7 +15,7 @@ from psycopg.conninfo import conninfo_to_dict
 from ..errors import ConfigError, ConnectionFailed, StatementFailed, UsageError
 from ..snapshot import SchemaObject
 from ..urls import DatabaseURL, mask_url, postgres_conninfo
-from .base import Adapter, CheckFacts, Cleanup, ColumnFacts, ForeignKeyFacts, IndexFacts, InvalidIndex, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, Inspector, CheckFacts, Cleanup, ColumnFacts, ForeignKeyFacts, IndexFacts, InvalidIndex, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 _IDENTIFIER = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 _CONCURRENT_INDEX = re.compile(
@@ -28,7 +28,6 @@ _COUNT_BELOW_BYTES = 64 * 1024 * 1024
 
 class PostgresAdapter(Adapter):
     dialect = "postgres"
-    transactional_ddl = True
     tracking_types = {
         "version": "varchar(128)",
         "text": "text",
@@ -115,6 +114,125 @@ class PostgresAdapter(Adapter):
         )
         return {row[0] for row in rows} or None
 
+    def inspector(self) -> "PostgresInspector":
+        return PostgresInspector(self)
+
+    # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
+    # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
+    def invalid_indexes(self) -> list[InvalidIndex]:
+        return [InvalidIndex(*row) for row in self.query(
+            "SELECT n.nspname || '.' || i.relname, x.indrelid::regclass::text, pg_get_indexdef(x.indexrelid)"
+            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace"
+            " WHERE NOT x.indisvalid AND n.nspname NOT IN ('pg_catalog', 'pg_toast') ORDER BY 1")]
+
+    def cleanup_before(self, statement: str) -> list[Cleanup]:
+        """A CREATE INDEX CONCURRENTLY that failed or was killed leaves its index invalid: the retry drops it
+        first (as strong_migrations does), instead of failing on "already exists" or keeping a useless index."""
+        match = _CONCURRENT_INDEX.match(statement)
+        if match is None:
+            return []
+        name = _unquoted(match["name"])
+        table = re.sub(r"\s*\.\s*", ".", match["table"])
+        rows = self.query(
+            "SELECT n.nspname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
+            " JOIN pg_namespace n ON n.oid = i.relnamespace"
+            f" WHERE NOT x.indisvalid AND i.relname = {self.literal(name)}"
+            f" AND x.indrelid = to_regclass({self.literal(table)})")
+        return [Cleanup(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote_identifier(schema)}.{self.quote_identifier(name)}",
+                        f"the invalid index {schema}.{name} left by an earlier attempt is dropped first")
+                for (schema,) in rows]
+
+    def read_schema(self) -> list[SchemaObject]:
+        from .postgres_snapshot import read_schema
+
+        return read_schema(self)
+
+    def create_scratch_database(self) -> DatabaseURL:
+        name = f"dkmigrate_verify_{uuid.uuid4().hex[:12]}"
+        try:
+            self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
+        except StatementFailed as error:
+            raise UsageError(f"cannot create a scratch database on {self.url.masked}: {error.message}",
+                             hint="name an empty database verify may use with --scratch-url") from None
+        parts = urlsplit(self.url.raw)
+        return DatabaseURL(urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)),
+                           "postgres", password=self.url.password)
+
+    def drop_scratch_database(self, url: DatabaseURL) -> None:
+        name = urlsplit(url.raw).path.lstrip("/")
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote_identifier(name)} WITH (FORCE)")
+
+    # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
+    # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
+
+    def try_lock(self) -> bool:
+        self.locked = bool(self.query(f"SELECT pg_try_advisory_lock({self.lock_key})")[0][0])
+        return self.locked
+
+    def lock_holder(self) -> str:
+        high, low = (self.lock_key >> 32) & 0xFFFFFFFF, self.lock_key & 0xFFFFFFFF
+        rows = self.query(
+            "SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
+            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+            f" WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} AND l.objid = {low}"
+            " AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
+        if not rows:
+            return "another migrator holds the migration lock"
+        pid, application, address, started = rows[0]
+        where = f" from {address}" if address else ""
+        return f"migration lock held by pid {pid} ({application or 'unnamed'}{where}, connected {started:%Y-%m-%d %H:%M:%S})"
+
+    def unlock(self) -> None:
+        if self.locked and self.connection is not None:
+            self.query(f"SELECT pg_advisory_unlock({self.lock_key})")
+        self.locked = False
+
+
+def _unquoted(identifier: str) -> str:
+    if identifier.startswith('"'):
+        return identifier[1:-1].replace('""', '"')
+    return identifier.lower()
+
+
+def _without_nul(sql: str) -> str:
+    """libpq sends a statement only up to its first NUL byte: refuse it rather than run a shorter statement."""
+    if "\0" in sql:
+        raise StatementFailed("the statement holds a NUL byte, where PostgreSQL would cut it short; it was not sent")
+    return sql
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock key for one schema-qualified tracking table."""
+    digest = hashlib.sha256(f"dk-migrate:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _connection_message(error: psycopg.Error) -> str:
+    text = mask_url(str(error)).replace("connection failed: ", "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return "; ".join(lines) or type(error).__name__
+
+
+def _statement_failed(error: psycopg.Error) -> StatementFailed:
+    """One line: the server's message, SQLSTATE and detail; when the server said nothing (the connection was
+    lost), the client library's first line, without its indented explanation."""
+    diag = error.diag
+    if diag.message_primary:
+        message = diag.message_primary
+    else:
+        message = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if diag.sqlstate:
+        message = f"{message} (SQLSTATE {diag.sqlstate})"
+    if diag.message_detail:
+        message = f"{message}; {diag.message_detail}"
+    position = int(diag.statement_position) if diag.statement_position else None
+    return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position)
+
+
+class PostgresInspector(Inspector):
+    """Live facts of one Postgres database, for plans and checklists."""
+
     def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
         qualified = self.quote_identifier(name) if schema is None else f"{self.quote_identifier(schema)}.{self.quote_identifier(name)}"
         found = self.query(
@@ -199,115 +317,3 @@ class PostgresAdapter(Adapter):
             " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
             f" WHERE l.locktype = 'relation' AND l.relation = ANY (ARRAY[{regclasses}])"
             " AND l.pid <> pg_backend_pid() ORDER BY l.pid, l.mode")]
-
-    def invalid_indexes(self) -> list[InvalidIndex]:
-        return [InvalidIndex(*row) for row in self.query(
-            "SELECT n.nspname || '.' || i.relname, x.indrelid::regclass::text, pg_get_indexdef(x.indexrelid)"
-            " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace"
-            " WHERE NOT x.indisvalid AND n.nspname NOT IN ('pg_catalog', 'pg_toast') ORDER BY 1")]
-
-    def cleanup_before(self, statement: str) -> list[Cleanup]:
-        """A CREATE INDEX CONCURRENTLY that failed or was killed leaves its index invalid: the retry drops it
-        first (as strong_migrations does), instead of failing on "already exists" or keeping a useless index."""
-        match = _CONCURRENT_INDEX.match(statement)
-        if match is None:
-            return []
-        name = _unquoted(match["name"])
-        table = re.sub(r"\s*\.\s*", ".", match["table"])
-        rows = self.query(
-            "SELECT n.nspname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
-            " JOIN pg_namespace n ON n.oid = i.relnamespace"
-            f" WHERE NOT x.indisvalid AND i.relname = {self.literal(name)}"
-            f" AND x.indrelid = to_regclass({self.literal(table)})")
-        return [Cleanup(f"DROP INDEX CONCURRENTLY IF EXISTS {self.quote_identifier(schema)}.{self.quote_identifier(name)}",
-                        f"the invalid index {schema}.{name} left by an earlier attempt is dropped first")
-                for (schema,) in rows]
-
-    def read_schema(self) -> list[SchemaObject]:
-        from .postgres_snapshot import read_schema
-
-        return read_schema(self)
-
-    def create_scratch_database(self) -> DatabaseURL:
-        name = f"dkmigrate_verify_{uuid.uuid4().hex[:12]}"
-        try:
-            self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
-        except StatementFailed as error:
-            raise UsageError(f"cannot create a scratch database on {self.url.masked}: {error.message}",
-                             hint="name an empty database verify may use with --scratch-url") from None
-        parts = urlsplit(self.url.raw)
-        return DatabaseURL(urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)),
-                           "postgres", password=self.url.password)
-
-    def drop_scratch_database(self, url: DatabaseURL) -> None:
-        name = urlsplit(url.raw).path.lstrip("/")
-        self.execute(f"DROP DATABASE IF EXISTS {self.quote_identifier(name)} WITH (FORCE)")
-
-    # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
-    # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
-    def try_lock(self) -> bool:
-        self.locked = bool(self.query(f"SELECT pg_try_advisory_lock({self.lock_key})")[0][0])
-        return self.locked
-
-    def lock_holder(self) -> str:
-        high, low = (self.lock_key >> 32) & 0xFFFFFFFF, self.lock_key & 0xFFFFFFFF
-        rows = self.query(
-            "SELECT a.pid, a.application_name, a.client_addr, a.backend_start"
-            " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-            f" WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {high} AND l.objid = {low}"
-            " AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-        )
-        if not rows:
-            return "another migrator holds the migration lock"
-        pid, application, address, started = rows[0]
-        where = f" from {address}" if address else ""
-        return f"migration lock held by pid {pid} ({application or 'unnamed'}{where}, connected {started:%Y-%m-%d %H:%M:%S})"
-
-    def unlock(self) -> None:
-        if self.locked and self.connection is not None:
-            self.query(f"SELECT pg_advisory_unlock({self.lock_key})")
-        self.locked = False
-
-    def quote_identifier(self, name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
-
-def _unquoted(identifier: str) -> str:
-    if identifier.startswith('"'):
-        return identifier[1:-1].replace('""', '"')
-    return identifier.lower()
-
-
-def _without_nul(sql: str) -> str:
-    """libpq sends a statement only up to its first NUL byte: refuse it rather than run a shorter statement."""
-    if "\0" in sql:
-        raise StatementFailed("the statement holds a NUL byte, where PostgreSQL would cut it short; it was not sent")
-    return sql
-
-
-def _lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for one schema-qualified tracking table."""
-    digest = hashlib.sha256(f"dk-migrate:{name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-def _connection_message(error: psycopg.Error) -> str:
-    text = mask_url(str(error)).replace("connection failed: ", "")
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return "; ".join(lines) or type(error).__name__
-
-
-def _statement_failed(error: psycopg.Error) -> StatementFailed:
-    """One line: the server's message, SQLSTATE and detail; when the server said nothing (the connection was
-    lost), the client library's first line, without its indented explanation."""
-    diag = error.diag
-    if diag.message_primary:
-        message = diag.message_primary
-    else:
-        message = (str(error).strip().splitlines() or [type(error).__name__])[0]
-    if diag.sqlstate:
-        message = f"{message} (SQLSTATE {diag.sqlstate})"
-    if diag.message_detail:
-        message = f"{message}; {diag.message_detail}"
-    position = int(diag.statement_position) if diag.statement_position else None
-    return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position)

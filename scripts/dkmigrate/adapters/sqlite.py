@@ -10,12 +10,11 @@ from .. import interruption
 from ..errors import ConnectionFailed, StatementFailed
 from ..snapshot import SchemaObject
 from ..urls import DatabaseURL
-from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
+from .base import Adapter, Inspector, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
 
 
 class SQLiteAdapter(Adapter):
     dialect = "sqlite"
-    transactional_ddl = True
     tracking_types = {
         "version": "varchar(128)",
         "text": "text",
@@ -86,40 +85,8 @@ class SQLiteAdapter(Adapter):
         rows = self.query(f"PRAGMA {self.quote_identifier(schema or 'main')}.table_info({self.quote_identifier(name)})")
         return {row[1] for row in rows} or None
 
-    def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
-        found = self.query(f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = {self.literal(name)}")
-        if not found:
-            return None
-        quoted = self.quote_identifier(name)
-        table_info = self.query(f"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info({self.literal(name)})")
-        columns = tuple(ColumnFacts(column, column_type, not notnull, default)
-                        for column, column_type, notnull, default, _ in table_info)
-        primary = tuple(column for column, *_, position in sorted(table_info, key=lambda row: row[4]) if position)
-        indexes = []
-        for index_name, unique, origin, partial in self.query(
-                f"SELECT name, \"unique\", origin, partial FROM pragma_index_list({self.literal(name)}) ORDER BY name"):
-            index_columns = [row[0] for row in self.query(
-                f"SELECT name FROM pragma_index_info({self.literal(index_name)}) ORDER BY seqno")]
-            definition = self.query(f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = {self.literal(index_name)}")
-            indexes.append(IndexFacts(index_name, tuple(column or "" for column in index_columns), bool(unique),
-                                      origin == "pk", not partial and None not in index_columns,
-                                      (definition[0][0] if definition else None) or f"({origin} constraint)"))
-        if not primary:
-            primary = next((index.columns for index in indexes if index.primary), ())
-        own = tuple(_foreign_keys(self, name))
-        incoming = tuple(key for (other,) in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
-                         if other != name for key in _foreign_keys(self, other) if key.referenced_table == name)
-        rows = self.query(f"SELECT count(*) FROM {quoted}")[0][0]
-        return TableFacts(None, name, columns, primary, tuple(indexes), own, incoming, (), rows, True, None, found[0][0])
-
-    def server_facts(self, transaction_seconds: float) -> ServerFacts:
-        return ServerFacts(
-            f"SQLite {sqlite3.sqlite_version}",
-            notes=["SQLite has no server: other connections' transactions, locks and replicas cannot be listed"],
-        )
-
-    def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
-        return None
+    def inspector(self) -> "SQLiteInspector":
+        return SQLiteInspector(self)
 
     def read_schema(self) -> list[SchemaObject]:
         from .sqlite_snapshot import read_schema
@@ -170,9 +137,6 @@ class SQLiteAdapter(Adapter):
             self.lock_file.close()
             self.lock_file = None
 
-    def quote_identifier(self, name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
-
 
 def _let_signals_in() -> int:
     return 0  # go on
@@ -191,3 +155,44 @@ def _foreign_keys(adapter: SQLiteAdapter, table: str) -> list[ForeignKeyFacts]:
         grouped.setdefault(key_id, []).append((referenced, column, referenced_column))
     return [ForeignKeyFacts(f"{table}_fk{key_id}", table, tuple(row[1] for row in rows), rows[0][0],
                             tuple(row[2] or "" for row in rows)) for key_id, rows in grouped.items()]
+
+
+class SQLiteInspector(Inspector):
+    """Live facts of one SQLite database, for plans and checklists."""
+
+    def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
+        found = self.query(f"SELECT sql FROM sqlite_master WHERE type = 'table' AND name = {self.literal(name)}")
+        if not found:
+            return None
+        quoted = self.quote_identifier(name)
+        table_info = self.query(f"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info({self.literal(name)})")
+        rowid = [column for column, column_type, *_, position in table_info if position and column_type.upper() == "INTEGER"]
+        rowid = rowid[0] if len(rowid) == 1 and sum(1 for row in table_info if row[4]) == 1 else None
+        columns = tuple(ColumnFacts(column, column_type, not notnull and column != rowid, default)  # a rowid is never NULL
+                        for column, column_type, notnull, default, _ in table_info)
+        primary = tuple(column for column, *_, position in sorted(table_info, key=lambda row: row[4]) if position)
+        indexes = []
+        for index_name, unique, origin, partial in self.query(
+                f"SELECT name, \"unique\", origin, partial FROM pragma_index_list({self.literal(name)}) ORDER BY name"):
+            index_columns = [row[0] for row in self.query(
+                f"SELECT name FROM pragma_index_info({self.literal(index_name)}) ORDER BY seqno")]
+            definition = self.query(f"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = {self.literal(index_name)}")
+            indexes.append(IndexFacts(index_name, tuple(column or "" for column in index_columns), bool(unique),
+                                      origin == "pk", not partial and None not in index_columns,
+                                      (definition[0][0] if definition else None) or f"({origin} constraint)"))
+        if not primary:
+            primary = next((index.columns for index in indexes if index.primary), ())
+        own = tuple(_foreign_keys(self, name))
+        incoming = tuple(key for (other,) in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+                         if other != name for key in _foreign_keys(self, other) if key.referenced_table == name)
+        rows = self.query(f"SELECT count(*) FROM {quoted}")[0][0]
+        return TableFacts(None, name, columns, primary, tuple(indexes), own, incoming, (), rows, True, None, found[0][0])
+
+    def server_facts(self, transaction_seconds: float) -> ServerFacts:
+        return ServerFacts(
+            f"SQLite {sqlite3.sqlite_version}",
+            notes=["SQLite has no server: other connections' transactions, locks and replicas cannot be listed"],
+        )
+
+    def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
+        return None

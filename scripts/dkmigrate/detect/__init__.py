@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from ..engines import known
 from ..urls import mask_url
 from .model import ConfigFile, MigrationFiles, Setting, Tool
 from .project import ROOT, Project, inside, normal
@@ -52,7 +53,7 @@ class DetectedTool:
     def lint_command(self, patterns: tuple[str, ...] | None = None) -> str | None:
         """How dk migrate lints this tool's migrations, from the tool's root: its SQL files by the globs that
         match some (`patterns` to choose them), or its offline SQL piped in; None when there is neither."""
-        dialect = f" --dialect {self.dialect}" if self.dialect in ("postgres", "mysql", "sqlite") else ""
+        dialect = f" --dialect {self.dialect}" if known(self.dialect) else ""
         if self.tool.sql_files:
             if self.tool.lint:
                 return self.tool.lint.format(**self.placeholders())

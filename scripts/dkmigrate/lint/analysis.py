@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..sqlsplit import Statement as SqlStatement
-from ..transactions import runs_outside_transaction
+from ..engines import engine
 from .allow import Allowances
-from .findings import MYSQL, POSTGRES, Finding, LintOptions, StatementAnalysis
+from .findings import Finding, LintOptions, StatementAnalysis
 from .locks import NO_EFFECT, Effect, statement_effect
 from .parser import parse
 from .registry import COMMENTS, MIGRATION, RULES, STATEMENT, Hit, Rule
@@ -128,20 +128,23 @@ class SectionResult:
 def runs_in_transaction(statements: list[SqlStatement], transaction: bool, options: LintOptions) -> bool:
     """Whether the runner runs the section inside one transaction: MySQL never; elsewhere unless the file
     disables it or a statement cannot run in a transaction block."""
-    if options.dialect == MYSQL or not transaction:
+    database = engine(options.dialect)
+    if not transaction:
         return False
-    return not any(runs_outside_transaction(s.text, options.dialect, options.pg_version) for s in statements)
+    return not any(database.commits_implicitly(s.text) or database.runs_outside_transaction(s.text, options.pg_version)
+                   for s in statements)
 
 
 def active_rules(options: LintOptions, scope: str) -> list[Rule]:
     return [rule for rule in RULES.values()
-            if rule.scope == scope and options.dialect in rule.dialects and rule.id not in options.disabled]
+            if rule.scope == scope and rule.applies_to(options.dialect) and rule.id not in options.disabled]
 
 
 def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, file: str | None, schema: Schema,
                        runner_transaction: bool, allowances: Allowances, section: str = SQL,
                        up_created: Created | None = None) -> SectionResult:
     context = Context(options, schema, section, up_created or Created(), runner_transaction)
+    lock_levels = engine(options.dialect).lock_levels
     by_kind: dict[type, list[Rule]] = {}
     every_statement = []
     for rule in active_rules(options, STATEMENT):
@@ -156,7 +159,7 @@ def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, 
         context.statement_text = raw.text
         _enter(context, statement)
         effect = statement_effect(statement, context.schema, options.pg_version)
-        context.effect = effect if options.dialect == POSTGRES else Effect(tables=effect.tables)
+        context.effect = effect if lock_levels else Effect(tables=effect.tables)
         action_kinds = {type(action) for action in statement.actions} if isinstance(statement, AlterTable) else ()
         hits = [(rule, hit) for rule in (*by_kind.get(type(statement), ()), *every_statement)
                 if not (rule.actions and action_kinds and rule.actions.isdisjoint(action_kinds))
@@ -165,7 +168,7 @@ def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, 
                          if not allowances.allowed(rule.id, raw.line, raw.text))
         analyses.append(StatementAnalysis(raw.text, raw.line, context.effect.lock, context.effect.rewrites,
                                           context.effect.scans, tuple(name.written for name in effect.tables),
-                                          findings))
+                                          findings, tuple(effect.tables)))
         removals.extend(_removals(statement, context, raw))
         _learn(context, statement)
     comment_findings = [_finding(rule, hit, file, hit.line, hit.statement, NO_EFFECT)
@@ -212,6 +215,11 @@ def _finding(rule: Rule, hit: Hit, file: str | None, line: int | None, statement
                    hit.safe_alternative or rule.safe_alternative, effect.lock, effect.rewrites, effect.scans)
 
 
+def is_ddl(statement: Statement) -> bool:
+    """A statement the mysql-multiple-ddl rule counts."""
+    return isinstance(statement, _DDL_STATEMENTS) or (isinstance(statement, Other) and statement.verb.startswith(_DDL_VERBS))
+
+
 def _enter(context: Context, statement: Statement) -> None:
     """State changes that take effect as the statement starts: transaction blocks, the DDL count."""
     if isinstance(statement, TransactionControl):
@@ -220,8 +228,7 @@ def _enter(context: Context, statement: Statement) -> None:
         else:
             context.explicit_transaction = False
             _end_transaction(context)
-    context.statement_is_ddl = isinstance(statement, _DDL_STATEMENTS) or (
-        isinstance(statement, Other) and statement.verb.startswith(_DDL_VERBS))
+    context.statement_is_ddl = is_ddl(statement)
     if context.statement_is_ddl:
         context.ddl_statements += 1
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..engines import DIALECTS  # noqa: F401  (the registry's default: every engine)
+
 SAFE, CAUTION, RISKY, ERROR = "safe", "caution", "risky", "error"
 SEVERITIES = (SAFE, CAUTION, RISKY, ERROR)  # least severe first
 
-POSTGRES, MYSQL, SQLITE = "postgres", "mysql", "sqlite"
-DIALECTS = (POSTGRES, MYSQL, SQLITE)
+POSTGRES, MYSQL, SQLITE = "postgres", "mysql", "sqlite"  # the rules name the engines they apply to
 DEFAULT_PG_VERSION = 15
 PG_VERSIONS = range(9, 19)  # the PostgreSQL majors whose behaviour the rules know
 
@@ -36,6 +37,7 @@ class StatementAnalysis:
     scans: bool  # scans the table while holding the lock
     tables: tuple[str, ...]  # tables it touches, as written (schema-qualified if written so)
     findings: tuple[Finding, ...]
+    table_names: tuple = ()  # the same tables as parsed (lint.syntax.Name), for whoever reads them further
 
     @property
     def risk(self) -> str:

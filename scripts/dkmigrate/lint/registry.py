@@ -37,6 +37,9 @@ class Rule:
     actions: frozenset[type]  # ALTER TABLE rules: the action kinds the check looks at (none: all of them)
     check: Callable[..., Iterable[Hit]]
 
+    def applies_to(self, dialect: str) -> bool:
+        return dialect in self.dialects  # the rule list is data: a rule names the engines it checks
+
 
 RULES: dict[str, Rule] = {}
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 
 class Name(NamedTuple):
-    parts: tuple[str, ...]  # schema first, when written
+    parts: tuple[str, ...]  # schema first, when written; as the engine compares them
     written: str
 
     @property

@@ -1,26 +1,12 @@
 """The seed's pre-migration checklist, each item ok, fail or manual with the evidence behind it."""
 
 from ..adapters.base import SessionFacts
+from ..engines import engine
 from ..excerpts import sql_excerpt
 from .facts import LiveFacts, TableKey
 from .model import API, FAIL, MANUAL, OK, ChecklistItem
 
 REPLICA_LAG_LIMIT_SECONDS = 10.0
-
-_LONG_TRANSACTIONS_BY_HAND = {
-    "postgres": "SELECT pid, now() - xact_start AS age, query_start, query FROM pg_stat_activity "
-                "WHERE xact_start < now() - interval '60 seconds'",
-    "mysql": "SELECT trx_mysql_thread_id, trx_started, TIMESTAMPDIFF(SECOND, trx_started, NOW()) AS age, trx_query "
-             "FROM information_schema.innodb_trx WHERE trx_started < NOW() - INTERVAL 60 SECOND",
-}
-_LOCKS_BY_HAND = {
-    "postgres": "SELECT pid, relation::regclass, mode, granted FROM pg_locks WHERE relation = 'TABLE'::regclass",
-    "mysql": "SELECT * FROM performance_schema.metadata_locks WHERE object_name = 'TABLE'",
-}
-_REPLICAS_BY_HAND = {
-    "postgres": "SELECT application_name, state, replay_lag FROM pg_stat_replication",
-    "mysql": "SHOW REPLICA STATUS (on each replica: Seconds_Behind_Source)",
-}
 
 
 def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tuple[str, str],
@@ -86,18 +72,18 @@ def move_checklist(kind: str) -> list[ChecklistItem]:
     ]
 
 
-def _unavailable(facts: LiveFacts, item: str, by_hand: dict[str, str]) -> ChecklistItem | None:
+def _unavailable(facts: LiveFacts, item: str, by_hand: str) -> ChecklistItem | None:
     reason = facts.unavailable or (facts.server.notes[0] if facts.server and facts.server.notes else None)
     if reason is None:
         return None
-    query = by_hand.get(facts.dialect)
+    query = getattr(engine(facts.dialect).by_hand, by_hand)
     return ChecklistItem(item, MANUAL, f"{reason}" + (f"; check by hand: {query}" if query else ""))
 
 
 def _long_transactions(facts: LiveFacts) -> ChecklistItem:
     item = "No long-running transactions"
     if facts.server is None or facts.server.long_transactions is None:
-        return _unavailable(facts, item, _LONG_TRANSACTIONS_BY_HAND)
+        return _unavailable(facts, item, "long_transactions")
     limit = f"{facts.transaction_seconds:g} s"
     sessions = facts.server.long_transactions
     if not sessions:
@@ -125,7 +111,7 @@ def _duration(seconds: float) -> str:
 def _locks(facts: LiveFacts, tables: list[TableKey]) -> ChecklistItem:
     item = "No locks held on the tables it touches"
     if facts.locks is None:
-        return _unavailable(facts, item, _LOCKS_BY_HAND) or ChecklistItem(item, MANUAL, "the engine does not list locks")
+        return _unavailable(facts, item, "locks") or ChecklistItem(item, MANUAL, "the engine does not list locks")
     names = ", ".join(f"{schema}.{name}" if schema else name for schema, name in tables) or "no table"
     if not facts.locks:
         return ChecklistItem(item, OK, f"no other session holds or waits for a lock on {names} (pg_locks)")
@@ -138,7 +124,7 @@ def _replication(facts: LiveFacts) -> ChecklistItem:
     item = "Replication lag under control"
     server = facts.server
     if server is None or server.replicas is None:
-        return _unavailable(facts, item, _REPLICAS_BY_HAND) or ChecklistItem(item, MANUAL, "the engine does not tell")
+        return _unavailable(facts, item, "replicas") or ChecklistItem(item, MANUAL, "the engine does not tell")
     if server.is_replica:
         return ChecklistItem(item, FAIL, "this server is a standby (pg_is_in_recovery): migrate the primary")
     if not server.replicas:

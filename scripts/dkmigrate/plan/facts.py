@@ -8,7 +8,7 @@ answer) the plan is still made, from what the goal and options say, and says why
 
 from dataclasses import dataclass, field
 
-from ..adapters import adapter_for
+from ..adapters import open_database
 from ..adapters.base import Adapter, LockFacts, ServerFacts, TableFacts
 from ..config import Settings
 from ..errors import ConnectionFailed, StatementFailed
@@ -44,30 +44,25 @@ def gather(settings: Settings, tables: list[TableKey],
            transaction_seconds: float = DEFAULT_TRANSACTION_SECONDS) -> LiveFacts:
     url = settings.url
     facts = LiveFacts(url.masked, url.dialect, transaction_seconds=transaction_seconds)
-    if url.dialect == "mysql":
-        facts.unavailable = ("dk migrate has no MySQL adapter yet: the plan is SQL text only, and the live checks "
-                             "(table sizes, information_schema.innodb_trx, locks, replica lag) must be run by hand")
-        return facts
-    adapter = adapter_for(url, settings.table)
     try:
-        if not adapter.open(create=False):
-            facts.unavailable = f"{url.masked} does not exist yet, so there is nothing live to read"
-            return facts
-        read_facts(adapter, facts, tables)
+        with open_database(url, settings.table) as (adapter, exists):
+            if not exists:
+                facts.unavailable = f"{url.masked} does not exist yet, so there is nothing live to read"
+                return facts
+            read_facts(adapter, facts, tables)
     except ConnectionFailed as error:
         facts.unavailable = f"the database could not be read ({error.message})"
-    finally:
-        adapter.close()
     return facts
 
 
 def read_facts(adapter: Adapter, facts: LiveFacts, tables: list[TableKey]) -> LiveFacts:
     """Fill facts through an adapter that is already open."""
     try:
+        inspector = adapter.inspector()
         tables = list(dict.fromkeys(tables))
-        facts.tables = {key: adapter.describe_table(*key) for key in tables}
-        facts.server = adapter.server_facts(facts.transaction_seconds)
-        facts.locks = adapter.locks_on([key for key in tables if facts.tables[key] is not None])
+        facts.tables = {key: inspector.describe_table(*key) for key in tables}
+        facts.server = inspector.server_facts(facts.transaction_seconds)
+        facts.locks = inspector.locks_on([key for key in tables if facts.tables[key] is not None])
     except StatementFailed as error:
         facts.unavailable = f"the database refused a catalogue query ({error.message})"
     return facts

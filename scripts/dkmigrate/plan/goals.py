@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 
 from ..config import Settings
+from ..engines import engine
 from ..errors import UsageError
 from . import patterns  # noqa: F401  (registers the patterns)
 from .checklist import checklist, move_checklist, staging_rehearsal
@@ -142,11 +143,7 @@ def _rehearsal(settings: Settings) -> str:
 
 
 def _lock_timeout_item(dialect: str) -> tuple[str, str]:
-    if dialect == "sqlite":
-        return OK, "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
-    if dialect == "postgres":
-        return OK, "every phase that takes an ACCESS EXCLUSIVE lock starts with SET lock_timeout = '5s'"
-    return OK, "every DDL phase starts with SET SESSION lock_wait_timeout = 5"
+    return OK, engine(dialect).lock_wait_note
 
 
 def goal_rollback_plan(plan: Plan) -> RollbackPlan:
@@ -192,12 +189,30 @@ def migration_drafts(plan: Plan) -> list[MigrationDraft]:
     stem = re.sub(r"[^a-z0-9]+", "_", plan.goal.lower()).strip("_")[:60].strip("_") or plan.pattern.replace("-", "_")
     drafts = []
     for number, phase in enumerate(phases, 1):
+        _allow_several_ddl(phase, plan.dialect)
         header = [comment(f"{plan.goal}: step {number} of {len(phases)} ({phase.name.upper()}, {phase.title})"),
                   *(comment(line) for step in phase.steps for line in _wrap(step))]
         drafts.append(MigrationDraft(f"{stem}_{number}_{phase.name}",
                                      "\n".join(header) + "\n" + sql_script(phase.sql, phase.allow),
                                      sql_script(phase.rollback, phase.allow)))
     return drafts
+
+
+def _allow_several_ddl(phase, dialect: str) -> None:
+    """Where DDL commits implicitly, a phase of several DDL statements is one migration on purpose: the runner
+    records each statement as it runs, so a failure leaves the migration dirty at that statement."""
+    from ..lint.analysis import is_ddl
+    from ..lint.parser import parse
+
+    database = engine(dialect)
+    if database.transactional_ddl:
+        return
+    for statements in (phase.sql, phase.rollback):
+        ddl = [statement for statement in statements if is_ddl(parse(statement, dialect))]
+        if len(ddl) > 1:
+            phase.allowing(ddl[1], "mysql-multiple-ddl",
+                           f"one phase of the plan: {database.label} records each statement as it runs, so a failure "
+                           "leaves the migration dirty at that statement, and the phase's down undoes it")
 
 
 def sql_script(statements: list[str], allow: dict[str, list[tuple[str, str]]] | None = None) -> str:

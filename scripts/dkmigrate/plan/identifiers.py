@@ -10,6 +10,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from ..engines import engine
+from ..engines.postgres import dollar_quoted  # noqa: F401  (the patterns write PostgreSQL bodies with it)
 from ..errors import UsageError
 from ..text import is_control, printable
 
@@ -30,21 +32,6 @@ def placeholder_text(what: str) -> str:
 def show_placeholders(text: str) -> str:
     return _MARKED.sub(r"<\1>", text)
 _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-_PLAIN = re.compile(r"[a-z_][a-z0-9_]*")
-_MYSQL_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-# Words that must be quoted to serve as names (the reserved words of PostgreSQL, MySQL and SQLite
-# that tables and columns are most often named after).
-RESERVED = frozenset("""
-    all analyse analyze and any array as asc asymmetric authorization between binary both case cast check
-    collate column constraint create cross current_date current_role current_time current_timestamp
-    current_user default deferrable delete desc distinct do drop else end except exists false fetch for
-    foreign freeze from full grant group having in index initially inner insert intersect into is isnull
-    join key lateral leading left like limit localtime localtimestamp match natural not notnull null
-    offset on only or order outer overlaps placing primary range references returning right row rows
-    select session_user similar some symmetric table tablesample then to trailing true union unique
-    update user using values variadic verbose when where window with
-""".split())
 
 
 @dataclass(frozen=True)
@@ -75,7 +62,7 @@ class TableName:
 
     def literal(self, dialect: str) -> str:
         """The table as a string literal naming it (for to_regclass, pragma functions, catalogues)."""
-        return literal(self.sql(dialect) if dialect == "postgres" else self.name.text)
+        return engine(dialect).table_literal(self.sql(dialect), self.name.text)
 
     @property
     def key(self) -> tuple[str | None, str]:
@@ -90,27 +77,12 @@ def quote(text: str, dialect: str) -> str:
     if _MARK in text:  # not SQL until the placeholder is filled in, and never written to a file
         return text
     _refuse_control_characters(text, "name")
-    if dialect == "mysql":
-        if _MYSQL_PLAIN.fullmatch(text) and text.lower() not in RESERVED:
-            return text
-        return "`" + text.replace("`", "``") + "`"
-    if _PLAIN.fullmatch(text) and text not in RESERVED:
-        return text
-    return '"' + text.replace('"', '""') + '"'
+    return engine(dialect).quote(text)
 
 
 def literal(value: str) -> str:
     """A SQL string literal (standard quoting; every engine here reads it the same)."""
     return "'" + value.replace("'", "''") + "'"
-
-
-def dollar_quoted(body: str) -> str:
-    """PostgreSQL's $$body$$, with a tag the body does not contain, so no name inside can end it early."""
-    tag, number = "", 0
-    while (body + f"${tag}$").find(f"${tag}$") != len(body):
-        number += 1
-        tag = f"body{number}"
-    return f"${tag}${body}${tag}$"
 
 
 def comment(text: str) -> str:
@@ -141,8 +113,8 @@ def parse_names(text: str, dialect: str, what: str) -> list[Name]:
 
 
 def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, int]:
-    if position < len(text) and text[position] in "\"`":
-        closing = text[position]
+    if position < len(text) and text[position] in _openers(dialect):
+        closing = "]" if text[position] == "[" else text[position]
         end = position + 1
         value = []
         while True:
@@ -150,7 +122,7 @@ def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, 
             if found < 0:
                 raise UsageError(f"{what} '{printable(text)}' has an unclosed {closing}")
             value.append(text[end:found])
-            if text[found + 1:found + 2] == closing:  # a doubled quote stands for itself
+            if text[found + 1:found + 2] == closing and closing != "]":  # a doubled quote stands for itself
                 value.append(closing)
                 end = found + 2
                 continue
@@ -159,7 +131,12 @@ def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, 
     if not match:
         raise _invalid(text, what)
     word = match.group(0)
-    return _checked(Name(word.lower() if dialect == "postgres" else word), text, what), match.end()
+    return _checked(Name(engine(dialect).fold(word)), text, what), match.end()
+
+
+def _openers(dialect: str) -> str:
+    """Double quotes and back ticks everywhere (as a person writes a name in a goal), and the engine's brackets."""
+    return "\"`" + ("[" if any(quote.group == "bracket" for quote in engine(dialect).lexicon.quotes) else "")
 
 
 def _checked(name: Name, text: str, what: str) -> Name:
@@ -201,9 +178,12 @@ def parse_name(text: str, dialect: str, what: str) -> Name:
 
 def _table(parts: list[Name], dialect: str, text: str, what: str) -> TableName:
     if len(parts) == 2:
-        if dialect == "sqlite" and parts[0].text.lower() != "main":
-            raise UsageError(f"{what} '{text}': SQLite has no schemas (an attached database is not supported)")
-        return TableName(None if dialect == "sqlite" else parts[0], parts[1])
+        if not engine(dialect).has_schemas:
+            if parts[0].text.lower() != "main":
+                raise UsageError(f"{what} '{text}': {engine(dialect).label} has no schemas "
+                                 "(an attached database is not supported)")
+            return TableName(None, parts[1])
+        return TableName(parts[0], parts[1])
     return TableName(None, parts[0])
 
 

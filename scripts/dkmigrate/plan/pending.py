@@ -14,7 +14,8 @@ from ..status import PENDING, applied_order
 from .checklist import checklist, staging_rehearsal
 from .document import human_rows
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
-from .identifiers import parse_table
+from ..engines import engine
+from ..lexer import stored_parts
 from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
 from .reversal import losses
 
@@ -94,7 +95,8 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
             options = lint_options(settings, dialect, None, runner.adapter.server_version)
             analyses = analyze_migrations(runner.catalogue.migrations, options, pending)
             planned = [_planned(settings, runner, migration, analysis) for migration, analysis in zip(pending, analyses)]
-            keys = list(dict.fromkeys(key for m in planned for key in _keys(m.tables, dialect)))
+            keys = list(dict.fromkeys(table_key(name, dialect) for m in planned for statement in m.statements
+                                      for name in statement.analysis.table_names))
             if runner.database_exists:
                 read_facts(runner.adapter, facts, keys)
             else:
@@ -108,7 +110,7 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
     plan = PendingPlan(settings.url.masked, dialect, planned, facts,
                        checklist(facts, keys, _lock_timeout_check(planned, options, facts),
                                  staging_rehearsal(settings.environments, settings.environment)),
-                       options.pg_version if dialect == "postgres" else None)
+                       options.pg_version if engine(dialect).versioned else None)
     if rollback_plan:
         plan.rollback_plan = pending_rollback_plan(planned, before[0].version if before else None, dialect)
     return plan
@@ -123,8 +125,11 @@ def _planned(settings: Settings, runner: Runner, migration: Migration, analysis)
                             [PlannedStatement(statement) for statement in analysis.up], reason is None, reason, own)
 
 
-def _keys(tables: list[str], dialect: str) -> list[TableKey]:
-    return [parse_table(table, dialect).key for table in tables]
+def table_key(name, dialect: str) -> TableKey:
+    """A table the linter parsed (lint.syntax.Name), as the engine stores its name."""
+    parts = stored_parts(name.written, dialect)
+    schema = parts[-2] if len(parts) > 1 and engine(dialect).has_schemas else None
+    return (schema, parts[-1])
 
 
 def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str | None:
@@ -132,13 +137,14 @@ def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str 
     if not analysis.tables or not facts.live:
         return None
     name = analysis.tables[0]
-    table = facts.table(parse_table(name, dialect).key)
+    table = facts.table(table_key(analysis.table_names[0], dialect))
     if table is None:
         return None  # created earlier in the plan: empty when this runs
     rows = f"{human_rows(table.rows, table.rows_exact)} rows"
-    if dialect != "postgres" or analysis.lock is None:
-        return f"touches `{name}` ({rows})" if dialect != "sqlite" else \
-            f"touches `{name}` ({rows}) under SQLite's database-wide write lock: other writers wait until done"
+    database = engine(dialect)
+    if not database.lock_levels or analysis.lock is None:
+        return f"touches `{name}` ({rows})" if database.lock_queue else \
+            f"touches `{name}` ({rows}) under {database.label}'s database-wide write lock: other writers wait until done"
     held = _WHILE_HELD.get(analysis.lock, "see the lock's conflicts")
     if analysis.rewrites:
         return f"rewrites {rows} of `{name}` under {analysis.lock}: {held}"
@@ -151,8 +157,8 @@ def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str 
 
 
 def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts) -> tuple[str, str]:
-    if facts.dialect == "sqlite":
-        return OK, "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
+    if not engine(facts.dialect).lock_queue:
+        return OK, engine(facts.dialect).lock_wait_note
     if MISSING_LOCK_TIMEOUT in options.disabled:
         return MANUAL, f"the {MISSING_LOCK_TIMEOUT} rule is disabled in migrate.yaml: check the migrations by hand"
     unguarded = [f"{migration.migration.label} line {statement.analysis.line}"

@@ -5,31 +5,26 @@ dialect; types were checked by identifiers.parse_type; defaults come from the da
 or are quoted as literals.
 """
 
-import re
 from dataclasses import dataclass, replace
 
 from ..adapters.base import TableFacts
-from .identifiers import Name, TableName, derived_name, dollar_quoted, literal, quote
+from ..engines import engine
+from ..engines.base import LOCK_TIMEOUT_SECONDS
+from ..engines.postgres import POSTGRES
+from ..lexer import QUOTED, WORD, identifier, tokenize
+from .identifiers import Name, TableName, derived_name, literal, quote
 
-LOCK_TIMEOUT = "5s"  # how long a DDL statement may wait for its lock before giving up (and being retried)
+LOCK_TIMEOUT = f"{LOCK_TIMEOUT_SECONDS}s"  # how long a DDL statement may wait for its lock (then it is retried)
 BATCH_ROWS = 5000  # rows per backfill transaction
 
 
 def lock_timeout(dialect: str, in_transaction: bool) -> list[str]:
     """Bound the wait for a lock, so a DDL statement queued behind a long transaction cannot stall all traffic."""
-    if dialect == "postgres":
-        return [f"SET {'LOCAL ' if in_transaction else ''}lock_timeout = '{LOCK_TIMEOUT}'"]
-    if dialect == "mysql":
-        return [f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT.rstrip('s')}"]
-    return []
+    return engine(dialect).lock_timeout(in_transaction)
 
 
 def reset_lock_timeout(dialect: str) -> list[str]:
-    if dialect == "postgres":
-        return ["RESET lock_timeout"]
-    if dialect == "mysql":
-        return ["SET SESSION lock_wait_timeout = DEFAULT"]
-    return []
+    return engine(dialect).reset_lock_timeout()
 
 
 def add_column(dialect: str, table: TableName, column: Name, column_type: str, *, not_null: bool = False,
@@ -39,17 +34,19 @@ def add_column(dialect: str, table: TableName, column: Name, column_type: str, *
         definition += f" DEFAULT {default}"
     if not_null:
         definition += " NOT NULL"
-    statement = f"ALTER TABLE {table.sql(dialect)} ADD COLUMN {definition}"
-    return statement + (", ALGORITHM=INSTANT" if dialect == "mysql" else "")
+    return engine(dialect).add_column(table.sql(dialect), definition)
 
 
 def drop_column(dialect: str, table: TableName, column: Name) -> str:
-    statement = f"ALTER TABLE {table.sql(dialect)} DROP COLUMN {column.sql(dialect)}"
-    return statement + (", ALGORITHM=INPLACE, LOCK=NONE" if dialect == "mysql" else "")
+    return engine(dialect).drop_column(table.sql(dialect), column.sql(dialect))
 
 
 def rename_column(dialect: str, table: TableName, old: Name, new: Name) -> str:
     return f"ALTER TABLE {table.sql(dialect)} RENAME COLUMN {old.sql(dialect)} TO {new.sql(dialect)}"
+
+
+def rename_table(dialect: str, table: TableName, new: TableName) -> str:
+    return engine(dialect).rename_table(table.sql(dialect), new.sql(dialect), new.name.sql(dialect))
 
 
 def create_index(dialect: str, name: str, table: TableName, columns: list[Name], *, unique: bool = False,
@@ -57,21 +54,19 @@ def create_index(dialect: str, name: str, table: TableName, columns: list[Name],
     """Built without blocking writes where the engine can: CONCURRENTLY, or ALGORITHM=INPLACE, LOCK=NONE."""
     kind = "UNIQUE INDEX" if unique else "INDEX"
     column_list = ", ".join(column.sql(dialect) for column in columns)
-    if dialect == "postgres":
-        using = f" USING {method}" if method and method != "btree" else ""
-        return f"CREATE {kind} CONCURRENTLY {quote(name, dialect)} ON {table.sql(dialect)}{using} ({column_list})"
-    if dialect == "mysql":
-        return (f"ALTER TABLE {table.sql(dialect)} ADD {kind} {quote(name, dialect)} ({column_list}), "
-                "ALGORITHM=INPLACE, LOCK=NONE")
-    return f"CREATE {kind} {quote(name, dialect)} ON {table.sql(dialect)} ({column_list})"
+    return engine(dialect).create_index(kind, quote(name, dialect), table.sql(dialect), column_list, method)
 
 
 def drop_index(dialect: str, name: str, table: TableName) -> str:
-    if dialect == "postgres":
-        return f"DROP INDEX CONCURRENTLY IF EXISTS {table.sibling(name).sql(dialect)}"
-    if dialect == "mysql":
-        return f"ALTER TABLE {table.sql(dialect)} DROP INDEX {quote(name, dialect)}, ALGORITHM=INPLACE, LOCK=NONE"
-    return f"DROP INDEX IF EXISTS {quote(name, dialect)}"
+    return engine(dialect).drop_index(quote(name, dialect), table.sibling(name).sql(dialect), table.sql(dialect))
+
+
+def make_nullable(dialect: str, table: TableName, column: Name, column_type: str) -> str | None:
+    return engine(dialect).make_nullable(table.sql(dialect), column.sql(dialect), column_type)
+
+
+def make_not_null(dialect: str, table: TableName, column: Name, column_type: str) -> str | None:
+    return engine(dialect).make_not_null(table.sql(dialect), column.sql(dialect), column_type)
 
 
 def postgres_not_null_without_scan(table: TableName, column: Name, check: str) -> list[str]:
@@ -90,19 +85,13 @@ def postgres_not_null_without_scan(table: TableName, column: Name, check: str) -
 
 def concurrently(index_definition: str) -> str:
     """PostgreSQL's CREATE [UNIQUE] INDEX definition (pg_get_indexdef) as a build that blocks no writes."""
-    return re.sub(r"^CREATE (UNIQUE )?INDEX ", r"CREATE \1INDEX CONCURRENTLY ", index_definition, count=1)
+    return POSTGRES.concurrently(index_definition)
 
 
 def rows_where_column_exists(dialect: str, table: TableName, column: Name) -> str:
     """A query with a row when the column exists (a check that must come back empty once it is dropped)."""
-    if dialect == "postgres":
-        return (f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({table.literal(dialect)})"
-                f" AND attname = {literal(column.text)} AND NOT attisdropped")
-    if dialect == "mysql":
-        return (f"SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                f"{literal(table.schema.text) if table.schema else 'DATABASE()'} AND table_name = {literal(table.name.text)}"
-                f" AND column_name = {literal(column.text)}")
-    return f"SELECT name FROM pragma_table_info({literal(table.name.text)}) WHERE name = {literal(column.text)}"
+    return engine(dialect).rows_where_column_exists(table.schema.text if table.schema else None, table.name.text,
+                                                    table.sql(dialect), column.text)
 
 
 def rows_where_column_missing(dialect: str, table: TableName, column: Name) -> str:
@@ -111,12 +100,8 @@ def rows_where_column_missing(dialect: str, table: TableName, column: Name) -> s
 
 
 def rows_where_table_exists(dialect: str, table: TableName) -> str:
-    if dialect == "postgres":
-        return f"SELECT to_regclass({table.literal(dialect)}) WHERE to_regclass({table.literal(dialect)}) IS NOT NULL"
-    if dialect == "mysql":
-        return (f"SELECT table_name FROM information_schema.tables WHERE table_schema = "
-                f"{literal(table.schema.text) if table.schema else 'DATABASE()'} AND table_name = {literal(table.name.text)}")
-    return f"SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name = {literal(table.name.text)}"
+    return engine(dialect).rows_where_table_exists(table.schema.text if table.schema else None, table.name.text,
+                                                   table.sql(dialect))
 
 
 def invalid_indexes(table: TableName) -> str:
@@ -125,70 +110,30 @@ def invalid_indexes(table: TableName) -> str:
             " AND NOT indisvalid")
 
 
-def postgres_batched_update(table: TableName, assignments: str, pending: str) -> str:
-    """An UPDATE in transactions of BATCH_ROWS rows each, so no row lock is held for long and no single
-    transaction keeps old row versions alive. Runs outside a transaction block (it commits as it goes)."""
-    quoted = table.sql("postgres")
-    return "DO " + dollar_quoted(
-        "\n"
-        "DECLARE\n"
-        "    updated integer;\n"
-        "BEGIN\n"
-        "    LOOP\n"
-        f"        UPDATE {quoted} SET {assignments}\n"
-        f"        WHERE ctid = ANY (ARRAY(SELECT ctid FROM {quoted} WHERE {pending} LIMIT {BATCH_ROWS}));\n"
-        "        GET DIAGNOSTICS updated = ROW_COUNT;\n"
-        "        EXIT WHEN updated = 0;\n"
-        "        COMMIT;\n"
-        "    END LOOP;\n"
-        "END\n"
-    )
-
-
 def postgres_batched_copy(into: TableName, into_key: list[Name], source: TableName, source_key: list[Name],
                           columns: list[Name]) -> str:
     """Copy columns from the matching rows of another table, BATCH_ROWS rows per transaction (outside a
     transaction block), until every row of `into` agrees with its counterpart."""
     q = "postgres"
-    cols = [column.sql(q) for column in columns]
 
     def match(a: str, b: str) -> str:
         return " AND ".join(f"{a}.{i.sql(q)} = {b}.{s.sql(q)}" for i, s in zip(into_key, source_key))
 
-    return "DO " + dollar_quoted(
-        "\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
-        f"        UPDATE {into.sql(q)} i SET {', '.join(f'{c} = s.{c}' for c in cols)} FROM {source.sql(q)} s\n"
-        f"        WHERE {match('i', 's')} AND i.ctid = ANY (ARRAY(\n"
-        f"            SELECT i2.ctid FROM {into.sql(q)} i2 JOIN {source.sql(q)} s2 ON {match('i2', 's2')}\n"
-        f"            WHERE {' OR '.join(f'i2.{c} IS DISTINCT FROM s2.{c}' for c in cols)} LIMIT {BATCH_ROWS}));\n"
-        "        GET DIAGNOSTICS copied = ROW_COUNT;\n        EXIT WHEN copied = 0;\n        COMMIT;\n"
-        "    END LOOP;\nEND\n"
-    )
-
-
-def mysql_batched_update(table: TableName, assignments: str, pending: str) -> list[str]:
-    """The same in MySQL: a procedure repeating a LIMITed UPDATE, each one its own autocommitted transaction."""
-    procedure = derived_name(table.name.text, suffix="backfill")
-    quoted = table.sql("mysql")
-    return [
-        f"CREATE PROCEDURE {quote(procedure, 'mysql')}()\n"
-        "BEGIN\n"
-        "    REPEAT\n"
-        f"        UPDATE {quoted} SET {assignments} WHERE {pending} LIMIT {BATCH_ROWS};\n"
-        "    UNTIL ROW_COUNT() = 0 END REPEAT;\n"
-        "END",
-        f"CALL {quote(procedure, 'mysql')}()",
-        f"DROP PROCEDURE {quote(procedure, 'mysql')}",
-    ]
+    return POSTGRES.batched_copy(into.sql(q), source.sql(q), match, [column.sql(q) for column in columns], BATCH_ROWS)
 
 
 def batched_update(dialect: str, table: TableName, assignments: str, pending: str) -> list[str]:
-    if dialect == "postgres":
-        return [postgres_batched_update(table, assignments, pending)]
-    if dialect == "mysql":
-        return mysql_batched_update(table, assignments, pending)
-    # SQLite has one writer at a time whatever the batch size: one statement, one short transaction.
-    return [f"UPDATE {table.sql(dialect)} SET {assignments} WHERE {pending}"]
+    """An UPDATE of many rows in short transactions, as the engine allows (SQLite has one writer at a time
+    whatever the batch size: one statement, one short transaction)."""
+    procedure = quote(derived_name(table.name.text, suffix="backfill"), dialect)
+    return engine(dialect).batched_update(table.sql(dialect), table.name.text, assignments, pending, BATCH_ROWS,
+                                          procedure)
+
+
+def restore_column(dialect: str, table: TableName, archive: TableName, key: list[Name], column: Name) -> str:
+    """Put the values of a column back from a copy of the key and the column (a drop's archive)."""
+    return engine(dialect).restore_column(table.sql(dialect), archive.sql(dialect), [k.sql(dialect) for k in key],
+                                          column.sql(dialect), BATCH_ROWS)
 
 
 @dataclass(frozen=True)
@@ -234,9 +179,10 @@ class TableShape:
 
 
 def _mentions(index_sql: str, column: str) -> bool:
-    inside = index_sql[index_sql.find("(") + 1:]
-    words = {word.strip(' "`[]').lower() for word in inside.replace(",", " ").replace(")", " ").split()}
-    return column.lower() in words
+    """Whether SQLite's CREATE INDEX text names the column in its column list."""
+    tokens = tokenize(index_sql, "sqlite")
+    start = next((i for i, token in enumerate(tokens) if token.text == "("), len(tokens))
+    return any(identifier(token, "sqlite") == column.lower() for token in tokens[start:] if token.kind in (WORD, QUOTED))
 
 
 def sqlite_rebuild(table: TableName, shape: TableShape, copy: dict[str, str]) -> list[str]:

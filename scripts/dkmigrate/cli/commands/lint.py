@@ -3,13 +3,13 @@
 import argparse
 
 from ... import operations
+from ...engines import DIALECTS, engine
 from ...errors import UsageError
 from ..findings import STDIN, finding_document, github_annotations, sarif_document, text_block
 
 NAME = "lint"
 HELP = "flag unsafe statements (locks, rewrites, breaking changes) and spell out the safe alternative"
 FORMATS = ("text", "json", "github", "sarif")
-DIALECTS = ("postgres", "mysql", "sqlite")
 THRESHOLDS = ("caution", "risky", "error")
 
 
@@ -107,7 +107,7 @@ def _document(report, settings, severities, tool_of) -> dict:
         "findings": [finding_document(finding, settings, tool_of(finding)) for finding in report.findings],
         "summary": summary,
         "dialect": report.options.dialect,
-        "pg_version": report.options.pg_version if report.options.dialect == "postgres" else None,
+        "pg_version": report.options.pg_version if engine(report.options.dialect).versioned else None,
         "statements": len(statements),
     }
     if report.note:

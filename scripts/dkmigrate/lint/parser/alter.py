@@ -32,7 +32,7 @@ def read_alter_table(c: Cursor) -> Statement | None:
     algorithm = lock = None
     actions: list[Action] = []
     for item in c.split_top_level():
-        if c.dialect == "mysql":
+        if c.reads("alter-options"):
             algorithm, lock = _mysql_options(item, algorithm, lock)
             if item.done:
                 continue
@@ -187,7 +187,7 @@ def _validate(c: Cursor) -> Action | None:
 
 def _modify(c: Cursor) -> Action | None:
     """MySQL: MODIFY [COLUMN] definition, CHANGE [COLUMN] old definition."""
-    if c.dialect != "mysql":
+    if not c.reads("modify-column"):
         return None
     change = c.accept_one("MODIFY", "CHANGE") == "CHANGE"
     c.accept("COLUMN")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from ...engines import ENGINES
 from ..syntax import Name
 from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
+
+
+_GRAMMAR = {name: each.grammar for name, each in ENGINES.items()}
 
 
 class Cursor:
@@ -16,6 +20,10 @@ class Cursor:
         self.index = 0
         self.text = text
         self.dialect = dialect
+
+    def reads(self, feature: str) -> bool:
+        """Whether the engine has a statement or clause of its own (dkmigrate.engines, Engine.grammar)."""
+        return feature in _GRAMMAR[self.dialect]
 
     def peek(self, ahead: int = 0) -> Token | None:
         index = self.index + ahead

@@ -22,7 +22,7 @@ _TYPE_WORDS = frozenset({"CHARACTER"})
 
 def starts_constraint(c: Cursor) -> bool:
     word = c.word()
-    return word in _CONSTRAINT_STARTS or (c.dialect == "mysql" and word in _MYSQL_KEY_STARTS)
+    return word in _CONSTRAINT_STARTS or (c.reads("keys-in-table") and word in _MYSQL_KEY_STARTS)
 
 
 def read_column(c: Cursor) -> ColumnDef | None:
@@ -40,7 +40,7 @@ def read_column(c: Cursor) -> ColumnDef | None:
             facts["not_null"] = False
         elif c.accept("DEFAULT"):
             facts["default"] = read_default(c)
-        elif c.accept("PRIMARY", "KEY") or (c.dialect == "mysql" and c.accept("KEY")):
+        elif c.accept("PRIMARY", "KEY") or (c.reads("keys-in-table") and c.accept("KEY")):
             facts["primary_key"] = True
         elif c.accept("UNIQUE"):
             facts["unique"] = True
@@ -135,7 +135,7 @@ def read_data_type(c: Cursor) -> DataType | None:
         while c.accept_one(*_INTERVAL_FIELDS):
             pass
         modifiers = _type_modifiers(c) or modifiers
-    while c.dialect == "mysql" and (word := c.accept_one(*_MYSQL_TYPE_WORDS)):
+    while c.reads("type-attributes") and (word := c.accept_one(*_MYSQL_TYPE_WORDS)):
         if word == "UNSIGNED":
             words.append("unsigned")
     array = False
@@ -147,11 +147,11 @@ def read_data_type(c: Cursor) -> DataType | None:
     written = c.text_since(start)
     unsigned = words[-1] == "unsigned"
     base = " ".join(words[:-1] if unsigned else words)
-    if last.kind == QUOTED and c.dialect == "postgres":
+    if last.kind == QUOTED and c.reads("quoted-type-names"):
         canonical = _QUOTED_TYPE_NAMES.get(base, base)
     else:
         canonical = _TYPE_ALIASES.get(base, base) + (" unsigned" if unsigned else "")
-    if canonical == "float" and c.dialect == "postgres":
+    if canonical == "float" and c.reads("float-precision"):
         canonical = "real" if modifiers and modifiers[0] <= 24 else "double precision"
         modifiers = None
     if modifiers is None and (canonical, first.upper) in _LENGTH_ONE_BY_DEFAULT:

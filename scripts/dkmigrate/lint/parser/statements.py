@@ -128,7 +128,7 @@ def _drop_statement(c: Cursor) -> Statement | None:
         if c.name() is not None and c.done:  # MySQL and SQLite name no table
             return Other("DROP TRIGGER")
         return _trigger_target(c, create=False)
-    if c.accept("DATABASE") or (c.dialect == "mysql" and c.accept("SCHEMA")):
+    if c.accept("DATABASE") or (c.reads("schema-is-database") and c.accept("SCHEMA")):
         c.accept("IF", "EXISTS")
         name = c.name()
         return DropDatabase(name) if name else None
@@ -146,7 +146,7 @@ def _name_list(c: Cursor) -> tuple[Name, ...]:
 
 
 def _rename_statement(c: Cursor) -> Statement | None:
-    if c.dialect != "mysql" or not c.accept("RENAME", "TABLE"):
+    if not c.reads("rename-table") or not c.accept("RENAME", "TABLE"):
         return None
     pairs = []
     for item in c.split_top_level():
@@ -319,7 +319,7 @@ def _transaction(c: Cursor) -> Statement | None:
 
 
 def _lock(c: Cursor) -> Statement | None:
-    if c.dialect != "postgres":
+    if not c.reads("lock-table"):
         return None
     c.accept("LOCK")
     c.accept("TABLE")

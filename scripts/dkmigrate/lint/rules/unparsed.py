@@ -1,6 +1,7 @@
 """Statements the linter could not read: reported, never passed over in silence."""
 
-from ..findings import CAUTION, POSTGRES
+from ...engines import engine
+from ..findings import CAUTION
 from ..parser.known import ALTER_COLUMN_ACTIONS, ALTER_TABLE_ACTIONS
 from ..registry import Hit, rule
 from ..syntax import AlterTable, OtherAction, Unparsed
@@ -19,7 +20,7 @@ def unparsed_statement(statement, context):
         yield Hit(f"the linter could not read this statement ({statement.reason}: {statement.verb!r}), so no rule "
                   "checked it")
         return
-    if context.dialect != POSTGRES:
+    if "alter-actions-known" not in engine(context.dialect).grammar:  # the ALTER TABLE actions it lists
         return
     for action in statement.actions:
         if isinstance(action, OtherAction) and _unknown(action.words.split()):

@@ -11,6 +11,8 @@ batches, given the old column's indexes and NOT NULL, and finally swapped in for
 from dataclasses import dataclass
 
 from ...adapters.base import ColumnFacts, IndexFacts, TableFacts
+from ...engines import engine
+from ...lexer import WORD, tokenize
 from ..identifiers import Name, TableName, derived_name, dollar_quoted, literal, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..registry import Context
@@ -103,8 +105,8 @@ def allow_contract(phase: Phase, c: ColumnCopy, dialect: str) -> None:
     if c.swap:
         rename = sql.rename_column(dialect, c.table, c.new, c.old)
         back = sql.rename_column(dialect, c.table, c.old, c.new)
-        if dialect == "mysql":
-            rename, back = rename + ", ALGORITHM=INPLACE, LOCK=NONE", back + ", ALGORITHM=INPLACE, LOCK=NONE"
+        online = engine(dialect).online_alter
+        rename, back = rename + online, back + online
         phase.allowing(rename, "rename-column", f"{c.new} is this plan's own column: no application uses its name")
         phase.allowing(back, "rename-column", f"back to the state after MIGRATE, where the application uses {c.old}")
 
@@ -167,10 +169,10 @@ class _Copy:
 
 
 def _method(index: IndexFacts) -> str | None:
-    marker = " USING "
-    if marker not in index.definition:
-        return None
-    return index.definition.split(marker, 1)[1].split()[0]
+    """The access method PostgreSQL's index definition names (CREATE INDEX ... USING gin (...))."""
+    tokens = tokenize(index.definition, "postgres")
+    return next((method.text for using, method in zip(tokens, tokens[1:])
+                 if using.upper == "USING" and method.kind == WORD), None)
 
 
 class _PostgresCopy(_Copy):

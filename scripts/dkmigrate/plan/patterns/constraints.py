@@ -2,6 +2,7 @@
 add-unique-constraint. On PostgreSQL each is split so that no step scans the table under a lock that
 blocks writes: NOT VALID then VALIDATE, CREATE UNIQUE INDEX CONCURRENTLY then USING INDEX."""
 
+from ...engines import engine
 from ..identifiers import Name, TableName, derived_name, literal, quote
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
 from ..registry import Built, Context, Slots, register
@@ -42,14 +43,13 @@ def add_not_null_column(slots: Slots, ctx: Context) -> Built:
 
         raise UsageError(f"table {table} already has a column {column}")
     t, c = table.sql(d), column.sql(d)
-    if d != "postgres":
-        how = ("SQLite adds a column without touching the rows" if d == "sqlite" else
-               "ALGORITHM=INSTANT adds it without copying the table (MySQL 8.0.12+, MariaDB 10.3+)")
+    if not engine(d).validates_online:
+        how = engine(d).add_column_note
         expand = Phase(EXPAND, f"add {column} NOT NULL DEFAULT {value}",
                        [f"One statement is enough: {how}; existing rows read {value}."],
                        sql=[*sql.lock_timeout(d, False), sql.add_column(d, table, column, column_type, not_null=True, default=value)],
                        verify=[sql.rows_where_column_missing(d, table, column)],
-                       rollback=[sql.drop_column(d, table, column)], transaction=d != "mysql")
+                       rollback=[sql.drop_column(d, table, column)], transaction=engine(d).transactional_ddl)
         deploy = Phase(DEPLOY, f"write {column}", [f"Release the application version that writes {column}."],
                        verify=[f"New rows carry a real {column}, not only the default."],
                        rollback=["Redeploy the previous version: the default fills the column for it."])
@@ -126,13 +126,15 @@ def add_foreign_key(slots: Slots, ctx: Context) -> Built:
     facts = ctx.table_facts(table)
     indexed = facts is not None and any(index.columns[:1] == (column.text,) for index in facts.indexes)
     index_name = derived_name(table.name.text, column.text, suffix="idx")
-    build_index = [] if indexed or d == "mysql" else [sql.create_index(d, index_name, table, [column])]
-    drop_index = [] if indexed or d == "mysql" else [sql.drop_index(d, index_name, table)]
+    indexed = indexed or engine(d).indexes_foreign_keys
+    build_index = [] if indexed else [sql.create_index(d, index_name, table, [column])]
+    drop_index = [] if indexed else [sql.drop_index(d, index_name, table)]
     constraint = (f"ALTER TABLE {t} ADD CONSTRAINT {quote(name, d)} FOREIGN KEY ({c}) "
                   f"REFERENCES {target.sql(d)} ({referenced.sql(d)})")
     steps_clean = ("Before anything: the orphans query must return no rows (fix or delete the rows that point "
                    "nowhere, and make the application stop writing them).")
-    if d == "postgres":
+    procedure = engine(d).foreign_key_procedure
+    if procedure == "not-valid":
         phases = [
             Phase(EXPAND, "index the column, add the key NOT VALID",
                   [steps_clean,
@@ -150,7 +152,7 @@ def add_foreign_key(slots: Slots, ctx: Context) -> Built:
                           f"AND conname = {literal(name)} AND NOT convalidated"],
                   rollback=["-- nothing to undo: VALIDATE only checked the existing rows (EXPAND's down drops the key)"]),
         ]
-    elif d == "mysql":
+    elif procedure == "unchecked-inplace":
         phases = [Phase(EXPAND, "add the key without a table copy",
                         [steps_clean, "With foreign_key_checks off, InnoDB adds the key in place (ALGORITHM=INPLACE, "
                                       "LOCK=NONE) without checking the existing rows: the orphans query is that check."],
@@ -217,13 +219,12 @@ def add_unique_constraint(slots: Slots, ctx: Context) -> Built:
              "application stop writing new ones).")
     index = sql.create_index(d, name, table, columns, unique=True)
     drop = sql.drop_index(d, name, table)
-    expand = Phase(EXPAND, "build the unique index",
-                   [first, "Build the unique index " + ("concurrently: writes go on; if it fails it leaves an INVALID "
-                                                        "index, which the down drops." if d == "postgres" else "online.")],
-                   sql=[index], verify=[duplicates] + ([sql.invalid_indexes(table)] if d == "postgres" else []),
-                   rollback=[drop], transaction=d == "sqlite")
+    database = engine(d)
+    expand = Phase(EXPAND, "build the unique index", [first, "Build the unique index " + database.index_build_note],
+                   sql=[index], verify=[duplicates] + ([sql.invalid_indexes(table)] if database.invalid_index_left else []),
+                   rollback=[drop], transaction=database.transactional_ddl and not database.runs_outside_transaction(index))
     phases = [expand]
-    if d == "postgres":
+    if database.validates_online:
         phases.append(Phase(
             MIGRATE, "turn the index into the constraint",
             ["ADD CONSTRAINT ... UNIQUE USING INDEX takes a brief lock and no scan: the index already proves it."],

@@ -1,6 +1,7 @@
 """drop-column and drop-table: the application lets go first, the data is kept aside, then it goes."""
 
 from ...adapters.base import TableFacts
+from ...engines import engine
 from ..identifiers import Name, TableName, derived_name, quote
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
 from ..registry import Built, Context, Slots, register
@@ -35,16 +36,15 @@ def drop_column(slots: Slots, ctx: Context) -> Built:
     keys = ", ".join(k.sql(d) for k in key)
     phases = []
     required = column_facts is not None and not column_facts.nullable and column_facts.default is None
-    if required and d != "sqlite":
-        modify = (f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL" if d == "postgres" else
-                  f"ALTER TABLE {t} MODIFY COLUMN {c} {column_type} NULL, ALGORITHM=INPLACE, LOCK=NONE")
-        back = (f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL" if d == "postgres" else
-                f"ALTER TABLE {t} MODIFY COLUMN {c} {column_type} NOT NULL, ALGORITHM=INPLACE, LOCK=NONE")
+    database = engine(d)
+    modify = sql.make_nullable(d, table, column, column_type)
+    if required and modify is not None:
+        back = sql.make_not_null(d, table, column, column_type)
         phases.append(Phase(EXPAND, f"let {column} be NULL",
                             [f"{column} is NOT NULL without a default: drop NOT NULL, so the application version that "
                              "no longer writes it can insert rows."],
                             sql=[*sql.lock_timeout(d, True), modify], verify=[],
-                            rollback=[*sql.lock_timeout(d, True), back], transaction=d != "mysql"))
+                            rollback=[*sql.lock_timeout(d, True), back], transaction=database.transactional_ddl))
     phases.append(Phase(DEPLOY, f"stop using {column}",
                         [f"Release the application version that neither reads nor writes {column} (ORMs that list "
                          "every column in their INSERTs and SELECTs must be told to ignore it first).",
@@ -59,31 +59,26 @@ def drop_column(slots: Slots, ctx: Context) -> Built:
                         verify=[f"SELECT {keys} FROM {t} s WHERE NOT EXISTS (SELECT 1 FROM {a} k WHERE "
                                 f"{' AND '.join(f'k.{k.sql(d)} = s.{k.sql(d)}' for k in key)}) LIMIT 10"],
                         rollback=[f"DROP TABLE {a}"]))
-    restore_match = " AND ".join(f"k.{k.sql(d)} = {t}.{k.sql(d)}" for k in key)
-    if d == "mysql":
-        restore = [f"UPDATE {t} JOIN {a} k ON {restore_match} SET {t}.{c} = k.{c}"]
-    elif d == "postgres":
-        restore = [sql.postgres_batched_copy(table, key, archive, key, [column])]
-    else:
-        restore = [f"UPDATE {t} SET {c} = k.{c} FROM {a} AS k WHERE {restore_match}"]
+    restore = [sql.restore_column(d, table, archive, key, column)]
     contract_sql, rollback = _drop_statements(ctx, table, column, column_type, facts)
     contract = Phase(CONTRACT, f"drop {column}",
-                     [f"Drop {column}" + (" (PostgreSQL only marks it dropped: no rewrite; the space returns as "
-                                          "rows are updated)." if d == "postgres" else ".")],
+                     [f"Drop {column}{database.drop_column_note}."],
                      sql=contract_sql, verify=[sql.rows_where_column_exists(d, table, column)],
                      rollback=[*rollback, *restore]
                      + (sql.postgres_not_null_without_scan(table, column, derived_name(table.name.text, column.text,
                                                                                       suffix="not_null"))
-                        if required and d == "postgres" else []),
-                     transaction=d != "mysql")
-    if required and d == "postgres":
+                        if required and database.validates_online else []),
+                     transaction=database.transactional_ddl)
+    if required and database.validates_online:
         contract.allowing(f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL", "set-not-null",
                           f"CHECK ({column} IS NOT NULL) was validated just before, outside a transaction: no scan")
+    contract.allowing(restore[0], "full-table-dml", f"the down puts back the values of {column} that the MIGRATE "
+                                                    f"phase kept in {archive.name}")
     drop = sql.drop_column(d, table, column)
     contract.allowing(drop, "drop-column", f"the application stopped using {column} in the DEPLOY phase")
     contract.allowing(drop, "irreversible-down", f"the MIGRATE phase kept the values in {archive.name}, from which the "
                                                  "down restores them")
-    if d == "sqlite":
+    if database.rebuilds_tables:
         contract.allowing_all(sql.sqlite_rebuild_allowances(table))
     phases.append(contract)
     return Built(f"Drop {table}.{column} after the application stopped using it, keeping a copy of its values "
@@ -93,8 +88,8 @@ def drop_column(slots: Slots, ctx: Context) -> Built:
 def _drop_statements(ctx: Context, table: TableName, column: Name, column_type: str,
                      facts: TableFacts | None) -> tuple[list[str], list[str]]:
     d = ctx.dialect
-    if d != "sqlite":
-        return ([*sql.lock_timeout(d, d == "postgres"), sql.drop_column(d, table, column)],
+    if not engine(d).rebuilds_tables:
+        return ([*sql.lock_timeout(d, engine(d).transactional_ddl), sql.drop_column(d, table, column)],
                 [*sql.lock_timeout(d, False), sql.add_column(d, table, column, column_type), *sql.reset_lock_timeout(d)])
     indexes = [index for index in (facts.indexes if facts else ()) if column.text in index.columns]
     constrained = any(index.definition.startswith("(") for index in indexes) or any(
@@ -125,27 +120,26 @@ def drop_table(slots: Slots, ctx: Context) -> Built:
     if facts is not None and facts.referenced_by:
         keys = ", ".join(f"{key.name} on {key.table}" for key in facts.referenced_by)
         ctx.fill_in.append(f"foreign keys point at {table} ({keys}): drop them, or the tables they belong to, first")
-    rename = (f"RENAME TABLE {table.sql(d)} TO {retired.sql(d)}" if d == "mysql" else
-              f"ALTER TABLE {table.sql(d)} RENAME TO {retired.name.sql(d)}")
-    unrename = (f"RENAME TABLE {retired.sql(d)} TO {table.sql(d)}" if d == "mysql" else
-                f"ALTER TABLE {retired.sql(d)} RENAME TO {table.name.sql(d)}")
+    in_transaction = engine(d).transactional_ddl
+    rename = sql.rename_table(d, table, retired)
+    unrename = sql.rename_table(d, retired, table)
     recreate = _create_table(ctx, retired, table, facts)
     retire = Phase(MIGRATE, f"retire {table} under another name",
                    [f"Rename it to {retired.name}: anything that still uses {table} now fails loudly, while the data is "
                     "intact and the rename takes a moment to undo."],
-                   sql=[*sql.lock_timeout(d, d == "postgres"), rename],
+                   sql=[*sql.lock_timeout(d, in_transaction), rename],
                    verify=[sql.rows_where_table_exists(d, table)],
-                   rollback=[*sql.lock_timeout(d, d == "postgres"), unrename], transaction=d != "mysql")
+                   rollback=[*sql.lock_timeout(d, in_transaction), unrename], transaction=in_transaction)
     retire.allowing(rename, "rename-table", f"the application stopped using {table} in the DEPLOY phase; the rename is "
                                             "the last check that nothing else does")
     retire.allowing(unrename, "rename-table", f"back to the state before, where {table} existed under its name")
     drop = Phase(CONTRACT, f"drop {retired.name}",
                  [f"After a grace period with no errors, and with a backup that holds {table}: drop it."],
-                 sql=[*sql.lock_timeout(d, d == "postgres"), f"DROP TABLE {retired.sql(d)}"],
+                 sql=[*sql.lock_timeout(d, in_transaction), f"DROP TABLE {retired.sql(d)}"],
                  verify=[sql.rows_where_table_exists(d, retired)],
                  rollback=recreate,
                  rollback_loses_data=f"the rows of {table} (the down re-creates it empty: restore them from the backup)",
-                 transaction=d != "mysql")
+                 transaction=in_transaction)
     drop.allowing(f"DROP TABLE {retired.sql(d)}", "drop-table", f"the goal: {table} was retired by the previous phase")
     drop.allowing(f"DROP TABLE {retired.sql(d)}", "irreversible-down",
                   f"the plan says so: the rows of {table} come back only from the backup")

@@ -7,6 +7,7 @@ SQLite cannot change a column's nullability with ALTER TABLE and rebuilds the ta
 
 from dataclasses import replace
 
+from ...engines import engine
 from ...errors import UsageError
 from ..identifiers import derived_name, literal, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
@@ -46,35 +47,18 @@ def add_index(slots: Slots, ctx: Context) -> Built:
                          hint="an index whose first columns are these serves the same lookups")
     name = derived_name(table.name.text, *wanted, suffix="idx")
     build, drop = sql.create_index(d, name, table, columns), sql.drop_index(d, name, table)
-    if d == "postgres":
-        steps = ["Build the index CONCURRENTLY: reads and writes go on while it is built (it waits for the "
-                 "transactions running at its start and end, so run it when none is long).",
-                 "It cannot run in a transaction: the migration runs it on its own. If it fails it leaves an INVALID "
-                 "index: the down drops it (DROP INDEX CONCURRENTLY IF EXISTS), then apply the migration again."]
-        verify = [sql.invalid_indexes(table)]
-    elif d == "mysql":
-        steps = ["Build the index online (ALGORITHM=INPLACE, LOCK=NONE): reads and writes go on; the statement "
-                 "fails instead of locking if the server cannot build it online."]
-        verify = []
-    else:
-        steps = ["SQLite builds the index under its database-wide write lock: writers wait until it is done, "
-                 "readers go on. On a large table, run it when few writes arrive."]
-        verify = []
+    database = engine(d)
+    steps = list(database.index_build_steps)
+    verify = [sql.invalid_indexes(table)] if database.invalid_index_left else []
     verify.append(_index_missing(d, table, name))
     expand = Phase(EXPAND, f"build {name}", steps, sql=[build], verify=verify, rollback=[drop],
-                   transaction=d == "sqlite")
+                   transaction=database.transactional_ddl and not database.runs_outside_transaction(build))
     return Built(f"Index {table}({', '.join(wanted)}) without blocking writes where the engine can.", [expand])
 
 
 def _index_missing(dialect: str, table, name: str) -> str:
     """A query with a row while the index does not exist."""
-    if dialect == "postgres":
-        found = f"SELECT 1 FROM pg_indexes WHERE indexname = {literal(name)} AND tablename = {literal(table.name.text)}"
-    elif dialect == "mysql":
-        found = (f"SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND "
-                 f"table_name = {literal(table.name.text)} AND index_name = {literal(name)}")
-    else:
-        found = f"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {literal(name)}"
+    found = engine(dialect).rows_where_index_exists(table.name.text, name)
     return f"SELECT 'missing' AS {quote('index', dialect)} WHERE NOT EXISTS ({found})"
 
 
@@ -107,9 +91,10 @@ def set_not_null(slots: Slots, ctx: Context) -> Built:
                 f"existing rows with NULL must be fixed first (the NULL rows query must return nothing), or give "
                 "--default VALUE to fill them."))
     lost = f"which rows of {table} had no {column} (they keep {value})" if value else None
-    if d == "postgres":
+    database = engine(d)
+    if database.validates_online:
         phases = _postgres_not_null(ctx, table, column, value, first, nulls, lost)
-    elif d == "sqlite":
+    elif database.rebuilds_tables:
         phases = [_sqlite_not_null(ctx, table, column, value, first, nulls, lost)]
     else:
         column_type = ctx.column_type(table, column, slots.type)
@@ -122,7 +107,7 @@ def set_not_null(slots: Slots, ctx: Context) -> Built:
                         verify=[nulls], rollback=[f"ALTER TABLE {t} MODIFY {c} {column_type} NULL, ALGORITHM=INPLACE, LOCK=NONE"],
                         transaction=False, rollback_loses_data=lost)]
     return Built(f"Make {table}.{column} NOT NULL without a long exclusive lock"
-                 + (" (SQLite: by rebuilding the table)." if d == "sqlite" else "."), phases)
+                 + (f" ({database.label}: by rebuilding the table)." if database.rebuilds_tables else "."), phases)
 
 
 def _postgres_not_null(ctx: Context, table, column, value, first, nulls, lost) -> list[Phase]:

@@ -1,5 +1,6 @@
 """rename-table: users becomes accounts; a view under the old name serves the old application meanwhile."""
 
+from ...engines import engine
 from ..identifiers import Name, TableName, quote
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
 from ..registry import Built, Context, Slots, register
@@ -27,34 +28,22 @@ def rename_table(slots: Slots, ctx: Context) -> Built:
                          "(moving between schemas is ALTER TABLE ... SET SCHEMA, not planned here)")
     new = TableName(table.schema, target.name)
     facts = ctx.table_facts(table)
-    old_q, new_q, d = table.sql(ctx.dialect), new.sql(ctx.dialect), ctx.dialect
+    old_q, d = table.sql(ctx.dialect), ctx.dialect
+    database = engine(d)
     view = _view_statements(ctx, table, new, facts)
-    if d == "postgres":
-        rename = f"ALTER TABLE {old_q} RENAME TO {new.name.sql(d)}"
-        unrename = f"ALTER TABLE {new_q} RENAME TO {table.name.sql(d)}"
-    elif d == "mysql":
-        rename = f"RENAME TABLE {old_q} TO {new_q}"
-        unrename = f"RENAME TABLE {new_q} TO {old_q}"
-    else:
-        rename = f"ALTER TABLE {old_q} RENAME TO {new.name.sql(d)}"
-        unrename = f"ALTER TABLE {new_q} RENAME TO {table.name.sql(d)}"
-    drop_view = [f"DROP TRIGGER {quote(name, d)}" for name in _trigger_names(table)] if d == "sqlite" and facts else []
+    rename = sql.rename_table(d, table, new)
+    unrename = sql.rename_table(d, new, table)
+    drop_view = ([f"DROP TRIGGER {quote(name, d)}" for name in _trigger_names(table)]
+                 if not database.updatable_views and facts else [])
     drop_view.append(f"DROP VIEW {old_q}")
     steps = [f"Rename {table} to {new.name} and create a view named {table.name} over it, in one short transaction: "
-             "the running application keeps reading and writing through the view."]
-    if d == "postgres":
-        steps.append("A view over one table is updatable in PostgreSQL: INSERT, UPDATE and DELETE pass through.")
-    elif d == "sqlite":
-        steps.append("SQLite views are read-only: INSTEAD OF triggers pass the old application's writes to the table.")
-    else:
-        steps.append("MySQL commits each DDL statement: between RENAME TABLE and CREATE VIEW the old name is missing for "
-                     "an instant; run it when a failed query or two can be retried.")
+             "the running application keeps reading and writing through the view.", database.view_note]
     expand = Phase(
         EXPAND, f"rename to {new.name}, keep {table.name} as a view", steps,
         sql=[*sql.lock_timeout(d, True), rename, *view],
         verify=[f"SELECT 'missing' AS {quote('table', d)} WHERE NOT EXISTS ({sql.rows_where_table_exists(d, new)})"],
         rollback=[*sql.lock_timeout(d, True), *drop_view, unrename],
-        transaction=d != "mysql",
+        transaction=database.transactional_ddl,
     )
     expand.allowing(rename, "rename-table", f"the view {table.name}, created in the same migration, serves the old name")
     expand.allowing(unrename, "rename-table", f"back to the state before EXPAND, where the application used {table.name}")
@@ -72,8 +61,7 @@ def rename_table(slots: Slots, ctx: Context) -> Built:
         DEPLOY, f"switch the application to {new.name}",
         [f"Release the application version that names {new.name} (models, raw SQL, reports, grants, jobs).",
          f"Wait until nothing uses {table.name} any more."],
-        verify=[f"No query names {table.name} (pg_stat_statements, logs)." if d == "postgres"
-                else f"No query names {table.name} (the query log, application logs)."],
+        verify=[f"No query names {table.name} ({database.query_statistics})."],
         rollback=[f"Redeploy the previous version: {table.name} still works as a view."],
     ))
     phases.append(Phase(
@@ -94,7 +82,7 @@ def _trigger_names(table: TableName) -> list[str]:
 def _view_statements(ctx: Context, table: TableName, new: TableName, facts) -> list[str]:
     d = ctx.dialect
     view = [f"CREATE VIEW {table.sql(d)} AS SELECT * FROM {new.sql(d)}"]
-    if d != "sqlite":
+    if engine(d).updatable_views:
         return view
     if facts is None:
         columns = [ctx.missing(f"columns of {table}", "plan against the live database, which knows them")]
@@ -121,14 +109,15 @@ def _view_statements(ctx: Context, table: TableName, new: TableName, facts) -> l
 
 
 def _index_renames(ctx: Context, table: TableName, new: TableName, facts) -> list[tuple[str, str]]:
-    """PostgreSQL: (rename, rename back) for each index named after the table."""
-    if facts is None or ctx.dialect != "postgres":
+    """(rename, rename back) for each index named after the table, where the engine's habit is to name them so."""
+    if facts is None or not engine(ctx.dialect).index_names_follow_table:
         return []
     prefix = table.name.text + "_"
     renames = []
     for index in facts.indexes:
         if index.name.startswith(prefix):
             renamed = new.name.text + "_" + index.name[len(prefix):]
-            renames.append((f"ALTER INDEX {table.sibling(index.name).sql('postgres')} RENAME TO {quote(renamed, 'postgres')}",
-                            f"ALTER INDEX {table.sibling(renamed).sql('postgres')} RENAME TO {quote(index.name, 'postgres')}"))
+            d = ctx.dialect
+            renames.append((f"ALTER INDEX {table.sibling(index.name).sql(d)} RENAME TO {quote(renamed, d)}",
+                            f"ALTER INDEX {table.sibling(renamed).sql(d)} RENAME TO {quote(index.name, d)}"))
     return renames

@@ -1,0 +1,60 @@
+"""SQLite: everything that is true of it, in one place."""
+
+import re
+
+from .base import CatalogueQueries, Engine, Lexicon, Quote
+
+_QUOTED = r'"[^"]*(?:""[^"]*)*'
+_BACKTICK = r"`[^`]*(?:``[^`]*)*"
+_STRING = r"(?:(?<![\w$])[Xx])?'[^']*(?:''[^']*)*"
+
+LEXICON = Lexicon(
+    string_prefixes=r"[Xx]",
+    line_comment=r"--",
+    line_comment_starts="-",
+    quotes=(
+        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", ('"',)),
+        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", ("`",)),
+        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier", ("[",)),
+        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", "X'", "x'")),
+    ),
+)
+
+# VACUUM and ATTACH/DETACH fail inside a transaction; these PRAGMAs are silently ignored inside one.
+_OUTSIDE_TRANSACTION = re.compile(
+    r"^(VACUUM|ATTACH|DETACH|PRAGMA\s+(\w+\.)?(foreign_keys|journal_mode|legacy_alter_table)\b)", re.IGNORECASE
+)
+
+
+class SQLite(Engine):
+    name = "sqlite"
+    label = "SQLite"
+    schemes = ("sqlite", "sqlite3")
+    lexicon = LEXICON
+    adapter = ("sqlite", "SQLiteAdapter")
+    family = "SQLite"
+    has_schemas = False
+    has_server = False
+    lock_queue = False
+    updatable_views = False
+    rebuilds_tables = True
+    index_build_steps = ("SQLite builds the index under its database-wide write lock: writers wait until it is done, "
+                         "readers go on. On a large table, run it when few writes arrive.",)
+    add_column_note = "SQLite adds a column without touching the rows"
+    view_note = "SQLite views are read-only: INSTEAD OF triggers pass the old application's writes to the table."
+    lock_wait_note = "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
+    grammar = frozenset()
+    by_hand = CatalogueQueries()
+    _outside_transaction = _OUTSIDE_TRANSACTION
+
+    def rows_where_column_exists(self, schema, table, quoted_table, column) -> str:
+        return f"SELECT name FROM pragma_table_info({self.literal(table)}) WHERE name = {self.literal(column)}"
+
+    def rows_where_index_exists(self, table: str, index: str) -> str:
+        return f"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = {self.literal(index)}"
+
+    def rows_where_table_exists(self, schema, table, quoted_table) -> str:
+        return f"SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name = {self.literal(table)}"
+
+
+SQLITE = SQLite()

@@ -1,0 +1,178 @@
+"""The one lexer: the tokens of SQL text, for the statement splitter and for the linter alike.
+
+Each engine states its lexical rules (dkmigrate.engines, Lexicon); from them one master regular expression
+per dialect (and statement delimiter) is compiled, and `finditer` walks the text with it: one match per
+token, leading white space included, so white space costs no match of its own. Every alternative is linear:
+quoted tokens are written as unrolled loops (`'[^']*(?:''[^']*)*'`), and an unterminated one runs to the end
+of the text instead of failing, so nothing backtracks on long input. The linter drops comments and reads
+unterminated tokens leniently; the splitter (dkmigrate.sqlsplit) checks them and reports where they start.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import NamedTuple
+
+from .engines import ENGINES, engine
+
+WORD = "word"  # a keyword or an unquoted identifier
+QUOTED = "quoted"  # a quoted identifier: "Name", `name`, [name]
+STRING = "string"  # a string literal, dollar-quoted body included
+NUMBER = "number"
+PUNCT = "punct"  # an operator or punctuation: ( ) , ; . :: = ...
+COMMENT = "comment"
+DELIMITER = "delimiter"  # the statement delimiter (the splitter's; the linter reads it as PUNCT)
+
+
+class Token(NamedTuple):
+    kind: str
+    text: str  # as written
+    upper: str  # WORD: the text in upper case, to compare with keywords; other kinds: the text
+    pos: int  # offset in the text
+
+
+# The lexer's group names, each with the kind of token it makes.
+_KINDS = {"delimiter": PUNCT, "word": WORD, "number": NUMBER, "param": NUMBER, "punct": PUNCT,
+          "string": STRING, "escape": STRING, "dollar": STRING, "double": STRING,
+          "quoted": QUOTED, "backtick": QUOTED, "bracket": QUOTED}
+QUOTE_GROUPS = frozenset(_KINDS) - {"delimiter", "word", "number", "param", "punct"}
+
+_WORD = r"[^\W\d][\w$]*"
+_NUMBER = r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+"
+_BLOCK_COMMENT = r"/\*(?s:.*?)(?:\*/|\Z)"
+_PUNCT = r"::|[<>!]=|<>|\|\||=>|\S"
+
+
+@functools.lru_cache(maxsize=None)
+def scanner(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
+    """The master expression of a dialect: group `delimiter`, `word`, `number`, `comment`, one group per kind
+    of quoted token of the engine, `param`, `punct`. No other capture groups but a dollar quote's tag."""
+    lexicon = engine(dialect).lexicon
+    word = _WORD
+    if any(char.isalnum() or char in "_$" for char in delimiter):  # END$$: the word ends where the delimiter starts
+        word = rf"[^\W\d](?:(?!{re.escape(delimiter)})[\w$])*"
+    if lexicon.string_prefixes:  # E'...' is a string, not the word E
+        word = f"(?!(?:{lexicon.string_prefixes})')" + word
+    delimiter_, comment, quotes = _boundary_alternatives(dialect, delimiter)
+    alternatives = [
+        delimiter_,
+        f"(?P<word>{word})",
+        f"(?P<number>{_NUMBER})",
+        comment,
+        *quotes,
+        *([f"(?P<param>{lexicon.parameters})"] if lexicon.parameters else []),
+        f"(?P<punct>{_PUNCT})",
+    ]
+    return re.compile(r"\s*(?:" + "|".join(alternatives) + ")")
+
+
+@functools.lru_cache(maxsize=None)
+def boundaries(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
+    """The master expression's delimiter, comment and quoted-token alternatives alone, for `search`: it jumps
+    over words, numbers and punctuation to the next token that can end a statement or hide a delimiter. Its
+    alternatives are the master's own; the prefixes and dollar quotes in them do not start after a word
+    character, so a search that lands inside a word (`a$b$`, `date'...'`) reads it as the tokens would."""
+    delimiter_, comment, quotes = _boundary_alternatives(dialect, delimiter)
+    lexicon = engine(dialect).lexicon
+    # A lookahead of what the alternatives may start with lets the search skip every other character fast:
+    # one character class for the one-character starts, one class per longer tail (E' and N' share ').
+    openers = [delimiter[0], *lexicon.line_comment_starts, "/", *(start for quote in lexicon.quotes for start in quote.starts)]
+    singles = "".join(sorted({opener for opener in openers if len(opener) == 1}))
+    tails: dict[str, set[str]] = {}
+    for opener in openers:
+        if len(opener) > 1:
+            tails.setdefault(opener[1:], set()).add(opener[0])
+    starts = [f"[{re.escape(singles)}]", *(f"[{re.escape(''.join(sorted(firsts)))}]{re.escape(tail)}"
+                                           for tail, firsts in tails.items())]
+    return re.compile(f"(?={'|'.join(starts)})(?:" + "|".join([delimiter_, comment, *quotes]) + ")")
+
+
+def _boundary_alternatives(dialect: str, delimiter: str) -> tuple[str, str, list[str]]:
+    lexicon = engine(dialect).lexicon
+    return (f"(?P<delimiter>{re.escape(delimiter)})",
+            f"(?P<comment>(?:{lexicon.line_comment})[^\\n]*|{_BLOCK_COMMENT})",
+            [f"(?P<{quote.group}>{quote.pattern})" for quote in lexicon.quotes])
+
+
+@functools.lru_cache(maxsize=None)
+def closed_quote(dialect: str, group: str) -> tuple[re.Pattern[str], str]:
+    """A terminated token of a quote group, and the group's name in error messages."""
+    quote = next(quote for quote in engine(dialect).lexicon.quotes if quote.group == group)
+    return re.compile(quote.closed), quote.name
+
+
+_COMMENT_DELIMITERS = re.compile(r"/\*|\*/")
+_NESTED_COMMENT = re.compile(r"/\*(?:(?!\*/).)*?/\*", re.DOTALL)  # a /* inside a block comment
+
+
+def nested_comment_end(text: str, start: int) -> int:
+    """The end of the nested block comment opening at `start`; -1 when it is not closed."""
+    depth = 0
+    for delimiter in _COMMENT_DELIMITERS.finditer(text, start):
+        depth += 1 if delimiter.group() == "/*" else -1
+        if depth == 0:
+            return delimiter.end()
+    return -1
+
+
+def tokenize(text: str, dialect: str) -> list[Token]:
+    """The tokens of a statement, comments dropped. Lenient: never fails, and reads an unterminated token to
+    the end of the text (the splitter has already refused those)."""
+    pattern = scanner(dialect)
+    kinds, new = _KINDS, tuple.__new__  # Token._make is a Python function; tuple.__new__ builds it directly
+    if "/*" in text and engine(dialect).lexicon.nested_comments and _NESTED_COMMENT.search(text):
+        return [new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, start))
+                for kind, value, start in _nesting_matches(pattern, text) if kind != "comment"]
+    return [new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, match.start(kind)))
+            for match in pattern.finditer(text)
+            if (kind := match.lastgroup) != "comment" for value in (match.group(kind),)]
+
+
+def _nesting_matches(pattern: re.Pattern[str], text: str):
+    """(group, text, start) of each token, where a block comment may hold others."""
+    pos = 0
+    while True:
+        for match in pattern.finditer(text, pos):
+            kind = match.lastgroup
+            start = match.start(kind)
+            if kind == "comment" and text.startswith("/*", start) and "/*" in match.group(kind)[2:]:
+                end = nested_comment_end(text, start)
+                end = len(text) if end < 0 else end
+                yield kind, text[start:end], start
+                pos = end
+                break
+            yield kind, match.group(kind), start
+        else:
+            return
+
+
+def identifier(token: Token, dialect: str) -> str:
+    """The name a WORD or QUOTED token stands for, as the engine compares names: PostgreSQL keeps quoted
+    names as written, the other engines (and PostgreSQL for unquoted names) compare them without case."""
+    if token.kind != QUOTED:
+        return token.text.lower()
+    name = _quoted_name(token.text)
+    return name if _QUOTED_CASE_KEPT[dialect] else name.lower()
+
+
+def name_of(token: Token, dialect: str) -> str:
+    """The name a WORD or QUOTED token stands for, as the engine stores it."""
+    if token.kind == QUOTED:
+        return _quoted_name(token.text)
+    return token.text.lower() if _QUOTED_CASE_KEPT[dialect] else token.text  # PostgreSQL folds unquoted names
+
+
+def stored_parts(written: str, dialect: str) -> tuple[str, ...]:
+    """The parts of a qualified name the linter parsed (lint.syntax.Name.written), as the engine stores them:
+    `[users]` is users, `"Mixed"."T"` keeps its case, an unquoted PostgreSQL name folds to lower case."""
+    return tuple(name_of(token, dialect) for token in tokenize(written, dialect) if token.kind in (WORD, QUOTED))
+
+
+def _quoted_name(text: str) -> str:
+    closing = "]" if text[0] == "[" else text[0]
+    name = text[1:-1] if text.endswith(closing) and len(text) > 1 else text[1:]
+    return name.replace(closing * 2, closing) if closing != "]" else name
+
+
+_QUOTED_CASE_KEPT = {name: each.folds_to_lower for name, each in ENGINES.items()}
