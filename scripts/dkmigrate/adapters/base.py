@@ -187,6 +187,15 @@ class Adapter(ABC):
     @abstractmethod
     def unlock(self) -> None: ...
 
+    def lock_holders(self, tables: list[tuple[str | None, str]]) -> str:
+        """Who holds the locks on these tables that a statement could not get, in words (after it gave up)."""
+        locks = self.inspector().locks_on(tables)
+        held = [lock for lock in locks or () if lock.granted]
+        if not held:
+            return "no session holds a lock on them any more"
+        return "; ".join(f"pid {lock.pid} holds {lock.mode} on {lock.table} ({' '.join(lock.query.split())[:80]})"
+                         for lock in held)
+
     def quote_identifier(self, name: str) -> str:
         return engine(self.dialect).quote_identifier(name)
 

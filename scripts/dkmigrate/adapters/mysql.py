@@ -69,7 +69,7 @@ class MySQLAdapter(Adapter):
             with self.connection.cursor() as cursor:
                 cursor.execute(sql)
         except pymysql.Error as error:
-            raise StatementFailed(_message(error)) from None
+            raise _statement_failed(error) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
@@ -104,6 +104,20 @@ class MySQLAdapter(Adapter):
             return "another migrator holds the migration lock"
         connection_id, user, host, seconds = rows[0]
         return f"migration lock held by connection {connection_id} ({user}@{host}, {seconds} s in its current state)"
+
+    def lock_holders(self, tables: list[tuple[str | None, str]]) -> str:
+        """performance_schema's metadata locks where they are recorded; otherwise the other connections with a
+        transaction open (information_schema.INNODB_TRX), which hold their tables' metadata locks until it ends."""
+        if _metadata_locks_enabled(self):
+            return super().lock_holders(tables)
+        rows = self.query(
+            "SELECT t.trx_mysql_thread_id, p.USER, p.HOST, t.trx_started, LEFT(COALESCE(t.trx_query, p.INFO, ''), 80)"
+            " FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p"
+            " ON p.ID = t.trx_mysql_thread_id WHERE t.trx_mysql_thread_id <> CONNECTION_ID() ORDER BY t.trx_started")
+        if not rows:
+            return "no other connection has a transaction open any more"
+        return "; ".join(f"connection {thread} ({user}@{host}, transaction open since {started}"
+                         f"{': ' + query if query else ''})" for thread, user, host, started, query in rows)
 
     def unlock(self) -> None:
         if self.locked and self.connection is not None:
@@ -275,6 +289,14 @@ def _replica_status(adapter: MySQLAdapter) -> tuple[list[dict], str | None]:
         except pymysql.Error as error:
             return [], f"the replication status could not be read ({_message(error)})"
     return [], "the replication status could not be read (neither SHOW REPLICA STATUS nor SHOW SLAVE STATUS)"
+
+
+_LOCK_WAIT_TIMEOUT = 1205  # innodb_lock_wait_timeout or lock_wait_timeout (metadata locks) expired
+
+
+def _statement_failed(error: pymysql.Error) -> StatementFailed:
+    code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+    return StatementFailed(_message(error), lock_not_granted=code == _LOCK_WAIT_TIMEOUT)
 
 
 def _message(error: pymysql.Error) -> str:

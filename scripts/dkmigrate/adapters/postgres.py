@@ -13,6 +13,8 @@ from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
 from .base import Adapter, CheckFacts, Inspector, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
+_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
+
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
 
@@ -127,7 +129,7 @@ def _statement_failed(error: psycopg.Error) -> StatementFailed:
     if diag.message_detail:
         message = f"{message}; {diag.message_detail}"
     position = int(diag.statement_position) if diag.statement_position else None
-    return StatementFailed(mask_url(message), position)
+    return StatementFailed(mask_url(message), position, lock_not_granted=diag.sqlstate == _LOCK_NOT_AVAILABLE)
 
 
 class PostgresInspector(Inspector):

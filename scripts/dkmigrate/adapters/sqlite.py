@@ -54,7 +54,8 @@ class SQLiteAdapter(Adapter):
         try:
             self.connection.execute(sql)
         except (sqlite3.Error, sqlite3.Warning) as error:
-            raise StatementFailed(str(error)) from None
+            busy = getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            raise StatementFailed(str(error), lock_not_granted=busy) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
@@ -88,6 +89,9 @@ class SQLiteAdapter(Adapter):
         except BlockingIOError:
             return False
         return True
+
+    def lock_holders(self, tables: list[tuple[str | None, str]]) -> str:
+        return f"another connection holds the write lock of {self.path.name} (SQLite does not say which)"
 
     def lock_holder(self) -> str:
         return f"another migrator holds {self.lock_path.name}"
