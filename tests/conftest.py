@@ -8,11 +8,13 @@ the tests that need it; elsewhere they are skipped with the reason.
 import io
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -288,3 +290,18 @@ def claude(claude_executable, tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     return Claude(claude_executable, home)
+
+
+def wait_for_stderr(process, text: str, timeout: float = 60) -> str:
+    """What a process started with Project.launch(wait=False) wrote on stderr until `text` appeared, it ended,
+    or the timeout passed (the rest is still there for communicate())."""
+    seen = b""
+    deadline = time.monotonic() + timeout
+    descriptor = process.stderr.fileno()
+    while text.encode() not in seen and time.monotonic() < deadline:
+        if select.select([descriptor], [], [], 0.1)[0]:
+            chunk = os.read(descriptor, 4096)
+            if not chunk:
+                break
+            seen += chunk
+    return seen.decode()

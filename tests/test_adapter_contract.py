@@ -122,10 +122,10 @@ def test_on_a_server_the_lock_belongs_to_one_tracking_table(url, adapter):
 def test_the_tracking_types_hold_a_tracking_row(adapter):
     from dkmigrate.tracking import TrackingTable
 
-    tracking = TrackingTable(adapter, "schema_migrations")
+    tracking = TrackingTable(adapter, adapter.table, lambda version: True)
     for statement in tracking.setup_statements():
         adapter.execute(statement)
-    adapter.execute(f"INSERT INTO schema_migrations (version, name, state, applied_at, progress) VALUES "
+    adapter.execute(f"INSERT INTO {adapter.quote_table(adapter.table)} (version, name, state, applied_at, progress) VALUES "
                     f"('20260101000000', 'first', 'applied', {adapter.now_sql}, 3)")
     [row] = tracking.read()
     assert (row.version, row.name, row.state, row.progress) == ("20260101000000", "first", "applied", 3)

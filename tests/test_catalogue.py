@@ -37,6 +37,24 @@ def test_dbmate_sections_options_and_lines(tmp_path):
     assert migration.down.statements("postgres")[0].line == 6
 
 
+def test_windows_and_old_mac_line_endings_read_as_newlines(tmp_path):
+    text = ("\ufeff-- migrate:up\nCREATE TABLE a (id integer);\nCREATE TABLE b (id integer);\n\n"
+            "-- migrate:down\nDROP TABLE b;\nDROP TABLE a;\n")
+    (tmp_path / "unix").mkdir()
+    (tmp_path / "unix" / "20261124093000_add.sql").write_bytes(text.encode())
+    (tmp_path / "windows").mkdir()
+    (tmp_path / "windows" / "20261124093000_add.sql").write_bytes(text.replace("\n", "\r\n").encode())
+    (tmp_path / "mac").mkdir()
+    (tmp_path / "mac" / "20261124093000_add.sql").write_bytes(text.replace("\n", "\r").encode())
+    [unix] = load_catalogue(tmp_path / "unix").migrations
+    for other in ("windows", "mac"):
+        [migration] = load_catalogue(tmp_path / other).migrations
+        assert (migration.up.sql, migration.down.sql) == (unix.up.sql, unix.down.sql) == (
+            "CREATE TABLE a (id integer);\nCREATE TABLE b (id integer);\n\n", "DROP TABLE b;\nDROP TABLE a;\n")
+        assert [s.line for s in migration.down.statements("sqlite")] == [6, 7]
+        assert migration.checksum == unix.checksum
+
+
 def test_dbmate_file_without_down_cannot_be_rolled_back(tmp_path):
     catalogue = load_catalogue(write(tmp_path, {"1_x.sql": "-- migrate:up\nSELECT 1;\n"}))
     assert catalogue.migrations[0].down is None

@@ -98,7 +98,8 @@ def test_dry_run_changes_nothing_and_prints_the_script(project, engine):
     assert script.count("BEGIN;") == 2 and script.count("COMMIT;") == 2
     assert "-- 20260101000002_create_books (up, in a transaction)" in script
     assert "CREATE INDEX books_author ON books (author_id);" in script
-    assert "INSERT INTO \"schema_migrations\"" in script and "'20260101000003'" in script
+    schema = {"sqlite": "main", "postgres": "public"}[engine.name]  # qualified: the script runs the same anywhere
+    assert f'INSERT INTO "{schema}"."schema_migrations"' in script and "'20260101000003'" in script
     assert script.index("create_books") < script.index("seed_authors")
     assert engine.tables() == before
     assert states(project)["20260101000002"] == "pending"
@@ -116,7 +117,7 @@ def test_dry_run_on_a_new_sqlite_file_creates_nothing(sqlite_project, tmp_path):
     database = tmp_path / "test.sqlite3"
     result = sqlite_project.run("up", "--dry-run")
     assert result.code == 0, result.stderr
-    assert "CREATE TABLE IF NOT EXISTS \"schema_migrations\"" in result.stdout
+    assert "CREATE TABLE IF NOT EXISTS \"main\".\"schema_migrations\"" in result.stdout
     assert not database.exists()
     status = sqlite_project.run("status", "--format", "json")
     assert status.json["database_exists"] is False

@@ -1,5 +1,30 @@
+"""`python -m dkmigrate`: the command line, answering SIGINT and SIGTERM from the first instant to the exit."""
+
+import json
+import signal
 import sys
 
-from .cli import main
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
-sys.exit(main())
+
+def _interrupted_while_starting(number, frame):
+    message = f"interrupted by {signal.Signals(number).name}"
+    argv = sys.argv[1:]
+    if "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:])):
+        print(json.dumps({"error": {"code": 128 + number, "message": message}}, indent=2), flush=True)
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(128 + number)
+
+
+for _number in _SIGNALS:  # until main() sets its own: nothing has run yet
+    signal.signal(_number, _interrupted_while_starting)
+
+from .cli import main  # noqa: E402
+
+try:
+    code = main()
+except KeyboardInterrupt as stop:  # a signal while the result was being written
+    code = 128 + getattr(stop, "signal_number", signal.SIGINT)
+for _number in _SIGNALS:  # the outcome is decided: a late signal must not change the exit code
+    signal.signal(_number, signal.SIG_IGN)
+sys.exit(code)

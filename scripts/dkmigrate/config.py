@@ -11,6 +11,7 @@ directory and settings apply. A URL of another engine than the environment whose
 configuration error.
 """
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -154,7 +155,7 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         raise ConfigError(f"table: '{table}' is not a valid table name (letters, digits, _; optionally schema.table)")
 
     lock_wait = options.lock_wait if options.lock_wait is not None else environment.get("lock_wait", DEFAULT_LOCK_WAIT)
-    if lock_wait < 0:
+    if not math.isfinite(lock_wait) or lock_wait < 0:
         raise ConfigError(f"the lock wait must be zero or more seconds, not {lock_wait}")
     protected = bool(environment.get("protected", False))
     lock_timeout = _duration(environment["lock_timeout"], f"{env_key}.lock_timeout", values) \

@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .adapters import open_database
+from .adapters.base import LockWait
 from .catalogue import Catalogue, following_version, load_catalogue, migration_of_file, next_version
 from .catalogue.formats import DBMATE, read_text
 from .catalogue.model import Migration, Section
@@ -25,6 +25,7 @@ from .runner import Listener, LockPolicy, RunReport, Runner
 from .status import PENDING, MigrationStatus
 from .rendering import render
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they run
     from .lint import LintOptions, MigrationAnalysis
 
@@ -44,15 +45,14 @@ def open_runner(settings: Settings, *, create: bool = False, lock: bool = False,
     listener = listener or Listener()
     catalogue = catalogue or load_catalogue(settings.migrations_dir)
     try:
-        with open_database(settings.url, settings.table, create=create) as (adapter, exists):
+        with open_database(settings.url, settings.table, create=create,
+                           lock=LockWait(settings.lock_wait, listener.lock_wait) if lock else None) as (adapter, exists):
             if exists and settings.lock_timeout is not None:
                 for statement in engine(adapter.dialect).session_lock_timeout(settings.lock_timeout):
-                    adapter.execute(statement)
-            if lock and exists:
-                adapter.acquire_lock(settings.lock_wait, listener.lock_wait)
+                    adapter.execute(statement)  # the runner sets it again before each migration's statements
             policy = LockPolicy(settings.lock_timeout, settings.lock_retries, settings.lock_retry_delay)
-            yield Runner(adapter, catalogue, settings.table, database_exists=exists, listener=listener,
-                         lock_policy=policy, lock_tables=_locked_tables(adapter.dialect))
+            yield Runner(adapter, catalogue, database_exists=exists, listener=listener, lock_policy=policy,
+                         lock_tables=_locked_tables(adapter.dialect))
     except StatementFailed as error:
         raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
 

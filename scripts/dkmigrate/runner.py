@@ -13,18 +13,20 @@ The runner knows nothing of any particular engine, and never prints: it reports 
 import random
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 from .adapters.base import Adapter
 from .catalogue import Catalogue
 from .engines import engine
 from .catalogue.model import Migration, Section
-from .errors import MigrateError, StatementFailed, StateError
+from .errors import DatabaseError, MigrateError, StatementFailed, StateError
 from .excerpts import statement_kind
+from .interruption import StopRequest, deferred
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
 from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from .sqlsplit import Statement
 
@@ -66,15 +68,52 @@ class MigrationFailed(MigrateError):
         self.completed = completed
         migration = result.migration
         if rolled_back:
-            outcome = f"rolled back: the database is as it was before {migration.label}"
+            self.outcome = f"rolled back: the database is as it was before {migration.label}"
             hint = None
         else:
-            outcome = (f"{migration.label} is now dirty: {statements_done} of {statement_count} statements ran "
-                       "outside a transaction")
+            self.outcome = (f"{migration.label} is now dirty: {statements_done} of {statement_count} statements ran "
+                            "outside a transaction")
             hint = (f"fix the database by hand, then record the truth with `migrate repair {migration.version} "
                     "--applied` or `--rolled-back`")
         where = f"{self.file.name}:{line}" if line else self.file.name
-        super().__init__(f"{migration.label} failed ({result.direction}) at {where}: {database_message}; {outcome}", hint)
+        super().__init__(f"{migration.label} failed ({result.direction}) at {where}: {database_message}; {self.outcome}",
+                         hint)
+
+
+class RunInterrupted(MigrateError):
+    """SIGINT or SIGTERM stopped a run: the migration in progress, if any, was rolled back or left dirty (`failure`);
+    the ones before it are done. Exit 128 + the signal's number (130, 143)."""
+
+    def __init__(self, request: StopRequest, direction: str, completed: list[MigrationResult],
+                 failure: MigrationFailed | None = None, next_migration: Migration | None = None):
+        self.signal_name = request.signal_name
+        self.exit_code = 128 + request.signal_number
+        self.completed = completed
+        self.failure = failure
+        verb = "applying" if direction == UP else "rolling back"
+        done = f"{len(completed)} migration{'s' if len(completed) != 1 else ''} " + (
+            "applied" if direction == UP else "rolled back")
+        if failure is not None:
+            before = f" ({done} before it)" if completed else ""
+            message = (f"interrupted by {self.signal_name} while {verb} {failure.result.migration.label}{before}: "
+                       f"{failure.outcome}")
+        elif next_migration is not None:
+            message = f"interrupted by {self.signal_name}: {done}; {next_migration.label} was not started"
+        else:
+            message = f"interrupted by {self.signal_name} as the run ended: {done}"
+        super().__init__(message, failure.hint if failure is not None else None)
+
+
+class TrackingRowLost(StatementFailed):
+    """A write to the tracking table did not change exactly the one row it was meant to."""
+
+
+def write_tracking(executor, statement: str) -> None:
+    """Run a tracking-table write, each meant for one row; TrackingRowLost unless it changed exactly one."""
+    changed = executor.execute(statement)
+    if changed is not None and changed != 1:
+        raise TrackingRowLost(f"a write to the tracking table changed {changed} rows instead of 1 "
+                              "(something else changed or removed the migration's row while it ran)")
 
 
 class LockNotGranted(MigrationFailed):
@@ -101,7 +140,7 @@ class LockPolicy:
     delay: float = 1.0  # before the first retry; doubled each time, with jitter
 
     def wait_before(self, retry: int) -> float:
-        """Seconds to wait before retry number `retry` (1-based): exponential backoff with full jitter's upper half."""
+        """Seconds to wait before retry number `retry` (1-based): exponential backoff, jittered in its upper half."""
         ceiling = self.delay * 2 ** (retry - 1)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
@@ -128,8 +167,8 @@ class _LiveExecutor:
 
     def heading(self, text: str) -> None: ...
 
-    def execute(self, sql: str) -> None:
-        self.adapter.execute(sql)
+    def execute(self, sql: str) -> int | None:
+        return self.adapter.execute(sql)
 
 
 class _ScriptRecorder:
@@ -140,6 +179,7 @@ class _ScriptRecorder:
         self.parts.append(f"\n-- {text}")
 
     def execute(self, sql: str) -> None:
+        """Records the statement; how many rows it would change is unknown (None)."""
         # A statement ending in a line comment would swallow its own semicolon.
         last_line = sql.rstrip().rsplit("\n", 1)[-1]
         self.parts.append(f"{sql.rstrip()}\n;" if "--" in last_line else f"{sql.rstrip()};")
@@ -150,15 +190,16 @@ class _ScriptRecorder:
 
 
 class Runner:
-    def __init__(self, adapter: Adapter, catalogue: Catalogue, table: str, database_exists: bool = True,
+    def __init__(self, adapter: Adapter, catalogue: Catalogue, database_exists: bool = True,
                  listener: Listener | None = None, lock_policy: LockPolicy | None = None,
                  lock_tables: Callable[[str], list] | None = None):
-        """lock_tables: the tables (schema, name) a statement locks, to ask who holds them when it times out."""
+        """`adapter` is open: its tracking table is resolved. lock_tables: the tables (schema, name) a statement
+        locks, to ask who holds them when it gives up waiting."""
         self.adapter = adapter
         self.lock_policy = lock_policy or LockPolicy()
         self.lock_tables = lock_tables or (lambda statement: [])
         self.catalogue = catalogue
-        self.tracking = TrackingTable(adapter, table)
+        self.tracking = TrackingTable(adapter, adapter.table, lambda version: catalogue.find(version) is not None)
         self.database_exists = database_exists
         self.listener = listener or Listener()
 
@@ -252,7 +293,10 @@ class Runner:
                 raise StateError(f"{status.label} is {status.state}, not modified: there is no checksum to accept")
             statement = self.tracking.accept_checksum(status.version, migration.checksum)
         self.setup()
-        self.adapter.execute(statement)
+        try:
+            write_tracking(_LiveExecutor(self.adapter), statement)
+        except TrackingRowLost as error:
+            raise DatabaseError(f"{status.label}: {error.message}; nothing was recorded", hint="run the repair again") from None
         return status.label
 
     def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool,
@@ -263,31 +307,43 @@ class Runner:
         if not work:
             return report
         setup = self.tracking.setup_statements() if self.database_exists else [self.tracking.create_statement()]
-        for statement in setup:
-            executor.execute(statement)
-        for index, (migration, order) in enumerate(work, 1):
-            try:
-                result = self._run_with_retries(executor, migration, direction, order, dry_run, report.results)
-                if late and migration.key in late:
-                    result = replace(result, out_of_order_after=late[migration.key])
-            except MigrationFailed as failure:
-                self.listener.migration_done(index, len(work), failure.result)
-                raise
-            report.results.append(result)
-            self.listener.migration_done(index, len(work), result)
+        # A dry run sends nothing that a signal could cut in two: it may stop anywhere.
+        with nullcontext(StopRequest(self.adapter.cancel)) if dry_run else deferred(self.adapter.cancel) as stop:
+            for statement in setup:
+                executor.execute(statement)
+            for index, (migration, order) in enumerate(work, 1):
+                if stop.requested:
+                    raise RunInterrupted(stop, direction, report.results, next_migration=migration)
+                if index > 1:
+                    for statement in self.adapter.session_reset:
+                        executor.execute(statement)
+                try:
+                    result = self._run_with_retries(executor, migration, direction, order, dry_run, report.results,
+                                                    stop)
+                    if late and migration.key in late:
+                        result = replace(result, out_of_order_after=late[migration.key])
+                except MigrationFailed as failure:
+                    self.listener.migration_done(index, len(work), failure.result)
+                    if stop.requested:
+                        raise RunInterrupted(stop, direction, report.results, failure) from None
+                    raise
+                report.results.append(result)
+                self.listener.migration_done(index, len(work), result)
+            if stop.requested:
+                raise RunInterrupted(stop, direction, report.results)
         if dry_run:
             report.script = executor.script
         return report
 
     def _run_with_retries(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
-                          completed: list[MigrationResult]) -> MigrationResult:
+                          completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
         """A migration rolled back because a lock was not granted in time is run again from the start."""
         retry = 0
         while True:
             try:
-                return self._run_one(executor, migration, direction, order, dry_run, completed, retry + 1)
+                return self._run_one(executor, migration, direction, order, dry_run, completed, stop, retry + 1)
             except LockNotGranted as failure:
-                if not failure.rolled_back or retry >= self.lock_policy.retries:
+                if not failure.rolled_back or retry >= self.lock_policy.retries or stop.requested:
                     raise
                 retry += 1
                 wait = self.lock_policy.wait_before(retry)
@@ -296,7 +352,7 @@ class Runner:
                 time.sleep(wait)
 
     def _run_one(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
-                 completed: list[MigrationResult], attempt: int = 1) -> MigrationResult:
+                 completed: list[MigrationResult], stop: StopRequest, attempt: int = 1) -> MigrationResult:
         section = migration.up if direction == UP else migration.down
         statements = section.statements(self.adapter.dialect)
         reason = self.outside_transaction_reason(section, statements)
@@ -311,6 +367,12 @@ class Runner:
                     self.adapter.execute("ROLLBACK")
                 except StatementFailed:
                     pass  # the connection is gone; the server rolls back the transaction itself
+            elif isinstance(error, TrackingRowLost):  # record it again, so that it shows as dirty
+                state = APPLYING if direction == UP else ROLLING_BACK
+                try:
+                    executor.execute(self.tracking.insert(migration, state, order, progress=done))
+                except StatementFailed as again:
+                    error = TrackingRowLost(f"{error.message}; recording it again as dirty failed too: {again.message}")
             failed = MigrationResult(migration, direction, "failed", _elapsed(started), in_transaction, reason)
             arguments = (failed, section, statement_text, line, error.message, in_transaction, done,
                          len(statements), list(completed))
@@ -324,7 +386,7 @@ class Runner:
             opening = (self.tracking.insert(migration, APPLYING, order) if direction == UP
                        else self.tracking.set_state(migration.version, ROLLING_BACK))
             try:
-                executor.execute(opening)
+                write_tracking(executor, opening)
             except StatementFailed as error:
                 raise fail(opening, None, error) from None
         timeout = self.lock_policy.timeout
@@ -336,6 +398,10 @@ class Runner:
         for statement in statements:
             retry = 0
             while True:
+                if stop.requested:
+                    raise fail(statement.text, statement.line,
+                               StatementFailed(f"stopped by {stop.signal_name} before this statement"))
+                stop.statement_running = True
                 try:
                     executor.execute(statement.text)
                     break
@@ -344,16 +410,18 @@ class Runner:
                         raise fail(statement.text, _error_line(statement, error), error) from None
                     # Outside a transaction the statements before it stay done: only this one runs again.
                     retry += 1
+                    attempt = retry + 1
                     wait = self.lock_policy.wait_before(retry)
                     self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait,
                                              self._lock_holders(statement.text), statement.text)
                     time.sleep(wait)
-                    attempt = retry + 1
+                finally:
+                    stop.statement_running = False
             done += 1
             if not in_transaction and len(statements) > 1:
                 progress = self.tracking.set_progress(migration.version, done)
                 try:
-                    executor.execute(progress)
+                    write_tracking(executor, progress)
                 except StatementFailed as error:
                     raise fail(progress, None, error) from None
         if not in_transaction and not dry_run and self.adapter.in_transaction():
@@ -369,7 +437,7 @@ class Runner:
         else:
             closing = self.tracking.set_state(migration.version, ROW_APPLIED, duration)
         try:
-            executor.execute(closing)
+            write_tracking(executor, closing)
             if in_transaction:
                 executor.execute("COMMIT")
         except StatementFailed as error:

@@ -34,27 +34,34 @@ def reconcile(catalogue: Catalogue, rows: list[TrackingRow]) -> list[MigrationSt
     rows_by_key = {sort_key(row.version): row for row in rows}
     applied_keys = [key for key, row in rows_by_key.items() if not row.dirty]
     newest_applied = max(applied_keys, default=None)
-    statuses = []
+    applied_late = _applied_late(rows)
+    keyed = []  # (sort key, status): the keys computed once, not once more for sorting
     for migration in catalogue.migrations:
         key = (0, migration.key)
         row = rows_by_key.pop(key, None)
         if row is None:
             out_of_order = newest_applied is not None and key < newest_applied
-            statuses.append(MigrationStatus(migration.version, migration.name, PENDING, migration, None, out_of_order))
+            status = MigrationStatus(migration.version, migration.name, PENDING, migration, None, out_of_order)
         else:
-            statuses.append(MigrationStatus(row.version, migration.name, _row_state(row, migration), migration, row,
-                                            _applied_late(key, row, rows)))
-    for row in rows_by_key.values():
-        statuses.append(MigrationStatus(row.version, row.name or "", DIRTY if row.dirty else MISSING, None, row))
-    return sorted(statuses, key=lambda status: status.key)
+            status = MigrationStatus(row.version, migration.name, _row_state(row, migration), migration, row,
+                                     key in applied_late)
+        keyed.append((key, status))
+    for key, row in rows_by_key.items():
+        keyed.append((key, MigrationStatus(row.version, row.name or "", DIRTY if row.dirty else MISSING, None, row)))
+    keyed.sort(key=lambda pair: pair[0])
+    return [status for _, status in keyed]
 
 
-def _applied_late(key: tuple, row: TrackingRow, rows) -> bool:
-    """Applied after a migration of a newer version (merged from another branch)."""
-    if row.apply_order is None:
-        return False
-    return any(other.apply_order is not None and other.apply_order < row.apply_order and sort_key(other.version) > key
-               for other in rows)
+def _applied_late(rows: list[TrackingRow]) -> set[tuple]:
+    """The keys of the rows applied after a migration of a newer version (merged from another branch)."""
+    late, newest = set(), None
+    for row in sorted((row for row in rows if row.apply_order is not None), key=lambda row: row.apply_order):
+        key = sort_key(row.version)
+        if newest is not None and key < newest:
+            late.add(key)
+        else:
+            newest = key
+    return late
 
 
 def applied_order(statuses: list[MigrationStatus]) -> list[MigrationStatus]:

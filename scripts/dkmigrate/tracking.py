@@ -1,10 +1,12 @@
 """The tracking table: which migrations a database has, and the SQL that records changes to it.
 
 The table keeps dbmate's shape (`version` primary key), so a dbmate table is adopted in place by adding
-the other columns. Every statement is built as literal SQL text, so what a dry run prints is exactly
-what a real run executes.
+the other columns, once its versions are known to be this directory's migrations. A table of another
+tool (Flyway, golang-migrate, goose, Rails) is never altered. Every statement is built as literal SQL
+text, so what a dry run prints is exactly what a real run executes.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -44,31 +46,74 @@ class TrackingRow:
         return self.state != APPLIED
 
 
+# Columns that tell another tool's table apart (each tool's own names), and the tool.
+_OTHER_TOOLS = (
+    ({"installed_rank", "script", "success"}, "Flyway"),
+    ({"version_id", "is_applied"}, "goose"),
+    ({"version", "dirty"}, "golang-migrate"),
+)
+_OURS = {"checksum", "state"}  # columns only a table dk migrate created or adopted has
+_RAILS_METADATA = "ar_internal_metadata"  # Rails keeps it beside a schema_migrations of dbmate's shape
+OWN_TABLE_SUGGESTION = "dk_schema_migrations"
+
+
 class TrackingTable:
-    def __init__(self, adapter, name: str):
+    def __init__(self, adapter, name: str, has_file: Callable[[str], bool]):
+        """has_file(version): whether a migration file has that version, to tell a dbmate table of this directory
+        from a table of the same shape that another tool or project keeps."""
         self.adapter = adapter
         self.name = name
         self.quoted = adapter.quote_table(name)
+        self.has_file = has_file
 
     def existing_columns(self) -> set[str] | None:
         """The table's columns (None when it does not exist yet); refuses a table that is not ours to adopt."""
         columns = self.adapter.table_columns(self.name)
         if columns is None:
             return None
-        if {"version", "dirty"} <= columns and "checksum" not in columns:
-            raise StateError(
-                f"table {self.name} has golang-migrate's shape (version, dirty); dk migrate adopts dbmate tables only",
-                hint="choose another tracking table with `table:` in migrate.yaml",
-            )
+        for signature, tool in _OTHER_TOOLS:
+            if signature <= columns and not _OURS <= columns:
+                raise self._foreign(tool, columns)
         if "version" not in columns:
-            raise StateError(f"table {self.name} exists but has no version column: it is not a migrations table")
+            raise StateError(f"table {self.name} exists but has no version column: it is not a migrations table",
+                             hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE_SUGGESTION}` in migrate.yaml")
+        if not _OURS & columns:
+            if not columns <= set(COLUMNS):
+                raise self._foreign("another tool", columns)
+            schema, dot, _ = self.name.rpartition(".")
+            if self.adapter.table_columns(f"{schema}{dot}{_RAILS_METADATA}") is not None:
+                raise self._foreign("Rails", columns, why=f"{_RAILS_METADATA} is beside it")
         return columns
+
+    def _foreign(self, tool: str, columns: set[str], why: str | None = None) -> StateError:
+        shape = why or f"columns {', '.join(sorted(columns))}"
+        return StateError(
+            f"table {self.name} belongs to {tool} ({shape}): dk migrate does not alter another tool's table",
+            hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE_SUGGESTION}` in migrate.yaml",
+        )
+
+    def _refuse_unknown_versions(self, columns: set[str], versions: list[str]) -> None:
+        """A table of dbmate's shape is adopted only when every version in it is one of this directory's migrations:
+        Rails and other tools keep the same shape."""
+        if _OURS & columns:
+            return
+        strangers = [version for version in versions if not self.has_file(version)]
+        if strangers:
+            raise StateError(
+                f"table {self.name} has dbmate's shape but holds versions with no migration file here "
+                f"({', '.join(strangers[:3])}{', ...' if len(strangers) > 3 else ''}): it may belong to Rails, another "
+                "tool or another directory, so dk migrate does not adopt it",
+                hint=f"point --dir at its migrations, or keep dk migrate's own table with "
+                     f"`table: {OWN_TABLE_SUGGESTION}` in migrate.yaml",
+            )
 
     def setup_statements(self) -> list[str]:
         """What makes the table ready: create it, or add what an adopted dbmate table lacks."""
         columns = self.existing_columns()
         if columns is None:
             return [self.create_statement()]
+        versions = [str(version) for version, in self.adapter.query(f"SELECT version FROM {self.quoted}")]
+        self._refuse_unknown_versions(columns, versions)
         types = self.adapter.tracking_types
         return [f"ALTER TABLE {self.quoted} ADD COLUMN {column} {types[kind]}"
                 for column, kind in COLUMNS.items() if column not in columns]
@@ -88,6 +133,7 @@ class TrackingTable:
         columns = [column for column in COLUMNS if column in existing]
         rows = [dict(zip(columns, values))
                 for values in self.adapter.query(f"SELECT {', '.join(columns)} FROM {self.quoted}")]
+        self._refuse_unknown_versions(existing, [str(row["version"]) for row in rows])
         return [
             TrackingRow(
                 version=str(row["version"]),
@@ -102,7 +148,8 @@ class TrackingTable:
             for row in rows
         ]
 
-    def insert(self, migration: Migration, state: str, apply_order: int, duration_ms: int | None = None) -> str:
+    def insert(self, migration: Migration, state: str, apply_order: int | None, duration_ms: int | None = None,
+               progress: int = 0) -> str:
         values = {
             "version": migration.version,
             "name": migration.name,
@@ -111,7 +158,7 @@ class TrackingTable:
             "applied_at": None,
             "duration_ms": duration_ms,
             "apply_order": apply_order,
-            "progress": 0 if state != APPLIED else None,
+            "progress": progress if state != APPLIED else None,
         }
         literals = [self.adapter.now_sql if column == "applied_at" else self.adapter.literal(value)
                     for column, value in values.items()]

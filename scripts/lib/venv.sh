@@ -5,6 +5,10 @@
 # that scripts/lib/bootstrap.py leaves per dependency group is newer than pyproject.toml, nothing else
 # is checked, so a ready environment costs two file tests and no process.
 # Requires: $root (the checkout). Sets: $venv.
+#
+# use_bytecode_cache keeps the package's compiled bytecode in $venv/pycache (PYTHONPYCACHEPREFIX), out
+# of the work tree, so that no run compiles the package from source, even where PYTHONDONTWRITEBYTECODE
+# is set (containers, CI).
 
 venv=${DKMIGRATE_VENV:-$root/.venv}
 
@@ -25,4 +29,41 @@ ensure_venv() {
     return 2
   fi
   "$py" "$root/scripts/lib/bootstrap.py" "$root/pyproject.toml" "$venv" "$1"
+}
+
+# use_bytecode_cache: points Python at the bytecode cache in $venv/pycache, compiling the package into it
+# when a source is newer than the last compilation (or was never compiled). The package is compiled
+# "checked-hash": Python compares each cached module with its source's hash before using it, so an
+# edited source never runs as its old bytecode, whatever its timestamp. Python itself caches the modules
+# of the standard library and the dependencies there on first use (PYTHONDONTWRITEBYTECODE, which would
+# forbid that, only ever meant to keep bytecode out of the source tree, which the prefix does).
+use_bytecode_cache() {
+  case $venv in
+    /*) export PYTHONPYCACHEPREFIX=$venv/pycache ;;
+    *) export PYTHONPYCACHEPREFIX=$PWD/$venv/pycache ;;  # scripts/test changes directory afterwards
+  esac
+  unset PYTHONDONTWRITEBYTECODE
+  local stamp=$PYTHONPYCACHEPREFIX$root/scripts/dkmigrate/.compiled source stale=0 globstar=0
+  if [ ! -e "$stamp" ]; then
+    stale=1
+  else
+    shopt -q globstar && globstar=1
+    shopt -s globstar
+    for source in "$root"/scripts/dkmigrate/**/*.py; do
+      if [ "$source" -nt "$stamp" ]; then
+        stale=1
+        break
+      fi
+    done
+    [ "$globstar" = 1 ] || shopt -u globstar
+  fi
+  if [ "$stale" = 1 ]; then
+    mkdir -p "$(dirname "$stamp")"
+    touch "$stamp.$$"  # before compiling: a source edited meanwhile is newer, so compiled next time
+    if "$venv/bin/python" -m compileall -qq -f --invalidation-mode checked-hash "$root/scripts/dkmigrate"; then
+      mv -f "$stamp.$$" "$stamp"
+    else
+      rm -f "$stamp.$$"  # a source that does not compile: the run reports it, and the next one tries again
+    fi
+  fi
 }

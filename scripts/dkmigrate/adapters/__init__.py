@@ -5,7 +5,7 @@ from importlib import import_module
 
 from ..engines import engine
 from ..urls import DatabaseURL
-from .base import Adapter
+from .base import Adapter, LockWait
 
 def adapter_for(url: DatabaseURL, table: str) -> Adapter:
     module_name, class_name = engine(url.dialect).adapter
@@ -14,11 +14,12 @@ def adapter_for(url: DatabaseURL, table: str) -> Adapter:
 
 
 @contextmanager
-def open_database(url: DatabaseURL, table: str, create: bool = False):
-    """The one way a command opens a database: yields (adapter, exists), the adapter connected unless the
-    database does not exist (and `create` is False); closes it when the block ends."""
+def open_database(url: DatabaseURL, table: str, create: bool = False, lock: LockWait | None = None):
+    """The one way a command opens a database: yields (adapter, exists), the adapter connected (and holding the
+    migrator lock, with `lock`) unless the database does not exist (and `create` is False); closes it when the
+    block ends."""
     adapter = adapter_for(url, table)
     try:
-        yield adapter, adapter.open(create=create)
+        yield adapter, adapter.open(create=create, lock=lock)
     finally:
         adapter.close()

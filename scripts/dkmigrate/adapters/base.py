@@ -15,6 +15,14 @@ LOCK_POLL_SECONDS = 0.1
 
 
 @dataclass(frozen=True)
+class LockWait:
+    """How long to wait for the migrator lock, and whom to tell (once) while waiting."""
+
+    seconds: float
+    on_wait: Callable[[str], None]
+
+
+@dataclass(frozen=True)
 class ColumnFacts:
     name: str
     type: str  # as the engine writes it, e.g. "character varying(255)", "numeric(12,2)"
@@ -142,27 +150,41 @@ class Adapter(ABC):
     dialect: str  # "sqlite", "postgres", "mysql"
     tracking_types: dict[str, str]  # tracking.COLUMNS kinds -> column types
     now_sql: str  # SQL expression for the current time, stored in the tracking table
+    # Run between two migrations of one run, so that each starts as in a new session (a migration's SET
+    # search_path or SET ROLE does not reach the next one, whether they are applied in one run or in two).
+    session_reset: tuple[str, ...] = ()
 
     def __init__(self, url: DatabaseURL, table: str):
         self.url = url
-        self.table = table  # the tracking table, which also names the migrator lock
+        # The tracking table, which also names the migrator lock. `open` resolves it to the one table it is
+        # (schema-qualified), so neither the spelling in migrate.yaml nor a migration's settings can change it.
+        self.table = table
 
     @abstractmethod
-    def open(self, create: bool) -> bool:
-        """Connect. Returns False, creating nothing, when the database is a file that does not exist and create
-        is False (a file is created on create). Raises ConnectionFailed when the database cannot be reached,
-        opened or authenticated, and when a server's database does not exist (the message names it).
+    def open(self, create: bool, lock: "LockWait | None" = None) -> bool:
+        """Connect, and with `lock` take the migrator lock (before anything else touches the database).
+
+        Returns False, creating and locking nothing, when the database is a file that does not exist and create
+        is False; a server's database that does not exist is a ConnectionFailed that names it.
+        Raises ConnectionFailed when the database cannot be reached, opened or authenticated, LockTimeout when
+        another migrator holds the lock for longer than lock.seconds.
         """
 
     @abstractmethod
     def close(self) -> None: ...
 
     @abstractmethod
-    def execute(self, sql: str) -> None:
-        """Run one statement. Raises errors.StatementFailed with the database's message."""
+    def execute(self, sql: str) -> int:
+        """Run one statement; returns how many rows it changed (-1 for a statement that changes no rows).
+        Raises errors.StatementFailed with the database's message."""
 
     @abstractmethod
     def query(self, sql: str) -> list[tuple]: ...
+
+    @abstractmethod
+    def cancel(self) -> None:
+        """Stop the statement in progress on the server; its execute then raises StatementFailed. Called from a
+        signal handler, while execute waits."""
 
     @abstractmethod
     def in_transaction(self) -> bool:
@@ -214,17 +236,19 @@ class Adapter(ABC):
         """True for a statement that cannot run inside a transaction block (or that manages its own)."""
         return engine(self.dialect).runs_outside_transaction(statement, self.server_version)
 
-    def acquire_lock(self, wait_seconds: float, on_wait: Callable[[str], None]) -> None:
-        """Take the migrator lock, polling without holding a transaction open; LockTimeout after wait_seconds."""
-        deadline = time.monotonic() + wait_seconds
+    def acquire_lock(self, lock: "LockWait") -> None:
+        """Take the migrator lock, polling without holding a transaction open; LockTimeout after lock.seconds
+        (at once with 0)."""
+        deadline = time.monotonic() + lock.seconds
         told = False
         while not self.try_lock():
-            if not told:
-                on_wait(self.lock_holder())
-                told = True
-            if time.monotonic() >= deadline:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
                 raise LockTimeout(
-                    f"gave up after waiting {wait_seconds:g} s for the migration lock ({self.lock_holder()})",
+                    f"gave up after waiting {lock.seconds:g} s for the migration lock ({self.lock_holder()})",
                     hint="wait for the other migration to finish, or raise --lock-wait",
                 )
-            time.sleep(LOCK_POLL_SECONDS)
+            if not told:
+                lock.on_wait(self.lock_holder())
+                told = True
+            time.sleep(min(LOCK_POLL_SECONDS, remaining))

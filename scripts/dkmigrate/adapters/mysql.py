@@ -10,12 +10,12 @@ import hashlib
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pymysql
-from pymysql.constants import SERVER_STATUS
+from pymysql.constants import CLIENT, SERVER_STATUS
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url
-from .base import (Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, ReplicaFacts,
-                   ServerFacts, SessionFacts, TableFacts)
+from .base import (Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, LockWait,
+                   ReplicaFacts, ServerFacts, SessionFacts, TableFacts)
 
 # A table smaller than this is counted exactly; information_schema's TABLE_ROWS is an estimate.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
@@ -39,20 +39,25 @@ class MySQLAdapter(Adapter):
         self.lock_name: str | None = None
         self.locked = False
 
-    def open(self, create: bool) -> bool:
+    def open(self, create: bool, lock: LockWait | None = None) -> bool:
         settings = connection_settings(self.url)
         database = settings.pop("database")
         if not database:
             raise ConnectionFailed(f"{self.url.masked} names no database: add it to the URL (mysql://host/database)")
         try:
-            self.connection = pymysql.connect(**settings, autocommit=True)
+            # FOUND_ROWS: an UPDATE reports the rows it matched, so a tracking write that finds its row counts 1
+            self.connection = pymysql.connect(**settings, autocommit=True, client_flag=CLIENT.FOUND_ROWS)
         except pymysql.Error as error:
             raise ConnectionFailed(f"cannot connect to {self.url.masked}: {_message(error)}") from None
         try:
             self.connection.select_db(database)
         except pymysql.Error as error:
             raise ConnectionFailed(f"cannot use database {database} at {self.url.masked}: {_message(error)}") from None
-        self.lock_name = _lock_name(database, self.table)
+        # database.table, resolved once: a migration's USE cannot move the tool's own reads and writes
+        self.table = self.table if "." in self.table else f"{database}.{self.table}"
+        self.lock_name = _lock_name(self.table)
+        if lock is not None:
+            self.acquire_lock(lock)
         return True
 
     def close(self) -> None:
@@ -64,10 +69,11 @@ class MySQLAdapter(Adapter):
             self.connection = None
             self.locked = False
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str) -> int:
         try:
             with self.connection.cursor() as cursor:
                 cursor.execute(sql)
+                return cursor.rowcount
         except pymysql.Error as error:
             raise _statement_failed(error) from None
 
@@ -78,6 +84,20 @@ class MySQLAdapter(Adapter):
                 return list(cursor.fetchall())
         except pymysql.Error as error:
             raise StatementFailed(_message(error)) from None
+
+    def cancel(self) -> None:
+        """KILL QUERY from a second connection: the statement in progress stops, the connection stays."""
+        if self.connection is None:
+            return
+        settings = connection_settings(self.url)
+        settings.pop("database")
+        settings["connect_timeout"] = 5
+        try:
+            with pymysql.connect(**settings, autocommit=True) as killer:
+                with killer.cursor() as cursor:
+                    cursor.execute(f"KILL QUERY {int(self.connection.thread_id())}")
+        except pymysql.Error:
+            pass  # the server could not be told: the statement ends when the connection does
 
     def in_transaction(self) -> bool:
         return bool(self.connection.server_status & SERVER_STATUS.SERVER_STATUS_IN_TRANS)
@@ -229,10 +249,9 @@ def connection_settings(url) -> dict:
     return settings
 
 
-def _lock_name(database: str, table: str) -> str:
-    """The migrator lock's name: the resolved database and tracking table, hashed when longer than GET_LOCK allows."""
-    schema, name = _split(table)
-    identity = f"dk-migrate:{schema or database}.{name}"
+def _lock_name(table: str) -> str:
+    """The migrator lock's name: the resolved database.table, hashed when longer than GET_LOCK allows."""
+    identity = f"dk-migrate:{table}"
     if len(identity.encode()) <= _LOCK_NAME_BYTES:
         return identity
     return "dk-migrate:" + hashlib.sha256(identity.encode()).hexdigest()[:40]

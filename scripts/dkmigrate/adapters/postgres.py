@@ -11,7 +11,7 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
-from .base import Adapter, CheckFacts, Inspector, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, Inspector, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 _LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
 
@@ -29,14 +29,15 @@ class PostgresAdapter(Adapter):
         "integer": "integer",
     }
     now_sql = "now()"
+    session_reset = ("RESET ALL", "RESET ROLE")  # not DISCARD ALL: it would release the migrator lock
 
     def __init__(self, url, table):
         super().__init__(url, table)
         self.connection: psycopg.Connection | None = None
-        self.lock_key = _lock_key(table)
+        self.lock_key: int | None = None  # from the resolved table, once connected
         self.locked = False
 
-    def open(self, create: bool) -> bool:
+    def open(self, create: bool, lock: LockWait | None = None) -> bool:
         params = conninfo_to_dict(postgres_conninfo(self.url))
         params.setdefault("connect_timeout", "10")
         params.setdefault("application_name", "dk-migrate")
@@ -44,7 +45,22 @@ class PostgresAdapter(Adapter):
             self.connection = psycopg.connect(**params, autocommit=True)
         except psycopg.Error as error:
             raise ConnectionFailed(f"cannot connect to {self.url.masked}: {_connection_message(error)}") from None
+        self.table = self._qualified(self.table)
+        self.lock_key = _lock_key(self.table)
+        if lock is not None:
+            self.acquire_lock(lock)
         return True
+
+    def _qualified(self, table: str) -> str:
+        """schema.table: where an unqualified table is found on the search_path now, else the schema it would be
+        created in. Resolved once, so a migration's `SET search_path` cannot move the tool's own reads and writes."""
+        if "." in table:
+            return table
+        found = self.query(
+            "SELECT n.nspname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace"
+            f" WHERE c.oid = pg_catalog.to_regclass({self.literal(self.quote_identifier(table))})")
+        schema = found[0][0] if found else self.query("SELECT pg_catalog.current_schema()")[0][0]
+        return table if schema is None else f"{schema}.{table}"  # no schema: creating it fails with the server's word
 
     @property
     def server_version(self) -> int:
@@ -57,17 +73,24 @@ class PostgresAdapter(Adapter):
             self.connection = None
             self.locked = False
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str) -> int:
         try:
-            self.connection.execute(sql)
+            return self.connection.execute(_without_nul(sql)).rowcount
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
-            return self.connection.execute(sql).fetchall()
+            return self.connection.execute(_without_nul(sql)).fetchall()
         except psycopg.Error as error:
             raise _statement_failed(error) from None
+
+    def cancel(self) -> None:
+        if self.connection is not None:
+            try:
+                getattr(self.connection, "cancel_safe", self.connection.cancel)()
+            except psycopg.Error:
+                pass  # the server could not be told: the statement ends when the connection does
 
     def in_transaction(self) -> bool:
         return self.connection.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
@@ -109,8 +132,15 @@ class PostgresAdapter(Adapter):
         self.locked = False
 
 
+def _without_nul(sql: str) -> str:
+    """libpq sends a statement only up to its first NUL byte: refuse it rather than run a shorter statement."""
+    if "\0" in sql:
+        raise StatementFailed("the statement holds a NUL byte, where PostgreSQL would cut it short; it was not sent")
+    return sql
+
+
 def _lock_key(name: str) -> int:
-    """A stable signed 64-bit advisory lock key for one tracking table."""
+    """A stable signed 64-bit advisory lock key for one schema-qualified tracking table."""
     digest = hashlib.sha256(f"dk-migrate:{name}".encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
@@ -122,14 +152,20 @@ def _connection_message(error: psycopg.Error) -> str:
 
 
 def _statement_failed(error: psycopg.Error) -> StatementFailed:
+    """One line: the server's message, SQLSTATE and detail; when the server said nothing (the connection was
+    lost), the client library's first line, without its indented explanation."""
     diag = error.diag
-    message = diag.message_primary or str(error).strip()
+    if diag.message_primary:
+        message = diag.message_primary
+    else:
+        message = (str(error).strip().splitlines() or [type(error).__name__])[0]
     if diag.sqlstate:
         message = f"{message} (SQLSTATE {diag.sqlstate})"
     if diag.message_detail:
         message = f"{message}; {diag.message_detail}"
     position = int(diag.statement_position) if diag.statement_position else None
-    return StatementFailed(mask_url(message), position, lock_not_granted=diag.sqlstate == _LOCK_NOT_AVAILABLE)
+    return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position,
+                           lock_not_granted=diag.sqlstate == _LOCK_NOT_AVAILABLE)
 
 
 class PostgresInspector(Inspector):

@@ -1,12 +1,14 @@
 """SQLite through the standard library's sqlite3 module."""
 
 import fcntl
+import os
 import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
+from .. import interruption
 from ..errors import ConnectionFailed, StatementFailed
-from .base import Adapter, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, ServerFacts, TableFacts
+from .base import Adapter, Inspector, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
 
 
 class SQLiteAdapter(Adapter):
@@ -29,16 +31,23 @@ class SQLiteAdapter(Adapter):
     def path(self) -> Path:
         return self.url.sqlite_path
 
-    def open(self, create: bool) -> bool:
+    def open(self, create: bool, lock: LockWait | None = None) -> bool:
+        if "." not in self.table:  # a TEMP table of the same name, made by a migration, would hide it
+            self.table = f"main.{self.table}"
         if not self.url.is_memory and not self.path.exists():
             if not create:
                 return False
             if not self.path.parent.is_dir():  # as dbmate: a typo in the path must not grow folders
                 raise ConnectionFailed(f"cannot create SQLite database {self.path}: the folder {self.path.parent} "
                                        "does not exist")
+        if lock is not None:  # before the first read: the holder may keep the file locked for longer than a busy timeout
+            self.acquire_lock(lock)
         try:
             target = ":memory:" if self.url.is_memory else f"file:{quote(str(self.path))}?mode={'rwc' if create else 'rw'}"
             self.connection = sqlite3.connect(target, uri=not self.url.is_memory, isolation_level=None)
+            # Python runs signal handlers only between its own instructions: a long statement calls back into
+            # Python now and then, so that a signal can interrupt it.
+            self.connection.set_progress_handler(_let_signals_in, 100_000)
             self.connection.execute("PRAGMA schema_version").fetchone()
         except sqlite3.Error as error:
             raise ConnectionFailed(f"cannot open SQLite database {self.path}: {error}") from None
@@ -50,24 +59,28 @@ class SQLiteAdapter(Adapter):
             self.connection = None
         self.unlock()
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str) -> int:
         try:
-            self.connection.execute(sql)
+            return self.connection.execute(sql).rowcount
         except (sqlite3.Error, sqlite3.Warning) as error:
-            busy = getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-            raise StatementFailed(str(error), lock_not_granted=busy) from None
+            raise _statement_failed(error) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
             return self.connection.execute(sql).fetchall()
         except sqlite3.Error as error:
-            raise StatementFailed(str(error)) from None
+            raise _statement_failed(error) from None
+
+    def cancel(self) -> None:
+        if self.connection is not None:
+            self.connection.interrupt()
 
     def in_transaction(self) -> bool:
         return self.connection.in_transaction
 
     def table_columns(self, table: str) -> set[str] | None:
-        rows = self.query(f"PRAGMA table_info({self.quote_identifier(table)})")
+        schema, _, name = table.rpartition(".")
+        rows = self.query(f"PRAGMA {self.quote_identifier(schema or 'main')}.table_info({self.quote_identifier(name)})")
         return {row[1] for row in rows} or None
 
     def inspector(self) -> "SQLiteInspector":
@@ -75,15 +88,19 @@ class SQLiteAdapter(Adapter):
 
     # The lock is an flock on a file beside the database: SQLite's own write lock cannot be held across
     # the several transactions of one run, and an flock is released by the kernel if the process dies.
+    # It sits beside the real file, whatever path or symlink the URL reaches it by.
     @property
     def lock_path(self) -> Path:
-        return Path(f"{self.path}.migrate-lock")
+        return Path(f"{os.path.realpath(self.path)}.migrate-lock")
 
     def try_lock(self) -> bool:
         if self.url.is_memory:
             return True
         if self.lock_file is None:
-            self.lock_file = open(self.lock_path, "a")
+            try:
+                self.lock_file = open(self.lock_path, "a")
+            except OSError as error:
+                raise ConnectionFailed(f"cannot create the migration lock {self.lock_path}: {error.strerror}") from None
         try:
             fcntl.flock(self.lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -100,6 +117,17 @@ class SQLiteAdapter(Adapter):
         if self.lock_file is not None:
             self.lock_file.close()
             self.lock_file = None
+
+
+def _let_signals_in() -> int:
+    return 0  # go on
+
+
+def _statement_failed(error: Exception) -> StatementFailed:
+    if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
+        interruption.reraise()  # a signal handler raised inside _let_signals_in; sqlite3 dropped the exception
+    busy = getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return StatementFailed(str(error), lock_not_granted=busy)
 
 
 def _foreign_keys(adapter: SQLiteAdapter, table: str) -> list[ForeignKeyFacts]:

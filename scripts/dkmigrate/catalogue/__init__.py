@@ -38,10 +38,10 @@ def load_catalogue(directory: Path) -> Catalogue:
                        if entry.name.endswith(".sql") and not entry.name.startswith(".") and entry.is_file())
     sql_files = [directory / name for name in names]
     migration_format = detect_format(sql_files)
-    for path in sql_files:
-        if not migration_format.claims(path.name):
+    for name in names:
+        if not migration_format.claims(name):
             raise CatalogueError(
-                f"{path.name} is not named like a {migration_format.name} migration ({migration_format.expected})",
+                f"{name} is not named like a {migration_format.name} migration ({migration_format.expected})",
                 hint=f"rename it, or move it out of {directory}",
             )
     migrations = sorted(migration_format.read(sql_files), key=lambda migration: migration.key)

@@ -50,13 +50,21 @@ class VersionStyle:
 
 
 def read_text(path: Path) -> str:
-    """A migration or SQL file's text; CatalogueError (exit 2) when it is not readable UTF-8."""
+    """A migration or SQL file's text; CatalogueError (exit 2) when it is not readable UTF-8 or holds a NUL byte
+    (PostgreSQL's client library ends a statement at a NUL: `DELETE FROM t\\0 WHERE id = 5` would delete every row)."""
     try:
-        return path.read_text(encoding="utf-8-sig")
+        with open(path, "rb") as file:  # bytes, decoded at once: cheaper than a text stream per file
+            text = file.read().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except UnicodeDecodeError as error:
         raise CatalogueError(f"{path.name}: not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise CatalogueError(f"{path.name}: cannot be read: {error.strerror}") from None
+    nul = text.find("\0")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise CatalogueError(f"{path.name}:{line}: holds a NUL byte, which would cut the statement short",
+                             hint="remove it (`tr -d '\\000'`): SQL text never needs one")
+    return text
 
 
 def _only_comments(text: str) -> bool:
@@ -78,10 +86,11 @@ class _SectionedFormat(MigrationFormat):
 
     def migration(self, path: Path, text: str) -> Migration:
         """The migration one file holds; a file not named like one (linted on its own) has no version."""
-        match = self.pattern.match(path.name)
+        file_name = path.name
+        match = self.pattern.match(file_name)
         up, down = self.sections(path, text)
         version, name = (match["version"], match["name"] or "") if match else ("", "")
-        return Migration(version, name, path.name.removesuffix(".sql"), up, down)
+        return Migration(version, name, file_name.removesuffix(".sql"), up, down)
 
     def sections(self, path: Path, text: str) -> tuple[Section, Section | None]:
         markers = list(self.marker.finditer(text))

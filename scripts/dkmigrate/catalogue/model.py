@@ -5,8 +5,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from ..sqlsplit import Statement
 
@@ -54,7 +54,7 @@ class Migration:
     up: Section
     down: Section | None  # None: the migration cannot be rolled back
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, ...]:
         return version_key(self.version)
 

@@ -1,16 +1,18 @@
 """The `migrate` command: parses the command line, runs a command, presents what it returns."""
 
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from contextlib import redirect_stdout
 
 from ..config import Options, load_settings
 from ..errors import FindingsRefusal, MigrateError, UsageError
+from .. import interruption
 from ..excerpts import sql_excerpt
-from ..runner import MigrationFailed
+from ..runner import MigrationFailed, RunInterrupted
 from .commands import COMMANDS
-from .commands.migration_run import failed_run_document
+from .commands.migration_run import failed_run_document, interrupted_run_document
 from .findings import finding_document
 from .output import Output, error_document
 from .parser import FORMATS, build_parser
@@ -39,11 +41,15 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
         if settings.environment_by_url:
             out.note(f"note: {settings.url.masked} is the database of environment '{settings.environment}'"
                      f"{' (protected)' if settings.protected else ''}: its settings apply")
-        return command.run(args, settings, out)
+        with interruption.raising():
+            return command.run(args, settings, out)
     except SystemExit as exit_request:  # --help and --version
         return exit_request.code or 0
     except MigrationFailed as failure:
         return out.error(failure, failed_run_document(settings, failure), detail=f"statement: {_shorten(failure.statement)}")
+    except RunInterrupted as stopped:
+        detail = f"statement: {_shorten(stopped.failure.statement)}" if stopped.failure is not None else None
+        return out.error(stopped, interrupted_run_document(settings, stopped), detail=detail)
     except FindingsRefusal as refusal:
         document = {"error": error_document(refusal)
                     | {"findings": [finding_document(finding, settings) for finding in refusal.findings]}}
@@ -53,9 +59,11 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
     except BrokenPipeError:  # the reader went away (`migrate lint --rules | head -1`): stop quietly
         _discard_output(out.stdout)
         return 141  # 128 + SIGPIPE, as a command killed by the broken pipe
-    except KeyboardInterrupt:
-        out.note("interrupted")
-        return 130
+    except KeyboardInterrupt as interrupt:  # Interrupted, or Ctrl-C before the handlers were set
+        number = getattr(interrupt, "signal_number", signal.SIGINT)
+        stopped = MigrateError(f"interrupted by {interruption.signal_name(number)}")
+        stopped.exit_code = 128 + number
+        return out.error(stopped)
     except Exception as error:  # a defect: one line, unless --debug asks for the traceback
         if "--debug" in argv:
             import traceback

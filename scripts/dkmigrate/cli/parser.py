@@ -5,6 +5,8 @@ Each command is a module of cli/commands with NAME, HELP, add_arguments(parser) 
 
 import argparse
 import difflib
+import math
+import os
 import re
 import sys
 
@@ -14,6 +16,20 @@ from ..errors import UsageError
 FORMATS = ("text", "json")
 _UNRECOGNIZED = "unrecognized arguments: "
 _INVALID_COMMAND = re.compile(r"argument <command>: invalid choice: '(?P<word>[^']*)'")
+
+
+def _terminal_columns() -> int:
+    """shutil.get_terminal_size().columns: $COLUMNS, else the terminal's width, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", 0))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,6 +43,11 @@ class _Parser(argparse.ArgumentParser):
     def parse_known_args(self, args=None, namespace=None):
         self._words = list(sys.argv[1:] if args is None else args)
         return super().parse_known_args(args, namespace)
+
+    def _get_formatter(self):
+        # argparse sizes its formatter (one per option added) with shutil, whose import and the compression
+        # modules it imports cost every start more than building the parser: the same width, without it.
+        return self.formatter_class(prog=self.prog, width=_terminal_columns() - 2)
 
     def error(self, message: str):
         raise UsageError(f"{self._explained(message)} (see `{self.prog} --help`)")
@@ -83,7 +104,7 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = -1
-    if value < 0:
+    if not math.isfinite(value) or value < 0:
         raise argparse.ArgumentTypeError(f"must be a number of seconds (0 or more), not '{text}'")
     return value
 

@@ -124,7 +124,8 @@ class Engine(ABC):
         return self.quote_identifier(name)
 
     def quote_table(self, name: str) -> str:
-        return ".".join(self.quote_identifier(part) for part in name.split("."))
+        schema, _, table = name.rpartition(".")  # a table name has no dot; a schema's name may
+        return f"{self.quote_identifier(schema)}.{self.quote_identifier(table)}" if schema else self.quote_identifier(table)
 
     @staticmethod
     def literal(value) -> str:

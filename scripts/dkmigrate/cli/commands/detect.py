@@ -1,7 +1,5 @@
 """`migrate detect`: the migration tools the project already uses, with their own commands."""
 
-from ...detect import detect
-
 NAME = "detect"
 HELP = "name the migration tools the project uses, with the evidence, where their migrations are, and their commands"
 OPERATIONS = ("create", "up", "down", "status", "sql")
@@ -12,6 +10,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings, out) -> int:
+    from ...detect import detect
+
     uses = detect(settings.base_dir)
     if out.json_mode:
         document = {"directory": str(settings.base_dir), "tools": [_document(use) for use in uses]}

@@ -1,6 +1,6 @@
 """What up and down share: their range options, progress lines, summaries, scripts and JSON."""
 
-from ...runner import Listener, MigrationFailed, MigrationResult, RunReport
+from ...runner import Listener, MigrationFailed, MigrationResult, RunInterrupted, RunReport
 from ..findings import finding_document, short_line
 from ..output import error_document
 from ..parser import add_lock_wait, positive_int
@@ -122,3 +122,16 @@ def failed_run_document(settings, failure: MigrationFailed) -> dict:
             "rolled_back": failure.rolled_back,
         },
     }
+
+
+def interrupted_run_document(settings, stopped: RunInterrupted) -> dict:
+    """What a run stopped by a signal did: its migrations, and how the one in progress ended."""
+    if stopped.failure is not None:
+        document = failed_run_document(settings, stopped.failure)
+        document["error"] |= error_document(stopped)
+    else:
+        document = {"database": settings.url.masked, "dry_run": False,
+                    "migrations": [result_document(settings, result) for result in stopped.completed],
+                    "error": error_document(stopped)}
+    document["error"]["signal"] = stopped.signal_name
+    return document

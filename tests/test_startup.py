@@ -1,0 +1,33 @@
+"""What a command imports before it answers: every run pays for each module, so `status` loads none it
+does not use (the linter, the planner, templates, drivers of other engines, typing, shutil)."""
+
+import json
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+NOT_FOR_STATUS = ["dkmigrate.lint", "dkmigrate.plan", "dkmigrate.sqlsplit", "jinja2", "yaml", "psycopg", "pymysql",
+                  "sqlparse", "typing", "shutil"]
+
+
+def test_status_on_sqlite_imports_only_what_it_uses(tmp_path):
+    (tmp_path / "db" / "migrations").mkdir(parents=True)
+    (tmp_path / "db" / "migrations" / "20261124093000_add_users.sql").write_text(
+        "-- migrate:up\nCREATE TABLE users (id integer);\n-- migrate:down\nDROP TABLE users;\n")
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "scripts")}
+    subprocess.run([sys.executable, "-m", "dkmigrate", "-C", str(tmp_path), "up"], check=True, capture_output=True,
+                   env=environment)
+    program = ("import io, json, sys\n"
+                   "from dkmigrate.cli import main\n"
+                   "out = io.StringIO()\n"
+                   "code = main(['-C', sys.argv[1], 'status'], stdout=out)\n"
+                   "print(json.dumps({'code': code, 'status': out.getvalue(), 'modules': sorted(sys.modules)}))\n")
+    completed = subprocess.run([sys.executable, "-c", program, str(tmp_path)], check=True, capture_output=True,
+                               text=True, env=environment)
+    result = json.loads(completed.stdout)
+    assert result["code"] == 0 and "1 migration: 1 applied" in result["status"]
+    loaded = [name for name in NOT_FOR_STATUS
+              if any(module == name or module.startswith(name + ".") for module in result["modules"])]
+    assert loaded == []
