@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import LockTimeout
+from ..errors import LockTimeout, StatementFailed
 from ..engines import engine
 from ..urls import DatabaseURL
 
@@ -121,6 +121,10 @@ class ServerFacts:
     notes: list[str] = field(default_factory=list)  # what the engine could not tell, and why
 
 
+class QueryTimedOut(StatementFailed):
+    """A read-only check ran longer than it was allowed to, and was cancelled."""
+
+
 class Inspector(ABC):
     """The live facts the planner and the checklist read, through an open Adapter's connection. Read-only:
     none of these changes anything or takes a lock that blocks others."""
@@ -142,6 +146,10 @@ class Inspector(ABC):
     @abstractmethod
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+
+    @abstractmethod
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        """The rows of each query, run in a read-only transaction, each cancelled after `seconds` (QueryTimedOut)."""
 
 
 class Adapter(ABC):

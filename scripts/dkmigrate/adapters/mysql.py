@@ -14,7 +14,7 @@ from pymysql.constants import CLIENT, SERVER_STATUS
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url
-from .base import (Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, LockWait,
+from .base import (Adapter, QueryTimedOut, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, LockWait,
                    ReplicaFacts, ServerFacts, SessionFacts, TableFacts)
 
 # A table smaller than this is counted exactly; information_schema's TABLE_ROWS is an estimate.
@@ -213,6 +213,21 @@ class MySQLInspector(Inspector):
         return ServerFacts(f"{'MariaDB' if 'mariadb' in version.lower() else 'MySQL'} {version}", sessions,
                            replicas if replica_rows else None, bool(replica_rows), f"{lock_wait_timeout}s", notes)
 
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        a = self.adapter
+        mariadb = "mariadb" in a.query("SELECT VERSION()")[0][0].lower()
+        a.execute("START TRANSACTION READ ONLY")
+        try:
+            return [a.query(f"SET STATEMENT max_statement_time = {seconds:g} FOR {query}" if mariadb else
+                            query.replace("SELECT", f"SELECT /*+ MAX_EXECUTION_TIME({max(1, round(seconds * 1000))}) */", 1))
+                    for query in queries]
+        except StatementFailed as error:
+            if any(f"(MySQL error {code})" in error.message for code in _STATEMENT_TIMEOUT):
+                raise QueryTimedOut(error.message) from None
+            raise
+        finally:
+            a.execute("ROLLBACK")
+
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         a = self.adapter
         if not _metadata_locks_enabled(a):
@@ -310,6 +325,7 @@ def _replica_status(adapter: MySQLAdapter) -> tuple[list[dict], str | None]:
     return [], "the replication status could not be read (neither SHOW REPLICA STATUS nor SHOW SLAVE STATUS)"
 
 
+_STATEMENT_TIMEOUT = (1969, 3024)  # MariaDB's max_statement_time, MySQL's MAX_EXECUTION_TIME
 _LOCK_WAIT_TIMEOUT = 1205  # innodb_lock_wait_timeout or lock_wait_timeout (metadata locks) expired
 
 

@@ -11,9 +11,10 @@ from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
-from .base import Adapter, Inspector, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, Inspector, QueryTimedOut, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 _LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
+_QUERY_CANCELED = "57014"  # statement_timeout expired
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
@@ -243,6 +244,19 @@ class PostgresInspector(Inspector):
                 " FROM pg_stat_replication ORDER BY application_name")
         ]
         return ServerFacts(f"PostgreSQL {version}", sessions, replicas, bool(is_replica), lock_timeout)
+
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        a = self.adapter
+        a.execute("BEGIN READ ONLY")
+        try:
+            a.execute(f"SET LOCAL statement_timeout = '{max(1, round(seconds * 1000))}ms'")
+            return [a.query(query) for query in queries]
+        except StatementFailed as error:
+            if f"SQLSTATE {_QUERY_CANCELED}" in error.message:
+                raise QueryTimedOut(error.message) from None
+            raise
+        finally:
+            a.execute("ROLLBACK")
 
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         if not tables:

@@ -3,12 +3,13 @@
 import fcntl
 import os
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote
 
 from .. import interruption
 from ..errors import ConnectionFailed, StatementFailed
-from .base import Adapter, Inspector, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
+from .base import Adapter, Inspector, QueryTimedOut, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
 
 
 class SQLiteAdapter(Adapter):
@@ -178,3 +179,26 @@ class SQLiteInspector(Inspector):
 
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         return None
+
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        """query_only refuses every write; a progress handler interrupts a query that runs past its time."""
+        connection = self.adapter.connection
+        deadline = [0.0]
+        connection.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("BEGIN")
+        try:
+            results = []
+            for query in queries:
+                deadline[0] = time.monotonic() + seconds
+                try:
+                    results.append(connection.execute(query).fetchall())
+                except sqlite3.OperationalError as error:
+                    if str(error) == "interrupted" and time.monotonic() > deadline[0]:
+                        raise QueryTimedOut(f"the query ran longer than {seconds:g} s, so it was interrupted") from None
+                    raise _statement_failed(error) from None
+            return results
+        finally:
+            connection.execute("ROLLBACK")
+            connection.execute("PRAGMA query_only = OFF")
+            connection.set_progress_handler(_let_signals_in, 100_000)
