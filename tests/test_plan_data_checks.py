@@ -65,6 +65,9 @@ def test_each_constraint_counts_and_shows_the_rows_that_break_it(tmp_path, datab
         project.migration(str(version), name, _statement(name, database.name), None)
     item = _item(project)
     assert item["status"] == "fail"
+    checks = project.run("plan", "--format", "json").json["data_checks"]
+    assert {(check["statement"], check["count"]) for check in checks} >= {("2_unique line 2", 2)}
+    assert all(check["skipped"] is None and check["query"].startswith("SELECT COUNT(*)") for check in checks)
     for version, name in enumerate(names, 2):
         assert f"{version}_{name} line 2: {CHECKS[name][1]}" in item["detail"], (name, item["detail"])
     if database.name != "sqlite":  # 'x1' does not convert, nor 99999999999 to a 32-bit integer on PostgreSQL
