@@ -52,7 +52,7 @@ LINT_KEYS = {
     "pg_version": (int, "a PostgreSQL major version, such as 15"),
 }
 
-_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>[^}]*))?\}")
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 
 
@@ -238,7 +238,7 @@ def _lint_settings(section: dict, config_file: Path | None) -> LintSettings:
     disabled = section.get("disable", [])
     for rule in disabled:
         if not isinstance(rule, str):
-            raise ConfigError(f"{config_file.name}: 'lint.disable' must list rule ids, not {rule!r}")
+            raise ConfigError(f"{config_file.name}: 'lint.disable' must list rule ids, not {_shown(rule)}")
     return LintSettings(tuple(disabled), section.get("pg_version"))
 
 
@@ -267,9 +267,13 @@ def _read_document(path: Path) -> dict:
     import yaml
 
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = _load_yaml(path.read_text(encoding="utf-8"), path.name)
     except OSError as error:
         raise ConfigError(f"{path.name}: cannot be read: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path.name}: is not UTF-8 text") from None
+    except RecursionError:
+        raise ConfigError(f"{path.name}: not valid YAML: nested too deeply") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -282,21 +286,94 @@ def _read_document(path: Path) -> dict:
     _check_keys(path.name, document, TOP_LEVEL_KEYS, "")
     for name, environment in (document.get("environments") or {}).items():
         if not isinstance(environment, dict):
-            raise ConfigError(f"{path.name}: environments.{name} must be a mapping (url, protected, lock_wait, dir)")
+            raise ConfigError(f"{path.name}: environments.{_shown_key(name)} must be a mapping (url, protected, lock_wait, dir)")
         _check_keys(path.name, environment, ENVIRONMENT_KEYS, f"environments.{name}.")
     if isinstance(document.get("lint"), dict):
         _check_keys(path.name, document["lint"], LINT_KEYS, "lint.")
     return document
 
 
+MAX_YAML_ALIAS_VALUES = 10_000  # values aliases may repeat in a document; a configuration needs a few dozen
+
+
+def _load_yaml(text: str, file_name: str):
+    """yaml.safe_load, but a document whose aliases repeat more than MAX_YAML_ALIAS_VALUES values (an alias
+    bomb), or refer to themselves, is refused before anything is built from it."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_aliases(node, file_name)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _check_aliases(root, file_name: str) -> None:
+    """Counts the values the aliases of the document would repeat once built, each node once (in linear time)."""
+    import yaml
+
+    def children(node) -> list:
+        if isinstance(node, yaml.MappingNode):
+            return [part for pair in node.value for part in pair]
+        return list(node.value) if isinstance(node, yaml.SequenceNode) else []
+
+    sizes: dict[int, int] = {}  # node -> values it holds once built, itself included
+    referenced: set[int] = set()
+    repeated = 0
+    open_nodes: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        if id(node) in sizes:
+            continue
+        where = f"{file_name} line {node.start_mark.line + 1}"
+        if finished:
+            open_nodes.discard(id(node))
+            sizes[id(node)] = 1 + sum(sizes[id(child)] for child in children(node))
+            for child in children(node):
+                if id(child) in referenced:
+                    repeated += sizes[id(child)]
+                referenced.add(id(child))
+            if repeated > MAX_YAML_ALIAS_VALUES:
+                raise ConfigError(f"{where}: aliases repeat more than {MAX_YAML_ALIAS_VALUES} values; "
+                                  "write the settings out instead of nesting aliases")
+            continue
+        if id(node) in open_nodes:
+            raise ConfigError(f"{where}: an alias refers to the value that contains it")
+        open_nodes.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in children(node))
+
+
+def _shown(value, limit: int = 60) -> str:
+    """A value as a message may quote it: a short, bounded repr however large or nested the value is."""
+    import reprlib
+
+    shortened = reprlib.Repr()
+    shortened.maxlevel, shortened.maxlist, shortened.maxdict = 2, 4, 4
+    shortened.maxstring = shortened.maxother = limit
+    text = shortened.repr(value)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _shown_key(key, limit: int = 60) -> str:
+    if not isinstance(key, str):
+        return _shown(key, limit)
+    return key if len(key) <= limit else key[:limit - 1] + "…"
+
+
 def _check_keys(file_name: str, mapping: dict, schema: dict, prefix: str) -> None:
     for key, value in mapping.items():
         if key not in schema:
             allowed = ", ".join(schema)
-            raise ConfigError(f"{file_name}: unknown key '{prefix}{key}' (allowed here: {allowed})")
+            raise ConfigError(f"{file_name}: unknown key '{prefix}{_shown_key(key)}' (allowed here: {allowed})")
         types, description = schema[key]
         if not isinstance(value, types) or (isinstance(value, bool) and types != bool):
-            raise ConfigError(f"{file_name}: '{prefix}{key}' must be {description}, not {value!r}")
+            raise ConfigError(f"{file_name}: '{prefix}{key}' must be {description}, not {_shown(value)}")
 
 
 class _Interpolator:
@@ -307,14 +384,31 @@ class _Interpolator:
         self.file_name = config_file.name if config_file else "configuration"
 
     def get(self, value: str, key: str) -> str:
-        def replace(match: re.Match) -> str:
-            if match.group(0) == "$$":
-                return "$"
-            name, default = match.group("name"), match.group("default")
-            if self.environ.get(name):
-                return self.environ[name]
-            if default is not None:
-                return default
-            raise ConfigError(f"{self.file_name}: '{key}' uses ${{{name}}}, which is not set")
+        """Scanned by hand from one `$` to the next (a regular expression would rescan the rest of the value from
+        every `${` that has no closing brace)."""
+        pieces, position, brace = [], 0, -2  # brace: the first "}" after the current $; -1 once there is none
+        while (dollar := value.find("$", position)) >= 0:
+            pieces.append(value[position:dollar])
+            if value.startswith("$$", dollar):
+                pieces.append("$")
+                position = dollar + 2
+                continue
+            if brace != -1 and brace < dollar:
+                brace = value.find("}", dollar)
+            close = brace if value.startswith("${", dollar) else -1
+            name = _VARIABLE_NAME.match(value, dollar + 2) if close > 0 else None
+            if name is None or not (name.end() == close or value.startswith(":-", name.end())):
+                pieces.append("$")
+                position = dollar + 1
+                continue
+            default = value[name.end() + 2:close] if name.end() < close else None
+            pieces.append(self._value(name.group(), default, key))
+            position = close + 1
+        return "".join(pieces) + value[position:]
 
-        return _VARIABLE.sub(replace, value)
+    def _value(self, name: str, default: str | None, key: str) -> str:
+        if self.environ.get(name):
+            return self.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(f"{self.file_name}: '{key}' uses ${{{name}}}, which is not set")

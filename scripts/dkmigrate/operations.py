@@ -4,6 +4,7 @@ returns a value; errors are raised as the typed errors of errors.py. Nothing her
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from .errors import (
 )
 from .runner import Listener, LockPolicy, RunReport, Runner
 from .status import PENDING, MigrationStatus
+from .text import printable
 from .rendering import render
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
@@ -317,15 +319,32 @@ def repair(settings: Settings, version: str, action: str, listener: Listener | N
 
 
 _NAME_UNSAFE = re.compile(r"[/\\]|\.\.|^\.|^~")
+MAX_SLUG_LENGTH = 200  # so that version, name and extension fit the 255 bytes of a file name
+# Latin letters that Unicode does not decompose into an ASCII letter and an accent.
+_ASCII_LETTERS = str.maketrans({"ß": "ss", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O", "đ": "d",
+                                "Đ": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "TH", "ð": "d", "Ð": "D", "ı": "i"})
 
 
 def migration_slug(name: str) -> str:
-    """A migration name reduced to [a-z0-9_]; a name that could reach outside the directory is refused."""
+    """A migration name reduced to [a-z0-9_]; a name that could reach outside the directory is refused.
+
+    Accented letters become their ASCII letter (ü -> u); a letter or digit with no ASCII form is refused rather
+    than dropped, so a name never silently loses its words."""
+    shown = printable(name)
     if _NAME_UNSAFE.search(name.strip()):
-        raise UsageError(f"migration name '{name}' may not contain path separators or '..'")
-    slug = re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+        raise UsageError(f"migration name '{shown}' may not contain path separators or '..'")
+    decomposed = "".join(char for char in unicodedata.normalize("NFKD", name.translate(_ASCII_LETTERS))
+                         if not unicodedata.combining(char))
+    foreign = "".join(dict.fromkeys(char for char in decomposed if not char.isascii() and char.isalnum()))
+    if foreign:
+        raise UsageError(f"migration name '{shown}' has letters with no ASCII form ({foreign[:8]})",
+                         hint="name migrations in ASCII letters, digits and _ (e.g. add_users_table); "
+                              "describe it in any language in a comment inside the file")
+    slug = re.sub(r"[^a-z0-9]+", "_", decomposed.lower()).strip("_")
     if not slug:
-        raise UsageError(f"migration name '{name}' has no letters or digits")
+        raise UsageError(f"migration name '{shown}' has no letters or digits")
+    if len(slug) > MAX_SLUG_LENGTH:
+        raise UsageError(f"migration name is {len(slug)} characters long; the limit is {MAX_SLUG_LENGTH}")
     return slug
 
 

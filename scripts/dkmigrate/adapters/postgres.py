@@ -9,7 +9,7 @@ import hashlib
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from ..errors import ConnectionFailed, StatementFailed
+from ..errors import ConfigError, ConnectionFailed, StatementFailed
 from ..urls import mask_url, postgres_conninfo
 from .base import Adapter, Inspector, QueryTimedOut, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
@@ -39,7 +39,11 @@ class PostgresAdapter(Adapter):
         self.locked = False
 
     def open(self, create: bool, lock: LockWait | None = None) -> bool:
-        params = conninfo_to_dict(postgres_conninfo(self.url))
+        try:
+            params = conninfo_to_dict(postgres_conninfo(self.url))
+        except psycopg.Error as error:
+            raise ConfigError(f"database URL '{self.url.masked}' is not one PostgreSQL accepts: "
+                              f"{_connection_message(error)}") from None
         params.setdefault("connect_timeout", "10")
         params.setdefault("application_name", "dk-migrate")
         try:

@@ -11,6 +11,7 @@ from ..errors import FindingsRefusal, MigrateError, UsageError
 from .. import interruption
 from ..excerpts import sql_excerpt
 from ..runner import MigrationFailed, RunInterrupted
+from ..urls import url_secrets
 from .commands import COMMANDS
 from .commands.migration_run import failed_run_document, interrupted_run_document
 from .findings import finding_document
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
                     lock_wait=getattr(args, "lock_wait", None)),
             environ,
         )
-        out.secret = settings.url.password
+        out.secrets = url_secrets(settings.url.raw)
         if settings.environment_by_url:
             out.note(f"note: {settings.url.masked} is the database of environment '{settings.environment}'"
                      f"{' (protected)' if settings.protected else ''}: its settings apply")

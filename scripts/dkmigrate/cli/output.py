@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 
 from ..errors import MigrateError
+from ..text import printable
 from ..urls import mask_url
 
 _COLOURS = {
@@ -22,12 +23,12 @@ class Output:
         self.stdin = stdin  # for the commands that read input (`lint -`)
         self.colour = (not json_mode and stdout.isatty() and not environ.get("NO_COLOR")
                        and environ.get("TERM") != "dumb")
-        self.secret: str | None = None
+        self.secrets: tuple[str, ...] = ()  # the database URL's passwords and their pieces (urls.url_secrets)
 
     def mask(self, value: str) -> str:
         value = mask_url(value)
-        if self.secret and len(self.secret) >= 4:
-            value = value.replace(self.secret, "***")
+        for secret in self.secrets:
+            value = value.replace(secret, "***")
         return value
 
     def line(self, value: str = "") -> None:
@@ -52,11 +53,11 @@ class Output:
     def error(self, error: MigrateError, document: dict | None = None, detail: str | None = None) -> int:
         if self.json_mode:
             self.document(document or {"error": error_document(error)})
-        self.note(f"error: {error.message}")
+        self.note(f"error: {printable(error.message)}")
         if detail:
-            self.note(f"  {detail}")
+            self.note(f"  {printable(detail)}")
         if error.hint:
-            self.note(f"hint: {error.hint}")
+            self.note(f"hint: {printable(error.hint)}")
         return error.exit_code
 
     def state(self, word: str, width: int = 0) -> str:

@@ -45,6 +45,15 @@ _INTEGERS = {"smallint": (-2 ** 15, 2 ** 15 - 1), "integer": (-2 ** 31, 2 ** 31 
              "bigint": (-2 ** 63, 2 ** 63 - 1)}
 
 
+def dollar_quoted(body: str) -> str:
+    """PostgreSQL's $$body$$, with a tag the body does not contain, so no name inside can end it early."""
+    tag, number = "", 0
+    while (body + f"${tag}$").find(f"${tag}$") != len(body):
+        number += 1
+        tag = f"body{number}"
+    return f"${tag}${body}${tag}$"
+
+
 class PostgreSQL(Engine):
     name = "postgres"
     label = "PostgreSQL"
@@ -146,8 +155,8 @@ class PostgreSQL(Engine):
     def batched_update(self, table, table_name, assignments, pending, batch_rows, procedure) -> list[str]:
         """An UPDATE in transactions of batch_rows rows each, so no row lock is held for long and no single
         transaction keeps old row versions alive. Runs outside a transaction block (it commits as it goes)."""
-        return [
-            "DO $$\n"
+        return ["DO " + dollar_quoted(
+            "\n"
             "DECLARE\n"
             "    updated integer;\n"
             "BEGIN\n"
@@ -159,8 +168,7 @@ class PostgreSQL(Engine):
             "        COMMIT;\n"
             "    END LOOP;\n"
             "END\n"
-            "$$"
-        ]
+        )]
 
     def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
         return self.batched_copy(table, archive, lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in key),
@@ -170,14 +178,14 @@ class PostgreSQL(Engine):
     def batched_copy(into: str, source: str, match: "callable", columns: list[str], batch_rows: int) -> str:
         """Copy columns from the matching rows of another table, batch_rows rows per transaction (outside a
         transaction block), until every row of `into` agrees with its counterpart. match(a, b) joins aliases."""
-        return (
-            "DO $$\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
+        return "DO " + dollar_quoted(
+            "\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
             f"        UPDATE {into} i SET {', '.join(f'{c} = s.{c}' for c in columns)} FROM {source} s\n"
             f"        WHERE {match('i', 's')} AND i.ctid = ANY (ARRAY(\n"
             f"            SELECT i2.ctid FROM {into} i2 JOIN {source} s2 ON {match('i2', 's2')}\n"
             f"            WHERE {' OR '.join(f'i2.{c} IS DISTINCT FROM s2.{c}' for c in columns)} LIMIT {batch_rows}));\n"
             "        GET DIAGNOSTICS copied = ROW_COUNT;\n        EXIT WHEN copied = 0;\n        COMMIT;\n"
-            "    END LOOP;\nEND\n$$"
+            "    END LOOP;\nEND\n"
         )
 
 

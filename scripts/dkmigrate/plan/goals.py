@@ -9,6 +9,7 @@ from ..errors import UsageError
 from . import patterns  # noqa: F401  (registers the patterns)
 from .checklist import checklist, move_checklist, staging_rehearsal
 from .facts import DEFAULT_TRANSACTION_SECONDS, gather
+from .identifiers import comment
 from .model import API, DATABASE, INFRASTRUCTURE, OK, MigrationDraft, Plan, RollbackPlan, RollbackStep
 from .playbooks import api_plan, general_plan, infrastructure_plan
 from .reversal import losses
@@ -189,8 +190,8 @@ def migration_drafts(plan: Plan) -> list[MigrationDraft]:
     drafts = []
     for number, phase in enumerate(phases, 1):
         _allow_several_ddl(phase, plan.dialect)
-        header = [f"-- {plan.goal}: step {number} of {len(phases)} ({phase.name.upper()}, {phase.title})",
-                  *(f"-- {line}" for step in phase.steps for line in _wrap(step))]
+        header = [comment(f"{plan.goal}: step {number} of {len(phases)} ({phase.name.upper()}, {phase.title})"),
+                  *(comment(line) for step in phase.steps for line in _wrap(step))]
         drafts.append(MigrationDraft(f"{stem}_{number}_{phase.name}",
                                      "\n".join(header) + "\n" + sql_script(phase.sql, phase.allow),
                                      sql_script(phase.rollback, phase.allow)))
@@ -216,12 +217,14 @@ def _allow_several_ddl(phase, dialect: str) -> None:
 
 def sql_script(statements: list[str], allow: dict[str, list[tuple[str, str]]] | None = None) -> str:
     """Statements as a script: each ended by a semicolon (a comment needs none), a blank line around long ones,
-    and the `-- migrate:allow` comments of `allow` above their statements."""
+    and the `-- migrate:allow` comments of `allow` above their statements. A comment is one line, whatever it
+    quotes."""
     parts: list[str] = []
     for statement in statements:
-        text = statement if statement.lstrip().startswith("--") else f"{statement};"
+        is_comment = statement.lstrip().startswith("--")
+        text = comment(statement.lstrip()[2:].lstrip()) if is_comment else f"{statement};"
         allowed = (allow or {}).get(statement, [])
-        text = "".join(f"-- migrate:allow {rule} {reason}\n" for rule, reason in allowed) + text
+        text = "".join(comment(f"migrate:allow {rule} {reason}") + "\n" for rule, reason in allowed) + text
         if parts:
             parts.append("\n\n" if "\n" in text or "\n" in parts[-1] else "\n")
         parts.append(text)

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass
 
 from ..engines import engine
+from ..engines.postgres import dollar_quoted  # noqa: F401  (the patterns write PostgreSQL bodies with it)
 from ..errors import UsageError
+from ..text import is_control, printable
 
 MAX_NAME_BYTES = 63  # PostgreSQL's limit; MySQL allows 64
 
@@ -74,12 +76,25 @@ def quote(text: str, dialect: str) -> str:
     """An identifier as it must be written: bare where that is safe, quoted otherwise."""
     if _MARK in text:  # not SQL until the placeholder is filled in, and never written to a file
         return text
+    _refuse_control_characters(text, "name")
     return engine(dialect).quote(text)
 
 
 def literal(value: str) -> str:
     """A SQL string literal (standard quoting; every engine here reads it the same)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def comment(text: str) -> str:
+    """A `--` comment line of generated SQL: whatever it quotes can never end it and start SQL of its own."""
+    return f"-- {printable(text)}"
+
+
+def _refuse_control_characters(text: str, what: str) -> None:
+    control = next((char for char in text if is_control(char)), None)
+    if control is not None:
+        raise UsageError(f"{what} '{printable(text)}' contains the control character U+{ord(control):04X}: "
+                         "a name may hold any other character inside double quotes")
 
 
 def parse_names(text: str, dialect: str, what: str) -> list[Name]:
@@ -105,7 +120,7 @@ def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, 
         while True:
             found = text.find(closing, end)
             if found < 0:
-                raise UsageError(f"{what} '{text}' has an unclosed {closing}")
+                raise UsageError(f"{what} '{printable(text)}' has an unclosed {closing}")
             value.append(text[end:found])
             if text[found + 1:found + 2] == closing and closing != "]":  # a doubled quote stands for itself
                 value.append(closing)
@@ -125,16 +140,17 @@ def _openers(dialect: str) -> str:
 
 
 def _checked(name: Name, text: str, what: str) -> Name:
-    if not name.text or "\x00" in name.text:
+    if not name.text:
         raise _invalid(text, what)
+    _refuse_control_characters(name.text, what)
     if len(name.text.encode()) > MAX_NAME_BYTES:
-        raise UsageError(f"{what} '{text}' is longer than {MAX_NAME_BYTES} bytes")
+        raise UsageError(f"{what} '{printable(text)}' is longer than {MAX_NAME_BYTES} bytes")
     return name
 
 
 def _invalid(text: str, what: str) -> UsageError:
     return UsageError(
-        f"{what} '{text}' is not a valid name: use letters, digits and _, or double quotes around any other name"
+        f"{what} '{printable(text)}' is not a valid name: use letters, digits and _, or double quotes around any other name"
     )
 
 
@@ -171,9 +187,13 @@ def _table(parts: list[Name], dialect: str, text: str, what: str) -> TableName:
     return TableName(None, parts[0])
 
 
+# A separator starts only where a run of spaces starts, so a long run is scanned once, not once per space.
+_LIST_SEPARATOR = re.compile(r"(?<!\s)\s*,\s*|(?<!\s)\s+and\s+")
+
+
 def split_list(text: str) -> list[str]:
     """'a, b and c' or 'a,b' -> the pieces."""
-    pieces = [piece for piece in re.split(r"\s*,\s*|\s+and\s+", text.strip()) if piece]
+    pieces = [piece for piece in _LIST_SEPARATOR.split(text.strip()) if piece]
     if not pieces:
         raise UsageError(f"'{text}': no names given")
     return pieces
@@ -209,11 +229,16 @@ _TYPE = re.compile(
 )
 
 
+# Words that open or close a block of a trigger or routine body: as a type inside one, they would end it early.
+_BLOCK_WORDS = frozenset(("begin", "end", "if", "case", "loop", "while", "repeat", "then", "else", "do"))
+
+
 def parse_type(text: str, what: str = "type") -> str:
     text = " ".join(text.split())
-    if not _TYPE.fullmatch(text):
+    match = _TYPE.fullmatch(text)
+    if not match or match.group("base").split(".")[-1].lower() in _BLOCK_WORDS:
         raise UsageError(
-            f"{what} '{text}' is not a column type this planner accepts (a type name with an optional (n) or (p,s), "
+            f"{what} '{printable(text)}' is not a column type this planner accepts (a type name with an optional (n) or (p,s), "
             "e.g. numeric(12,2), varchar(255), bigint, timestamp with time zone)"
         )
     return text

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ...adapters.base import ColumnFacts, IndexFacts, TableFacts
 from ...engines import engine
 from ...lexer import WORD, tokenize
-from ..identifiers import Name, TableName, derived_name, literal, quote
+from ..identifiers import Name, TableName, derived_name, dollar_quoted, literal, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..registry import Context
 from .. import sql
@@ -185,8 +185,8 @@ class _PostgresCopy(_Copy):
     def trigger_sql(self) -> list[str]:
         old, new = self.old, self.new
         return [
-            f"CREATE FUNCTION {self.function.sql('postgres')}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            "BEGIN\n"
+            f"CREATE FUNCTION {self.function.sql('postgres')}() RETURNS trigger LANGUAGE plpgsql AS " + dollar_quoted(
+            "\nBEGIN\n"
             "    -- The column a statement wrote wins. A new row that has only one of the two gets it copied\n"
             f"    -- ({self.c.new} has no default during the change, so a value in it was written).\n"
             "    IF TG_OP = 'INSERT' THEN\n"
@@ -201,8 +201,7 @@ class _PostgresCopy(_Copy):
             f"        NEW.{new} := NEW.{old};\n"
             "    END IF;\n"
             "    RETURN NEW;\n"
-            "END\n"
-            "$$",
+            "END\n"),
             f"CREATE TRIGGER {quote(self.c.sync_name, 'postgres')} BEFORE INSERT OR UPDATE ON {self.t}\n"
             f"    FOR EACH ROW EXECUTE FUNCTION {self.function.sql('postgres')}()",
         ]

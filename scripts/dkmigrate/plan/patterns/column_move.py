@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ...adapters.base import TableFacts
 from ...errors import UsageError
-from ..identifiers import Name, TableName, derived_name, placeholder_text, quote
+from ..identifiers import Name, TableName, derived_name, dollar_quoted, placeholder_text, quote
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
 from ..registry import Context, Placeholder
 from .. import sql
@@ -176,12 +176,12 @@ class _PostgresMove(_Move):
             f"    WHERE {' AND '.join(f'{self.q(s)} = NEW.{self.q(t)}' for s, t in zip(m.source_key, m.target_key))}\n"
             f"      AND ({' OR '.join(f'{c} IS DISTINCT FROM NEW.{c}' for c in cols)});\n")
         return [
-            f"CREATE FUNCTION {forward.sql('postgres')}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n{copy_forward}    RETURN NULL;\nEND\n$$",
+            f"CREATE FUNCTION {forward.sql('postgres')}() RETURNS trigger LANGUAGE plpgsql AS "
+            + dollar_quoted(f"\nBEGIN\n{copy_forward}    RETURN NULL;\nEND\n"),
             f"CREATE TRIGGER {quote(self.trigger, 'postgres')} AFTER INSERT OR UPDATE ON {self.s}\n"
             f"    FOR EACH ROW EXECUTE FUNCTION {forward.sql('postgres')}()",
-            f"CREATE FUNCTION {back.sql('postgres')}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
-            f"BEGIN\n{copy_back}    RETURN NULL;\nEND\n$$",
+            f"CREATE FUNCTION {back.sql('postgres')}() RETURNS trigger LANGUAGE plpgsql AS "
+            + dollar_quoted(f"\nBEGIN\n{copy_back}    RETURN NULL;\nEND\n"),
             f"CREATE TRIGGER {quote(self.trigger, 'postgres')} AFTER INSERT OR UPDATE ON {self.t}\n"
             f"    FOR EACH ROW EXECUTE FUNCTION {back.sql('postgres')}()",
         ]
@@ -228,14 +228,14 @@ class _PostgresMove(_Move):
         if m.new_target:
             keys = [*m.target_key, *m.columns]
             pending = f"NOT EXISTS (SELECT 1 FROM {self.t} t WHERE {m.match('postgres', 's', 't')})"
-            statement = (
-                "DO $$\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
+            statement = "DO " + dollar_quoted(
+                "\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
                 f"        INSERT INTO {self.t} ({', '.join(self.q(k) for k in keys)})\n"
                 f"        SELECT {', '.join(f's.{self.q(k)}' for k in [*m.source_key, *m.columns])} FROM {self.s} s\n"
                 f"        WHERE {pending} LIMIT {sql.BATCH_ROWS}\n"
                 f"        ON CONFLICT DO NOTHING;\n"
                 "        GET DIAGNOSTICS copied = ROW_COUNT;\n        EXIT WHEN copied = 0;\n        COMMIT;\n"
-                "    END LOOP;\nEND\n$$")
+                "    END LOOP;\nEND\n")
         else:
             statement = sql.postgres_batched_copy(m.target, m.target_key, m.source, m.source_key, m.columns)
         return Phase(MIGRATE, f"copy the existing rows into {m.target}",
