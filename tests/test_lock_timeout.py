@@ -136,17 +136,23 @@ def test_a_protected_environment_without_lock_timeout_gets_a_finite_one_and_says
     assert "PRAGMA busy_timeout = 5000;" in result.stdout
 
 
-def test_a_lock_timeout_that_is_no_duration_is_a_configuration_error(tmp_path, sqlite_url):
+@pytest.mark.parametrize("setting, error", [
+    ("lock_timeout: soon", "environments.dev.lock_timeout: 'soon' is not a duration"),
+    ("lock_retries: -1", "environments.dev.lock_retries: '-1' is not a number of retries"),
+    ("lock_retry_delay: later", "environments.dev.lock_retry_delay: 'later' is not a duration"),
+])
+def test_lock_settings_that_are_not_what_they_say_are_a_configuration_error(tmp_path, sqlite_url, setting, error):
     project = Project(tmp_path / "project", sqlite_url)
-    (project.root / "migrate.yaml").write_text(f"environments:\n  dev:\n    url: {sqlite_url}\n    lock_timeout: soon\n")
+    (project.root / "migrate.yaml").write_text(f"environments:\n  dev:\n    url: {sqlite_url}\n    {setting}\n")
     result = project.run("--env", "dev", "status", url=False)
     assert result.code == 2
-    assert "environments.dev.lock_timeout: 'soon' is not a duration" in result.stderr
+    assert error in result.stderr
 
 
-def test_lock_retries_that_are_no_count_are_a_configuration_error(tmp_path, sqlite_url):
-    project = Project(tmp_path / "project", sqlite_url)
-    (project.root / "migrate.yaml").write_text(f"environments:\n  dev:\n    url: {sqlite_url}\n    lock_retries: -1\n")
-    result = project.run("--env", "dev", "status", url=False)
-    assert result.code == 2
-    assert "environments.dev.lock_retries: '-1' is not a number of retries" in result.stderr
+def test_the_plan_counts_the_environments_lock_timeout_as_guarding_the_statements(tmp_path, postgres_url):
+    project = _project(tmp_path, postgres_url, "    lock_timeout: 2s\n    lock_retries: 3\n")
+    item = next(item for item in project.run("--env", "staging", "plan", "--format", "json", url=False).json["checklist"]
+                if item["item"] == "lock_timeout set for risky statements")
+    assert item == {"item": "lock_timeout set for risky statements", "status": "ok",
+                    "detail": "`up` sets lock_timeout 2s (environment 'staging' in migrate.yaml) before each "
+                              "migration's statements, retried 3 times"}

@@ -116,7 +116,7 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
         for statement in migration.statements:
             statement.impact = _impact(statement.analysis, facts, dialect)
     plan = PendingPlan(settings.url.masked, dialect, planned, facts,
-                       checklist(facts, keys, _lock_timeout_check(planned, options, facts),
+                       checklist(facts, keys, _lock_timeout_check(planned, options, facts, settings),
                                  staging_rehearsal(settings.environments, settings.environment),
                                  data_item(data) if data else None),
                        options.pg_version if engine(dialect).versioned else None, data_checks=data or [])
@@ -165,9 +165,16 @@ def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str 
     return f"takes {analysis.lock} on `{name}` ({rows}): {held}"
 
 
-def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts) -> tuple[str, str]:
+def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts,
+                        settings: Settings) -> tuple[str, str]:
     if not engine(facts.dialect).lock_queue:
         return OK, engine(facts.dialect).lock_wait_note
+    if settings.lock_timeout is not None:
+        source = ("the default of a protected environment without one" if settings.lock_timeout_defaulted
+                  else f"environment '{settings.environment}' in migrate.yaml")
+        retries = f", retried {settings.lock_retries} times" if settings.lock_retries else ""
+        return OK, (f"`up` sets lock_timeout {settings.lock_timeout:g}s ({source}) before each migration's "
+                    f"statements{retries}")
     if MISSING_LOCK_TIMEOUT in options.disabled:
         return MANUAL, f"the {MISSING_LOCK_TIMEOUT} rule is disabled in migrate.yaml: check the migrations by hand"
     unguarded = [f"{migration.migration.label} line {statement.analysis.line}"
