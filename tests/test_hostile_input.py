@@ -237,12 +237,13 @@ def quoted_name(text: str) -> str:
 # (goal, the option that carries the hostile text ("goal": its words, at {}), how the text is written there, other
 # options)
 PLAN_REQUESTS = (
-    ("rename users.email to x", "--to", quoted_name, ()),
-    ("rename users.email to x", "--to", str, ()),
-    ("rename table users to x", "--to", quoted_name, ()),
+    ("rename users.email", "--to", quoted_name, ()),
+    ("rename users.email", "--to", str, ()),
+    ("rename table users", "--to", quoted_name, ()),
     ("add not null column orders.status text", "--default", str, ()),
-    ("add not null column orders.status text", "--column", quoted_name, ("--default", "new")),
-    ("change orders.total to numeric(12,2)", "--to", str, ()),
+    ("add a not null column to a large table", "--column", quoted_name,
+     ("--table", "orders", "--type", "text", "--default", "new")),
+    ("change type of orders.total", "--to", str, ()),
     ("split users table into {} moving bio", "goal", quoted_name, ()),
     ("rename users.email to {}", "goal", quoted_name, ()),
 )
@@ -300,7 +301,7 @@ def test_hostile_names_given_to_plan_write_never_become_sql_of_their_own(tmp_pat
 # names alone.
 OFFLINE_PLAN_REQUESTS = (
     ("add not null column {}.status text", "goal", quoted_name, ("--default", "new")),
-    ("rename users.email to x", "--table", quoted_name, ("--type", "text")),
+    ("rename column email to x", "--table", quoted_name, ("--type", "text")),
 )
 
 
@@ -363,7 +364,7 @@ def test_a_hostile_column_name_applied_on_postgres_renames_the_column_and_runs_n
         engine.query("DROP TABLE IF EXISTS users, orders, victim, schema_migrations CASCADE")
         create_tables(engine)
         project = Project(tmp_path / f"p{run}", postgres_url)
-        result = project.run("plan", "rename users.email to x", "--to", quoted_name(name), "--write")
+        result = project.run("plan", "rename users.email", "--to", quoted_name(name), "--write")
         assert result.code == 0, result.stderr
         assert project.run("up").code == 0
         columns = [row[0] for row in engine.query(

@@ -246,6 +246,9 @@ def test_write_uses_the_directorys_format(offline):
     ("rename email to email_address", ["--table", "users"]),
     ("rename column email to email_address", ["--table", "users"]),
     ("rename users.email to email_address", ["--table", "users"]),
+    ("rename users.email", ["--to", "email_address"]),
+    ("rename column email on users", ["--to", "email_address"]),
+    ("rename column users.email", ["--to", "email_address"]),
 ])
 def test_a_column_rename_is_understood_the_way_people_write_it(offline_postgres, goal, options):
     result = offline_postgres.run("plan", goal, *options, "--type", "text", "--format", "json")

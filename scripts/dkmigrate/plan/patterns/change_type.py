@@ -12,6 +12,7 @@ from . import column_copy
     forms=[
         r"(?:change|alter|convert) (?:the )?(?:column )?type of (?:the )?(?:column )?(?P<column_ref>.+?) (?:to|into) (?:type )?(?P<new_type>.+)",
         r"(?:change|alter|convert) (?:the )?(?:column )?(?P<column_ref>.+?) (?:column )?(?:type )?(?:to|into) (?:type )?(?P<new_type>.+)",
+        r"(?:change|alter|convert) (?:the )?(?:column )?type of (?:the )?(?:column )?(?P<column_ref>\S+)",  # type: --to
     ],
     to_slot="new_type",
 )

@@ -13,6 +13,10 @@ from . import column_copy
         r"rename (?:the )?column (?P<column>.+?) (?:in|on|of) (?:the )?(?:table )?(?P<table>.+?)(?: table)? to (?P<new_column>.+)",
         r"rename (?:the )?(?:column )?(?P<column_ref>\S+?) (?:column )?to (?P<new_column>\S+) (?:in|on|of) (?:the )?(?:table )?(?P<table>\S+?)(?: table)?",
         r"rename (?:the )?(?:column )?(?P<column_ref>.+?) (?:column )?to (?P<new_column>.+)",
+        # the new name from --to
+        r"rename (?:the )?column (?P<column>\S+?) (?:in|on|of) (?:the )?(?:table )?(?P<table>\S+?)(?: table)?",
+        r"rename (?:the )?column (?P<column_ref>\S+)",
+        r"rename (?P<column_ref>[^\s.]+\.[^\s.]+)",
     ],
     to_slot="new_column",
 )

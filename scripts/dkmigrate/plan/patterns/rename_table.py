@@ -14,6 +14,7 @@ from .. import sql
         r"rename (?:the )?table (?P<table>.+?) to (?P<new_table>.+)",
         r"rename (?:the )?(?P<table>.+?) table to (?P<new_table>.+)",
         r"rename (?P<table>.+?) to (?P<new_table>.+)",
+        r"rename (?:the )?table (?P<table>\S+)",  # the new name from --to
     ],
     to_slot="new_table",
 )
