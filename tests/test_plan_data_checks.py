@@ -78,6 +78,20 @@ def test_each_constraint_counts_and_shows_the_rows_that_break_it(tmp_path, datab
     assert ITEM in markdown
 
 
+def test_a_foreign_key_to_other_columns_than_the_primary_key_is_checked_against_them(tmp_path, database):
+    if database.name == "sqlite":
+        pytest.skip("SQLite adds no foreign key to an existing table")
+    project = _project(tmp_path, database, ["INSERT INTO users (id, email) VALUES (1, 'a@x'), (2, 'b@x')"])
+    database.query("ALTER TABLE orders ADD COLUMN email varchar(100)")
+    database.query("CREATE UNIQUE INDEX users_email ON users (email)")
+    database.query("INSERT INTO orders (id, user_id, email) VALUES (1, 1, 'a@x'), (2, 2, 'z@x')")
+    project.migration("2", "fk", "ALTER TABLE orders ADD CONSTRAINT orders_email FOREIGN KEY (email) "
+                                 "REFERENCES users (email);", None)
+    item = _item(project)
+    assert item["status"] == "fail"
+    assert "every (email) of orders in users: 1 orphan rows, e.g. (z@x)" in item["detail"]
+
+
 def test_rows_that_fit_pass_the_check_and_say_what_was_checked(tmp_path, database):
     project = _project(tmp_path, database, ["INSERT INTO users (id, email, code) VALUES (1, 'a@x', '1'), (2, 'b@x', '2')"])
     project.migration("2", "unique", _statement("unique", database.name), None)

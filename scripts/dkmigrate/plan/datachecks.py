@@ -109,7 +109,9 @@ def _constraint(label, database: Engine, table: TableFacts, constraint, table_fa
             checks += _nulls(label, database, table, constraint.columns)
         return checks
     if constraint.kind == "check" and constraint.definition:
-        if not _has_columns(table, constraint.columns):
+        # Its names include words that are no columns; a column it names that is not there yet makes the database
+        # refuse the count, which then says so.
+        if not any(table.column(name) is not None for name in constraint.columns):
             return []
         expression = constraint.definition[len("CHECK"):].strip()
         keys = _key_columns(database, table)
@@ -120,12 +122,14 @@ def _constraint(label, database: Engine, table: TableFacts, constraint, table_fa
         from .pending import table_key
 
         referenced = table_facts(table_key(constraint.references, database.name))
-        if referenced is None or not referenced.primary_key or len(referenced.primary_key) != len(constraint.columns):
+        if referenced is None:
             return []
-        if not _has_columns(table, constraint.columns):
+        theirs = constraint.referenced_columns or referenced.primary_key  # REFERENCES b alone: b's primary key
+        if len(theirs) != len(constraint.columns) or not _has_columns(table, constraint.columns) \
+                or not _has_columns(referenced, theirs):
             return []
-        match = " AND ".join(f"r.{database.quote_identifier(theirs)} = t.{database.quote_identifier(ours)}"
-                             for ours, theirs in zip(constraint.columns, referenced.primary_key))
+        match = " AND ".join(f"r.{database.quote_identifier(their)} = t.{database.quote_identifier(ours)}"
+                             for ours, their in zip(constraint.columns, theirs))
         present = " AND ".join(f"t.{database.quote_identifier(column)} IS NOT NULL" for column in constraint.columns)
         condition = f"{present} AND NOT EXISTS (SELECT 1 FROM {_table(database, referenced)} r WHERE {match})"
         shown = ", ".join(f"t.{database.quote_identifier(column)}" for column in constraint.columns)
