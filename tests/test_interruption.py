@@ -28,8 +28,9 @@ EXIT = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
 def running_statements(engine) -> int:
-    """PostgreSQL sessions still running the long statement."""
-    return engine.query("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+    """PostgreSQL sessions of the test's database still running the long statement (other test runs on the
+    same server run it too)."""
+    return engine.query("SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND datname = current_database() "
                         "AND query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()")[0][0]
 
 
@@ -153,8 +154,8 @@ def test_a_terminated_connection_is_one_line_with_the_servers_message_and_sqlsta
     project.migration("1", "long", f"{LONG['postgres']};", "SELECT 1;")
     process = project.launch("up", wait=False)
     wait_until_running(engine, process)
-    engine.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(120)%' "
-                 "AND pid <> pg_backend_pid()")
+    engine.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                 "AND query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()")
     stdout, stderr = process.communicate(timeout=30)
     assert process.returncode == 1
     [error] = [line for line in stderr.splitlines() if line.startswith("error:")]

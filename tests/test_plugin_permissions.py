@@ -36,6 +36,7 @@ ASKS = {
     "up_global_first": f"{LAUNCHER} --format json up",
     "down": f"{LAUNCHER} down --steps 1 --format json",
     "repair": f"{LAUNCHER} repair 20261101090000 --rolled-back --format json",
+    "baseline": f"{LAUNCHER} baseline 20261101090000 --format json",
     "create": f"{LAUNCHER} create add_note --sql 'ALTER TABLE orders ADD COLUMN note text;' --format json",
     "plan_write": f'{LAUNCHER} plan "rename customers.email to email_address" --write --format json',
     "status_then_up": f"{LAUNCHER} status --format json && {LAUNCHER} up --format json",

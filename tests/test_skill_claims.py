@@ -174,29 +174,36 @@ def test_the_json_fields_the_skill_names_are_in_the_program_s_json(project, tmp_
     assert named - emitted == set(), "fields or values the skill names that the program does not emit"
 
 
-def test_other_tools_tracking_tables_are_not_read_by_status_as_the_tooling_page_says(tmp_path):
-    page = (SKILL.parent / "references" / "tooling.md").read_text()
-    assert "`status` does not read them" in page and "every migration as `pending`" in page
+def test_other_tools_tracking_tables_are_read_by_status_as_the_tooling_page_says(tmp_path):
+    page = " ".join((SKILL.parent / "references" / "tooling.md").read_text().split())
+    assert "`status` reads their tracking tables" in page
+    assert "a golang-migrate `dirty` flag or a failed Flyway row as `dirty`, a goose rollback as `pending`" in page
+    assert "A history whose versions are not the directory's files is refused with exit 2 naming the tool" in page
     import sqlite3
 
     goose = Project(tmp_path / "goose", f"sqlite://{tmp_path / 'goose.sqlite3'}")
-    (goose.migrations / "00001_users.sql").write_text("-- +goose Up\nCREATE TABLE users (id integer);\n"
-                                                      "-- +goose Down\nDROP TABLE users;\n")
+    for version in ("00001", "00002"):
+        (goose.migrations / f"{version}_t{version}.sql").write_text(
+            f"-- +goose Up\nCREATE TABLE t{version} (id integer);\n-- +goose Down\nDROP TABLE t{version};\n")
     with sqlite3.connect(tmp_path / "goose.sqlite3") as connection:
         connection.execute("CREATE TABLE goose_db_version (id integer PRIMARY KEY, version_id integer, is_applied "
                            "integer, tstamp text)")
-        connection.execute("INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1)")
-        connection.execute("CREATE TABLE users (id integer)")
+        connection.execute("INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, 1), (1, 1), (2, 1), (2, 0)")
+        connection.execute("CREATE TABLE t00001 (id integer)")
     status = goose.run("status", "--format", "json")
-    assert [migration["state"] for migration in status.json["migrations"]] == ["pending"]
+    assert [migration["state"] for migration in status.json["migrations"]] == ["applied", "pending"]
 
     golang = Project(tmp_path / "golang", f"sqlite://{tmp_path / 'golang.sqlite3'}")
     (golang.migrations / "1_users.up.sql").write_text("CREATE TABLE users (id integer);\n")
     (golang.migrations / "1_users.down.sql").write_text("DROP TABLE users;\n")
     with sqlite3.connect(tmp_path / "golang.sqlite3") as connection:
         connection.execute("CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)")
-        connection.execute("INSERT INTO schema_migrations VALUES (1, 0)")
-    assert golang.run("status").code == 2
+        connection.execute("INSERT INTO schema_migrations VALUES (1, 1)")
+    assert [migration["state"] for migration in golang.run("status", "--format", "json").json["migrations"]] == ["dirty"]
+    with sqlite3.connect(tmp_path / "golang.sqlite3") as connection:
+        connection.execute("UPDATE schema_migrations SET version = 9, dirty = 0")
+    refused = golang.run("status")
+    assert refused.code == 2 and "belongs to golang-migrate" in refused.stderr
 
 
 def test_the_data_check_the_skill_describes_is_the_one_plan_makes(tmp_path):

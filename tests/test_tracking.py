@@ -29,14 +29,15 @@ def test_search_path_in_the_url_places_tables_and_tracking(tmp_path, engine):
     assert engine.tables() == set()
 
 
-def test_golang_migrate_table_is_refused_with_a_way_out(project, engine):
+def test_a_golang_migrate_table_of_another_directory_is_refused_with_a_way_out(project, engine):
     engine.query("CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)")
+    engine.query("INSERT INTO schema_migrations VALUES (5, FALSE)")
     project.migration("1", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
     result = project.run("up")
     assert result.code == 2
-    assert "belongs to golang-migrate (columns dirty, version)" in result.stderr
-    assert "hint: keep dk migrate's own table elsewhere with `table: dk_schema_migrations` in migrate.yaml" in result.stderr
-    assert "one" not in engine.tables()
+    assert "belongs to golang-migrate and records versions with no migration file here (5)" in result.stderr
+    assert "hint: point --dir at that tool's migrations directory (`migrate detect` names it)" in result.stderr
+    assert engine.tables() == {"schema_migrations"}
 
 
 def test_a_table_without_a_version_column_is_not_taken_for_a_tracking_table(project, engine):
@@ -131,18 +132,17 @@ def columns_of_schema_migrations(engine) -> list[str]:
 
 
 @pytest.mark.parametrize("command", [("up",), ("status",), ("repair", "1", "--accept-checksum")], ids=" ".join)
-def test_a_flyway_table_of_the_same_name_is_refused_and_never_altered(project, engine, command):
+def test_a_flyway_table_of_the_same_name_and_another_directory_is_refused_and_never_altered(project, engine, command):
     engine.query(FLYWAY_TABLE)
-    engine.query("INSERT INTO schema_migrations VALUES (1, '1', 'one', 'SQL', 'V1__one.sql', 12345, 'me', "
+    engine.query("INSERT INTO schema_migrations VALUES (1, '7', 'seven', 'SQL', 'V7__seven.sql', 12345, 'me', "
                  "CURRENT_TIMESTAMP, 3, TRUE)")
     before = columns_of_schema_migrations(engine)
     project.migration("1", "one", "CREATE TABLE one (id integer);", "DROP TABLE one;")
     result = project.run(*command)
     assert result.code == 2, result.stdout
-    assert "belongs to Flyway" in result.stderr
-    assert "`table: dk_schema_migrations` in migrate.yaml" in result.stderr
+    assert "belongs to Flyway and records versions with no migration file here (7)" in result.stderr
     assert columns_of_schema_migrations(engine) == before
-    assert "one" not in engine.tables()
+    assert engine.tables() == {"schema_migrations"}
 
 
 RAILS_TABLES = {  # what Rails creates on each engine

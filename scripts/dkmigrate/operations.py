@@ -318,6 +318,13 @@ def repair(settings: Settings, version: str, action: str, listener: Listener | N
         return runner.repair(version, action)
 
 
+def baseline(settings: Settings, version: str, *, dry_run: bool = False, listener: Listener | None = None) -> RunReport:
+    """Records every migration up to `version` as applied, without running any (a database that predates its
+    migrations). It writes only the tracking table, so like `repair` it needs no --yes on a protected environment."""
+    with open_runner(settings, create=not dry_run, lock=not dry_run, listener=listener) as runner:
+        return runner.baseline(version, dry_run=dry_run)
+
+
 _NAME_UNSAFE = re.compile(r"[/\\]|\.\.|^\.|^~")
 MAX_SLUG_LENGTH = 200  # so that version, name and extension fit the 255 bytes of a file name
 # Latin letters that Unicode does not decompose into an ASCII letter and an accent.

@@ -24,7 +24,7 @@ from .errors import DatabaseError, MigrateError, StatementFailed, StateError
 from .excerpts import statement_kind
 from .interruption import StopRequest, deferred
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
-from .tracking import APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
+from .tracking import ADOPTED_DIRTY, APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -199,7 +199,7 @@ class Runner:
         self.lock_policy = lock_policy or LockPolicy()
         self.lock_tables = lock_tables or (lambda statement: [])
         self.catalogue = catalogue
-        self.tracking = TrackingTable(adapter, adapter.table, lambda version: catalogue.find(version) is not None)
+        self.tracking = TrackingTable(adapter, adapter.table, catalogue.migrations)
         self.database_exists = database_exists
         self.listener = listener or Listener()
 
@@ -298,6 +298,48 @@ class Runner:
         except TrackingRowLost as error:
             raise DatabaseError(f"{status.label}: {error.message}; nothing was recorded", hint="run the repair again") from None
         return status.label
+
+    def baseline(self, version: str, dry_run: bool = False) -> RunReport:
+        """Record every migration up to and including `version` as applied without running it: the database had
+        that schema before it was migrated. Existing rows must agree: none after `version`, none dirty."""
+        target = self.catalogue.find(version)
+        if target is None:
+            raise StateError(f"no migration has version {version} in {self.catalogue.directory}",
+                             hint="name the newest migration whose changes the database already holds")
+        statuses = self.statuses()
+        _refuse_dirty(statuses)
+        beyond = [status for status in statuses if status.row is not None and status.key > (0, target.key)]
+        if beyond:
+            labels = ", ".join(status.label for status in beyond[:3]) + (", ..." if len(beyond) > 3 else "")
+            raise StateError(
+                f"cannot baseline at {target.label}: the database already records migrations after it ({labels})",
+                hint="a baseline marks what a database held before migrations were used; `migrate status` shows its history",
+            )
+        marked = [status.migration for status in statuses
+                  if status.state == PENDING and status.migration.key <= target.key]
+        executor = _ScriptRecorder() if dry_run else _LiveExecutor(self.adapter)
+        report = RunReport()
+        if not marked:
+            return report
+        setup = self.tracking.setup_statements() if self.database_exists else [self.tracking.create_statement()]
+        # Like repair, no signal is deferred: the rows are written in one transaction, which an interruption rolls back.
+        for statement in setup:
+            executor.execute(statement)
+        executor.heading(f"baseline: {len(marked)} migration{'s' if len(marked) != 1 else ''} up to {target.label} "
+                         "recorded as applied, none of them run")
+        executor.execute("BEGIN")
+        for order, migration in enumerate(marked, start=_next_order(statuses)):
+            try:
+                write_tracking(executor, self.tracking.insert(migration, ROW_APPLIED, order, checksum=False))
+            except StatementFailed as error:
+                self.adapter.execute("ROLLBACK")
+                raise DatabaseError(f"baseline at {target.label}: {error.message}; nothing was recorded") from None
+        executor.execute("COMMIT")
+        report.results = [MigrationResult(migration, UP, "would_baseline" if dry_run else "baselined", None, True)
+                          for migration in marked]
+        if dry_run:
+            report.script = executor.script
+        return report
 
     def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool,
              late: dict | None = None) -> RunReport:
@@ -478,8 +520,11 @@ def _refuse_dirty(statuses: list[MigrationStatus]) -> None:
         status = dirty[0]
         row = status.row
         action = "being rolled back" if row.state == ROLLING_BACK else "being applied"
+        why = ("the tool that migrated this database before dk migrate recorded it dirty or failed"
+               if row.state == ADOPTED_DIRTY else
+               f"it stopped while {action} outside a transaction, after {row.progress or 0} statement(s)")
         raise StateError(
-            f"{status.label} is dirty: it stopped while {action} outside a transaction, after {row.progress or 0} statement(s)",
+            f"{status.label} is dirty: {why}",
             hint=f"check the database, then record the truth with `migrate repair {status.version} --applied` or `--rolled-back`",
         )
 

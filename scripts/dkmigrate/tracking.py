@@ -2,15 +2,17 @@
 
 The table keeps dbmate's shape (`version` primary key), so a dbmate table is adopted in place by adding
 the other columns, once its versions are known to be this directory's migrations. A table of another
-tool (Flyway, golang-migrate, goose, Rails) is never altered. Every statement is built as literal SQL
-text, so what a dry run prints is exactly what a real run executes.
+tool (Flyway, golang-migrate, goose, Rails) is never altered: dk migrate reads the history of golang-migrate's,
+goose's or Flyway's table (adoption.py) while its own table does not exist, and copies it into its own table,
+created beside the other one, when it first records a change. Every statement is built as literal SQL text, so
+what a dry run prints is exactly what a real run executes.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .catalogue.model import Migration
+from .adoption import DEFAULT_TABLES, ForeignTable, read_history, tool_of
+from .catalogue.model import Migration, version_key
 from .errors import StateError
 
 # column -> the adapter's type for it (Adapter.tracking_types)
@@ -28,6 +30,7 @@ COLUMNS = {
 APPLIED = "applied"
 APPLYING = "applying"  # a non-transactional up started and has not finished
 ROLLING_BACK = "rolling_back"  # a non-transactional down started and has not finished
+ADOPTED_DIRTY = "dirty"  # the tool that migrated the database before recorded it dirty or failed
 
 
 @dataclass(frozen=True)
@@ -46,50 +49,91 @@ class TrackingRow:
         return self.state != APPLIED
 
 
-# Columns that tell another tool's table apart (each tool's own names), and the tool.
-_OTHER_TOOLS = (
-    ({"installed_rank", "script", "success"}, "Flyway"),
-    ({"version_id", "is_applied"}, "goose"),
-    ({"version", "dirty"}, "golang-migrate"),
-)
 _OURS = {"checksum", "state"}  # columns only a table dk migrate created or adopted has
 _RAILS_METADATA = "ar_internal_metadata"  # Rails keeps it beside a schema_migrations of dbmate's shape
-OWN_TABLE_SUGGESTION = "dk_schema_migrations"
+# dk migrate's own table when the configured name is another tool's table (golang-migrate's schema_migrations),
+# and where to keep it instead of a table it refuses
+OWN_TABLE = "dk_schema_migrations"
 
 
 class TrackingTable:
-    def __init__(self, adapter, name: str, has_file: Callable[[str], bool]):
-        """has_file(version): whether a migration file has that version, to tell a dbmate table of this directory
-        from a table of the same shape that another tool or project keeps."""
+    def __init__(self, adapter, name: str, migrations: list[Migration]):
+        """`name`: the configured table. `migrations`: the directory's, to tell a dbmate table of this
+        directory from a table of the same shape that another tool or project keeps, and to read another tool's
+        history as this directory's migrations."""
         self.adapter = adapter
         self.name = name
         self.quoted = adapter.quote_table(name)
-        self.has_file = has_file
+        self.versions = [migration.version for migration in migrations]
+        self.names = {migration.key: migration.name for migration in migrations}
+        self.foreign: ForeignTable | None = None  # another tool's table, adopted until dk migrate's own exists
+        self._resolved = False
 
     def existing_columns(self) -> set[str] | None:
-        """The table's columns (None when it does not exist yet); refuses a table that is not ours to adopt."""
+        """dk migrate's own table's columns (None when it does not exist yet): the configured table, or the one
+        beside it when the configured name is another tool's table. Refuses a table that is not ours to adopt."""
+        if not self._resolved:
+            self._resolve()
         columns = self.adapter.table_columns(self.name)
-        if columns is None:
-            return None
-        for signature, tool in _OTHER_TOOLS:
-            if signature <= columns and not _OURS <= columns:
-                raise self._foreign(tool, columns)
+        if columns is not None:
+            self._check_own(columns)
+        return columns
+
+    def _resolve(self) -> None:
+        """Which table is dk migrate's own, and which other tool's table it adopts while its own does not exist."""
+        columns = self.adapter.table_columns(self.name)
+        tool = tool_of(columns, _OURS) if columns is not None else None
+        if tool is not None:
+            self.foreign = ForeignTable(tool, self.name)
+            self._use(_beside(self.name, OWN_TABLE))
+            columns = self.adapter.table_columns(self.name)
+        if columns is None and self.foreign is None:
+            self.foreign = self._foreign_beside()
+        self._resolved = True
+
+    def _use(self, name: str) -> None:
+        self.name, self.quoted = name, self.adapter.quote_table(name)
+
+    def _foreign_beside(self) -> ForeignTable | None:
+        """Another tool's table where that tool keeps it by default, beside where dk migrate's own would be."""
+        found = []
+        for default in DEFAULT_TABLES:
+            name = _beside(self.name, default)
+            if name == self.name:
+                continue
+            columns = self.adapter.table_columns(name)
+            tool = tool_of(columns, _OURS) if columns is not None else None
+            if tool is not None:
+                found.append(ForeignTable(tool, name))
+        if len(found) > 1:
+            raise StateError(
+                "this database has the tables of several migration tools ("
+                + ", ".join(f"{table.name} of {table.tool}" for table in found)
+                + "): dk migrate cannot tell which history is the true one",
+                hint=f"name the true one with `table: {found[0].name.rpartition('.')[2]}` (or another) in migrate.yaml; "
+                     f"dk migrate then keeps its own table beside it as {OWN_TABLE}",
+            )
+        return found[0] if found else None
+
+    def _check_own(self, columns: set[str]) -> None:
+        tool = tool_of(columns, _OURS)
+        if tool is not None:
+            raise self._foreign(tool, columns)
         if "version" not in columns:
             raise StateError(f"table {self.name} exists but has no version column: it is not a migrations table",
-                             hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE_SUGGESTION}` in migrate.yaml")
+                             hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE}` in migrate.yaml")
         if not _OURS & columns:
             if not columns <= set(COLUMNS):
                 raise self._foreign("another tool", columns)
             schema, dot, _ = self.name.rpartition(".")
             if self.adapter.table_columns(f"{schema}{dot}{_RAILS_METADATA}") is not None:
                 raise self._foreign("Rails", columns, why=f"{_RAILS_METADATA} is beside it")
-        return columns
 
     def _foreign(self, tool: str, columns: set[str], why: str | None = None) -> StateError:
         shape = why or f"columns {', '.join(sorted(columns))}"
         return StateError(
             f"table {self.name} belongs to {tool} ({shape}): dk migrate does not alter another tool's table",
-            hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE_SUGGESTION}` in migrate.yaml",
+            hint=f"keep dk migrate's own table elsewhere with `table: {OWN_TABLE}` in migrate.yaml",
         )
 
     def _refuse_unknown_versions(self, columns: set[str], versions: list[str]) -> None:
@@ -97,21 +141,28 @@ class TrackingTable:
         Rails and other tools keep the same shape."""
         if _OURS & columns:
             return
-        strangers = [version for version in versions if not self.has_file(version)]
+        known = {_key(version) for version in self.versions}
+        strangers = [version for version in versions if _key(version) not in known]
         if strangers:
             raise StateError(
                 f"table {self.name} has dbmate's shape but holds versions with no migration file here "
                 f"({', '.join(strangers[:3])}{', ...' if len(strangers) > 3 else ''}): it may belong to Rails, another "
                 "tool or another directory, so dk migrate does not adopt it",
                 hint=f"point --dir at its migrations, or keep dk migrate's own table with "
-                     f"`table: {OWN_TABLE_SUGGESTION}` in migrate.yaml",
+                     f"`table: {OWN_TABLE}` in migrate.yaml",
             )
 
     def setup_statements(self) -> list[str]:
         """What makes the table ready: create it, or add what an adopted dbmate table lacks."""
         columns = self.existing_columns()
         if columns is None:
-            return [self.create_statement()]
+            adopted = [self.adopt(row) for row in self._adopted_rows()]
+            if not adopted:
+                return [self.create_statement()]
+            # One transaction: a table that exists holds the whole history, never half of it.
+            if self.adapter.transactional_ddl:
+                return ["BEGIN", self.create_statement(), *adopted, "COMMIT"]
+            return [self.create_statement(), "BEGIN", *adopted, "COMMIT"]
         versions = [str(version) for version, in self.adapter.query(f"SELECT version FROM {self.quoted}")]
         self._refuse_unknown_versions(columns, versions)
         types = self.adapter.tracking_types
@@ -129,7 +180,7 @@ class TrackingTable:
         """The rows, read-only: a dbmate table not adopted yet reads as rows with only a version."""
         existing = self.existing_columns()
         if existing is None:
-            return []
+            return self._adopted_rows()
         columns = [column for column in COLUMNS if column in existing]
         rows = [dict(zip(columns, values))
                 for values in self.adapter.query(f"SELECT {', '.join(columns)} FROM {self.quoted}")]
@@ -149,11 +200,12 @@ class TrackingTable:
         ]
 
     def insert(self, migration: Migration, state: str, apply_order: int | None, duration_ms: int | None = None,
-               progress: int = 0) -> str:
+               progress: int = 0, checksum: bool = True) -> str:
+        """checksum=False: a migration recorded without running its file (a baseline), never `modified`."""
         values = {
             "version": migration.version,
             "name": migration.name,
-            "checksum": migration.checksum,
+            "checksum": migration.checksum if checksum else None,
             "state": state,
             "applied_at": None,
             "duration_ms": duration_ms,
@@ -163,6 +215,22 @@ class TrackingTable:
         literals = [self.adapter.now_sql if column == "applied_at" else self.adapter.literal(value)
                     for column, value in values.items()]
         return f"INSERT INTO {self.quoted} ({', '.join(values)}) VALUES ({', '.join(literals)})"
+
+    def adopt(self, row: TrackingRow) -> str:
+        """Records a migration another tool applied (or left dirty): no checksum, as that tool recorded it."""
+        values = {"version": row.version, "name": row.name, "checksum": None, "state": row.state,
+                  "applied_at": row.applied_at, "apply_order": row.apply_order}
+        literals = ", ".join(self.adapter.literal(value) for value in values.values())
+        return f"INSERT INTO {self.quoted} ({', '.join(values)}) VALUES ({literals})"
+
+    def _adopted_rows(self) -> list[TrackingRow]:
+        """The history of the other tool's table, as the rows dk migrate's own table starts with."""
+        if self.foreign is None:
+            return []
+        return [TrackingRow(version=adopted.version, name=self.names.get(_key(adopted.version)), checksum=None,
+                            state=ADOPTED_DIRTY if adopted.dirty else APPLIED, applied_at=_iso(adopted.applied_at),
+                            duration_ms=None, apply_order=adopted.order, progress=None)
+                for adopted in read_history(self.adapter, self.foreign, self.versions)]
 
     def set_progress(self, version: str, statements_done: int) -> str:
         return self._update(version, progress=statements_done)
@@ -182,6 +250,19 @@ class TrackingTable:
     def _update(self, version: str, **changes) -> str:
         assignments = ", ".join(f"{column} = {self.adapter.literal(value)}" for column, value in changes.items())
         return f"UPDATE {self.quoted} SET {assignments} WHERE version = {self.adapter.literal(version)}"
+
+
+def _beside(table: str, name: str) -> str:
+    """`name` in the schema of `table`."""
+    schema, dot, _ = table.rpartition(".")
+    return f"{schema}{dot}{name}"
+
+
+def _key(version: str) -> tuple:
+    try:
+        return version_key(version)
+    except ValueError:
+        return (version,)
 
 
 def _iso(value) -> str | None:

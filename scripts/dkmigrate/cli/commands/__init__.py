@@ -4,6 +4,6 @@ A command is a module with NAME, HELP, add_arguments(parser) and run(args, setti
 and optionally FORMATS (default: text and json).
 """
 
-from . import create, detect, down, init, lint, plan, repair, status, up
+from . import baseline, create, detect, down, init, lint, plan, repair, status, up
 
-COMMANDS = (init, create, up, down, status, lint, plan, repair, detect)
+COMMANDS = (init, create, up, down, status, lint, plan, repair, baseline, detect)

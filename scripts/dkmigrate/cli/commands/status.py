@@ -1,5 +1,6 @@
 from ... import operations
 from ...status import STATES, summary
+from ...tracking import ADOPTED_DIRTY
 
 NAME = "status"
 HELP = "show the state of every migration"
@@ -79,6 +80,8 @@ def _note(status) -> str:
     if status.out_of_order:
         return ("older than the newest applied migration" if status.state == "pending"
                 else "applied out of order, after a newer migration")
+    if status.state == "dirty" and status.row.state == ADOPTED_DIRTY:
+        return "recorded dirty or failed by the tool that migrated this database before"
     if status.state == "dirty":
         action = "rolling back" if status.row.state == "rolling_back" else "applying"
         return f"stopped while {action}, after {status.row.progress or 0} statement(s)"
