@@ -122,7 +122,7 @@ def test_on_a_server_the_lock_belongs_to_one_tracking_table(url, adapter):
 def test_the_tracking_types_hold_a_tracking_row(adapter):
     from dkmigrate.tracking import TrackingTable
 
-    tracking = TrackingTable(adapter, adapter.table, lambda version: True)
+    tracking = TrackingTable(adapter, adapter.table, [])
     for statement in tracking.setup_statements():
         adapter.execute(statement)
     adapter.execute(f"INSERT INTO {adapter.quote_table(adapter.table)} (version, name, state, applied_at, progress) VALUES "

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from .adoption import DEFAULT_TABLES, ForeignTable, read_history, tool_of
 from .catalogue.model import Migration, version_key
+from .engines import engine
 from .errors import StateError
 
 # column -> the adapter's type for it (Adapter.tracking_types)
@@ -160,7 +161,7 @@ class TrackingTable:
             if not adopted:
                 return [self.create_statement()]
             # One transaction: a table that exists holds the whole history, never half of it.
-            if self.adapter.transactional_ddl:
+            if engine(self.adapter.dialect).transactional_ddl:
                 return ["BEGIN", self.create_statement(), *adopted, "COMMIT"]
             return [self.create_statement(), "BEGIN", *adopted, "COMMIT"]
         versions = [str(version) for version, in self.adapter.query(f"SELECT version FROM {self.quoted}")]
