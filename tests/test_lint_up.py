@@ -10,6 +10,7 @@ environments:
   production:
     url: {url}
     protected: true
+    lock_timeout: 5s  # set, so that stderr holds the findings alone (without it, up says which default applies)
 """
 
 

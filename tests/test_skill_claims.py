@@ -204,3 +204,31 @@ def test_other_tools_tracking_tables_are_read_by_status_as_the_tooling_page_says
         connection.execute("UPDATE schema_migrations SET version = 9, dirty = 0")
     refused = golang.run("status")
     assert refused.code == 2 and "belongs to golang-migrate" in refused.stderr
+
+
+def test_the_data_check_the_skill_describes_is_the_one_plan_makes(tmp_path):
+    claim = section(SKILL_TEXT, "## Pre-Migration Checklist")
+    item = re.search(r'`plan` adds the item "([^"]+)"', claim).group(1)
+    project = Project(tmp_path / "project", f"sqlite://{tmp_path / 'data.sqlite3'}")
+    project.migration("1", "users", "CREATE TABLE users (id bigint PRIMARY KEY, email text);", "DROP TABLE users;")
+    assert project.run("up").code == 0
+    project.migration("2", "unique_email", "CREATE UNIQUE INDEX users_email ON users (email);", "DROP INDEX users_email;")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "data.sqlite3") as connection:
+        connection.execute("INSERT INTO users VALUES (1, 'a@x'), (2, 'a@x')")
+    document = project.run("plan", "--data-check-timeout", "5", "--format", "json").json
+    (found,) = [entry for entry in document["checklist"] if entry["item"] == item]
+    assert found["status"] == "fail" and "1 duplicate groups" in found["detail"]
+    assert "data_checks" in spans(claim) and document["data_checks"][0]["count"] == 1
+    assert re.search(r"`--data-check-timeout` \(default (\d+) s\)", claim).group(1) == "5"
+
+
+def test_the_lock_settings_the_skill_proposes_are_migrate_yaml_s():
+    from dkmigrate.config import ENVIRONMENT_KEYS, PROTECTED_LOCK_TIMEOUT
+
+    busy = SKILL_TEXT.split("Busy tables:", 1)[1].split("\n\n", 1)[0]
+    proposed = re.findall(r"`(\w+): [^`]+`", busy)
+    assert proposed == ["lock_timeout", "lock_retries", "lock_retry_delay"]
+    assert set(proposed) <= set(ENVIRONMENT_KEYS)
+    assert f"waits at most {PROTECTED_LOCK_TIMEOUT:g} s" in " ".join(busy.split())

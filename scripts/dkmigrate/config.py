@@ -42,7 +42,11 @@ ENVIRONMENT_KEYS = {
     "protected": (bool, "true or false"),
     "lock_wait": ((int, float), "a number of seconds"),
     "lock_timeout": ((int, float, str), "a duration such as 5s, 500ms or 2m"),
+    "lock_retries": (int, "a number of retries, such as 3"),
+    "lock_retry_delay": ((int, float, str), "a duration such as 1s or 500ms"),
 }
+PROTECTED_LOCK_TIMEOUT = 5.0  # seconds: a protected environment that sets no lock_timeout waits this long for a lock
+DEFAULT_LOCK_RETRY_DELAY = 1.0
 LINT_KEYS = {
     "disable": (list, "a list of rule ids"),
     "pg_version": (int, "a PostgreSQL major version, such as 15"),
@@ -87,6 +91,9 @@ class Settings:
     environment_by_url: bool = False  # the environment was chosen because the URL names its database
     environments: tuple[str, ...] = ()  # the names of the environments migrate.yaml defines
     lock_timeout: float | None = None  # seconds a migration's statement may wait for a table lock (the session's)
+    lock_timeout_defaulted: bool = False  # a protected environment without lock_timeout: PROTECTED_LOCK_TIMEOUT
+    lock_retries: int = 0  # how often a migration that could not get a lock in time is tried again
+    lock_retry_delay: float = DEFAULT_LOCK_RETRY_DELAY  # seconds before the first retry, doubled each time, with jitter
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""
@@ -150,6 +157,15 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
     lock_wait = options.lock_wait if options.lock_wait is not None else environment.get("lock_wait", DEFAULT_LOCK_WAIT)
     if not math.isfinite(lock_wait) or lock_wait < 0:
         raise ConfigError(f"the lock wait must be zero or more seconds, not {lock_wait}")
+    protected = bool(environment.get("protected", False))
+    lock_timeout = _duration(environment["lock_timeout"], f"{env_key}.lock_timeout", values) \
+        if "lock_timeout" in environment else None
+    lock_timeout_defaulted = lock_timeout is None and protected
+    if lock_timeout_defaulted:
+        lock_timeout = PROTECTED_LOCK_TIMEOUT
+    lock_retries = environment.get("lock_retries", 0)
+    if isinstance(lock_retries, bool) or not isinstance(lock_retries, int) or lock_retries < 0:
+        raise ConfigError(f"{env_key}.lock_retries: '{lock_retries}' is not a number of retries (0 or more)")
 
     return Settings(
         base_dir=base_dir,
@@ -159,13 +175,16 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         url_source=source,
         migrations_dir=(base_dir / migrations_dir),
         table=table,
-        protected=bool(environment.get("protected", False)),
+        protected=protected,
         lock_wait=float(lock_wait),
         lint=_lint_settings(document.get("lint") or {}, config_file),
         environment_by_url=owner is not None,
         environments=tuple(environments),
-        lock_timeout=_duration(environment["lock_timeout"], f"{env_key}.lock_timeout", values)
-        if "lock_timeout" in environment else None,
+        lock_timeout=lock_timeout,
+        lock_timeout_defaulted=lock_timeout_defaulted,
+        lock_retries=lock_retries,
+        lock_retry_delay=_duration(environment["lock_retry_delay"], f"{env_key}.lock_retry_delay", values)
+        if "lock_retry_delay" in environment else DEFAULT_LOCK_RETRY_DELAY,
     )
 
 

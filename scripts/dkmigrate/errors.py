@@ -72,9 +72,12 @@ class StatementFailed(Exception):
     """Raised by an adapter when the database rejects a statement.
 
     `position` is the 1-based character offset the server reported inside the statement, if any.
+    `lock_not_granted`: the statement gave up waiting for a lock (lock_timeout, lock_wait_timeout, SQLite busy),
+    so running it again later may succeed.
     """
 
-    def __init__(self, message: str, position: int | None = None):
+    def __init__(self, message: str, position: int | None = None, lock_not_granted: bool = False):
         super().__init__(message)
         self.message = message
         self.position = position
+        self.lock_not_granted = lock_not_granted

@@ -22,7 +22,7 @@ from .errors import (
     CatalogueError, ConfigError, ConnectionFailed, DatabaseError, FindingsRefusal, SafetyRefusal, StatementFailed,
     UsageError,
 )
-from .runner import Listener, RunReport, Runner
+from .runner import Listener, LockPolicy, RunReport, Runner
 from .status import PENDING, MigrationStatus
 from .text import printable
 from .rendering import render
@@ -51,13 +51,28 @@ def open_runner(settings: Settings, *, create: bool = False, lock: bool = False,
         with open_database(settings.url, settings.table, create=create,
                            lock=LockWait(settings.lock_wait, listener.lock_wait) if lock else None) as (adapter, exists):
             if exists and settings.lock_timeout is not None:
-                timeout = engine(adapter.dialect).session_lock_timeout(settings.lock_timeout)
-                for statement in timeout:
-                    adapter.execute(statement)
-                adapter.session_reset = (*adapter.session_reset, *timeout)  # every migration of the run starts with it
-            yield Runner(adapter, catalogue, database_exists=exists, listener=listener)
+                for statement in engine(adapter.dialect).session_lock_timeout(settings.lock_timeout):
+                    adapter.execute(statement)  # the runner sets it again before each migration's statements
+            policy = LockPolicy(settings.lock_timeout, settings.lock_retries, settings.lock_retry_delay)
+            yield Runner(adapter, catalogue, database_exists=exists, listener=listener, lock_policy=policy,
+                         lock_tables=_locked_tables(adapter.dialect))
     except StatementFailed as error:
         raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
+
+
+def _locked_tables(dialect: str):
+    """The tables a statement locks, as the linter reads it: whose holders a timed-out statement names."""
+    def tables(statement: str) -> list:
+        from .lint.findings import DEFAULT_PG_VERSION
+        from .lint.locks import statement_effect
+        from .lint.parser import parse
+        from .lint.schema import Schema
+        from .plan.pending import table_key
+
+        effect = statement_effect(parse(statement, dialect), Schema(), DEFAULT_PG_VERSION)
+        return list(dict.fromkeys(table_key(name, dialect) for name in effect.tables))
+
+    return tables
 
 
 def status(settings: Settings) -> StatusReport:
@@ -70,6 +85,9 @@ def up(settings: Settings, *, steps: int | None = None, to: str | None = None, d
        strict: bool = False, confirmed: bool = False, listener: Listener | None = None) -> RunReport:
     """Applies pending migrations after linting them: the findings go to the listener, and on a protected
     environment a risky or error finding refuses the run unless `confirmed` (or allowed in its file)."""
+    if settings.lock_timeout_defaulted and listener is not None:
+        listener.warning(f"environment '{settings.environment}' is protected and sets no lock_timeout: each migration "
+                         f"waits at most {settings.lock_timeout:g}s for a table lock (set lock_timeout in migrate.yaml)")
     with open_runner(settings, create=not dry_run, lock=not dry_run, listener=listener) as runner:
         def review(migrations: list[Migration]) -> list:
             return _review(settings, runner, migrations, refuse=settings.protected and not confirmed and not dry_run)

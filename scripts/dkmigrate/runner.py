@@ -10,6 +10,7 @@
 The runner knows nothing of any particular engine, and never prints: it reports through a Listener.
 """
 
+import random
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -115,6 +116,35 @@ def write_tracking(executor, statement: str) -> None:
                               "(something else changed or removed the migration's row while it ran)")
 
 
+class LockNotGranted(MigrationFailed):
+    """A statement gave up waiting for a table lock (after every retry): someone else held it too long."""
+
+    exit_code = 3
+
+    def __init__(self, *args, holders: str, attempts: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.holders = holders
+        self.attempts = attempts
+        tries = f" (tried {attempts} times)" if attempts > 1 else ""
+        self.message = f"{self.message}; the lock was held by: {holders}{tries}"
+        self.hint = self.hint or ("end or wait for the blocking session, then run `migrate up` again; "
+                                  "lock_retries and lock_retry_delay in migrate.yaml retry by themselves")
+
+
+@dataclass(frozen=True)
+class LockPolicy:
+    """migrate.yaml's lock_timeout, lock_retries and lock_retry_delay for one environment."""
+
+    timeout: float | None = None  # seconds a statement waits for a lock; None: the session's own setting
+    retries: int = 0
+    delay: float = 1.0  # before the first retry; doubled each time, with jitter
+
+    def wait_before(self, retry: int) -> float:
+        """Seconds to wait before retry number `retry` (1-based): exponential backoff, jittered in its upper half."""
+        ceiling = self.delay * 2 ** (retry - 1)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
 class Listener:
     """Receives progress from the runner. The default hears nothing."""
 
@@ -123,6 +153,9 @@ class Listener:
     def migration_done(self, index: int, total: int, result: MigrationResult) -> None: ...
 
     def warning(self, message: str) -> None: ...
+
+    def lock_retry(self, label: str, retry: int, retries: int, wait: float, holders: str, statement: str) -> None:
+        """A statement could not get its lock in time; `retry` of `retries` follows after `wait` seconds."""
 
     def lint_findings(self, findings: list) -> None:
         """The lint findings on the migrations `up` is about to apply."""
@@ -158,9 +191,13 @@ class _ScriptRecorder:
 
 class Runner:
     def __init__(self, adapter: Adapter, catalogue: Catalogue, database_exists: bool = True,
-                 listener: Listener | None = None):
-        """`adapter` is open: its tracking table is resolved."""
+                 listener: Listener | None = None, lock_policy: LockPolicy | None = None,
+                 lock_tables: Callable[[str], list] | None = None):
+        """`adapter` is open: its tracking table is resolved. lock_tables: the tables (schema, name) a statement
+        locks, to ask who holds them when it gives up waiting."""
         self.adapter = adapter
+        self.lock_policy = lock_policy or LockPolicy()
+        self.lock_tables = lock_tables or (lambda statement: [])
         self.catalogue = catalogue
         self.tracking = TrackingTable(adapter, adapter.table, catalogue.migrations)
         self.database_exists = database_exists
@@ -323,7 +360,8 @@ class Runner:
                     for statement in self.adapter.session_reset:
                         executor.execute(statement)
                 try:
-                    result = self._run_one(executor, migration, direction, order, dry_run, report.results, stop)
+                    result = self._run_with_retries(executor, migration, direction, order, dry_run, report.results,
+                                                    stop)
                     if late and migration.key in late:
                         result = replace(result, out_of_order_after=late[migration.key])
                 except MigrationFailed as failure:
@@ -339,8 +377,24 @@ class Runner:
             report.script = executor.script
         return report
 
+    def _run_with_retries(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
+                          completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
+        """A migration rolled back because a lock was not granted in time is run again from the start."""
+        retry = 0
+        while True:
+            try:
+                return self._run_one(executor, migration, direction, order, dry_run, completed, stop, retry + 1)
+            except LockNotGranted as failure:
+                if not failure.rolled_back or retry >= self.lock_policy.retries or stop.requested:
+                    raise
+                retry += 1
+                wait = self.lock_policy.wait_before(retry)
+                self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait, failure.holders,
+                                         failure.statement)
+                time.sleep(wait)
+
     def _run_one(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
-                 completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
+                 completed: list[MigrationResult], stop: StopRequest, attempt: int = 1) -> MigrationResult:
         section = migration.up if direction == UP else migration.down
         statements = section.statements(self.adapter.dialect)
         reason = self.outside_transaction_reason(section, statements)
@@ -362,8 +416,11 @@ class Runner:
                 except StatementFailed as again:
                     error = TrackingRowLost(f"{error.message}; recording it again as dirty failed too: {again.message}")
             failed = MigrationResult(migration, direction, "failed", _elapsed(started), in_transaction, reason)
-            return MigrationFailed(failed, section, statement_text, line, error.message, in_transaction, done,
-                                   len(statements), list(completed))
+            arguments = (failed, section, statement_text, line, error.message, in_transaction, done,
+                         len(statements), list(completed))
+            if error.lock_not_granted:
+                return LockNotGranted(*arguments, holders=self._lock_holders(statement_text), attempts=attempt)
+            return MigrationFailed(*arguments)
 
         if in_transaction:
             executor.execute("BEGIN")
@@ -374,19 +431,37 @@ class Runner:
                 write_tracking(executor, opening)
             except StatementFailed as error:
                 raise fail(opening, None, error) from None
-        for statement in statements:
-            if stop.requested:
-                raise fail(statement.text, statement.line, StatementFailed(f"stopped by {stop.signal_name} before this statement"))
-            stop.statement_running = True
+        timeout = self.lock_policy.timeout
+        for setting in engine(self.adapter.dialect).session_lock_timeout(timeout) if timeout is not None else ():
             try:
-                for cleanup in (self.adapter.cleanup_before(statement.text) if not (in_transaction or dry_run) else []):
-                    self.listener.warning(f"{migration.label}: {cleanup.reason}")
-                    executor.execute(cleanup.sql)
-                executor.execute(statement.text)
+                executor.execute(setting)
             except StatementFailed as error:
-                raise fail(statement.text, _error_line(statement, error), error) from None
-            finally:
-                stop.statement_running = False
+                raise fail(setting, None, error) from None
+        for statement in statements:
+            retry = 0
+            while True:
+                if stop.requested:
+                    raise fail(statement.text, statement.line,
+                               StatementFailed(f"stopped by {stop.signal_name} before this statement"))
+                stop.statement_running = True
+                try:
+                    for cleanup in (self.adapter.cleanup_before(statement.text) if not (in_transaction or dry_run) else []):
+                        self.listener.warning(f"{migration.label}: {cleanup.reason}")
+                        executor.execute(cleanup.sql)
+                    executor.execute(statement.text)
+                    break
+                except StatementFailed as error:
+                    if in_transaction or not error.lock_not_granted or retry >= self.lock_policy.retries:
+                        raise fail(statement.text, _error_line(statement, error), error) from None
+                    # Outside a transaction the statements before it stay done: only this one runs again.
+                    retry += 1
+                    attempt = retry + 1
+                    wait = self.lock_policy.wait_before(retry)
+                    self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait,
+                                             self._lock_holders(statement.text), statement.text)
+                    time.sleep(wait)
+                finally:
+                    stop.statement_running = False
             done += 1
             if not in_transaction and len(statements) > 1:
                 progress = self.tracking.set_progress(migration.version, done)
@@ -417,6 +492,12 @@ class Runner:
         else:
             outcome = "applied" if direction == UP else "rolled_back"
         return MigrationResult(migration, direction, outcome, None if dry_run else _elapsed(started), in_transaction, reason)
+
+    def _lock_holders(self, statement: str) -> str:
+        try:
+            return self.adapter.lock_holders(self.lock_tables(statement))
+        except StatementFailed as error:
+            return f"unknown (the locks could not be read: {error.message})"
 
     def outside_transaction_reason(self, section: Section, statements: list["Statement"]) -> str | None:
         """Why a section runs outside a transaction; None when it runs in one."""

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import LockTimeout, UsageError
+from ..errors import LockTimeout, StatementFailed, UsageError
 from ..engines import engine
 from ..snapshot import SchemaObject
 from ..urls import DatabaseURL
@@ -140,6 +140,10 @@ class ServerFacts:
     notes: list[str] = field(default_factory=list)  # what the engine could not tell, and why
 
 
+class QueryTimedOut(StatementFailed):
+    """A read-only check ran longer than it was allowed to, and was cancelled."""
+
+
 class Inspector(ABC):
     """The live facts the planner and the checklist read, through an open Adapter's connection. Read-only:
     none of these changes anything or takes a lock that blocks others."""
@@ -161,6 +165,10 @@ class Inspector(ABC):
     @abstractmethod
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
+
+    @abstractmethod
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        """The rows of each query, run in a read-only transaction, each cancelled after `seconds` (QueryTimedOut)."""
 
 
 class Adapter(ABC):
@@ -254,6 +262,15 @@ class Adapter(ABC):
 
     @abstractmethod
     def unlock(self) -> None: ...
+
+    def lock_holders(self, tables: list[tuple[str | None, str]]) -> str:
+        """Who holds the locks on these tables that a statement could not get, in words (after it gave up)."""
+        locks = self.inspector().locks_on(tables)
+        held = [lock for lock in locks or () if lock.granted]
+        if not held:
+            return "no session holds a lock on them any more"
+        return "; ".join(f"pid {lock.pid} holds {lock.mode} on {lock.table} ({' '.join(lock.query.split())[:80]})"
+                         for lock in held)
 
     def quote_identifier(self, name: str) -> str:
         return engine(self.dialect).quote_identifier(name)

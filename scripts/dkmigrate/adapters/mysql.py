@@ -14,7 +14,7 @@ from pymysql.constants import CLIENT, SERVER_STATUS
 
 from ..errors import ConnectionFailed, StatementFailed
 from ..urls import mask_url
-from .base import (Adapter, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, LockWait,
+from .base import (Adapter, QueryTimedOut, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, LockWait,
                    ReplicaFacts, ServerFacts, SessionFacts, TableFacts)
 
 # A table smaller than this is counted exactly; information_schema's TABLE_ROWS is an estimate.
@@ -75,7 +75,7 @@ class MySQLAdapter(Adapter):
                 cursor.execute(sql)
                 return cursor.rowcount
         except pymysql.Error as error:
-            raise StatementFailed(_message(error)) from None
+            raise _statement_failed(error) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
@@ -124,6 +124,20 @@ class MySQLAdapter(Adapter):
             return "another migrator holds the migration lock"
         connection_id, user, host, seconds = rows[0]
         return f"migration lock held by connection {connection_id} ({user}@{host}, {seconds} s in its current state)"
+
+    def lock_holders(self, tables: list[tuple[str | None, str]]) -> str:
+        """performance_schema's metadata locks where they are recorded; otherwise the other connections with a
+        transaction open (information_schema.INNODB_TRX), which hold their tables' metadata locks until it ends."""
+        if _metadata_locks_enabled(self):
+            return super().lock_holders(tables)
+        rows = self.query(
+            "SELECT t.trx_mysql_thread_id, p.USER, p.HOST, t.trx_started, LEFT(COALESCE(t.trx_query, p.INFO, ''), 80)"
+            " FROM information_schema.INNODB_TRX t LEFT JOIN information_schema.PROCESSLIST p"
+            " ON p.ID = t.trx_mysql_thread_id WHERE t.trx_mysql_thread_id <> CONNECTION_ID() ORDER BY t.trx_started")
+        if not rows:
+            return "no other connection has a transaction open any more"
+        return "; ".join(f"connection {thread} ({user}@{host}, transaction open since {started}"
+                         f"{': ' + query if query else ''})" for thread, user, host, started, query in rows)
 
     def unlock(self) -> None:
         if self.locked and self.connection is not None:
@@ -198,6 +212,21 @@ class MySQLInspector(Inspector):
                          "(set performance_schema=ON to let the plan read them)")
         return ServerFacts(f"{'MariaDB' if 'mariadb' in version.lower() else 'MySQL'} {version}", sessions,
                            replicas if replica_rows else None, bool(replica_rows), f"{lock_wait_timeout}s", notes)
+
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        a = self.adapter
+        mariadb = "mariadb" in a.query("SELECT VERSION()")[0][0].lower()
+        a.execute("START TRANSACTION READ ONLY")
+        try:
+            return [a.query(f"SET STATEMENT max_statement_time = {seconds:g} FOR {query}" if mariadb else
+                            query.replace("SELECT", f"SELECT /*+ MAX_EXECUTION_TIME({max(1, round(seconds * 1000))}) */", 1))
+                    for query in queries]
+        except StatementFailed as error:
+            if any(f"(MySQL error {code})" in error.message for code in _STATEMENT_TIMEOUT):
+                raise QueryTimedOut(error.message) from None
+            raise
+        finally:
+            a.execute("ROLLBACK")
 
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         a = self.adapter
@@ -294,6 +323,15 @@ def _replica_status(adapter: MySQLAdapter) -> tuple[list[dict], str | None]:
         except pymysql.Error as error:
             return [], f"the replication status could not be read ({_message(error)})"
     return [], "the replication status could not be read (neither SHOW REPLICA STATUS nor SHOW SLAVE STATUS)"
+
+
+_STATEMENT_TIMEOUT = (1969, 3024)  # MariaDB's max_statement_time, MySQL's MAX_EXECUTION_TIME
+_LOCK_WAIT_TIMEOUT = 1205  # innodb_lock_wait_timeout or lock_wait_timeout (metadata locks) expired
+
+
+def _statement_failed(error: pymysql.Error) -> StatementFailed:
+    code = error.args[0] if error.args and isinstance(error.args[0], int) else None
+    return StatementFailed(_message(error), lock_not_granted=code == _LOCK_WAIT_TIMEOUT)
 
 
 def _message(error: pymysql.Error) -> str:

@@ -15,12 +15,15 @@ from psycopg.conninfo import conninfo_to_dict
 from ..errors import ConfigError, ConnectionFailed, StatementFailed, UsageError
 from ..snapshot import SchemaObject
 from ..urls import DatabaseURL, mask_url, postgres_conninfo
-from .base import Adapter, Inspector, CheckFacts, Cleanup, ColumnFacts, ForeignKeyFacts, IndexFacts, InvalidIndex, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, Inspector, QueryTimedOut, CheckFacts, Cleanup, ColumnFacts, ForeignKeyFacts, IndexFacts, InvalidIndex, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
 
 _IDENTIFIER = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
 _CONCURRENT_INDEX = re.compile(
     rf"^(?:\s*(?:--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/))*\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>{_IDENTIFIER})\s+"
     rf"ON\s+(?:ONLY\s+)?(?P<table>{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})?)", re.IGNORECASE)
+
+_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
+_QUERY_CANCELED = "57014"  # statement_timeout expired
 
 # A table smaller than this whose statistics were never gathered is counted exactly.
 _COUNT_BELOW_BYTES = 64 * 1024 * 1024
@@ -227,7 +230,8 @@ def _statement_failed(error: psycopg.Error) -> StatementFailed:
     if diag.message_detail:
         message = f"{message}; {diag.message_detail}"
     position = int(diag.statement_position) if diag.statement_position else None
-    return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position)
+    return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position,
+                           lock_not_granted=diag.sqlstate == _LOCK_NOT_AVAILABLE)
 
 
 class PostgresInspector(Inspector):
@@ -305,6 +309,19 @@ class PostgresInspector(Inspector):
                 " FROM pg_stat_replication ORDER BY application_name")
         ]
         return ServerFacts(f"PostgreSQL {version}", sessions, replicas, bool(is_replica), lock_timeout)
+
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        a = self.adapter
+        a.execute("BEGIN READ ONLY")
+        try:
+            a.execute(f"SET LOCAL statement_timeout = '{max(1, round(seconds * 1000))}ms'")
+            return [a.query(query) for query in queries]
+        except StatementFailed as error:
+            if f"SQLSTATE {_QUERY_CANCELED}" in error.message:
+                raise QueryTimedOut(error.message) from None
+            raise
+        finally:
+            a.execute("ROLLBACK")
 
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         if not tables:

@@ -3,6 +3,7 @@
 import fcntl
 import os
 import sqlite3
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -10,7 +11,7 @@ from .. import interruption
 from ..errors import ConnectionFailed, StatementFailed
 from ..snapshot import SchemaObject
 from ..urls import DatabaseURL
-from .base import Adapter, Inspector, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
+from .base import Adapter, Inspector, QueryTimedOut, ColumnFacts, ForeignKeyFacts, IndexFacts, LockFacts, LockWait, ServerFacts, TableFacts
 
 
 class SQLiteAdapter(Adapter):
@@ -129,6 +130,9 @@ class SQLiteAdapter(Adapter):
             return False
         return True
 
+    def lock_holders(self, tables: list[tuple[str | None, str]]) -> str:
+        return f"another connection holds the write lock of {self.path.name} (SQLite does not say which)"
+
     def lock_holder(self) -> str:
         return f"another migrator holds {self.lock_path.name}"
 
@@ -145,7 +149,8 @@ def _let_signals_in() -> int:
 def _statement_failed(error: Exception) -> StatementFailed:
     if isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted":
         interruption.reraise()  # a signal handler raised inside _let_signals_in; sqlite3 dropped the exception
-    return StatementFailed(str(error))
+    busy = getattr(error, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+    return StatementFailed(str(error), lock_not_granted=busy)
 
 
 def _foreign_keys(adapter: SQLiteAdapter, table: str) -> list[ForeignKeyFacts]:
@@ -196,3 +201,26 @@ class SQLiteInspector(Inspector):
 
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         return None
+
+    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
+        """query_only refuses every write; a progress handler interrupts a query that runs past its time."""
+        connection = self.adapter.connection
+        deadline = [0.0]
+        connection.set_progress_handler(lambda: time.monotonic() > deadline[0], 10_000)
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("BEGIN")
+        try:
+            results = []
+            for query in queries:
+                deadline[0] = time.monotonic() + seconds
+                try:
+                    results.append(connection.execute(query).fetchall())
+                except sqlite3.OperationalError as error:
+                    if str(error) == "interrupted" and time.monotonic() > deadline[0]:
+                        raise QueryTimedOut(f"the query ran longer than {seconds:g} s, so it was interrupted") from None
+                    raise _statement_failed(error) from None
+            return results
+        finally:
+            connection.execute("ROLLBACK")
+            connection.execute("PRAGMA query_only = OFF")
+            connection.set_progress_handler(_let_signals_in, 100_000)

@@ -177,6 +177,17 @@ class Engine(ABC):
     def reset_lock_timeout(self) -> list[str]:
         return []
 
+    # --- data checked before a constraint ----------------------------------------------------------
+
+    def uncastable(self, column: str, type_name: str, modifiers: tuple[int, ...] | None) -> str | None:
+        """A condition on a row, true where the column's value would not convert to the new type (the linter's
+        canonical type name: integer, numeric, varchar, ...); None when no such check is known for the engine."""
+        return None
+
+    def sample(self, query: str, rows: int) -> str:
+        """The first rows of a query."""
+        return f"{query} LIMIT {rows}"
+
     # --- the planner's statements ---------------------------------------------------------------
 
     def add_column(self, table: str, definition: str) -> str:

@@ -78,6 +78,16 @@ class MySQL(Engine):
             return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
         return Engine.literal(value)
 
+    def uncastable(self, column: str, type_name: str, modifiers: tuple[int, ...] | None) -> str | None:
+        if type_name in ("integer", "bigint", "smallint"):
+            return f"{column} IS NOT NULL AND {column} NOT REGEXP '^[[:space:]]*[-+]?[0-9]+[[:space:]]*$'"
+        if type_name == "numeric":
+            return (f"{column} IS NOT NULL AND {column} NOT REGEXP "
+                    "'^[[:space:]]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[[:space:]]*$'")
+        if type_name in ("varchar", "char") and modifiers:
+            return f"CHAR_LENGTH({column}) > {modifiers[0]}"
+        return None
+
     def session_lock_timeout(self, seconds: float) -> list[str]:
         return [f"SET SESSION lock_wait_timeout = {max(1, math.ceil(seconds))}"]  # whole seconds, at least 1
 

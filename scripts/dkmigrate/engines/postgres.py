@@ -41,6 +41,10 @@ _OUTSIDE_TRANSACTION = re.compile(
 _ENUM_ADD_VALUE = re.compile(r"^ALTER\s+TYPE\b.*\bADD\s+VALUE\b", re.IGNORECASE | re.DOTALL)
 
 
+_INTEGERS = {"smallint": (-2 ** 15, 2 ** 15 - 1), "integer": (-2 ** 31, 2 ** 31 - 1),
+             "bigint": (-2 ** 63, 2 ** 63 - 1)}
+
+
 def dollar_quoted(body: str) -> str:
     """PostgreSQL's $$body$$, with a tag the body does not contain, so no name inside can end it early."""
     tag, number = "", 0
@@ -94,6 +98,18 @@ class PostgreSQL(Engine):
 
     def table_literal(self, quoted_table: str, name: str) -> str:
         return self.literal(quoted_table)  # to_regclass reads the name as SQL
+
+    def uncastable(self, column: str, type_name: str, modifiers: tuple[int, ...] | None) -> str | None:
+        text = f"{column}::text"
+        if type_name in _INTEGERS:
+            low, high = _INTEGERS[type_name]
+            return (f"{column} IS NOT NULL AND CASE WHEN {text} ~ '^\\s*[-+]?[0-9]+\\s*$' "
+                    f"THEN trim({text})::numeric NOT BETWEEN {low} AND {high} ELSE true END")
+        if type_name == "numeric":
+            return f"{column} IS NOT NULL AND {text} !~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$'"
+        if type_name in ("varchar", "char") and modifiers:
+            return f"char_length({text}) > {modifiers[0]}"
+        return None
 
     def session_lock_timeout(self, seconds: float) -> list[str]:
         return [f"SET lock_timeout = '{round(seconds * 1000)}ms'"]

@@ -47,6 +47,9 @@ class SQLite(Engine):
     by_hand = CatalogueQueries()
     _outside_transaction = _OUTSIDE_TRANSACTION
 
+    def session_lock_timeout(self, seconds: float) -> list[str]:
+        return [f"PRAGMA busy_timeout = {round(seconds * 1000)}"]
+
     def rows_where_column_exists(self, schema, table, quoted_table, column) -> str:
         return f"SELECT name FROM pragma_table_info({self.literal(table)}) WHERE name = {self.literal(column)}"
 

@@ -65,6 +65,7 @@ class Constraint(NamedTuple):
     references: Name | None = None
     proves_not_null: tuple[str, ...] = ()  # CHECK (c IS NOT NULL [AND ...]): the columns it proves non-null
     definition: str = ""  # as written, from its kind on: "CHECK (n > 0)", "FOREIGN KEY (a) REFERENCES b (id)"
+    referenced_columns: tuple[str, ...] = ()  # a foreign key's REFERENCES b (id): ("id",); () when not written
 
 
 # The actions of ALTER TABLE.

@@ -10,7 +10,7 @@ REPLICA_LAG_LIMIT_SECONDS = 10.0
 
 
 def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tuple[str, str],
-              rehearsal: str) -> list[ChecklistItem]:
+              rehearsal: str, data: ChecklistItem | None = None) -> list[ChecklistItem]:
     """The database checklist. facts None: the database could not be asked (only the manual items apply).
     lock_timeout: the (status, detail) of "lock_timeout set for risky statements", which the caller knows.
     rehearsal: how to apply it to a staging copy (see staging_rehearsal)."""
@@ -28,10 +28,30 @@ def checklist(facts: LiveFacts | None, tables: list[TableKey], lock_timeout: tup
     if facts is not None:
         items += [_long_transactions(facts), _locks(facts, tables),
                   ChecklistItem("lock_timeout set for risky statements", *lock_timeout), _replication(facts)]
+        if data is not None:
+            items.append(data)
     items.append(ChecklistItem("Scheduled during a low-traffic period", MANUAL,
                                "pick the quietest hour from the traffic graphs; DDL waits behind running queries, "
                                "and everything queued behind it waits too"))
     return items
+
+
+def data_item(results) -> ChecklistItem:
+    """Whether the live rows fit the constraints the pending statements add (plan.datachecks' results)."""
+    item = "Existing rows fit the new constraints"
+    failing = [result for result in results if result.count]
+    skipped = [result for result in results if result.count is None]
+    parts = [f"{r.check.label}: {r.check.requirement}: {r.count} {r.check.what}, e.g. {'; '.join(r.examples)}"
+             for r in failing]
+    parts += [f"{r.check.label}: {r.check.requirement}: check skipped ({r.skipped}); run it by hand: "
+              f"{r.check.count_sql}" for r in skipped]
+    if failing:
+        return ChecklistItem(item, FAIL, "; ".join(parts) + ". The statement would fail on them: fix the rows first "
+                                         "(counted on the live data, before the pending migrations run)")
+    if skipped:
+        return ChecklistItem(item, MANUAL, "; ".join(parts))
+    checked = "; ".join(f"{r.check.label}: {r.check.requirement}" for r in results)
+    return ChecklistItem(item, OK, f"no live row breaks them ({checked})")
 
 
 def staging_rehearsal(environments: tuple[str, ...], current: str | None) -> str:

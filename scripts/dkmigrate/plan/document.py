@@ -136,6 +136,9 @@ def pending_document(plan) -> dict:
         ],
         "live": facts_document(plan.facts),
         "checklist": [asdict(item) for item in plan.checklist],
+        "data_checks": [{"statement": r.check.label, "requirement": r.check.requirement, "counts": r.check.what,
+                         "count": r.count, "examples": list(r.examples), "skipped": r.skipped,
+                         "query": r.check.count_sql} for r in plan.data_checks],
         **({"rollback_plan": asdict(plan.rollback_plan)} if plan.rollback_plan is not None else {}),
     }
 

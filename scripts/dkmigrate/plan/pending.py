@@ -11,7 +11,8 @@ from ..lint import Finding, StatementAnalysis, analyze_migrations
 from ..operations import lint_options, open_runner
 from ..runner import Runner
 from ..status import PENDING, applied_order
-from .checklist import checklist, staging_rehearsal
+from .checklist import checklist, data_item, staging_rehearsal
+from .datachecks import CHECK_SECONDS, DataCheckResult, check_pending
 from .document import human_rows
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
 from ..engines import engine
@@ -82,10 +83,12 @@ class PendingPlan:
     checklist: list[ChecklistItem]
     pg_version: int | None = None  # what the linter judged against (PostgreSQL)
     rollback_plan: RollbackPlan | None = None
+    data_checks: list[DataCheckResult] = field(default_factory=list)  # the rows that would break each new constraint
 
 
 def plan_pending(settings: Settings, *, rollback_plan: bool = False,
-                 transaction_seconds: float = DEFAULT_TRANSACTION_SECONDS) -> PendingPlan:
+                 transaction_seconds: float = DEFAULT_TRANSACTION_SECONDS,
+                 data_check_seconds: float = CHECK_SECONDS) -> PendingPlan:
     dialect = settings.url.dialect
     facts = LiveFacts(settings.url.masked, dialect, transaction_seconds=transaction_seconds)
     try:
@@ -97,8 +100,13 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
             planned = [_planned(settings, runner, migration, analysis) for migration, analysis in zip(pending, analyses)]
             keys = list(dict.fromkeys(table_key(name, dialect) for m in planned for statement in m.statements
                                       for name in statement.analysis.table_names))
+            data = None
             if runner.database_exists:
                 read_facts(runner.adapter, facts, keys)
+                if facts.live:
+                    data = check_pending(runner.adapter.inspector(), facts.tables,
+                                         [(f"{m.migration.label} line {s.analysis.line}", s.text)
+                                          for m in planned for s in m.statements], dialect, data_check_seconds)
             else:
                 facts.unavailable = f"{settings.url.masked} does not exist yet, so there is nothing live to read"
             before = applied_order(statuses)
@@ -108,9 +116,10 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
         for statement in migration.statements:
             statement.impact = _impact(statement.analysis, facts, dialect)
     plan = PendingPlan(settings.url.masked, dialect, planned, facts,
-                       checklist(facts, keys, _lock_timeout_check(planned, options, facts),
-                                 staging_rehearsal(settings.environments, settings.environment)),
-                       options.pg_version if engine(dialect).versioned else None)
+                       checklist(facts, keys, _lock_timeout_check(planned, options, facts, settings),
+                                 staging_rehearsal(settings.environments, settings.environment),
+                                 data_item(data) if data else None),
+                       options.pg_version if engine(dialect).versioned else None, data_checks=data or [])
     if rollback_plan:
         plan.rollback_plan = pending_rollback_plan(planned, before[0].version if before else None, dialect)
     return plan
@@ -156,9 +165,16 @@ def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str 
     return f"takes {analysis.lock} on `{name}` ({rows}): {held}"
 
 
-def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts) -> tuple[str, str]:
+def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts,
+                        settings: Settings) -> tuple[str, str]:
     if not engine(facts.dialect).lock_queue:
         return OK, engine(facts.dialect).lock_wait_note
+    if settings.lock_timeout is not None:
+        source = ("the default of a protected environment without one" if settings.lock_timeout_defaulted
+                  else f"environment '{settings.environment}' in migrate.yaml")
+        retries = f", retried {settings.lock_retries} times" if settings.lock_retries else ""
+        return OK, (f"`up` sets lock_timeout {settings.lock_timeout:g}s ({source}) before each migration's "
+                    f"statements{retries}")
     if MISSING_LOCK_TIMEOUT in options.disabled:
         return MANUAL, f"the {MISSING_LOCK_TIMEOUT} rule is disabled in migrate.yaml: check the migrations by hand"
     unguarded = [f"{migration.migration.label} line {statement.analysis.line}"

@@ -30,6 +30,10 @@ class ProgressListener(Listener):
     def warning(self, message: str) -> None:
         self.out.note(f"warning: {message}")
 
+    def lock_retry(self, label: str, retry: int, retries: int, wait: float, holders: str, statement: str) -> None:
+        self.out.note(f"{label}: a lock was not granted in time, retry {retry} of {retries} in {wait:.1f}s "
+                      f"(held by: {holders})")
+
     def lint_findings(self, findings: list) -> None:
         for finding in findings:
             self.out.note(short_line(finding, self.settings))

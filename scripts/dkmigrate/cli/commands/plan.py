@@ -41,6 +41,8 @@ def add_arguments(parser) -> None:
     names.add_argument("--default", metavar="VALUE", help="the value a new NOT NULL column gets in existing rows")
     parser.add_argument("--transaction-age", type=seconds, default=60.0, metavar="SECONDS",
                         help="list transactions open longer than this in the checklist (default: 60)")
+    parser.add_argument("--data-check-timeout", type=seconds, default=5.0, metavar="SECONDS",
+                        help="how long each count of rows that would break a new constraint may run (default: 5)")
 
 
 def run(args, settings, out) -> int:
@@ -81,7 +83,8 @@ def _plan_pending(args, settings, out) -> int:
     if given:
         raise UsageError(f"--{given[0].replace('_', '-')} needs a goal: migrate plan \"GOAL\" --{given[0]} ...",
                          hint="without a goal, plan plans the pending migrations")
-    plan = plan_pending(settings, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age)
+    plan = plan_pending(settings, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age,
+                        data_check_seconds=args.data_check_timeout)
     # plan is read-only: it verifies on a private copy of the database only (SQLite's); `migrate verify` does more.
     plan.checklist = with_rollback_verified(plan.checklist, settings, copy_only=True)
     if out.json_mode:

@@ -213,7 +213,7 @@ def read_constraint(c: Cursor) -> Constraint:
     if c.accept("CONSTRAINT"):
         name = None if c.word() in _CONSTRAINT_STARTS else c.identifier()
     start = c.index
-    kind, columns, references, using_index, proves = "index", (), None, None, ()
+    kind, columns, references, using_index, proves, referenced_columns = "index", (), None, None, (), ()
     if c.accept("CHECK"):
         kind = "check"
         expression = c.skip_group()
@@ -226,6 +226,8 @@ def read_constraint(c: Cursor) -> Constraint:
         columns = _column_list(c)
         if c.accept("REFERENCES"):
             references = c.name()
+            if c.at_punct("("):
+                referenced_columns = _column_list(c)
     elif c.accept("EXCLUDE"):
         kind = "exclude"
     else:
@@ -245,7 +247,8 @@ def read_constraint(c: Cursor) -> Constraint:
     not_valid = any(token.upper == "NOT" and following.upper == "VALID" for token, following in zip(rest, rest[1:]))
     if kind in ("unique", "primary_key", "index") and not columns:
         columns = _column_list(Cursor(rest, c.text, c.dialect), anywhere=True)
-    return Constraint(kind, name, columns, not_valid, using_index, references, proves, c.text_since(start))
+    return Constraint(kind, name, columns, not_valid, using_index, references, proves, c.text_since(start),
+                      referenced_columns)
 
 
 def _column_list(c: Cursor, anywhere: bool = False) -> tuple[str, ...]:

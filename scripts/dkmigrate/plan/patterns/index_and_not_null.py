@@ -88,7 +88,7 @@ def set_not_null(slots: Slots, ctx: Context) -> Built:
     nulls = f"SELECT count(*) AS null_rows FROM {t} WHERE {c} IS NULL HAVING count(*) > 0"
     first = (f"Before anything: every writer must set {column} (the application, jobs, imports); "
              + (f"existing NULLs become {value}." if value else
-                f"existing rows with NULL must be fixed first (the NULL rows query must return nothing), or give "
+                "existing rows with NULL must be fixed first (the NULL rows query must return nothing), or give "
                 "--default VALUE to fill them."))
     lost = f"which rows of {table} had no {column} (they keep {value})" if value else None
     database = engine(d)
