@@ -9,7 +9,7 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 # Each migration's operations, as a Django project would have them after makemigrations (a rename is
 # what makemigrations writes once the developer confirms it).
@@ -92,7 +92,7 @@ def main(root: Path, url: str) -> None:
         INSTALLED_APPS=["library"], USE_TZ=True,
         DATABASES={"default": {"ENGINE": "django.db.backends.postgresql", "NAME": parts.path.lstrip("/"),
                                "USER": unquote(parts.username or ""), "PASSWORD": unquote(parts.password or ""),
-                               "HOST": parts.hostname or "", "PORT": parts.port or ""}})
+                               "HOST": parts.hostname or parse_qs(parts.query).get("host", [""])[0], "PORT": parts.port or ""}})
     django.setup()
     output = {}
     for name in MIGRATIONS:

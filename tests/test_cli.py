@@ -2,6 +2,7 @@
 
 import io
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -120,7 +121,8 @@ def test_missing_postgres_database_is_exit_3(postgres_admin_url, tmp_path):
 
 
 def test_password_is_masked_in_json_and_dry_runs(postgres_url, tmp_path):
-    url = postgres_url.replace("postgres@", f"postgres:{SECRET}@")
+    parts = urlsplit(postgres_url)  # pgserver's URL has an empty password and its socket in ?host=
+    url = urlunsplit(parts._replace(netloc=f"{parts.username}:{SECRET}@{parts.netloc.rpartition('@')[2]}"))
     project = Project(tmp_path / "p", url)
     one_migration(project)
     for args in (["status", "--format", "json"], ["up", "--dry-run"], ["up", "--format", "json"], ["status"]):
