@@ -324,7 +324,7 @@ def assert_hostile_text_never_becomes_sql(tmp_path, url, goal, option, written, 
     assert code == 0, stderr
     accepted = []
 
-    @hypothesis_settings(max_examples=60, deadline=None, database=None,
+    @hypothesis_settings(max_examples=60, deadline=None, database=None, derandomize=True,
                          suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(text=hostile_text)
     def check(text):
@@ -339,7 +339,8 @@ def assert_hostile_text_never_becomes_sql(tmp_path, url, goal, option, written, 
         assert shape(files) == shape(intended), "\n\n".join("\n;\n".join(statements) for statements in files)
 
     check()
-    assert not all(accepted), "no name was refused"
+    if option != "--default":  # a default is a value, quoted as a literal: it may take any text
+        assert not all(accepted), "no name was refused"
     if written is quoted_name or option == "--default":  # anything else can be written in quotes, or as a literal
         assert any(accepted), "every name was refused"
 
