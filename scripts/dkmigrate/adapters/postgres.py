@@ -5,7 +5,6 @@ cannot run in a transaction block simply runs without one.
 """
 
 import hashlib
-import re
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,11 +15,6 @@ from ..errors import ConfigError, ConnectionFailed, StatementFailed, UsageError
 from ..snapshot import SchemaObject
 from ..urls import DatabaseURL, mask_url, postgres_conninfo
 from .base import Adapter, Inspector, QueryTimedOut, CheckFacts, Cleanup, ColumnFacts, ForeignKeyFacts, IndexFacts, InvalidIndex, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
-
-_IDENTIFIER = r'(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)'
-_CONCURRENT_INDEX = re.compile(
-    rf"^(?:\s*(?:--[^\n]*(?:\n|$)|/\*[\s\S]*?\*/))*\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+(?:IF\s+NOT\s+EXISTS\s+)?(?P<name>{_IDENTIFIER})\s+"
-    rf"ON\s+(?:ONLY\s+)?(?P<table>{_IDENTIFIER}(?:\s*\.\s*{_IDENTIFIER})?)", re.IGNORECASE)
 
 _LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
 _QUERY_CANCELED = "57014"  # statement_timeout expired
@@ -131,11 +125,10 @@ class PostgresAdapter(Adapter):
     def cleanup_before(self, statement: str) -> list[Cleanup]:
         """A CREATE INDEX CONCURRENTLY that failed or was killed leaves its index invalid: the retry drops it
         first (as strong_migrations does), instead of failing on "already exists" or keeping a useless index."""
-        match = _CONCURRENT_INDEX.match(statement)
-        if match is None:
+        target = _concurrent_index_target(statement)
+        if target is None:
             return []
-        name = _unquoted(match["name"])
-        table = re.sub(r"\s*\.\s*", ".", match["table"])
+        name, table = target
         rows = self.query(
             "SELECT n.nspname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
             " JOIN pg_namespace n ON n.oid = i.relnamespace"
@@ -192,10 +185,25 @@ class PostgresAdapter(Adapter):
         self.locked = False
 
 
-def _unquoted(identifier: str) -> str:
-    if identifier.startswith('"'):
-        return identifier[1:-1].replace('""', '"')
-    return identifier.lower()
+def _concurrent_index_target(statement: str) -> tuple[str, str] | None:
+    """The index name (as stored) and the table (as written) of a CREATE INDEX CONCURRENTLY, else None."""
+    from ..lexer import PUNCT, name_of, tokenize
+
+    tokens = tokenize(statement, "postgres")
+    words = [token.upper for token in tokens[:4]]
+    head = 3 if words[:3] == ["CREATE", "INDEX", "CONCURRENTLY"] else 4
+    if words[:head] not in (["CREATE", "INDEX", "CONCURRENTLY"], ["CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"]):
+        return None
+    rest = tokens[head:]
+    if [token.upper for token in rest[:3]] == ["IF", "NOT", "EXISTS"]:
+        rest = rest[3:]
+    if len(rest) < 3 or rest[0].upper == "ON" or rest[1].upper != "ON":
+        return None  # an unnamed index is named by the server: nothing to find
+    table = rest[2:]
+    if table and table[0].upper == "ONLY":
+        table = table[1:]
+    written = table[:3] if len(table) >= 3 and table[1].kind == PUNCT and table[1].text == "." else table[:1]
+    return name_of(rest[0], "postgres"), "".join(token.text for token in written)
 
 
 def _without_nul(sql: str) -> str:
