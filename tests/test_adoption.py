@@ -1,8 +1,6 @@
 """Databases migrated by golang-migrate, goose or Flyway: their history is adopted, never altered, nothing re-applied;
 and `migrate baseline` for a database that predates its migrations."""
 
-import pytest
-
 # Each tool's table, created as the tool itself creates it on each engine.
 GOLANG_MIGRATE = {
     "postgres": ["CREATE TABLE IF NOT EXISTS schema_migrations (version bigint not null primary key, dirty boolean not null)"],

@@ -283,7 +283,7 @@ def test_a_bad_ref_is_exit_2_with_one_clear_line(tmp_path, ref):
     stdout, stderr = io.StringIO(), io.StringIO()
     code = main(["-C", str(root), "lint", f"--changed-since={ref}"], stdout=stdout, stderr=stderr, environ={})
     assert code == 2
-    assert stderr.getvalue().startswith(f"error: --changed-since")
+    assert stderr.getvalue().startswith("error: --changed-since")
     assert "Traceback" not in stderr.getvalue() and stdout.getvalue() == ""
 
 

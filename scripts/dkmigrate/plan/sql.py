@@ -12,7 +12,7 @@ from ..engines import engine
 from ..engines.base import LOCK_TIMEOUT_SECONDS
 from ..engines.postgres import POSTGRES
 from ..lexer import QUOTED, WORD, identifier, tokenize
-from .identifiers import Name, TableName, derived_name, literal, quote
+from .identifiers import Name, TableName, derived_name, quote
 
 LOCK_TIMEOUT = f"{LOCK_TIMEOUT_SECONDS}s"  # how long a DDL statement may wait for its lock (then it is retried)
 BATCH_ROWS = 5000  # rows per backfill transaction
