@@ -4,11 +4,11 @@ import json
 import signal
 import sys
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+from .interruption import SIGNALS, signal_name
 
 
 def _interrupted_while_starting(number, frame):
-    message = f"interrupted by {signal.Signals(number).name}"
+    message = f"interrupted by {signal_name(number)}"
     argv = sys.argv[1:]
     if "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:])):
         print(json.dumps({"error": {"code": 128 + number, "message": message}}, indent=2), flush=True)
@@ -16,7 +16,7 @@ def _interrupted_while_starting(number, frame):
     raise SystemExit(128 + number)
 
 
-for _number in _SIGNALS:  # until main() sets its own: nothing has run yet
+for _number in SIGNALS:  # until main() sets its own: nothing has run yet
     signal.signal(_number, _interrupted_while_starting)
 
 from .cli import main  # noqa: E402
@@ -25,6 +25,6 @@ try:
     code = main()
 except KeyboardInterrupt as stop:  # a signal while the result was being written
     code = 128 + getattr(stop, "signal_number", signal.SIGINT)
-for _number in _SIGNALS:  # the outcome is decided: a late signal must not change the exit code
+for _number in SIGNALS:  # the outcome is decided: a late signal must not change the exit code
     signal.signal(_number, signal.SIG_IGN)
 sys.exit(code)
