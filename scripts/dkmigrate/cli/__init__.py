@@ -47,9 +47,9 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None, environ: Mappi
     except SystemExit as exit_request:  # --help and --version
         return exit_request.code or 0
     except MigrationFailed as failure:
-        return out.error(failure, failed_run_document(settings, failure), detail=f"statement: {_shorten(failure.statement)}")
+        return out.error(failure, failed_run_document(settings, failure), detail=f"statement: {sql_excerpt(failure.statement)}")
     except RunInterrupted as stopped:
-        detail = f"statement: {_shorten(stopped.failure.statement)}" if stopped.failure is not None else None
+        detail = f"statement: {sql_excerpt(stopped.failure.statement)}" if stopped.failure is not None else None
         return out.error(stopped, interrupted_run_document(settings, stopped), detail=detail)
     except FindingsRefusal as refusal:
         document = {"error": error_document(refusal)
@@ -90,7 +90,3 @@ def _wants_json(argv: list[str]) -> bool:
         if arg == "--format=json" or (arg == "--format" and argv[index + 1:index + 2] == ["json"]):
             return True
     return False
-
-
-def _shorten(statement: str) -> str:
-    return sql_excerpt(statement)
