@@ -1,28 +1,19 @@
 """`migrate verify`: proves each pending migration reversible by running up, down and up again where it cannot
 hurt, comparing the schema and the data after each step.
 
-Where it runs, first fit: a scratch database the user names; a private copy (SQLite); one transaction on the
-real database, rolled back at the end (an engine with transactional DDL, when every section can run in a
-transaction); a scratch database it creates, builds by replaying the applied migrations, and drops.
-Engine-agnostic: the engines read their schemas (Adapter.read_schema) and make copies and scratch databases.
+Where it runs: see scratch.sandbox. Engine-agnostic: the engines read their schemas (Adapter.read_schema).
 """
 
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from .adapters import adapter_for
 from .adapters.base import Adapter
 from .catalogue.model import Migration, Section
 from .config import Settings
-from .errors import DatabaseError, MigrateError, SafetyRefusal, StatementFailed, StateError, UsageError
+from .errors import SafetyRefusal
 from .operations import open_runner
-from .runner import Runner
+from .scratch import ReplayFailed, refuse_dirty, run_section, sandbox, scratch_url_of
 from .snapshot import Snapshot, differences
-from .status import DIRTY, PENDING, applied_order
-from .urls import DatabaseURL, parse_url
+from .status import PENDING, applied_order
 
 DATA_ROW_LIMIT = 100_000  # per table; a larger table's values are not compared
 
@@ -47,11 +38,6 @@ class VerifyReport:
         return all(verdict.reversible for verdict in self.verdicts) and not self.not_verified
 
 
-class _Failed(Exception):
-    def __init__(self, description: str):
-        self.description = description
-
-
 def verify(settings: Settings, steps: int | None = None, scratch_url: str | None = None,
            listener=None, copy_only: bool = False) -> VerifyReport:
     """`copy_only`: verify only where the engine gives a private copy of the database (a read-only caller such
@@ -61,101 +47,18 @@ def verify(settings: Settings, steps: int | None = None, scratch_url: str | None
             f"environment '{settings.environment}' is protected: verify runs the migrations up, down and up again, "
             "and never runs there",
             hint="run it against a staging copy (`migrate --env staging verify`) or a development database")
-    scratch = parse_url(scratch_url, settings.base_dir) if scratch_url else None
-    if scratch is not None and scratch.dialect != settings.url.dialect:
-        raise UsageError(f"--scratch-url is a {scratch.dialect} database, and the migrations are for "
-                         f"{settings.url.dialect}")
+    scratch = scratch_url_of(settings, scratch_url)
     with open_runner(settings, lock=True, listener=listener) as runner:
         statuses = runner.statuses()
-        dirty = [status for status in statuses if status.state == DIRTY]
-        if dirty:
-            raise StateError(f"{dirty[0].label} is dirty: verify needs a database in a known state",
-                             hint=f"repair it first with `migrate repair {dirty[0].version} --applied` or `--rolled-back`")
+        refuse_dirty(statuses, "verify")
         pending = [status.migration for status in statuses if status.state == PENDING][:steps]
         if not pending:
             return VerifyReport("nowhere: nothing is pending")
         applied = [status.migration for status in reversed(applied_order(statuses)) if status.migration is not None]
-        with _sandbox(runner, settings, pending, applied, scratch, copy_only) as (adapter, report):
-            _verify_all(adapter, settings.table, pending, report)
+        with sandbox(runner, settings, pending, applied, scratch, command="verify", copy_only=copy_only) as box:
+            report = VerifyReport(box.where, notes=box.notes)
+            _verify_all(box.adapter, settings.table, pending, report)
             return report
-
-
-class NoPrivateCopy(MigrateError):
-    exit_code = 2
-
-
-@contextmanager
-def _sandbox(runner: Runner, settings: Settings, pending: list[Migration], applied: list[Migration],
-             scratch: DatabaseURL | None, copy_only: bool) -> Iterator[tuple[Adapter, VerifyReport]]:
-    real = runner.adapter
-    if scratch is not None:
-        with _connected(scratch, settings.table) as adapter:
-            report = VerifyReport(f"on the scratch database {scratch.masked}")
-            _build_scratch(real, adapter, settings.table, applied, report)
-            yield adapter, report
-        return
-    with tempfile.TemporaryDirectory(prefix="dkmigrate-verify-") as directory:
-        copy = real.private_copy(Path(directory))
-        if copy is not None:
-            with _connected(copy, settings.table) as adapter:
-                yield adapter, VerifyReport(f"on a copy of {settings.url.masked}")
-            return
-    if copy_only:
-        raise NoPrivateCopy(
-            f"{settings.url.masked} has no private copy to verify on, and a read-only command does not run "
-            "migrations on the database itself (in a transaction rolled back at the end, it would hold their locks "
-            "meanwhile) or create a scratch database",
-            hint="run `migrate verify` where that is acceptable, or `migrate verify --scratch-url URL` (an empty "
-                 "database)")
-    outside = next((reason for migration in pending for section in (migration.up, migration.down)
-                    if section is not None and (reason := _outside_reason(runner, section))), None)
-    if outside is None and runner.database_exists:
-        real.execute("BEGIN")
-        try:
-            yield real, VerifyReport(f"on {settings.url.masked}, in a transaction rolled back at the end")
-        finally:
-            real.execute("ROLLBACK")
-        return
-    created = real.create_scratch_database()
-    try:
-        with _connected(created, settings.table) as adapter:
-            report = VerifyReport(f"on a scratch database built from {settings.url.masked} and dropped at the end"
-                                  + (f" (a migration cannot run in a transaction: {outside})" if outside else ""))
-            _build_scratch(real, adapter, settings.table, applied, report)
-            yield adapter, report
-    finally:
-        real.drop_scratch_database(created)
-
-
-def _outside_reason(runner: Runner, section: Section) -> str | None:
-    return runner.outside_transaction_reason(section, section.statements(runner.adapter.dialect))
-
-
-@contextmanager
-def _connected(url: DatabaseURL, table: str) -> Iterator[Adapter]:
-    adapter = adapter_for(url, table)
-    adapter.open(create=True)
-    try:
-        yield adapter
-    finally:
-        adapter.close()
-
-
-def _build_scratch(real: Adapter, scratch: Adapter, table: str, applied: list[Migration], report: VerifyReport) -> None:
-    """Replays the applied migrations on the scratch database, and says where it differs from the real one."""
-    if Snapshot.of(scratch.read_schema(), table).objects:
-        raise UsageError(f"the scratch database {scratch.url.masked} is not empty",
-                         hint="name an empty database with --scratch-url: verify builds the schema there")
-    for migration in applied:
-        try:
-            _run_section(scratch, migration.up)
-        except _Failed as failure:
-            raise DatabaseError(f"cannot build the scratch database: replaying {migration.label} {failure.description}",
-                                hint="name a database with the current schema with --scratch-url") from None
-    built = differences(Snapshot.of(real.read_schema(), table), Snapshot.of(scratch.read_schema(), table),
-                        "missing from the scratch database", "only in the scratch database")
-    if built:
-        report.notes.append("the applied migrations do not rebuild the real schema exactly: " + "; ".join(built))
 
 
 def _verify_all(adapter: Adapter, table: str, pending: list[Migration], report: VerifyReport) -> None:
@@ -198,18 +101,9 @@ def _verify_one(adapter: Adapter, table: str, migration: Migration) -> Verdict:
 
 def _step(adapter: Adapter, section: Section, step: str, found: list[str]) -> None:
     try:
-        _run_section(adapter, section, step)
-    except _Failed as failure:
+        run_section(adapter, section, step)
+    except ReplayFailed as failure:
         raise _Stopped([*found, failure.description]) from None
-
-
-def _run_section(adapter: Adapter, section: Section, step: str = "") -> None:
-    for statement in section.statements(adapter.dialect):
-        try:
-            adapter.execute(statement.text)
-        except StatementFailed as error:
-            raise _Failed(f"{step + ' ' if step else ''}failed at {section.file.name}:{statement.line}: "
-                          f"{error.message}") from None
 
 
 @dataclass(frozen=True)
