@@ -7,13 +7,14 @@ that dies, or loses its connection, frees it.
 """
 
 import hashlib
-from urllib.parse import parse_qsl, unquote, urlsplit
+import uuid
+from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 
 import pymysql
 from pymysql.constants import CLIENT, SERVER_STATUS
 
-from ..errors import ConnectionFailed, StatementFailed
-from ..urls import mask_url
+from ..errors import ConnectionFailed, StatementFailed, UsageError
+from ..urls import DatabaseURL, mask_url
 from .base import (Adapter, QueryTimedOut, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, LockWait,
                    ReplicaFacts, ServerFacts, SessionFacts, TableFacts)
 
@@ -111,6 +112,25 @@ class MySQLAdapter(Adapter):
 
     def inspector(self) -> Inspector:
         return MySQLInspector(self)
+
+    def create_scratch_database(self) -> DatabaseURL:
+        name = f"dkmigrate_scratch_{uuid.uuid4().hex[:12]}"
+        try:
+            self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
+        except StatementFailed as error:
+            raise UsageError(f"cannot create a scratch database on {self.url.masked}: {error.message}",
+                             hint="name an empty database with --scratch-url") from None
+        parts = urlsplit(self.url.raw)
+        return DatabaseURL(urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)),
+                           self.dialect, password=self.url.password)
+
+    def drop_scratch_database(self, url: DatabaseURL) -> None:
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote_identifier(unquote(urlsplit(url.raw).path.lstrip('/')))}")
+
+    def tracer(self):
+        from .mysql_trace import MySQLTracer
+
+        return MySQLTracer(self)
 
     def try_lock(self) -> bool:
         self.locked = self.query(f"SELECT GET_LOCK({self.literal(self.lock_name)}, 0)")[0][0] == 1
