@@ -140,6 +140,34 @@ class ServerFacts:
     notes: list[str] = field(default_factory=list)  # what the engine could not tell, and why
 
 
+@dataclass(frozen=True)
+class Observation:
+    """What the engine showed of one statement a Tracer ran."""
+
+    duration_ms: float
+    locks: tuple[tuple[str, str], ...] = ()  # (table, lock mode) it took on tables that existed before it
+    rewrote: tuple[str, ...] = ()  # tables written anew (new file, new root page, new table id)
+    scanned: tuple[str, ...] = ()  # tables it read whole (sequential scans)
+    rows: int = -1  # the rows the statement reported it changed; -1 when none
+
+
+class Tracer(ABC):
+    """`migrate trace`: runs statements one at a time, as a migration would, and reports what the engine shows of
+    each. Engine-specific; one per engine, over an open Adapter's connection."""
+
+    def __init__(self, adapter: "Adapter"):
+        self.adapter = adapter
+
+    @abstractmethod
+    def notes(self) -> list[str]:
+        """What this engine does not let the trace observe, and why, in words (said once per trace)."""
+
+    @abstractmethod
+    def run(self, sql: str, in_transaction: bool) -> Observation:
+        """Runs one statement (inside the transaction the caller opened, with in_transaction) and observes it.
+        Raises StatementFailed with the database's message."""
+
+
 class QueryTimedOut(StatementFailed):
     """A read-only check ran longer than it was allowed to, and was cancelled."""
 
@@ -244,6 +272,10 @@ class Adapter(ABC):
         """A copy of the database, made in directory, that may be changed freely; None when the engine cannot
         copy a database cheaply (a server: verify then runs in a transaction or on a scratch database)."""
         return None
+
+    def tracer(self) -> Tracer:
+        """What `migrate trace` observes of each statement on this engine."""
+        raise UsageError(f"trace cannot observe a {engine(self.dialect).label} database")
 
     def create_scratch_database(self) -> DatabaseURL:
         """A new, empty database on the same server, for the caller to drop with drop_scratch_database."""

@@ -143,6 +143,11 @@ class PostgresAdapter(Adapter):
 
         return read_schema(self)
 
+    def tracer(self):
+        from .postgres_trace import PostgresTracer
+
+        return PostgresTracer(self)
+
     def create_scratch_database(self) -> DatabaseURL:
         name = f"dkmigrate_verify_{uuid.uuid4().hex[:12]}"
         try:

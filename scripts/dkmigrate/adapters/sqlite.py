@@ -94,6 +94,11 @@ class SQLiteAdapter(Adapter):
 
         return read_schema(self)
 
+    def tracer(self):
+        from .sqlite_trace import SQLiteTracer
+
+        return SQLiteTracer(self)
+
     def private_copy(self, directory: Path) -> DatabaseURL | None:
         """A consistent copy through SQLite's backup API (an empty database when the file does not exist yet)."""
         if self.url.is_memory:

@@ -4,6 +4,6 @@ A command is a module with NAME, HELP, add_arguments(parser) and run(args, setti
 and optionally FORMATS (default: text and json).
 """
 
-from . import baseline, create, detect, down, init, lint, plan, repair, status, up, verify
+from . import baseline, create, detect, down, init, lint, plan, repair, status, trace, up, verify
 
-COMMANDS = (init, create, up, down, status, verify, lint, plan, repair, baseline, detect)
+COMMANDS = (init, create, up, down, status, verify, trace, lint, plan, repair, baseline, detect)
