@@ -121,6 +121,7 @@ def pending_document(plan) -> dict:
         "dialect": plan.dialect,
         "database": plan.database,
         "pg_version": plan.pg_version,
+        "traced": plan.traced,
         "phases": [],
         "migrations": [
             {"version": planned.migration.version, "name": planned.migration.name, "file": planned.file,
@@ -129,7 +130,7 @@ def pending_document(plan) -> dict:
              "findings": [asdict(finding) for finding in planned.findings],
              "statements": [
                  {"line": s.analysis.line, "sql": s.text, "tables": s.tables, "risk": s.analysis.risk,
-                  "lock": s.analysis.lock, "rewrites": s.analysis.rewrites, "scans": s.analysis.scans,
+                  "lock": s.lock, "rewrites": s.rewrites, "scans": s.scans, "lock_source": s.lock_source,
                   "impact": s.impact, "findings": [asdict(finding) for finding in s.analysis.findings]}
                  for s in planned.statements]}
             for planned in plan.migrations

@@ -18,7 +18,12 @@ from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
 from ..engines import engine
 from ..lexer import stored_parts
 from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
+from .observed import observe
 from .reversal import losses
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from ..trace import StatementTrace
 
 MISSING_LOCK_TIMEOUT = "missing-lock-timeout"
 
@@ -39,10 +44,27 @@ _WHILE_HELD = {
 class PlannedStatement:
     analysis: StatementAnalysis
     impact: str | None = None  # the consequence in plain words, with the live size of its table
+    observed: "StatementTrace | None" = None  # what `migrate trace` saw it do (plan --trace-url)
 
     @property
     def text(self) -> str:
         return self.analysis.text
+
+    @property
+    def lock_source(self) -> str:
+        return "observed" if self.observed is not None else "predicted"
+
+    @property
+    def lock(self) -> str | None:
+        return self.observed.runs_under if self.observed is not None else self.analysis.lock
+
+    @property
+    def rewrites(self) -> bool:
+        return self.observed.rewrites if self.observed is not None else self.analysis.rewrites
+
+    @property
+    def scans(self) -> bool:
+        return self.observed.scans if self.observed is not None else self.analysis.scans
 
     @property
     def tables(self) -> list[str]:
@@ -84,11 +106,12 @@ class PendingPlan:
     pg_version: int | None = None  # what the linter judged against (PostgreSQL)
     rollback_plan: RollbackPlan | None = None
     data_checks: list[DataCheckResult] = field(default_factory=list)  # the rows that would break each new constraint
+    traced: str | None = None  # where `migrate trace` ran the migrations whose locks are observed (plan --trace-url)
 
 
 def plan_pending(settings: Settings, *, rollback_plan: bool = False,
                  transaction_seconds: float = DEFAULT_TRANSACTION_SECONDS,
-                 data_check_seconds: float = CHECK_SECONDS) -> PendingPlan:
+                 data_check_seconds: float = CHECK_SECONDS, trace_url: str | None = None) -> PendingPlan:
     dialect = settings.url.dialect
     facts = LiveFacts(settings.url.masked, dialect, transaction_seconds=transaction_seconds)
     try:
@@ -112,14 +135,16 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
             before = applied_order(statuses)
     except ConnectionFailed as error:
         raise ConnectionFailed(error.message, hint="planning the pending migrations needs the database's tracking table")
+    traced = observe(settings, planned, trace_url) if trace_url else None
     for migration in planned:
         for statement in migration.statements:
-            statement.impact = _impact(statement.analysis, facts, dialect)
+            statement.impact = _impact(statement, facts, dialect)
     plan = PendingPlan(settings.url.masked, dialect, planned, facts,
                        checklist(facts, keys, _lock_timeout_check(planned, options, facts, settings),
                                  staging_rehearsal(settings.environments, settings.environment),
                                  data_item(data) if data else None),
-                       options.pg_version if engine(dialect).versioned else None, data_checks=data or [])
+                       options.pg_version if engine(dialect).versioned else None, data_checks=data or [],
+                       traced=traced)
     if rollback_plan:
         plan.rollback_plan = pending_rollback_plan(planned, before[0].version if before else None, dialect)
     return plan
@@ -141,8 +166,9 @@ def table_key(name, dialect: str) -> TableKey:
     return (schema, parts[-1])
 
 
-def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str | None:
+def _impact(statement: PlannedStatement, facts: LiveFacts, dialect: str) -> str | None:
     """What the statement does to its table while it runs, in plain words, with the table's live size."""
+    analysis = statement.analysis
     if not analysis.tables or not facts.live:
         return None
     name = analysis.tables[0]
@@ -151,18 +177,19 @@ def _impact(analysis: StatementAnalysis, facts: LiveFacts, dialect: str) -> str 
         return None  # created earlier in the plan: empty when this runs
     rows = f"{human_rows(table.rows, table.rows_exact)} rows"
     database = engine(dialect)
-    if not database.lock_levels or analysis.lock is None:
+    lock = statement.lock
+    if not database.lock_levels or lock is None:
         return f"touches `{name}` ({rows})" if database.lock_queue else \
             f"touches `{name}` ({rows}) under {database.label}'s database-wide write lock: other writers wait until done"
-    held = _WHILE_HELD.get(analysis.lock, "see the lock's conflicts")
-    if analysis.rewrites:
-        return f"rewrites {rows} of `{name}` under {analysis.lock}: {held}"
-    if analysis.scans:
-        return f"scans {rows} of `{name}` under {analysis.lock}: {held}"
-    if analysis.lock == "ACCESS EXCLUSIVE":
+    held = _WHILE_HELD.get(lock, "see the lock's conflicts")
+    if statement.rewrites:
+        return f"rewrites {rows} of `{name}` under {lock}: {held}"
+    if statement.scans:
+        return f"scans {rows} of `{name}` under {lock}: {held}"
+    if lock == "ACCESS EXCLUSIVE":
         return (f"takes ACCESS EXCLUSIVE on `{name}` ({rows}) for a moment, no rewrite or scan; while it waits for "
                 "running queries, every new query on the table queues behind it")
-    return f"takes {analysis.lock} on `{name}` ({rows}): {held}"
+    return f"takes {lock} on `{name}` ({rows}): {held}"
 
 
 def _lock_timeout_check(planned: list[PlannedMigration], options, facts: LiveFacts,

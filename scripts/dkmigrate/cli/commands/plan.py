@@ -41,6 +41,9 @@ def add_arguments(parser) -> None:
     names.add_argument("--default", metavar="VALUE", help="the value a new NOT NULL column gets in existing rows")
     parser.add_argument("--transaction-age", type=seconds, default=60.0, metavar="SECONDS",
                         help="list transactions open longer than this in the checklist (default: 60)")
+    parser.add_argument("--trace-url", metavar="URL",
+                        help="pending migrations: run them with `migrate trace` on this empty scratch database and show "
+                             "the locks, rewrites and scans observed there instead of the predicted ones")
     parser.add_argument("--data-check-timeout", type=seconds, default=5.0, metavar="SECONDS",
                         help="how long each count of rows that would break a new constraint may run (default: 5)")
 
@@ -54,6 +57,11 @@ def run(args, settings, out) -> int:
 
     if args.goal is None:
         return _plan_pending(args, settings, out)
+    if args.trace_url is not None:
+        from ...errors import UsageError
+
+        raise UsageError("--trace-url traces the pending migrations: use it without a goal",
+                         hint="`migrate plan --trace-url URL` plans the pending migrations with their observed locks")
     request = GoalRequest(args.goal, args.kind, args.table, args.column, args.to, args.columns, args.type, args.default)
     plan = plan_goal(settings, request, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age)
     if args.dry_run and not args.write:
@@ -84,7 +92,7 @@ def _plan_pending(args, settings, out) -> int:
         raise UsageError(f"--{given[0].replace('_', '-')} needs a goal: migrate plan \"GOAL\" --{given[0]} ...",
                          hint="without a goal, plan plans the pending migrations")
     plan = plan_pending(settings, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age,
-                        data_check_seconds=args.data_check_timeout)
+                        data_check_seconds=args.data_check_timeout, trace_url=args.trace_url)
     # plan is read-only: it verifies on a private copy of the database only (SQLite's); `migrate verify` does more.
     plan.checklist = with_rollback_verified(plan.checklist, settings, copy_only=True)
     if out.json_mode:
