@@ -96,7 +96,8 @@ def sandbox(runner: Runner, settings: Settings, pending: list[Migration], applie
     created = real.create_scratch_database()
     try:
         with connected(created, settings.table) as adapter:
-            box = Sandbox(adapter, f"on a scratch database built from {settings.url.masked} and dropped at the end"
+            box = Sandbox(adapter, f"on the scratch database {created.masked}, built from {settings.url.masked} and "
+                                   "dropped at the end"
                           + (f" (a migration cannot run in a transaction: {outside})" if outside else ""), False)
             box.notes += build_scratch(real, adapter, settings.table, applied, command)
             yield box
