@@ -92,7 +92,7 @@ def test_postgres_statements_show_their_real_locks_rewrites_and_scans_and_nothin
     assert "line 2: ALTER TABLE t_type ALTER COLUMN n TYPE bigint" in text.stdout
     assert "locks ACCESS EXCLUSIVE on t_type · rewrote t_type · scanned t_type" in text.stdout
     assert "ACCESS EXCLUSIVE on t_type held" in text.stdout
-    assert "5 statements: 2 rewrote a table, 4 took ACCESS EXCLUSIVE, 0 disagreements with the linter." in text.stdout
+    assert "5 statements: 2 rewrote a table, 4 ran under ACCESS EXCLUSIVE, 0 disagreements with the linter." in text.stdout
     assert pg_catalogue(engine) == before
 
 

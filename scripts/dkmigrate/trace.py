@@ -29,8 +29,8 @@ class StatementTrace:
     predicted: StatementAnalysis | None
     disagreements: list[str] = field(default_factory=list)
     error: str | None = None
-    held: dict[str, str] = field(default_factory=dict)  # table -> lock the transaction held before it
     runs_under: str | None = None  # the strongest lock on its tables while it ran: taken by it, or held before
+    exclusive: tuple[str, ...] = ()  # the tables it ran under ACCESS EXCLUSIVE: taken by it, or held before
 
     @property
     def rewrites(self) -> bool:
@@ -116,12 +116,9 @@ def trace(settings: Settings, files: list[str] | None = None, scratch_url: str |
                      refuses_real=refuses_real) as box:
             tracer = box.adapter.tracer()
             report = TraceReport(box.where, box.rolled_back, notes=box.notes + tracer.notes())
-            held: dict[str, str] = {}  # table -> strongest lock the open transaction holds
             for position, (migration, analysis) in enumerate(zip(to_run, analyses)):
                 in_transaction = box.rolled_back or transactions[id(migration)]
-                if not box.rolled_back:
-                    held = {}
-                traced = _run_migration(box, tracer, migration, analysis.up, in_transaction, held, database.lock_levels)
+                traced = _run_migration(box, tracer, migration, analysis.up, in_transaction, database.lock_levels)
                 if migration in chosen:
                     report.migrations.append(traced)
                 if traced.error:
@@ -149,7 +146,7 @@ def _chosen(settings: Settings, statuses, pending: list[Migration], files: list[
 
 
 def _run_migration(box, tracer, migration: Migration, analyses: list[StatementAnalysis], in_transaction: bool,
-                   held: dict[str, str], lock_levels: bool) -> MigrationTrace:
+                   lock_levels: bool) -> MigrationTrace:
     dialect = box.adapter.dialect
     traced = MigrationTrace(migration, in_transaction)
     by_line = {analysis.line: analysis for analysis in analyses}
@@ -164,18 +161,16 @@ def _run_migration(box, tracer, migration: Migration, analyses: list[StatementAn
             traced.statements.append(StatementTrace(statement.line, statement.text, None, predicted,
                                                     error=error.message))
             break
-        step = StatementTrace(statement.line, statement.text, observation, predicted, held=dict(held))
+        step = StatementTrace(statement.line, statement.text, observation, predicted)
         tables = {_key(table, dialect) for table, _ in observation.locks} | (
             {_key(name.written, dialect) for name in predicted.table_names} if predicted else set())
-        step.runs_under = strongest(*(mode for _, mode in observation.locks if mode in LOCKS),
-                                    *(mode for table, mode in held.items() if table in tables))
+        under = [*observation.locks, *((table, mode) for table, mode in observation.held
+                                       if _key(table, dialect) in tables)]
+        step.runs_under = strongest(*(mode for _, mode in under if mode in LOCKS))
+        step.exclusive = tuple(dict.fromkeys(table for table, mode in under if mode == ACCESS_EXCLUSIVE))
         if lock_levels and predicted is not None:
-            step.disagreements = disagreements(statement.text, dialect, observation, predicted, held)
+            step.disagreements = disagreements(statement.text, dialect, observation, predicted)
         traced.statements.append(step)
-        for table, mode in observation.locks:
-            held[_key(table, dialect)] = strongest(held.get(_key(table, dialect)), mode) if mode in LOCKS else mode
-        if not in_transaction:
-            held.clear()
     if own_transaction:
         box.adapter.execute("ROLLBACK" if traced.error else "COMMIT")
     traced.exclusive = _exclusive_holds(traced)
@@ -186,14 +181,15 @@ def _key(table: str, dialect: str) -> str:
     return stored_parts(table, dialect)[-1]
 
 
-def disagreements(sql: str, dialect: str, seen: Observation, predicted: StatementAnalysis,
-                  held: dict[str, str]) -> list[str]:
-    """Where the engine's observation and the linter's prediction of a statement differ, in words."""
+def disagreements(sql: str, dialect: str, seen: Observation, predicted: StatementAnalysis) -> list[str]:
+    """Where the engine's observation and the linter's prediction of a statement differ, in words. A lock its
+    transaction already held as strongly cannot be seen taken again: no disagreement."""
     found = []
     observed = strongest(*(mode for _, mode in seen.locks if mode in LOCKS))
-    tables = [_key(name.written, dialect) for name in predicted.table_names]
+    tables = {_key(name.written, dialect) for name in predicted.table_names}
     already = predicted.lock is not None and any(
-        held.get(table) and LOCKS.index(held[table]) >= LOCKS.index(predicted.lock) for table in tables)
+        _key(table, dialect) in tables and mode in LOCKS and LOCKS.index(mode) >= LOCKS.index(predicted.lock)
+        for table, mode in seen.held)
     if observed != predicted.lock and not already:
         on = ", ".join(table for table, mode in seen.locks if mode == observed)
         found.append(f"the linter predicts {predicted.lock or 'no table lock'}; trace saw "
@@ -213,14 +209,13 @@ def disagreements(sql: str, dialect: str, seen: Observation, predicted: Statemen
 
 
 def _exclusive_holds(traced: MigrationTrace) -> list[ExclusiveHold]:
-    """Each table's ACCESS EXCLUSIVE: in a transaction, from the statement that took it to the transaction's end;
-    outside one, for as long as the statements that took it ran."""
+    """Each table's ACCESS EXCLUSIVE: in a transaction, from the first statement that ran under it (took it, or found
+    it held by an earlier migration of a rolled-back trace) to the transaction's end; outside one, for as long as
+    the statements that took it ran."""
     holds: dict[str, ExclusiveHold] = {}
     steps = [s for s in traced.statements if s.observation is not None]
     for index, step in enumerate(steps):
-        for table, mode in step.observation.locks:
-            if mode != ACCESS_EXCLUSIVE:
-                continue
+        for table in step.exclusive:
             if traced.transaction:
                 if table not in holds:
                     held = sum(s.observation.duration_ms for s in steps[index:])

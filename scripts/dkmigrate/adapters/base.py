@@ -149,6 +149,16 @@ class Observation:
     rewrote: tuple[str, ...] = ()  # tables written anew (new file, new root page, new table id)
     scanned: tuple[str, ...] = ()  # tables it read whole (sequential scans)
     rows: int = -1  # the rows the statement reported it changed; -1 when none
+    held: tuple[tuple[str, str], ...] = ()  # (table, strongest lock) its transaction held before it
+
+
+def rebuilt(seen: dict[str, int], before: dict[str, int], after: dict[str, int]) -> tuple[str, ...]:
+    """The tables a statement rebuilt, from each table's storage id (a root page, a table id) by name: a name that
+    kept its place with another id (a copying ALTER), or that took over the id of another table that existed
+    before it (a copy renamed to the old name). `seen`: the last id seen under each name, dropped tables' too."""
+    taken_over = set(before.values())
+    return tuple(sorted(name for name, storage in after.items()
+                        if seen.get(name, storage) != storage and (name in before or storage in taken_over)))
 
 
 class Tracer(ABC):

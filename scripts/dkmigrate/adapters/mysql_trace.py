@@ -6,7 +6,7 @@ releases them as it ends."""
 import time
 
 from ..errors import StatementFailed
-from .base import Observation, Tracer
+from .base import Observation, Tracer, rebuilt
 
 # MariaDB and MySQL 5.7 name the InnoDB dictionary table INNODB_SYS_TABLES, MySQL 8 INNODB_TABLES; NAME is db/table.
 _DICTIONARIES = ("INNODB_SYS_TABLES", "INNODB_TABLES")
@@ -28,14 +28,15 @@ class MySQLTracer(Tracer):
                 "performance_schema.metadata_locks shows them while a statement runs"]
 
     def run(self, sql: str, in_transaction: bool) -> Observation:
-        self.ids.update(self._ids())
+        before = self._ids()
+        self.ids.update(before)
         started = time.perf_counter()
         rows = self.adapter.execute(sql)
         duration = time.perf_counter() - started
         after = self._ids()
-        rebuilt = tuple(sorted(name for name, table_id in after.items() if self.ids.get(name, table_id) != table_id))
+        observation = Observation(round(duration * 1000, 3), rewrote=rebuilt(self.ids, before, after), rows=rows)
         self.ids.update(after)
-        return Observation(round(duration * 1000, 3), rewrote=rebuilt, rows=rows)
+        return observation
 
     def _ids(self) -> dict[str, int]:
         prefix = self.adapter.literal(f"{self.adapter.query('SELECT DATABASE()')[0][0]}/")

@@ -34,27 +34,22 @@ class PostgresTracer(Tracer):
 
     def run(self, sql: str, in_transaction: bool) -> Observation:
         before = self._tables()
+        held = set()
         if in_transaction:
             held = set(self.adapter.query(_HELD))
             started = time.perf_counter()
             rows = self.adapter.execute(sql)
             duration = time.perf_counter() - started
-            locks = {(oid, lock_mode(mode)) for oid, mode in set(self.adapter.query(_HELD)) - held if oid in before}
+            locks = set(self.adapter.query(_HELD)) - held
         else:
             rows, duration, locks = self._run_behind_a_holder(sql, before)
         after = self._tables()
-        strongest: dict[int, str] = {}  # a table's weaker modes taken with a stronger one add nothing to know
-        for oid, mode in locks:
-            if oid not in strongest or _STRENGTH.index(mode) > _STRENGTH.index(strongest[oid]):
-                strongest[oid] = mode
         return Observation(
-            round(duration * 1000, 3),
-            tuple((before[oid][0], mode) for oid, mode in
-                  sorted(strongest.items(), key=lambda lock: (-_STRENGTH.index(lock[1]), before[lock[0]][0]))),
+            round(duration * 1000, 3), _named(locks, before),
             tuple(sorted(name for oid, (name, node, _) in before.items()
                          if oid in after and after[oid][1] not in (node, None))),
             tuple(sorted(name for oid, (name, _, scans) in before.items() if oid in after and after[oid][2] > scans)),
-            rows)
+            rows, _named(held, before))
 
     def _tables(self) -> dict[int, tuple[str, int | None, int]]:
         self.adapter.query("SELECT pg_stat_clear_snapshot()")  # inside a transaction, counters are read afresh
@@ -87,9 +82,8 @@ class PostgresTracer(Tracer):
             worker.start()
             waited = set()
             while tables and worker.is_alive() and time.perf_counter() - started < _WAIT_LIMIT_SECONDS:
-                waited = {(oid, lock_mode(mode)) for oid, mode in holder.query(
-                    "SELECT relation, mode FROM pg_locks WHERE locktype = 'relation' AND NOT granted"
-                    f" AND pid = {int(pid)}") if oid in tables}
+                waited = set(holder.query("SELECT relation, mode FROM pg_locks WHERE locktype = 'relation'"
+                                          f" AND NOT granted AND pid = {int(pid)}"))
                 if waited:
                     break
                 time.sleep(_WAIT_POLL_SECONDS)
@@ -101,3 +95,14 @@ class PostgresTracer(Tracer):
         if "error" in outcome:
             raise outcome["error"]
         return outcome["rows"], outcome["ended"] - (released if waited else started), waited
+
+
+def _named(locks: set[tuple[int, str]], tables: dict) -> tuple[tuple[str, str], ...]:
+    """(table, mode) of each table of `tables` among pg_locks' (relation, mode) rows, its strongest mode only (the
+    weaker ones a statement takes with it add nothing to know), strongest first."""
+    strongest: dict[int, str] = {}
+    for oid, mode in ((oid, lock_mode(mode)) for oid, mode in locks if oid in tables):
+        if oid not in strongest or _STRENGTH.index(mode) > _STRENGTH.index(strongest[oid]):
+            strongest[oid] = mode
+    return tuple((tables[oid][0], mode)
+                 for oid, mode in sorted(strongest.items(), key=lambda lock: (-_STRENGTH.index(lock[1]), tables[lock[0]][0])))

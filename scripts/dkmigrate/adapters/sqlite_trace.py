@@ -3,7 +3,7 @@ on another root page (the rebuild procedure: new table, rows copied, old one dro
 
 import time
 
-from .base import Observation, Tracer
+from .base import Observation, Tracer, rebuilt
 
 _TABLES = "SELECT name, rootpage FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
 
@@ -18,14 +18,15 @@ class SQLiteTracer(Tracer):
                 "keeps no scan counters"]
 
     def run(self, sql: str, in_transaction: bool) -> Observation:
-        self.pages.update(self._pages())
+        before = self._pages()
+        self.pages.update(before)
         started = time.perf_counter()
         rows = self.adapter.execute(sql)
         duration = time.perf_counter() - started
         after = self._pages()
-        rebuilt = tuple(sorted(name for name, page in after.items() if self.pages.get(name, page) != page))
+        observation = Observation(round(duration * 1000, 3), rewrote=rebuilt(self.pages, before, after), rows=rows)
         self.pages.update(after)
-        return Observation(round(duration * 1000, 3), rewrote=rebuilt, rows=rows)
+        return observation
 
     def _pages(self) -> dict[str, int]:
         return dict(self.adapter.query(_TABLES))

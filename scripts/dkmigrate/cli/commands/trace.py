@@ -57,7 +57,7 @@ def _statement(step) -> dict:
         "rewrote": list(seen.rewrote) if seen else [],
         "scanned": list(seen.scanned) if seen else [],
         "rows": seen.rows if seen and seen.rows >= 0 else None,
-        "held_before": [{"table": table, "mode": mode} for table, mode in step.held.items()],
+        "held_before": [{"table": table, "mode": mode} for table, mode in seen.held] if seen else [],
         "runs_under": step.runs_under,
         "predicted": {"lock": predicted.lock, "rewrites": predicted.rewrites, "scans": predicted.scans}
         if predicted else None,
@@ -67,13 +67,10 @@ def _statement(step) -> dict:
 
 
 def summary(report) -> dict:
-    from ...lint.locks import ACCESS_EXCLUSIVE
-
     steps = report.statements
     return {"migrations": len(report.migrations), "statements": len(steps),
             "rewrites": sum(1 for step in steps if step.observation and step.observation.rewrote),
-            "access_exclusive": sum(1 for step in steps if step.observation and any(
-                mode == ACCESS_EXCLUSIVE for _, mode in step.observation.locks)),
+            "access_exclusive": sum(1 for step in steps if step.exclusive),
             "disagreements": sum(len(step.disagreements) for step in steps),
             "failed": sum(1 for step in steps if step.error)}
 
@@ -96,9 +93,9 @@ def text(report) -> str:
             facts = [f"{seen.duration_ms:g} ms"]
             if seen.locks:
                 facts.append("locks " + ", ".join(f"{mode} on {table}" for table, mode in seen.locks))
-            elif step.held:
+            elif seen.held:
                 facts.append("no new lock (the transaction already holds "
-                             + ", ".join(f"{mode} on {table}" for table, mode in step.held.items()) + ")")
+                             + ", ".join(f"{mode} on {table}" for table, mode in seen.held) + ")")
             if seen.rewrote:
                 facts.append("rewrote " + ", ".join(seen.rewrote))
             if seen.scanned:
@@ -114,7 +111,7 @@ def text(report) -> str:
     lines += [f"note: {note}" for note in report.notes]
     counts = summary(report)
     lines.append(f"{counts['statements']} statements: {counts['rewrites']} rewrote a table, "
-                 f"{counts['access_exclusive']} took ACCESS EXCLUSIVE, {counts['disagreements']} "
+                 f"{counts['access_exclusive']} ran under ACCESS EXCLUSIVE, {counts['disagreements']} "
                  f"disagreement{'' if counts['disagreements'] == 1 else 's'} with the linter"
                  + (f", {counts['failed']} failed." if counts["failed"] else "."))
     return "\n".join(lines)
