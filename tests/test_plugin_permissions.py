@@ -2,7 +2,8 @@
 
 The command's and the skill's allowed-tools pre-approve only the launcher forms that cannot change
 anything (status, lint, plan, detect, the --dry-run forms); the plugin's PreToolUse hook makes Claude
-Code ask for `plan --write`. A scripted model (the loopback stub) calls every form; Claude Code runs in
+Code ask for `plan --write` and `plan --trace-url`. `trace` and `verify` run the migrations (in a transaction rolled
+back at the end, holding their locks meanwhile, or on a scratch database): not pre-approved. A scripted model (the loopback stub) calls every form; Claude Code runs in
 print mode, where a call that needs the user's approval is refused, so what ran and what was refused
 is what Claude Code's permission system decided.
 """
@@ -39,6 +40,8 @@ ASKS = {
     "baseline": f"{LAUNCHER} baseline 20261101090000 --format json",
     "create": f"{LAUNCHER} create add_note --sql 'ALTER TABLE orders ADD COLUMN note text;' --format json",
     "plan_write": f'{LAUNCHER} plan "rename customers.email to email_address" --write --format json',
+    "trace": f"{LAUNCHER} trace --format json",
+    "plan_trace_url": f"{LAUNCHER} plan --trace-url sqlite:scratch.sqlite3 --format json",
     "status_then_up": f"{LAUNCHER} status --format json && {LAUNCHER} up --format json",
 }
 
@@ -66,15 +69,19 @@ def test_allowed_tools_pre_approve_only_what_cannot_change_a_database_or_a_file(
     ('/x/scripts/migrate plan "add a --write flag to the API" --rollback-plan', False),
     ('/x/scripts/migrate status --format json', False),
     ("echo plan --write", False),
+    ('/x/scripts/migrate plan --trace-url postgres://localhost/scratch --format json', "--trace-url"),
+    ('/x/scripts/migrate plan --trace-url=postgres://localhost/scratch', "--trace-url"),
+    ('/x/scripts/migrate trace --format json', False),  # not pre-approved: Claude Code's rules ask without the hook
 ])
-def test_the_hook_asks_for_plan_write_and_for_nothing_else(command, asks):
+def test_the_hook_asks_for_plan_write_and_trace_url_and_for_nothing_else(command, asks):
     hook = subprocess.run([ROOT / "hooks" / "pre-tool-use"], input=json.dumps(
         {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}}),
         capture_output=True, text=True, timeout=30)
     assert hook.returncode == 0, hook.stderr
     if asks:
         decision = json.loads(hook.stdout)["hookSpecificOutput"]
-        assert decision["permissionDecision"] == "ask" and "--write" in decision["permissionDecisionReason"]
+        option = asks if isinstance(asks, str) else "--write"
+        assert decision["permissionDecision"] == "ask" and option in decision["permissionDecisionReason"]
     else:
         assert hook.stdout == ""
 
@@ -116,7 +123,7 @@ def test_claude_code_runs_the_read_only_forms_and_refuses_up_down_and_writes(cla
     for name in ASKS:
         assert results[name].get("is_error"), f"{name} ran without the user's approval"
         refusal = result_text(results[name])
-        assert "requires approval" in refusal or "--write" in refusal, f"{name}: {refusal}"
+        assert "requires approval" in refusal or "--write" in refusal or "--trace-url" in refusal, f"{name}: {refusal}"
 
     assert json.loads(result_text(results["status"]))["summary"]["pending"] == 7
     assert json.loads(result_text(results["detect"]))["tools"][0]["name"] == "dk migrate"
