@@ -279,6 +279,7 @@ def test_the_documents_are_read_for_examples():
     assert ("lint", "-", "--tool", "django", "--dialect", "postgres", "--format", "json") in EXAMPLES
     assert ("--env", "production", "plan", "rename customers.email to email_address", "--rollback-plan") in EXAMPLES
     assert ("down", "--steps", "2") in EXAMPLES and ("status", "--format", "json") in EXAMPLES
+    assert ("trace",) in EXAMPLES and ("trace", "--format", "json") in EXAMPLES
     assert len(EXAMPLES) >= 30
     assert "rename users.email to email_address" in GOALS and "drop table audit_old" in GOALS and len(GOALS) >= 11
 

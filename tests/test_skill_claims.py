@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import Project
+from conftest import Project, new_database
 from dkmigrate import errors
 from dkmigrate.urls import SCHEMES
 from test_plugin_docs import COMMAND_TEXT, OPERATIONS, PARSER, REFERENCES, SKILL, SKILL_TEXT, code, frontmatter_and_body
@@ -154,11 +154,25 @@ def keys_and_values(document) -> set[str]:
     return found
 
 
-def test_the_json_fields_the_skill_names_are_in_the_program_s_json(project, tmp_path):
+def traced_on_postgres(url: str, admin_url: str, root) -> list[dict]:
+    """trace on PostgreSQL (locks, ACCESS EXCLUSIVE held) and plan --trace-url (observed locks)."""
+    traced = Project(root / "traced", url)
+    traced.migration("20260101000000", "create_users", "CREATE TABLE users (id integer PRIMARY KEY, email text);",
+                     "DROP TABLE users;")
+    assert traced.run("up").code == 0
+    traced.migration("20260101000001", "email_type", "ALTER TABLE users ALTER COLUMN email TYPE varchar(320);",
+                     "ALTER TABLE users ALTER COLUMN email TYPE text;")
+    with new_database(admin_url) as empty:
+        return [traced.run("trace", "--format", "json").json,
+                traced.run("plan", "--trace-url", empty, "--format", "json").json]
+
+
+def test_the_json_fields_the_skill_names_are_in_the_program_s_json(project, tmp_path, postgres_url, postgres_admin_url):
     documents = [project.run("status", "--format", "json").json, plan(project),
                  plan(project, "rename users.email to email_address"),
                  project.run("lint", "--all", "--format", "json").json,
-                 project.run("up", "--dry-run", "--format", "json").json]
+                 project.run("up", "--dry-run", "--format", "json").json,
+                 project.run("trace", "--format", "json").json, *traced_on_postgres(postgres_url, postgres_admin_url, tmp_path)]
     scratch = Project(tmp_path / "scratch", f"sqlite://{tmp_path / 'scratch.sqlite3'}")
     documents.append(scratch.run("create", "add_users", "--sql", "CREATE TABLE users (id integer);",
                                  "--format", "json").json)

@@ -19,7 +19,7 @@ def catalogue(engine) -> list:
         objects += engine.query("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
                                 " WHERE connamespace = 'public'::regnamespace ORDER BY 1")
         objects += engine.query("SELECT typname FROM pg_type WHERE typnamespace = 'public'::regnamespace ORDER BY 1")
-        objects += engine.query("SELECT datname FROM pg_database WHERE datname LIKE 'dkmigrate_verify_%' ORDER BY 1")
+        objects += engine.query("SELECT datname FROM pg_database WHERE datname LIKE 'dkmigrate\\_scratch\\_%' ORDER BY 1")
     tables = [row[1] for row in objects if row[0] in ("table", "r")]
     return objects + [(table, sorted(map(repr, engine.query(f'SELECT * FROM "{table}"')))) for table in tables]
 

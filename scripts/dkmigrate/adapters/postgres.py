@@ -149,7 +149,7 @@ class PostgresAdapter(Adapter):
         return PostgresTracer(self)
 
     def create_scratch_database(self) -> DatabaseURL:
-        name = f"dkmigrate_verify_{uuid.uuid4().hex[:12]}"
+        name = f"dkmigrate_scratch_{uuid.uuid4().hex[:12]}"
         try:
             self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
         except StatementFailed as error:

@@ -83,14 +83,14 @@ def text(report) -> str:
     lines = [f"Traced {report.where}:"]
     for traced in report.migrations:
         how = "in one transaction" if traced.transaction else "outside a transaction"
-        lines.append(f"  {traced.migration.label} ({how}, {traced.duration_ms:g} ms)")
+        lines.append(f"  {traced.migration.label} ({how}, {_ms(traced.duration_ms)})")
         for step in traced.statements:
             lines.append(f"    line {step.line}: {sql_excerpt(step.sql, 100)}")
             if step.error:
                 lines.append(f"      FAILED: {step.error}")
                 continue
             seen = step.observation
-            facts = [f"{seen.duration_ms:g} ms"]
+            facts = [_ms(seen.duration_ms)]
             if seen.locks:
                 facts.append("locks " + ", ".join(f"{mode} on {table}" for table, mode in seen.locks))
             elif seen.held:
@@ -104,7 +104,7 @@ def text(report) -> str:
             lines += [f"      differs from the linter: {line}" for line in step.disagreements]
         for hold in traced.exclusive:
             until = "the end of the transaction" if traced.transaction else "the end of the statement"
-            lines.append(f"    ACCESS EXCLUSIVE on {hold.table} held {hold.held_ms:g} ms (from line {hold.line} "
+            lines.append(f"    ACCESS EXCLUSIVE on {hold.table} held {_ms(hold.held_ms)} (from line {hold.line} "
                          f"to {until})")
     for migration in report.not_traced:
         lines.append(f"  {migration.label}  not traced (an earlier statement failed)")
@@ -115,3 +115,7 @@ def text(report) -> str:
                  f"disagreement{'' if counts['disagreements'] == 1 else 's'} with the linter"
                  + (f", {counts['failed']} failed." if counts["failed"] else "."))
     return "\n".join(lines)
+
+
+def _ms(milliseconds: float) -> str:
+    return f"{milliseconds:.1f} ms"
