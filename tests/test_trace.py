@@ -193,6 +193,20 @@ def test_a_failing_statement_is_reported_the_rest_not_traced_and_nothing_changed
     assert result.json["not_traced"] == ["20260101000003"]
 
 
+def test_a_failure_in_an_untraced_earlier_migration_is_an_error_not_a_clean_trace(tmp_path, engine):
+    project = Project(tmp_path / "project", engine.url)
+    project.migration("20260101000001", "broken", "INSERT INTO missing VALUES (1);", "SELECT 1;")
+    later = project.migration("20260101000002", "users", "CREATE TABLE users (id integer PRIMARY KEY);",
+                              "DROP TABLE users;")
+
+    result = project.run("trace", str(later), "--format", "json")
+
+    assert result.code == 1
+    assert result.json["error"]["message"].startswith(
+        "20260101000001_broken, pending before the files to trace, failed at line 2: ")
+    assert engine.tables() == set()
+
+
 def test_trace_never_runs_on_a_protected_environment(tmp_path, engine):
     project = Project(tmp_path / "project", engine.url)
     (project.root / "migrate.yaml").write_text(f"environments:\n  production:\n    url: {engine.url}\n    protected: true\n")

@@ -10,7 +10,7 @@ from .adapters.base import Observation
 from .catalogue.model import Migration
 from .config import Settings
 from .engines import engine
-from .errors import SafetyRefusal, StatementFailed, UsageError
+from .errors import DatabaseError, SafetyRefusal, StatementFailed, UsageError
 from .lexer import stored_parts
 from .lint import StatementAnalysis, analyze_migrations
 from .lint.locks import ACCESS_EXCLUSIVE, LOCKS, strongest
@@ -119,6 +119,11 @@ def trace(settings: Settings, files: list[str] | None = None, scratch_url: str |
             for position, (migration, analysis) in enumerate(zip(to_run, analyses)):
                 in_transaction = box.rolled_back or transactions[id(migration)]
                 traced = _run_migration(box, tracer, migration, analysis.up, in_transaction, database.lock_levels)
+                if migration not in chosen and traced.error:
+                    failed = traced.statements[-1]
+                    raise DatabaseError(f"{migration.label}, pending before the files to trace, failed at line "
+                                        f"{failed.line}: {failed.error}",
+                                        hint="trace it too (name its file, or none) to see its statements")
                 if migration in chosen:
                     report.migrations.append(traced)
                 if traced.error:
