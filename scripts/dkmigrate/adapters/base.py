@@ -281,6 +281,11 @@ class Adapter(ABC):
     def literal(self, value) -> str:
         return engine(self.dialect).literal(value)
 
+    def timestamp_literal(self, iso: str) -> str:
+        """A UTC time written as ISO 8601 (`2026-11-24T09:30:00Z`), as a literal the tracking table's timestamp
+        column takes."""
+        return self.literal(iso)
+
     @property
     def server_version(self) -> int | None:
         """The server's major version where what is safe depends on it (PostgreSQL); None elsewhere."""

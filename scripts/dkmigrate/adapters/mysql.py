@@ -112,6 +112,10 @@ class MySQLAdapter(Adapter):
     def inspector(self) -> Inspector:
         return MySQLInspector(self)
 
+    def timestamp_literal(self, iso: str) -> str:
+        """datetime takes no `T` and no zone: the tracking table keeps UTC (UTC_TIMESTAMP), so the `Z` goes."""
+        return self.literal(iso.replace("T", " ").removesuffix("Z"))
+
     def try_lock(self) -> bool:
         self.locked = self.query(f"SELECT GET_LOCK({self.literal(self.lock_name)}, 0)")[0][0] == 1
         return self.locked
