@@ -116,7 +116,7 @@ MINIMAL = [
         "package.json": '{"dependencies": {"typeorm": "^0.3.0"}}\n',
         "src/data-source.ts": 'export const AppDataSource = new DataSource({ type: "postgres", migrations: [] })\n',
         "src/migrations/1700000000000-Users.ts": "export class Users1700000000000 implements MigrationInterface {}\n",
-    }, "postgres", "src/migrations", 1, "npx typeorm-ts-node-commonjs migration:run -d DATA_SOURCE", None, None),
+    }, "postgres", "src/migrations", 1, "npx typeorm-ts-node-commonjs migration:run -d src/data-source.ts", None, None),
     ("Drizzle", {
         "package.json": '{"devDependencies": {"drizzle-kit": "^0.30.0"}}\n',
         "drizzle.config.ts": 'export default defineConfig({\n  dialect: "postgresql",\n  out: "./db/drizzle",\n'
@@ -163,7 +163,7 @@ def test_detect_names_each_tool_on_a_minimal_project(tmp_path, name, files, dial
     assert tool["lint"] == lint
     assert set(tool["commands"]) == {"create", "up", "down", "status", "sql"}
     assert set(tool) == {"name", "root", "app", "evidence", "dialect", "migrations_dir", "migrations", "commands",
-                         "lint", "review"}, "the fields the skill and tooling.md describe"
+                         "lint", "review", "substitute"}, "the fields the skill and tooling.md describe"
     assert tool["lint"] or tool["review"], "either a command lints its migrations, or the review says how"
     assert tool["evidence"], "detect says why it thinks so"
     for item in tool["evidence"]:  # each piece of evidence names a file of the project
@@ -300,6 +300,44 @@ def test_the_reference_generator_replaces_a_stale_table():
 
     stale = f"intro\n{reference.BEGIN}\n| tool |\n| Alembic | old |\n{reference.END}\nafter\n"
     assert reference.rendered(stale) == f"intro\n{reference.generated()}\nafter\n"
+
+
+def test_typeorm_commands_name_the_file_that_exports_the_data_source(tmp_path):
+    """A NestJS-style app: the DataSource in a config file named after neither TypeORM nor `data-source`, entities
+    and a module that mention DataSource without creating one, and migrations in src/database/migrations."""
+    build(tmp_path, {
+        "package.json": '{"scripts": {"typeorm": "typeorm-ts-node-commonjs -d src/config/typeorm.config.ts"},'
+                        ' "dependencies": {"typeorm": "^0.3.20", "pg": "^8"}}\n',
+        "src/app.module.ts": "import { DataSource } from 'typeorm';\n@Module({})\nexport class AppModule {\n"
+                             "  constructor(private dataSource: DataSource) {}\n}\n",
+        "src/users/user.entity.ts": "@Entity()\nexport class User { @PrimaryGeneratedColumn() id: number; }\n",
+        "src/config/typeorm.config.ts": "import { DataSource } from 'typeorm';\nexport default new DataSource({\n"
+                                        "  type: 'postgres',\n  url: process.env.DATABASE_URL,\n"
+                                        "  migrations: ['src/database/migrations/*.ts'],\n});\n",
+        "src/database/migrations/1700000000000-CreateUsers.ts":
+            "export class CreateUsers1700000000000 implements MigrationInterface {\n"
+            "  async up(queryRunner: QueryRunner) { await queryRunner.query('CREATE TABLE users (id serial)'); }\n}\n",
+    })
+    typeorm = only(detect(tmp_path))
+    assert typeorm["migrations_dir"] == "src/database/migrations"
+    assert typeorm["commands"]["up"] == "npx typeorm-ts-node-commonjs migration:run -d src/config/typeorm.config.ts"
+    assert typeorm["commands"]["down"] == "npx typeorm-ts-node-commonjs migration:revert -d src/config/typeorm.config.ts"
+    assert "src/config/typeorm.config.ts: the DataSource the commands name" in typeorm["evidence"]
+    assert typeorm["substitute"] == {}
+
+
+def test_typeorm_without_a_data_source_file_says_what_to_substitute(tmp_path):
+    build(tmp_path, {
+        "apps/admin/package.json": '{"dependencies": {"typeorm": "0.3"}}\n',
+        "apps/admin/src/migrations/1700000000000-Init.ts": "export class Init1700000000000 implements MigrationInterface {}\n",
+    })
+    typeorm = only(detect(tmp_path))
+    assert typeorm["commands"]["status"] == "npx typeorm-ts-node-commonjs migration:show -d DATA_SOURCE"
+    assert typeorm["substitute"] == {
+        "DATA_SOURCE": "the file that exports the TypeORM DataSource: no file below apps/admin has `new DataSource(`"}
+    text = detect(tmp_path, json_format=False)
+    assert ("  substitute DATA_SOURCE: the file that exports the TypeORM DataSource: no file below apps/admin has "
+            "`new DataSource(`") in text
 
 
 def test_a_second_monorepo_with_the_other_tools_in_nested_folders(tmp_path):

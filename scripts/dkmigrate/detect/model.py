@@ -61,7 +61,7 @@ class Commands:
     """The tool's own commands, run from the use's root. Placeholders: {dir} (the migrations directory,
     relative to the root), {app} (a Django app), {config} (the file that established the use), {driver}
     (goose's driver name for the dialect), {env} (` --env NAME` when the directory is one environment's of
-    several, else nothing). None: the tool has no such command."""
+    several, else nothing), {data_source} (the file Tool.data_source finds). None: the tool has no such command."""
 
     create: str | None
     up: str
@@ -89,6 +89,9 @@ class Tool:
     per_app: str | None = None  # a glob below the root: one use per directory it matches (Django apps)
     review: str = ""  # how to get the SQL to review when the tool has no offline-SQL command
     lint: str | None = None  # the lint command, when it is not made from the SQL files or the offline SQL
+    # the file the commands name as {data_source}: the first below the root matching one of the globs, in order,
+    # whose text matches the pattern (TypeORM's DataSource is code, so it is found by what the file says)
+    data_source: tuple[tuple[str, ...], str] | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property
