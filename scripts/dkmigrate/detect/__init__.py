@@ -252,7 +252,7 @@ def _resolve(project: Project, use: DetectedTool) -> None:
             use.evidence.append(f"{use.data_source.as_posix()}: the DataSource the commands name")
     for setting in tool.mentions:
         for source in project.settings_files(use.root, setting.file):
-            found = setting.search(project.read(source))
+            found = setting.search(project.read(source), source.name)
             if found:
                 use.evidence.append(f"{source.as_posix()}: {_shown(found[1])}")
                 break
@@ -297,7 +297,7 @@ def _per_configured_directory(project: Project, use: DetectedTool) -> list[Detec
 def _first_setting(project: Project, use: DetectedTool, settings: tuple[Setting, ...]):
     for setting in settings:
         for source in project.settings_files(use.root, setting.file):
-            found = setting.search(project.read(source))
+            found = setting.search(project.read(source), source.name)
             if found:
                 return source, found, setting
     return None

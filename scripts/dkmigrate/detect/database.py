@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from .formats import dotenv, java_properties
 from .tools import DIALECT_NAMES
 
 
@@ -45,7 +46,10 @@ class _Variables:
         if self.environ.get(name):
             return self.environ[name], f"${name}"
         if self._dotenv is None:
-            self._dotenv = _read_dotenv(self.dotenv_path)
+            try:
+                self._dotenv = dotenv(self.dotenv_path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                self._dotenv = {}
         if self._dotenv.get(name):
             return self._dotenv[name], f"{self.dotenv_path.name}: {name}"
         return None
@@ -56,30 +60,6 @@ class _Variables:
             return None
         url = _usable(found[0], root)
         return NamedDatabase(url, found[1]) if url else None
-
-
-_DOTENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
-
-
-def _read_dotenv(path: Path) -> dict[str, str]:
-    """A .env file's KEY=VALUE lines: `export` allowed, a value in quotes kept as written, `# comment` after an
-    unquoted value dropped."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return {}
-    values = {}
-    for line in text.splitlines():
-        match = _DOTENV_LINE.match(line)
-        if not match or line.lstrip().startswith("#"):
-            continue
-        value = match.group(2)
-        if len(value) >= 2 and value[0] in "'\"" and value.find(value[0], 1) > 0:
-            value = value[1:value.find(value[0], 1)]
-        else:
-            value = value.split(" #", 1)[0].strip()
-        values[match.group(1)] = value
-    return values
 
 
 def _usable(raw: str, root: Path) -> str | None:
@@ -126,24 +106,6 @@ def _flyway(project: Path, use, variables: _Variables) -> NamedDatabase | None:
         return None
     url = jdbc_url(settings[key], user, password, config.parent)
     return NamedDatabase(url, source) if url else None
-
-
-def java_properties(text: str) -> dict[str, str]:
-    """A Java .properties file (Flyway's .conf): `key=value` or `key: value`, `#` and `!` comments, a trailing
-    backslash continuing the line."""
-    values, pending = {}, ""
-    for line in text.splitlines():
-        line = pending + line.lstrip()
-        pending = ""
-        if not line or line[0] in "#!":
-            continue
-        if line.endswith("\\") and not line.endswith("\\\\"):
-            pending = line[:-1]
-            continue
-        match = re.match(r"([^=:\s]+)\s*[=:\s]\s*(.*)$", line)
-        if match:
-            values[match.group(1)] = match.group(2).strip()
-    return values
 
 
 def jdbc_url(jdbc: str, user: str | None, password: str | None, base: Path) -> str | None:

@@ -33,18 +33,34 @@ class MigrationFiles:
 
 @dataclass(frozen=True)
 class Setting:
-    """A value in a configuration file: `pattern`'s first group, in the first file matching `file` (a glob
-    relative to the use's root, "**/" for anywhere below it; plain names are also looked up in the
-    directories above the root, up to the project)."""
+    """A value in a configuration file, in the first file matching `file` (a glob relative to the use's root, "**/"
+    for anywhere below it; plain names are also looked up in the directories above the root, up to the project).
+
+    A file in a structured format (formats.py: INI, properties, TOML, JSON, YAML, XML, .env) is parsed and the
+    value read at `key`, `value`'s first group picking the part wanted; a file whose format is code (or a plain
+    list of lines) is searched with `pattern`, whose first group is the value."""
 
     file: str
-    pattern: str
+    pattern: str | None = None
+    key: tuple[str, ...] | None = None  # formats.lookup's path: "*" for any key
+    value: str = r"^(.+)$"  # applied to the value found at `key`
     suffix: str = ""  # appended to a directory value (Alembic's versions/ below script_location)
     names_file: bool = False  # the value is a file (a changelog, a schema): the directory is the file's
     joined: bool = False  # the value holds quoted path pieces (path.resolve('db', 'migrate')), joined with '/'
 
-    def search(self, text: str) -> tuple[str, str] | None:
-        """The value, and the line it is on (the evidence), or None."""
+    def search(self, text: str, name: str) -> tuple[str, str] | None:
+        """The value, and the line it is on (the evidence), or None. `name`: the file's name, which says its
+        format."""
+        from .formats import UNPARSED, lookup, parse
+
+        document = parse(name, text) if self.key is not None else UNPARSED
+        if document is not UNPARSED:
+            if document is None:
+                return None
+            value = lookup(document, self.key, re.compile(self.value, re.IGNORECASE))
+            return None if value is None else (value.strip(), _line_of(text, self.key[-1], value))
+        if self.pattern is None:
+            return None
         match = re.search(self.pattern, text, re.MULTILINE | re.DOTALL | re.IGNORECASE)
         if not match:
             return None
@@ -54,6 +70,14 @@ class Setting:
         if self.joined:
             value = "/".join(re.findall(r"['\"`]([^'\"`]+)['\"`]", value))
         return value, text[start: len(text) if end < 0 else end].strip()
+
+
+def _line_of(text: str, key: str, value: str) -> str:
+    """The file's line that holds the value (under its key where the key is on it), for the evidence."""
+    lines = [line.strip() for line in text.splitlines() if value in line]
+    if not lines:
+        return f"{key} = {value}"
+    return next((line for line in lines if key.split("@")[0] in line), lines[0])
 
 
 @dataclass(frozen=True)
