@@ -232,3 +232,31 @@ def test_a_database_the_tool_names_that_cannot_be_reached_is_exit_3_with_the_way
     assert "s3cret" not in stderr + json.dumps(document)
     code, document, _ = lint(root, "--offline")
     assert code != 3 and document["statements"] == 1 and "error" not in document
+
+
+def test_prismas_sqlite_file_url_is_resolved_from_the_schemas_directory(tmp_path, sqlite_url):
+    (tmp_path / "project" / "prisma").mkdir(parents=True)
+    files, pending = prisma(Engine("sqlite", f"sqlite://{tmp_path / 'project' / 'prisma' / 'dev.db'}"))
+    files["prisma/schema.prisma"] = 'datasource db {\n  provider = "sqlite"\n  url      = "file:./dev.db"\n}\n'
+    root = build(tmp_path / "project", files)
+    code, document, stderr = lint(root)
+    assert_only_pending_flagged(document, pending)
+    assert document["statements"] == 1 and "from schema.prisma: datasource url" in stderr
+
+
+def test_prismas_schema_parameter_names_where_its_table_is(tmp_path, postgres_url):
+    engine = Engine("postgres", postgres_url)
+    engine.query("CREATE SCHEMA app")
+    build_tables(engine, [statement.replace('"_prisma_migrations"', 'app."_prisma_migrations"')
+                          for statement in PRISMA_TABLE["postgres"]])
+    engine.query("INSERT INTO app._prisma_migrations (id, checksum, finished_at, migration_name) "
+                 "VALUES ('a', 'x', now(), '20260101000000_users')")
+    files, pending = {"prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n  url = env("DATABASE_URL")\n}\n',
+                      "prisma/migrations/20260101000000_users/migration.sql": USERS,
+                      "prisma/migrations/20260102000000_rename/migration.sql": RENAME,
+                      ".env": f"DATABASE_URL={postgres_url}?schema=app\n",
+                      }, "prisma/migrations/20260102000000_rename/migration.sql"
+    root = build(tmp_path / "project", files)
+    code, document, stderr = lint(root)
+    assert_only_pending_flagged(document, pending)
+    assert document["statements"] == 1 and "app._prisma_migrations" in stderr

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from ..engines import DIALECTS, engine, known
 from .formats import dotenv, java_properties
 from .tools import DIALECT_NAMES
 
@@ -63,17 +64,22 @@ class _Variables:
 
 
 def _usable(raw: str, root: Path) -> str | None:
-    """A URL as dk migrate reads it: SQLite paths absolute from `root`; None for a scheme it does not run."""
+    """A URL as dk migrate reads it: a file database's path absolute from `root` (a `file:` URL is one, as Prisma
+    writes SQLite's); None for an engine dk migrate does not run."""
     scheme, sep, rest = raw.partition(":")
     scheme = scheme.lower().split("+", 1)[0]
     dialect = DIALECT_NAMES.get(scheme) if sep else None
-    if dialect == "sqlite" or scheme == "file":
-        path = rest.removeprefix("//")
-        path = path.split("?", 1)[0]
-        return f"sqlite://{(root / path).resolve() if not Path(path).is_absolute() else path}"
-    if dialect in ("postgres", "mysql"):
-        return f"{'postgres' if dialect == 'postgres' else 'mysql'}:{rest}"
+    if scheme == "file" or _is_file_database(dialect):
+        dialect = next(name for name in DIALECTS if not engine(name).has_server) if scheme == "file" else dialect
+        path = rest.removeprefix("//").split("?", 1)[0]
+        return f"{engine(dialect).schemes[0]}://{(root / path).resolve() if not Path(path).is_absolute() else path}"
+    if known(dialect):
+        return f"{engine(dialect).schemes[0]}:{rest}"
     return None
+
+
+def _is_file_database(dialect: str | None) -> bool:
+    return known(dialect) and not engine(dialect).has_server
 
 
 # Flyway -----------------------------------------------------------------------------------------------------
@@ -116,9 +122,9 @@ def jdbc_url(jdbc: str, user: str | None, password: str | None, base: Path) -> s
         return None
     dialect = DIALECT_NAMES.get(match.group(1).lower())
     rest = match.group(2)
-    if dialect == "sqlite":
-        return _usable(f"sqlite:{rest}", base)
-    if dialect not in ("postgres", "mysql") or not rest.startswith("//"):
+    if _is_file_database(dialect):
+        return _usable(f"{engine(dialect).schemes[0]}:{rest}", base)
+    if not known(dialect) or not rest.startswith("//"):
         return None
     parts = urlsplit(f"x:{rest}")
     query = dict(parse_qsl(parts.query))
@@ -128,8 +134,7 @@ def jdbc_url(jdbc: str, user: str | None, password: str | None, base: Path) -> s
     if user:
         userinfo = quote(user, safe="") + (f":{quote(password, safe='')}" if password else "") + "@"
     netloc = userinfo + parts.netloc.rpartition("@")[2]
-    scheme = "postgres" if dialect == "postgres" else "mysql"
-    return f"{scheme}://{netloc}{parts.path}{'?' + urlencode(query) if query else ''}"
+    return f"{engine(dialect).schemes[0]}://{netloc}{parts.path}{'?' + urlencode(query) if query else ''}"
 
 
 # goose ------------------------------------------------------------------------------------------------------
@@ -143,14 +148,12 @@ def _goose(project: Path, use, variables: _Variables) -> NamedDatabase | None:
         return None
     dialect = DIALECT_NAMES.get(driver[0].lower())
     value = dbstring[0].strip()
-    if "://" in value or (dialect == "sqlite" and value.startswith(("sqlite:", "file:"))):
+    if "://" in value:
         url = _usable(value, root)
-    elif dialect == "sqlite":
-        url = _usable(f"sqlite:{value}", root)
-    elif dialect == "postgres":
-        url = _postgres_settings(value)
-    elif dialect == "mysql":
-        url = _mysql_dsn(value)
+    elif _is_file_database(dialect):
+        url = _usable(value if ":" in value.split("/", 1)[0] else f"{engine(dialect).schemes[0]}:{value}", root)
+    elif dialect in _GOOSE_CONNECTION_STRINGS:
+        url = _GOOSE_CONNECTION_STRINGS[dialect](value)
     else:
         url = None
     return NamedDatabase(url, dbstring[1]) if url else None
@@ -178,6 +181,10 @@ def _mysql_dsn(text: str) -> str | None:
     user, password, address, database = match.groups()
     userinfo = (quote(user, safe="") + (f":{quote(password, safe='')}" if password else "") + "@") if user else ""
     return f"mysql://{userinfo}{address or 'localhost:3306'}/{database}"
+
+
+# the Go drivers' own connection strings, by the dialect of goose's driver
+_GOOSE_CONNECTION_STRINGS = {"postgres": _postgres_settings, "mysql": _mysql_dsn}
 
 
 # Prisma -----------------------------------------------------------------------------------------------------
