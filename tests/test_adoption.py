@@ -374,3 +374,21 @@ def test_baseline_on_a_protected_environment_needs_no_yes(tmp_path, sqlite_proje
     result = sqlite_project.run("--env", "production", "baseline", "1", url=False)
     assert result.code == 0, result.stderr
     assert "1_users  baselined" in result.stdout
+
+
+def test_the_other_tools_times_are_read_in_utc_whatever_the_servers_time_zone(tmp_path, postgres_url):
+    """goose and Flyway fill a timestamp without zone with now(), in the session's time zone."""
+    from datetime import datetime, timedelta, timezone
+
+    from conftest import Project
+
+    engine = Engine("postgres", postgres_url)
+    database = postgres_url.rsplit("/", 1)[1]
+    engine.query(f"ALTER DATABASE {database} SET timezone = 'Asia/Tokyo'")  # UTC+9, no daylight saving
+    build(engine, GOOSE["postgres"])
+    engine.query("INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, TRUE), (1, TRUE)")
+    project = Project(tmp_path / "project", postgres_url)
+    goose_file(project, "00001", "users", USERS_UP, "DROP TABLE users;")
+    shown = project.run("status", "--format", "json").json["migrations"][0]["applied_at"]
+    applied_at = datetime.strptime(shown, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    assert abs(datetime.now(timezone.utc) - applied_at) < timedelta(minutes=5), shown

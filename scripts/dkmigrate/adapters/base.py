@@ -286,6 +286,11 @@ class Adapter(ABC):
         column takes."""
         return self.literal(iso)
 
+    def utc(self, column: str) -> str:
+        """SQL reading another tool's time column as UTC: a time the server keeps in the session's time zone
+        (a timestamp without zone, which another tool filled with now()) comes back as UTC."""
+        return column
+
     @property
     def server_version(self) -> int | None:
         """The server's major version where what is safe depends on it (PostgreSQL); None elsewhere."""
