@@ -138,7 +138,7 @@ def test_lint_with_a_url_lints_only_what_the_tools_history_leaves_pending(tmp_pa
     pending_statements, all_statements = STATEMENTS.get(tool, (1, 2))
     assert document["statements"] == pending_statements, "the applied migration was not linted"
     assert "note: no migrate.yaml: linting the pending SQL migrations of " in stderr
-    assert f"pending in {engine.url.split('://')[0]}" in stderr
+    assert f"pending by {'main.' if engine.name == 'sqlite' else ''}" in stderr and f" in {engine.url.split('://')[0]}" in stderr
     assert document["dialect"] == engine.name
 
     code, document, _ = lint(root, "--url", engine.url, "--all")
@@ -158,6 +158,20 @@ def test_with_nothing_applied_every_migration_is_pending(tmp_path, engine, tool)
     root = build(tmp_path / "project", files)
     code, document, stderr = lint(root, "--url", engine.url)
     assert document["statements"] == STATEMENTS.get(tool, (1, 2))[1], stderr
+    assert "files pending by " in stderr, "the tool's table is there, empty"
+
+
+def test_a_database_without_the_tools_table_has_everything_pending(tmp_path, engine):
+    root = build(tmp_path / "project", {"sql/V1__users.sql": USERS, "sql/V2__rename.sql": RENAME,
+                                        "flyway.conf": "flyway.locations=filesystem:sql\n"})
+    if engine.name == "sqlite":
+        code, document, stderr = lint(root, "--url", engine.url)
+        assert document["statements"] == 2 and "does not exist yet), named by --url" in stderr
+        assert not Path(urlsplit(engine.url).path).exists(), "lint creates no database"
+    engine.query("CREATE TABLE other (id integer)")
+    code, document, stderr = lint(root, "--url", engine.url)
+    assert document["statements"] == 2, stderr
+    assert "2 of 2 files pending (no " in stderr and "flyway_schema_history in " in stderr
 
 
 def jdbc(engine, tmp_path) -> str:
@@ -177,7 +191,7 @@ def test_flyways_own_configuration_names_the_database(tmp_path, engine):
     assert code == 1, stderr
     assert_only_pending_flagged(document, pending)
     assert document["statements"] == 1
-    assert "from flyway.conf: flyway.url" in stderr
+    assert "named by flyway.conf: flyway.url" in stderr
 
 
 def test_flyways_toml_environment_names_the_database(tmp_path, engine):
@@ -189,7 +203,7 @@ def test_flyways_toml_environment_names_the_database(tmp_path, engine):
     code, document, stderr = lint(root)
     assert_only_pending_flagged(document, pending)
     assert document["statements"] == 1, stderr
-    assert "from flyway.toml: environments.default.url" in stderr
+    assert "named by flyway.toml: environments.default.url" in stderr
 
 
 def goose_dbstring(engine) -> tuple[str, str]:
@@ -209,7 +223,7 @@ def test_gooses_driver_and_connection_string_name_the_database(tmp_path, engine)
     assert code == 1, stderr
     assert_only_pending_flagged(document, pending)
     assert document["statements"] == 1
-    assert "from $GOOSE_DBSTRING" in stderr
+    assert "named by $GOOSE_DBSTRING" in stderr
 
 
 @pytest.mark.parametrize("tool", ["dbmate", "Prisma", "golang-migrate"])
@@ -220,7 +234,7 @@ def test_the_env_file_at_the_tools_root_names_the_database(tmp_path, engine, too
     code, document, stderr = lint(root)
     assert_only_pending_flagged(document, pending)
     assert document["statements"] == STATEMENTS.get(tool, (1, 2))[0]
-    assert "from .env: DATABASE_URL" in stderr
+    assert "named by .env: DATABASE_URL" in stderr
 
 
 def test_a_database_the_tool_names_that_cannot_be_reached_is_exit_3_with_the_way_out(tmp_path):
@@ -241,7 +255,7 @@ def test_prismas_sqlite_file_url_is_resolved_from_the_schemas_directory(tmp_path
     root = build(tmp_path / "project", files)
     code, document, stderr = lint(root)
     assert_only_pending_flagged(document, pending)
-    assert document["statements"] == 1 and "from schema.prisma: datasource url" in stderr
+    assert document["statements"] == 1 and "named by schema.prisma: datasource url" in stderr
 
 
 def test_prismas_schema_parameter_names_where_its_table_is(tmp_path, postgres_url):

@@ -18,16 +18,17 @@ def has_reader(tool_name: str) -> bool:
     return tool_name in _READERS
 
 
-def applied_files(adapter, use, project: Path, schema: str | None = None) -> tuple[set[PurePosixPath], str]:
+def applied_files(adapter, use, project: Path, schema: str | None = None) -> tuple[set[PurePosixPath], str, bool]:
     """The files of `use` (relative to `project`, as detect lists them) whose migration the database has applied,
-    and the table that says so. `schema`: where the tool's configuration keeps its table (Prisma's)."""
+    the table that says so, and whether it exists. `schema`: where the tool's configuration keeps its table
+    (Prisma's)."""
     reader, table, schemas = _READERS[use.tool.name]
     schema = schema or schemas.get(adapter.dialect)
     name = f"{schema}.{table}" if schema else _beside(adapter.table, table)
     columns = adapter.table_columns(name)
     if columns is None:
-        return set(), name
-    return reader(adapter, use, project, name, columns), name
+        return set(), name, False
+    return reader(adapter, use, project, name, columns), name, True
 
 
 def _adopted(tool: str):

@@ -235,8 +235,7 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
         tools.update({str(path): use.name for path in paths})
         counted = f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
         if history is not None:
-            counted = (f"{len(paths)} of {len(use.files)} files pending in {history.database}, "
-                       f"by {history.table} from {history.source}")
+            counted = f"{len(paths)} of {len(use.files)} files pending {history.read}, named by {history.source}"
         described.append(f"{use.name} ({settings.relative(settings.base_dir / use.migrations_dir)}, {counted})")
         if not paths:
             continue
@@ -268,9 +267,8 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
 @dataclass(frozen=True)
 class _History:
     applied: set  # the use's files (relative to the project) whose migration the database has applied
-    database: str  # masked
+    read: str  # what told it, for people: "by public.flyway_schema_history in postgres://app:***@db/app"
     source: str  # where the URL came from
-    table: str  # the tool's history table read
     dialect: str
     server_version: int | None
 
@@ -296,10 +294,10 @@ def _other_tool_history(settings: Settings, use, environ: Mapping[str, str]) -> 
     try:
         with open_database(url, settings.table) as (adapter, exists):
             if not exists:
-                return _History(set(), url.masked, source, "no table (the database does not exist yet)",
-                                url.dialect, None)
-            applied, table = applied_files(adapter, use, settings.base_dir, schema)
-            return _History(applied, url.masked, source, table, url.dialect, adapter.server_version)
+                return _History(set(), f"({url.masked} does not exist yet)", source, url.dialect, None)
+            applied, table, found = applied_files(adapter, use, settings.base_dir, schema)
+            read = f"by {table} in {url.masked}" if found else f"(no {table} in {url.masked})"
+            return _History(applied, read, source, url.dialect, adapter.server_version)
     except ConnectionFailed as error:
         raise ConnectionFailed(error.message, hint=f"{use.name}'s database is named by {source}; lint without it "
                                                    "with `migrate lint --offline` (every migration)") from None
