@@ -274,3 +274,13 @@ def test_prismas_schema_parameter_names_where_its_table_is(tmp_path, postgres_ur
     code, document, stderr = lint(root)
     assert_only_pending_flagged(document, pending)
     assert document["statements"] == 1 and "app._prisma_migrations" in stderr
+
+
+def test_a_flyway_directory_dk_migrate_cannot_read_as_migrations_is_linted_whole_saying_why(tmp_path, sqlite_url):
+    engine = Engine("sqlite", sqlite_url)
+    files, pending = flyway(engine)
+    files["sql/R__views.sql"] = "CREATE OR REPLACE VIEW v AS SELECT 1;\n"  # repeatable: no version to match
+    root = build(tmp_path / "project", files)
+    code, document, stderr = lint(root, "--url", sqlite_url)
+    assert document["statements"] == 2, stderr
+    assert "which are applied is unknown: R__views.sql: Flyway repeatable (R__) migrations are not supported" in stderr

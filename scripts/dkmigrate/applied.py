@@ -73,9 +73,7 @@ def _drizzle(adapter, use, project: Path, name: str, columns: set[str]) -> set[P
         entries = json.loads(journal.read_text(encoding="utf-8"))["entries"]
         applied = {f"{entry['tag']}.sql" for entry in entries if int(entry["when"]) <= int(newest)}
     except (OSError, ValueError, KeyError, TypeError):
-        raise CatalogueError(f"{journal}: Drizzle's journal cannot be read, so which migrations "
-                             f"{name} records as applied is unknown",
-                             hint="lint every migration with `migrate lint --all`") from None
+        raise CatalogueError(f"{journal.name}: Drizzle's journal cannot be read") from None
     return {path for path in use.files if path.name in applied}
 
 
@@ -91,10 +89,9 @@ _READERS = {
 
 
 def _catalogue(directory: Path):
-    try:
-        return load_catalogue(directory).migrations
-    except CatalogueError:
-        return []
+    """The directory's migrations; CatalogueError when dk migrate cannot read it as one (Flyway's repeatable
+    migrations), so that which files are applied is not guessed."""
+    return load_catalogue(directory).migrations
 
 
 def _files(project: Path, migrations) -> set[PurePosixPath]:

@@ -295,7 +295,11 @@ def _other_tool_history(settings: Settings, use, environ: Mapping[str, str]) -> 
         with open_database(url, settings.table) as (adapter, exists):
             if not exists:
                 return _History(set(), f"({url.masked} does not exist yet)", source, url.dialect, None)
-            applied, table, found = applied_files(adapter, use, settings.base_dir, schema)
+            try:
+                applied, table, found = applied_files(adapter, use, settings.base_dir, schema)
+            except CatalogueError as error:
+                return _History(set(), f"(which are applied is unknown: {error.message})", source, url.dialect,
+                                adapter.server_version)
             read = f"by {table} in {url.masked}" if found else f"(no {table} in {url.masked})"
             return _History(applied, read, source, url.dialect, adapter.server_version)
     except ConnectionFailed as error:
