@@ -116,7 +116,7 @@ MINIMAL = [
         "package.json": '{"dependencies": {"typeorm": "^0.3.0"}}\n',
         "src/data-source.ts": 'export const AppDataSource = new DataSource({ type: "postgres", migrations: [] })\n',
         "src/migrations/1700000000000-Users.ts": "export class Users1700000000000 implements MigrationInterface {}\n",
-    }, "postgres", "src/migrations", 1, "npx typeorm-ts-node-commonjs migration:run -d DATA_SOURCE", None, None),
+    }, "postgres", "src/migrations", 1, "npx typeorm-ts-node-commonjs migration:run -d src/data-source.ts", None, None),
     ("Drizzle", {
         "package.json": '{"devDependencies": {"drizzle-kit": "^0.30.0"}}\n',
         "drizzle.config.ts": 'export default defineConfig({\n  dialect: "postgresql",\n  out: "./db/drizzle",\n'
@@ -163,7 +163,7 @@ def test_detect_names_each_tool_on_a_minimal_project(tmp_path, name, files, dial
     assert tool["lint"] == lint
     assert set(tool["commands"]) == {"create", "up", "down", "status", "sql"}
     assert set(tool) == {"name", "root", "app", "evidence", "dialect", "migrations_dir", "migrations", "commands",
-                         "lint", "review"}, "the fields the skill and tooling.md describe"
+                         "lint", "review", "substitute"}, "the fields the skill and tooling.md describe"
     assert tool["lint"] or tool["review"], "either a command lints its migrations, or the review says how"
     assert tool["evidence"], "detect says why it thinks so"
     for item in tool["evidence"]:  # each piece of evidence names a file of the project
@@ -302,6 +302,44 @@ def test_the_reference_generator_replaces_a_stale_table():
     assert reference.rendered(stale) == f"intro\n{reference.generated()}\nafter\n"
 
 
+def test_typeorm_commands_name_the_file_that_exports_the_data_source(tmp_path):
+    """A NestJS-style app: the DataSource in a config file named after neither TypeORM nor `data-source`, entities
+    and a module that mention DataSource without creating one, and migrations in src/database/migrations."""
+    build(tmp_path, {
+        "package.json": '{"scripts": {"typeorm": "typeorm-ts-node-commonjs -d src/config/typeorm.config.ts"},'
+                        ' "dependencies": {"typeorm": "^0.3.20", "pg": "^8"}}\n',
+        "src/app.module.ts": "import { DataSource } from 'typeorm';\n@Module({})\nexport class AppModule {\n"
+                             "  constructor(private dataSource: DataSource) {}\n}\n",
+        "src/users/user.entity.ts": "@Entity()\nexport class User { @PrimaryGeneratedColumn() id: number; }\n",
+        "src/config/typeorm.config.ts": "import { DataSource } from 'typeorm';\nexport default new DataSource({\n"
+                                        "  type: 'postgres',\n  url: process.env.DATABASE_URL,\n"
+                                        "  migrations: ['src/database/migrations/*.ts'],\n});\n",
+        "src/database/migrations/1700000000000-CreateUsers.ts":
+            "export class CreateUsers1700000000000 implements MigrationInterface {\n"
+            "  async up(queryRunner: QueryRunner) { await queryRunner.query('CREATE TABLE users (id serial)'); }\n}\n",
+    })
+    typeorm = only(detect(tmp_path))
+    assert typeorm["migrations_dir"] == "src/database/migrations"
+    assert typeorm["commands"]["up"] == "npx typeorm-ts-node-commonjs migration:run -d src/config/typeorm.config.ts"
+    assert typeorm["commands"]["down"] == "npx typeorm-ts-node-commonjs migration:revert -d src/config/typeorm.config.ts"
+    assert "src/config/typeorm.config.ts: the DataSource the commands name" in typeorm["evidence"]
+    assert typeorm["substitute"] == {}
+
+
+def test_typeorm_without_a_data_source_file_says_what_to_substitute(tmp_path):
+    build(tmp_path, {
+        "apps/admin/package.json": '{"dependencies": {"typeorm": "0.3"}}\n',
+        "apps/admin/src/migrations/1700000000000-Init.ts": "export class Init1700000000000 implements MigrationInterface {}\n",
+    })
+    typeorm = only(detect(tmp_path))
+    assert typeorm["commands"]["status"] == "npx typeorm-ts-node-commonjs migration:show -d DATA_SOURCE"
+    assert typeorm["substitute"] == {
+        "DATA_SOURCE": "the file that exports the TypeORM DataSource: no file below apps/admin has `new DataSource(`"}
+    text = detect(tmp_path, json_format=False)
+    assert ("  substitute DATA_SOURCE: the file that exports the TypeORM DataSource: no file below apps/admin has "
+            "`new DataSource(`") in text
+
+
 def test_a_second_monorepo_with_the_other_tools_in_nested_folders(tmp_path):
     build(tmp_path, {
         # a Rails app and a Rails engine inside it, each with its own db/migrate
@@ -363,3 +401,127 @@ def test_a_second_monorepo_with_the_other_tools_in_nested_folders(tmp_path):
         ("Diesel", "crates/store", "crates/store/sql/migrations", "sqlite"),
         ("EF Core", "src/Shop.Api", "src/Shop.Api/Data/Migrations", "sqlserver"),
     ])
+
+
+# Configuration files are read by their format's parser: one test per format, each with what a pattern misreads.
+
+def test_ini_files_are_read_by_configparser(tmp_path):
+    build(tmp_path, {
+        "alembic.ini": "# script_location = old/alembic\n[alembic]\nscript_location = %(here)s/db/alembic\n"
+                       "sqlalchemy.url = mysql+pymysql://app@localhost/app\n\n[post_write_hooks]\nhooks = black\n",
+        "db/alembic/versions/3f2a_users.py": "revision = '3f2a'\n",
+    })
+    alembic = only(detect(tmp_path))
+    assert alembic["migrations_dir"] == "db/alembic/versions" and alembic["dialect"] == "mysql"
+    assert "alembic.ini: script_location = %(here)s/db/alembic" in alembic["evidence"]
+
+
+def test_sqitch_conf_is_read_as_ini_with_its_tab_indented_keys(tmp_path):
+    build(tmp_path, {
+        "sqitch.conf": '[engine "pg"]\n\ttarget = db:pg:app\n\tregistry = sqitch\n[core]\n\t# engine = mysql\n'
+                       "\tengine = pg\n\tplan_file = sqitch.plan\n",
+        "sqitch.plan": "%project=app\n\nusers 2026-01-01T00:00:00Z A <a@example.com>\n",
+        "deploy/users.sql": "CREATE TABLE users (id bigint);\n",
+        "revert/users.sql": "DROP TABLE users;\n",
+    })
+    assert only(detect(tmp_path))["dialect"] == "postgres"
+
+
+def test_java_properties_are_read_with_their_separators_and_continuations(tmp_path):
+    build(tmp_path, {
+        "flyway.conf": "! Flyway settings\nflyway.url: jdbc:mariadb://db:3306/shop\n"
+                       "flyway.locations = filesystem:db/flyway,\\\n    classpath:db/java\n",
+        "db/flyway/V1__init.sql": "CREATE TABLE t (id int);\n",
+    })
+    flyway = only(detect(tmp_path))
+    assert flyway["migrations_dir"] == "db/flyway" and flyway["dialect"] == "mysql"
+
+
+def test_toml_files_are_read_by_tomllib(tmp_path):
+    build(tmp_path / "flyway", {
+        "flyway.toml": '[environments.default]\nurl = "jdbc:postgresql://db/app"\n\n'
+                       '[flyway]\nlocations = [\n  "filesystem:migrations/sql",\n  "classpath:db/java",\n]\n',
+        "migrations/sql/V1__init.sql": "CREATE TABLE t (id int);\n",
+    })
+    flyway = only(detect(tmp_path / "flyway"))
+    assert flyway["migrations_dir"] == "migrations/sql" and flyway["dialect"] == "postgres"
+    build(tmp_path / "diesel", {
+        "diesel.toml": '[print_schema]\nfile = "src/schema.rs"\n\n[migrations_directory]\n'
+                       'dir = "db/migrations"  # moved\n',
+        "Cargo.toml": '[package]\nname = "app"\n\n[dependencies.diesel]\nversion = "2"\nfeatures = ["mysql", "chrono"]\n',
+        "db/migrations/2026-01-01-000000_init/up.sql": "CREATE TABLE t (id int);\n",
+        "db/migrations/2026-01-01-000000_init/down.sql": "DROP TABLE t;\n",
+    })
+    diesel = only(detect(tmp_path / "diesel"))
+    assert diesel["migrations_dir"] == "db/migrations" and diesel["dialect"] == "mysql"
+    build(tmp_path / "poetry", {
+        "pyproject.toml": '[tool.poetry.dependencies]\npython = "^3.11"\nAlembic = "^1.13"\n',
+        "alembic.ini": "[alembic]\nscript_location = alembic\n",
+        "alembic/versions/1_a.py": "revision = '1'\n",
+    })
+    assert "pyproject.toml: Alembic = \"^1.13\"" in only(detect(tmp_path / "poetry"))["evidence"]
+
+
+def test_json_files_are_read_by_json(tmp_path):
+    build(tmp_path, {
+        "package.json": '{"prisma": {"seed": {"command": "tsx seed.ts"}, "schema": "db/schema.prisma"}, '
+                        '"devDependencies": {"prisma": "5"}}',
+        "db/schema.prisma": 'datasource db {\n  provider = "sqlite"\n  url = "file:./dev.db"\n}\n',
+        "db/migrations/20260101000000_init/migration.sql": "CREATE TABLE t (id int);\n",
+    })
+    prisma = only(detect(tmp_path))
+    assert prisma["migrations_dir"] == "db/migrations" and prisma["dialect"] == "sqlite"
+
+
+def test_yaml_files_are_read_by_yaml_with_anchors_erb_and_several_documents(tmp_path):
+    build(tmp_path / "rails", {
+        "config/database.yml": "default: &default\n  adapter: postgresql\n  pool: <%= ENV.fetch('RAILS_MAX_THREADS') { 5 } %>\n"
+                               "development:\n  <<: *default\n  database: app_dev\n",
+        "db/migrate/20260101000000_create_users.rb": "class CreateUsers < ActiveRecord::Migration[7.1]\nend\n",
+    })
+    assert only(detect(tmp_path / "rails"))["dialect"] == "postgres"
+    build(tmp_path / "spring", {
+        "pom.xml": '<project xmlns="http://maven.apache.org/POM/4.0.0"><dependencies><dependency>'
+                   "<groupId>org.flywaydb</groupId><artifactId>flyway-core</artifactId></dependency>"
+                   "</dependencies></project>\n",
+        "src/main/resources/application.yml": "spring:\n  application:\n    name: shop\n---\nspring:\n"
+                                              "  config:\n    activate:\n      on-profile: prod\n"
+                                              "  datasource:\n    url: jdbc:mysql://db/shop\n",
+        "src/main/resources/db/migration/V1__init.sql": "CREATE TABLE t (id int);\n",
+    })
+    flyway = only(detect(tmp_path / "spring"))
+    assert flyway["dialect"] == "mysql", "the datasource of the second YAML document"
+    assert any(item.startswith("pom.xml: <project xmlns=") for item in flyway["evidence"]), \
+        "flyway-core read as the artifactId of the namespaced pom"
+
+
+def test_xml_files_are_read_by_elementtree(tmp_path):
+    build(tmp_path, {
+        "Shop.csproj": '<Project Sdk="Microsoft.NET.Sdk"><ItemGroup>\n'
+                       '  <!-- <PackageReference Include="Microsoft.EntityFrameworkCore.Sqlite" /> -->\n'
+                       '  <PackageReference Include="Microsoft.EntityFrameworkCore.SqlServer" Version="8.0.0" />\n'
+                       "</ItemGroup></Project>\n",
+        "Migrations/20260101000000_Init.cs": '[Migration("20260101000000_Init")]\npublic partial class Init {}\n',
+    })
+    ef = only(detect(tmp_path))
+    assert "Shop.csproj: <PackageReference Include=\"Microsoft.EntityFrameworkCore.SqlServer\" Version=\"8.0.0\" />" \
+        in ef["evidence"], "the commented-out package is not the one named"
+
+
+def test_env_files_are_read_with_export_quotes_and_comments(tmp_path):
+    build(tmp_path, {
+        "go.mod": "module notify\nrequire github.com/pressly/goose/v3 v3.20.0\n",
+        ".env": "# GOOSE_DRIVER=postgres\nexport GOOSE_DRIVER='sqlite3'  \nGOOSE_DBSTRING=\"app.db\" # local\n",
+        "migrations/00001_init.sql": "-- +goose Up\nCREATE TABLE t (id int);\n",
+    })
+    goose = only(detect(tmp_path))
+    assert goose["dialect"] == "sqlite" and goose["commands"]["up"].startswith("goose -dir migrations sqlite3 ")
+
+
+def test_a_configuration_file_that_does_not_parse_names_nothing(tmp_path):
+    build(tmp_path, {
+        "package.json": '{"prisma": {"schema": "db/schema.prisma"',  # cut short
+        "prisma/schema.prisma": 'datasource db {\n  provider = "postgresql"\n}\n',
+        "prisma/migrations/20260101000000_init/migration.sql": "CREATE TABLE t (id int);\n",
+    })
+    assert only(detect(tmp_path))["migrations_dir"] == "prisma/migrations", "the default, not a guess"

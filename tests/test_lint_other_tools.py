@@ -87,7 +87,8 @@ SQL_TOOLS = [
 def test_lint_without_migrate_yaml_lints_the_sql_migrations_of_the_tool_detect_finds(tmp_path, tool, files,
                                                                                        risky_file):
     root = build(tmp_path / "project", files)
-    code, document, stderr = lint(root)
+    # Flyway's configuration names a database, where lint would read what is pending: without it, every migration
+    code, document, stderr = lint(root, *(["--offline"] if tool == "Flyway" else []))
     assert code == 1, stderr
     line = {"Liquibase": 3, "goose": 2}.get(tool, 1)
     assert found(document) == [(risky_file, line, "add-index-not-concurrently")], \
@@ -108,7 +109,7 @@ def test_a_prisma_and_a_flyway_project_in_one_repository_are_both_linted_with_th
         "ledger/sql/V1__init.sql": "CREATE TABLE entries (id bigint PRIMARY KEY, amount numeric(12,2));\n",
         "ledger/sql/V2__rename.sql": "ALTER TABLE entries RENAME COLUMN amount TO amount_cents;\n",
     })
-    code, document, stderr = lint(tmp_path, "--severity", "risky")
+    code, document, stderr = lint(tmp_path, "--severity", "risky", "--offline")
     assert code == 1
     rules = {(finding["file"], finding["rule"], finding["tool"]) for finding in document["findings"]}
     assert ("ledger/sql/V2__rename.sql", "rename-column", "Flyway") in rules

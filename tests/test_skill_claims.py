@@ -220,6 +220,40 @@ def test_other_tools_tracking_tables_are_read_by_status_as_the_tooling_page_says
     assert refused.code == 2 and "belongs to golang-migrate" in refused.stderr
 
 
+def test_lint_in_another_tools_project_lints_what_its_history_leaves_pending_as_the_tooling_page_says(tmp_path):
+    page = " ".join((SKILL.parent / "references" / "tooling.md").read_text().split())
+    assert ("it lints only what that tool's own history table leaves pending (golang-migrate, goose, Flyway, dbmate, "
+            "Prisma, Drizzle), and its note on stderr names the database and the table") in page
+    assert "a named database that cannot be reached is exit 3, and `--offline` (or `--all`) lints every migration" in page
+    import io
+    import json
+    import sqlite3
+
+    from conftest import main
+
+    root = tmp_path / "flyway"
+    (root / "sql").mkdir(parents=True)
+    (root / "flyway.conf").write_text(f"flyway.url=jdbc:sqlite:{tmp_path / 'app.db'}\nflyway.locations=filesystem:sql\n")
+    (root / "sql" / "V1__users.sql").write_text("CREATE TABLE users (id integer PRIMARY KEY, email text);\n")
+    (root / "sql" / "V2__rename.sql").write_text("ALTER TABLE users RENAME COLUMN email TO mail;\n")
+    with sqlite3.connect(tmp_path / "app.db") as connection:
+        connection.execute("CREATE TABLE flyway_schema_history (installed_rank INT PRIMARY KEY, version VARCHAR(50), "
+                           "description VARCHAR(200), type VARCHAR(20), script VARCHAR(1000), checksum INT, "
+                           "installed_by VARCHAR(100), installed_on TEXT, execution_time INT, success BOOLEAN)")
+        connection.execute("INSERT INTO flyway_schema_history VALUES (1, '1', 'users', 'SQL', 'V1__users.sql', 0, "
+                           "'me', '2026-01-01', 1, 1)")
+
+    def lint(*args):
+        stdout, stderr = io.StringIO(), io.StringIO()
+        code = main(["-C", str(root), "lint", "--format", "json", *args], stdout=stdout, stderr=stderr, environ={})
+        return code, json.loads(stdout.getvalue()), stderr.getvalue()
+
+    code, document, stderr = lint()
+    assert {finding["file"] for finding in document["findings"]} == {"sql/V2__rename.sql"}
+    assert document["statements"] == 1 and "main.flyway_schema_history" in stderr and "app.db" in stderr
+    assert lint("--offline")[1]["statements"] == 2
+
+
 def test_the_data_check_the_skill_describes_is_the_one_plan_makes(tmp_path):
     claim = section(SKILL_TEXT, "## Pre-Migration Checklist")
     item = re.search(r'`plan` adds the item "([^"]+)"', claim).group(1)

@@ -60,10 +60,11 @@ def read_history(adapter, table: ForeignTable, versions: list[str]) -> list[Adop
     if table.tool == GOLANG_MIGRATE:
         recorded, below = _golang_migrate(adapter.query(f"SELECT version, dirty FROM {quoted}"))
     elif table.tool == GOOSE:
-        recorded, below = _goose(adapter.query(f"SELECT version_id, is_applied, tstamp FROM {quoted} ORDER BY id"))
+        recorded, below = _goose(adapter.query(
+            f"SELECT version_id, is_applied, {adapter.utc('tstamp')} FROM {quoted} ORDER BY id"))
     else:
         recorded, below = _flyway(adapter.query(
-            f"SELECT version, type, success, installed_on FROM {quoted} ORDER BY installed_rank"))
+            f"SELECT version, type, success, {adapter.utc('installed_on')} FROM {quoted} ORDER BY installed_rank"))
     strangers = [version for version in recorded if _key(version) not in by_key]
     if strangers:
         shown = ", ".join(strangers[:3]) + (", ..." if len(strangers) > 3 else "")

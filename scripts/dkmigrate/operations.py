@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -131,11 +132,13 @@ class LintReport:
 
 def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = None, all_migrations: bool = False,
          dialect: str | None = None, pg_version: int | None = None, offline: bool = False,
-         changed_since: str | None = None) -> LintReport:
+         changed_since: str | None = None, environ: Mapping[str, str] | None = None) -> LintReport:
     """Lints the given files (a directory: every migration file in it) and stdin SQL; without either, the
     pending migrations, or all of them with `all_migrations` or `offline` (not connecting), or when no database
     is configured or its engine cannot be run yet, or those added or changed since the git ref `changed_since`.
-    A configured database that cannot be reached is raised."""
+    A configured database that cannot be reached is raised. In a project of another tool, its pending migrations
+    are those its own history table leaves, in the database the URL or the tool's configuration (read with
+    `environ`'s variables) names."""
     from .lint import analyze_migrations, analyze_sql
 
     explicit_dialect = dialect is not None or settings.url_source != "default"
@@ -157,7 +160,9 @@ def lint(settings: Settings, *, files: list[str] = (), stdin_sql: str | None = N
         return LintReport(analyses, options)
     changed = changed_files(settings.base_dir, changed_since) if changed_since else None
     if _lints_another_tool(settings):
-        return _lint_detected(settings, dialect if explicit_dialect else None, pg_version, changed, changed_since)
+        everything = all_migrations or offline or changed is not None
+        return _lint_detected(settings, dialect if explicit_dialect else None, pg_version, changed, changed_since,
+                              None if everything else (environ or {}))
     catalogue = load_catalogue(settings.migrations_dir)
     if changed is not None:
         options = lint_options(settings, dialect, pg_version, None)
@@ -192,9 +197,10 @@ def _lints_another_tool(settings: Settings) -> bool:
 
 
 def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | None, changed: set[Path] | None,
-                   changed_since: str | None) -> LintReport:
-    """Every SQL migration of the tools `detect` finds (those in `changed` when given), each tool's with the
-    dialect its configuration names."""
+                   changed_since: str | None, environ: Mapping[str, str] | None) -> LintReport:
+    """The SQL migrations of the tools `detect` finds, each tool's with the dialect its configuration names: those
+    in `changed` when given; with `environ`, the pending ones of each tool whose database is named (the URL, or
+    the tool's configuration) and whose history dk migrate reads; every one otherwise."""
     from .detect import detect
     from .lint import analyze_migrations, analyze_sql
 
@@ -210,19 +216,29 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
             "migration tool here",
             hint=hint or "create it with `migrate init` or `migrate create NAME`, or point --dir at it",
         )
-    analyses, tools, first_options, described = [], {}, None, []
+    analyses, tools, first_options, described, pending_of = [], {}, None, [], []
     for use in linted:
-        use_dialect = dialect or (use.dialect if known(use.dialect) else DEFAULT_DIALECT)
-        options = lint_options(settings, use_dialect, pg_version, None)
+        files = use.files
+        history = _other_tool_history(settings, use, environ) if environ is not None else None
+        if history is not None:
+            files = [path for path in files if path not in history.applied]
+            pending_of.append(use.name)
+        use_dialect = dialect or (history.dialect if history else None) or \
+            (use.dialect if known(use.dialect) else DEFAULT_DIALECT)
+        options = lint_options(settings, use_dialect, pg_version, history.server_version if history else None)
         first_options = first_options or options
-        paths = [settings.base_dir / path for path in use.files]
+        paths = [settings.base_dir / path for path in files]
         if changed is not None:
             paths = [path for path in paths if path.resolve() in changed]
             if not paths:
                 continue
         tools.update({str(path): use.name for path in paths})
-        described.append(f"{use.name} ({settings.relative(settings.base_dir / use.migrations_dir)}, "
-                         f"{len(paths)} file{'s' if len(paths) != 1 else ''})")
+        counted = f"{len(paths)} file{'s' if len(paths) != 1 else ''}"
+        if history is not None:
+            counted = f"{len(paths)} of {len(use.files)} files pending {history.read}, named by {history.source}"
+        described.append(f"{use.name} ({settings.relative(settings.base_dir / use.migrations_dir)}, {counted})")
+        if not paths:
+            continue
         if use.tool.catalogue:
             analyses.extend(_lint_migration_files(settings.base_dir / use.migrations_dir, paths, options))
         elif use.tool.reverts:
@@ -236,10 +252,61 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
                 migration for migration in migrations if set(migration.files) & wanted]))
         else:
             analyses.extend(analyze_sql(read_text(path), options, file=str(path)) for path in paths)
-    what = f"the SQL migrations added or changed since {changed_since}" if changed is not None else "every SQL migration"
+    if changed is not None:
+        what = f"the SQL migrations added or changed since {changed_since}"
+    elif pending_of:
+        what = "the pending SQL migrations" + (f" ({', '.join(pending_of)}; every one of the others)"
+                                               if len(pending_of) < len(linted) else "")
+    else:
+        what = "every SQL migration"
     note = f"no migrate.yaml: linting {what} of {', '.join(described) or 'no tool'}"
     return LintReport(analyses, first_options or lint_options(settings, dialect or "postgres", pg_version, None),
                       note, tools)
+
+
+@dataclass(frozen=True)
+class _History:
+    applied: set  # the use's files (relative to the project) whose migration the database has applied
+    read: str  # what told it, for people: "by public.flyway_schema_history in postgres://app:***@db/app"
+    source: str  # where the URL came from
+    dialect: str
+    server_version: int | None
+
+
+def _other_tool_history(settings: Settings, use, environ: Mapping[str, str]) -> _History | None:
+    """What another tool's history table says is applied, in the database the URL names (--url, $DATABASE_URL)
+    or else the tool's own configuration; None when no database is named or dk migrate cannot read the tool's
+    history. A named database that cannot be reached is raised, as for dk migrate's own migrations."""
+    from .applied import applied_files, has_reader
+    from .detect.database import named_database
+    from .urls import parse_url
+
+    if not has_reader(use.name):
+        return None
+    schema = None
+    if settings.url_source != "default":
+        url, source = settings.url, settings.url_source
+    else:
+        named = named_database(settings.base_dir, use, environ)
+        if named is None:
+            return None
+        url, source, schema = parse_url(named.url, settings.base_dir), named.source, named.schema
+    try:
+        with open_database(url, settings.table) as (adapter, exists):
+            if not exists:
+                return _History(set(), f"({url.masked} does not exist yet)", source, url.dialect, None)
+            try:
+                applied, table, found = applied_files(adapter, use, settings.base_dir, schema)
+            except CatalogueError as error:
+                return _History(set(), f"(which are applied is unknown: {error.message})", source, url.dialect,
+                                adapter.server_version)
+            read = f"by {table} in {url.masked}" if found else f"(no {table} in {url.masked})"
+            return _History(applied, read, source, url.dialect, adapter.server_version)
+    except ConnectionFailed as error:
+        raise ConnectionFailed(error.message, hint=f"{use.name}'s database is named by {source}; lint without it "
+                                                   "with `migrate lint --offline` (every migration)") from None
+    except StatementFailed as error:
+        raise DatabaseError(f"{url.masked}: {error.message}") from None
 
 
 def _shown_root(use) -> str:

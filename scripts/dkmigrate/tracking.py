@@ -221,7 +221,8 @@ class TrackingTable:
         """Records a migration another tool applied (or left dirty): no checksum, as that tool recorded it."""
         values = {"version": row.version, "name": row.name, "checksum": None, "state": row.state,
                   "applied_at": row.applied_at, "apply_order": row.apply_order}
-        literals = ", ".join(self.adapter.literal(value) for value in values.values())
+        literals = ", ".join(self.adapter.timestamp_literal(value) if column == "applied_at" and value is not None
+                             else self.adapter.literal(value) for column, value in values.items())
         return f"INSERT INTO {self.quoted} ({', '.join(values)}) VALUES ({literals})"
 
     def _adopted_rows(self) -> list[TrackingRow]:

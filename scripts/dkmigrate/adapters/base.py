@@ -323,6 +323,16 @@ class Adapter(ABC):
     def literal(self, value) -> str:
         return engine(self.dialect).literal(value)
 
+    def timestamp_literal(self, iso: str) -> str:
+        """A UTC time written as ISO 8601 (`2026-11-24T09:30:00Z`), as a literal the tracking table's timestamp
+        column takes."""
+        return self.literal(iso)
+
+    def utc(self, column: str) -> str:
+        """SQL reading another tool's time column as UTC: a time the server keeps in the session's time zone
+        (a timestamp without zone, which another tool filled with now()) comes back as UTC."""
+        return column
+
     @property
     def server_version(self) -> int | None:
         """The server's major version where what is safe depends on it (PostgreSQL); None elsewhere."""

@@ -132,6 +132,13 @@ class MySQLAdapter(Adapter):
 
         return MySQLTracer(self)
 
+    def timestamp_literal(self, iso: str) -> str:
+        """datetime takes no `T` and no zone: the tracking table keeps UTC (UTC_TIMESTAMP), so the `Z` goes."""
+        return self.literal(iso.replace("T", " ").removesuffix("Z"))
+
+    def utc(self, column: str) -> str:
+        return f"CONVERT_TZ({column}, @@session.time_zone, '+00:00')"  # a TIMESTAMP reads in the session's zone
+
     def try_lock(self) -> bool:
         self.locked = self.query(f"SELECT GET_LOCK({self.literal(self.lock_name)}, 0)")[0][0] == 1
         return self.locked

@@ -111,6 +111,9 @@ class PostgresAdapter(Adapter):
         )
         return {row[0] for row in rows} or None
 
+    def utc(self, column: str) -> str:
+        return f"CAST({column} AS timestamptz)"  # a timestamp without zone is read in the session's TimeZone
+
     def inspector(self) -> "PostgresInspector":
         return PostgresInspector(self)
 

@@ -20,6 +20,7 @@ class Output:
 
     def __init__(self, stdout, stderr, json_mode: bool, environ: Mapping[str, str], stdin=None):
         self.stdout, self.stderr, self.json_mode = stdout, stderr, json_mode
+        self.environ = environ  # the variables a command reads beside its settings (another tool's database)
         self.stdin = stdin  # for the commands that read input (`lint -`)
         self.colour = (not json_mode and stdout.isatty() and not environ.get("NO_COLOR")
                        and environ.get("TERM") != "dumb")

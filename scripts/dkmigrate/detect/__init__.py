@@ -17,6 +17,7 @@ from .project import ROOT, Project, inside, normal
 from .tools import DIALECT_NAMES, GOOSE_DRIVERS, TOOLS
 
 _FLAGS = re.MULTILINE | re.IGNORECASE
+DATA_SOURCE = "DATA_SOURCE"  # what the commands say when no data source file is found
 
 
 @dataclass
@@ -31,6 +32,7 @@ class DetectedTool:
     config: PurePosixPath | None = None  # the file that established the use, relative to the project
     migrations: int = 0  # migration files found
     files: list[PurePosixPath] = field(default_factory=list)  # its SQL migration files, relative to the project
+    data_source: PurePosixPath | None = None  # the file Tool.data_source finds, relative to the project
 
     @property
     def name(self) -> str:
@@ -41,7 +43,15 @@ class DetectedTool:
         return {"dir": self._from_root(self.migrations_dir) if self.migrations_dir else "MIGRATIONS_DIR",
                 "app": self.app or "APP", "config": self._from_root(self.config) if self.config else "",
                 "driver": GOOSE_DRIVERS.get(self.dialect or "", "DRIVER"),
-                "env": f" --env {self.environment}" if self.environment else ""}
+                "env": f" --env {self.environment}" if self.environment else "",
+                "data_source": self._from_root(self.data_source) if self.data_source else DATA_SOURCE}
+
+    def to_substitute(self) -> dict[str, str]:
+        """The placeholders left in the commands that the project's files could not fill, with what each stands for."""
+        if self.tool.data_source is None or self.data_source is not None:
+            return {}
+        return {DATA_SOURCE: f"the file that exports the {self.name} DataSource: no file below "
+                             f"{self.root.as_posix() if self.root.parts else 'the project'} has `new DataSource(`"}
 
     def commands(self) -> dict[str, str | None]:
         values = self.placeholders()
@@ -236,12 +246,24 @@ def _resolve(project: Project, use: DetectedTool) -> None:
         source, (value, line), _ = found
         use.dialect = normalised_dialect(value)
         use.evidence.append(f"{source.as_posix()}: {_shown(line)}")
+    if tool.data_source is not None and use.data_source is None:
+        use.data_source = _data_source(project, use.root, *tool.data_source)
+        if use.data_source is not None:
+            use.evidence.append(f"{use.data_source.as_posix()}: the DataSource the commands name")
     for setting in tool.mentions:
         for source in project.settings_files(use.root, setting.file):
-            found = setting.search(project.read(source))
+            found = setting.search(project.read(source), source.name)
             if found:
                 use.evidence.append(f"{source.as_posix()}: {_shown(found[1])}")
                 break
+
+
+def _data_source(project: Project, root: PurePosixPath, globs: tuple[str, ...], pattern: str) -> PurePosixPath | None:
+    for glob in globs:
+        for path in project.below(root, glob):
+            if re.search(pattern, project.read(path)):
+                return path
+    return None
 
 
 def _per_app(project: Project, use: DetectedTool) -> list[DetectedTool]:
@@ -275,7 +297,7 @@ def _per_configured_directory(project: Project, use: DetectedTool) -> list[Detec
 def _first_setting(project: Project, use: DetectedTool, settings: tuple[Setting, ...]):
     for setting in settings:
         for source in project.settings_files(use.root, setting.file):
-            found = setting.search(project.read(source))
+            found = setting.search(project.read(source), source.name)
             if found:
                 return source, found, setting
     return None

@@ -33,18 +33,34 @@ class MigrationFiles:
 
 @dataclass(frozen=True)
 class Setting:
-    """A value in a configuration file: `pattern`'s first group, in the first file matching `file` (a glob
-    relative to the use's root, "**/" for anywhere below it; plain names are also looked up in the
-    directories above the root, up to the project)."""
+    """A value in a configuration file, in the first file matching `file` (a glob relative to the use's root, "**/"
+    for anywhere below it; plain names are also looked up in the directories above the root, up to the project).
+
+    A file in a structured format (formats.py: INI, properties, TOML, JSON, YAML, XML, .env) is parsed and the
+    value read at `key`, `value`'s first group picking the part wanted; a file whose format is code (or a plain
+    list of lines) is searched with `pattern`, whose first group is the value."""
 
     file: str
-    pattern: str
+    pattern: str | None = None
+    key: tuple[str, ...] | None = None  # formats.lookup's path: "*" for any key
+    value: str = r"^(.+)$"  # applied to the value found at `key`
     suffix: str = ""  # appended to a directory value (Alembic's versions/ below script_location)
     names_file: bool = False  # the value is a file (a changelog, a schema): the directory is the file's
     joined: bool = False  # the value holds quoted path pieces (path.resolve('db', 'migrate')), joined with '/'
 
-    def search(self, text: str) -> tuple[str, str] | None:
-        """The value, and the line it is on (the evidence), or None."""
+    def search(self, text: str, name: str) -> tuple[str, str] | None:
+        """The value, and the line it is on (the evidence), or None. `name`: the file's name, which says its
+        format."""
+        from .formats import UNPARSED, lookup, parse
+
+        document = parse(name, text) if self.key is not None else UNPARSED
+        if document is not UNPARSED:
+            if document is None:
+                return None
+            value = lookup(document, self.key, re.compile(self.value, re.IGNORECASE))
+            return None if value is None else (value.strip(), _line_of(text, self.key[-1], value))
+        if self.pattern is None:
+            return None
         match = re.search(self.pattern, text, re.MULTILINE | re.DOTALL | re.IGNORECASE)
         if not match:
             return None
@@ -56,12 +72,20 @@ class Setting:
         return value, text[start: len(text) if end < 0 else end].strip()
 
 
+def _line_of(text: str, key: str, value: str) -> str:
+    """The file's line that holds the value (under its key where the key is on it), for the evidence."""
+    lines = [line.strip() for line in text.splitlines() if value in line]
+    if not lines:
+        return f"{key} = {value}"
+    return next((line for line in lines if key.split("@")[0] in line), lines[0])
+
+
 @dataclass(frozen=True)
 class Commands:
     """The tool's own commands, run from the use's root. Placeholders: {dir} (the migrations directory,
     relative to the root), {app} (a Django app), {config} (the file that established the use), {driver}
     (goose's driver name for the dialect), {env} (` --env NAME` when the directory is one environment's of
-    several, else nothing). None: the tool has no such command."""
+    several, else nothing), {data_source} (the file Tool.data_source finds). None: the tool has no such command."""
 
     create: str | None
     up: str
@@ -89,6 +113,9 @@ class Tool:
     per_app: str | None = None  # a glob below the root: one use per directory it matches (Django apps)
     review: str = ""  # how to get the SQL to review when the tool has no offline-SQL command
     lint: str | None = None  # the lint command, when it is not made from the SQL files or the offline SQL
+    # the file the commands name as {data_source}: the first below the root matching one of the globs, in order,
+    # whose text matches the pattern (TypeORM's DataSource is code, so it is found by what the file says)
+    data_source: tuple[tuple[str, ...], str] | None = None
     notes: tuple[str, ...] = field(default=())
 
     @property

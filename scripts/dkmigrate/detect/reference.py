@@ -11,7 +11,8 @@ from .tools import TOOLS
 REFERENCE = Path(__file__).resolve().parents[3] / "skills" / "migration" / "references" / "tooling.md"
 BEGIN = "<!-- tools: generated from scripts/dkmigrate/detect/tools.py by `python -m dkmigrate.detect.reference` -->"
 END = "<!-- end of tools -->"
-_EXAMPLE = {"dir": "db/migrations", "app": "shop", "config": "", "driver": "postgres", "env": ""}
+_EXAMPLE = {"dir": "db/migrations", "app": "shop", "config": "", "driver": "postgres", "env": "",
+            "data_source": "src/data-source.ts"}
 
 
 def table() -> str:

@@ -18,9 +18,26 @@ DIALECT_NAMES = {
 }
 GOOSE_DRIVERS = {"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3", "sqlserver": "mssql"}
 
-_URL_SCHEME = r"^\s*(?:export\s+)?DATABASE_URL\s*=\s*['\"]?([a-z0-9]+)(?:\+\w+)?:"
-_JDBC_URL = r"url\s*[:=]\s*['\"]?jdbc:([a-z0-9]+):"
+_SCHEME = r"^([a-z0-9]+)(?:\+\w+)?:"  # a URL's scheme, without SQLAlchemy's +driver
+_JDBC = r"^jdbc:([a-z0-9]+):"
+_DATABASE_URL = Setting(".env", key=("DATABASE_URL",), value=_SCHEME)
+_SPRING_DATASOURCE = (Setting("**/application*.properties", key=("spring.datasource.url",), value=_JDBC),
+                      Setting("**/application*.y*ml", key=("spring", "datasource", "url"), value=_JDBC))
 _JVM_BUILD = ("pom.xml", "build.gradle", "build.gradle.kts")
+
+
+def _python_package(name: str) -> tuple[Setting, ...]:
+    """A Python package named in requirements files (a line list) or in pyproject.toml's dependencies (PEP 621 or
+    Poetry)."""
+    return (Setting("requirements*.txt", rf"^({name})\b"),
+            Setting("pyproject.toml", key=("project", "dependencies"), value=rf"^({name})\b"),
+            Setting("pyproject.toml", key=("tool", "poetry", "dependencies"), value=rf"^({name})$"))
+
+
+def _npm_package(names: str) -> tuple[Setting, ...]:
+    """An npm package (a regex of names) among package.json's dependencies."""
+    return tuple(Setting("package.json", key=(section,), value=rf"^({names})$")
+                 for section in ("dependencies", "devDependencies"))
 
 TOOLS = (
     Tool(
@@ -39,10 +56,10 @@ TOOLS = (
         recognised_by="`alembic.ini` (its `script_location`), `versions/*.py`",
         anchors=(ConfigFile("alembic.ini"),),
         default_dir="alembic/versions",
-        directory=(Setting("alembic.ini", r"^script_location\s*=\s*(?:%\(here\)s/?)?(\S+)", suffix="versions"),),
-        dialect=(Setting("alembic.ini", r"^sqlalchemy\.url\s*=\s*([a-z0-9]+)"),
-                 Setting(".env", _URL_SCHEME)),
-        mentions=(Setting("requirements*.txt", r"^(alembic)\b"), Setting("pyproject.toml", r"[\"'](alembic)\b")),
+        directory=(Setting("alembic.ini", key=("*", "script_location"), value=r"^(?:%\(here\)s/?)?(\S+)",
+                           suffix="versions"),),
+        dialect=(Setting("alembic.ini", key=("*", "sqlalchemy.url"), value=_SCHEME), _DATABASE_URL),
+        mentions=_python_package("alembic"),
         commands=Commands(create='alembic revision -m "NAME"', up="alembic upgrade head", down="alembic downgrade -1",
                           status="alembic current", sql="alembic upgrade CURRENT:head --sql"),
         notes=("Offline mode needs a starting revision when it cannot ask the database: take it from "
@@ -55,8 +72,8 @@ TOOLS = (
         per_app="**/migrations/0*.py",
         dialect=(Setting("**/settings*.py", r"django\.db\.backends\.(\w+)"),
                  Setting("**/settings/*.py", r"django\.db\.backends\.(\w+)"),
-                 Setting(".env", _URL_SCHEME)),
-        mentions=(Setting("requirements*.txt", r"^(django)\b"), Setting("pyproject.toml", r"[\"'](django)\b")),
+                 _DATABASE_URL),
+        mentions=_python_package("django"),
         commands=Commands(create="python manage.py makemigrations {app}", up="python manage.py migrate",
                           down="python manage.py migrate {app} PREVIOUS_MIGRATION",
                           status="python manage.py showmigrations {app}",
@@ -68,7 +85,8 @@ TOOLS = (
         name="Rails",
         recognised_by="`db/migrate/*.rb`, `config/database.yml`",
         anchors=(MigrationFiles("*.rb", content=r"ActiveRecord::Migration", up=2),),
-        dialect=(Setting("config/database.yml", r"adapter:\s*['\"]?(\w+)"), Setting(".env", _URL_SCHEME)),
+        # database.yml may hold ERB (<%= ... %>), which YAML reads as text
+        dialect=(Setting("config/database.yml", key=("*", "adapter"), value=r"^(\w+)$"), _DATABASE_URL),
         mentions=(Setting("Gemfile", r"^\s*gem\s+['\"](rails|activerecord)['\"]"),),
         commands=Commands(create="bin/rails generate migration NAME", up="bin/rails db:migrate",
                           down="bin/rails db:rollback STEP=1", status="bin/rails db:migrate:status", sql=None),
@@ -81,10 +99,10 @@ TOOLS = (
         recognised_by="`schema.prisma`, `prisma/migrations/*/migration.sql`",
         anchors=(ConfigFile("schema.prisma", root_marker="package.json"),),
         default_dir="{anchor_dir}/migrations",
-        directory=(Setting("package.json", r"\"prisma\"\s*:\s*\{[^}]*\"schema\"\s*:\s*\"([^\"]+)\"", names_file=True,
-                           suffix="migrations"),),
+        directory=(Setting("package.json", key=("prisma", "schema"), names_file=True, suffix="migrations"),),
+        # the Prisma schema language is read with a pattern
         dialect=(Setting("**/schema.prisma", r"datasource\s+\w+\s*\{[^}]*?provider\s*=\s*\"(\w+)\""),),
-        mentions=(Setting("package.json", r"\"(prisma|@prisma/client)\"\s*:"),),
+        mentions=_npm_package(r"prisma|@prisma/client"),
         sql_files=("*/migration.sql",),
         commands=Commands(create="npx prisma migrate dev --name NAME --create-only", up="npx prisma migrate deploy",
                           down=None, status="npx prisma migrate status", sql=None),
@@ -98,14 +116,13 @@ TOOLS = (
         anchors=(ConfigFile("flyway.conf"), ConfigFile("flyway.toml"), ConfigFile("conf/flyway.conf", up=1),
                  MigrationFiles("V*__*.sql", root_marker=_JVM_BUILD)),
         default_dir="sql",
-        directory=(Setting("flyway.conf", r"^flyway\.locations\s*=\s*(?:filesystem:)?([^,\s]+)"),
-                   Setting("conf/flyway.conf", r"^flyway\.locations\s*=\s*(?:filesystem:)?([^,\s]+)"),
-                   Setting("flyway.toml", r"^\s*locations\s*=\s*\[\s*\"(?:filesystem:)?([^\"]+)\"")),
-        dialect=(Setting("flyway.conf", r"^flyway\." + _JDBC_URL), Setting("conf/flyway.conf", r"^flyway\." + _JDBC_URL),
-                 Setting("flyway.toml", r"^\s*" + _JDBC_URL),
-                 Setting("**/application*.properties", r"^spring\.datasource\." + _JDBC_URL),
-                 Setting("**/application*.y*ml", r"datasource:.*?" + _JDBC_URL)),
-        mentions=(Setting("pom.xml", r"<artifactId>(flyway-core)</artifactId>"),
+        directory=(Setting("flyway.conf", key=("flyway.locations",), value=r"^(?:filesystem:)?([^,\s]+)"),
+                   Setting("conf/flyway.conf", key=("flyway.locations",), value=r"^(?:filesystem:)?([^,\s]+)"),
+                   Setting("flyway.toml", key=("flyway", "locations"), value=r"^(?:filesystem:)?(.+)$")),
+        dialect=(Setting("flyway.conf", key=("flyway.url",), value=_JDBC),
+                 Setting("conf/flyway.conf", key=("flyway.url",), value=_JDBC),
+                 Setting("flyway.toml", key=("environments", "*", "url"), value=_JDBC), *_SPRING_DATASOURCE),
+        mentions=(Setting("pom.xml", key=("artifactId",), value=r"^(flyway-core)$"),
                   Setting("build.gradle*", r"(org\.flywaydb)")),
         sql_files=("V*__*.sql", "U*__*.sql"),
         catalogue=True,
@@ -121,11 +138,9 @@ TOOLS = (
                  MigrationFiles("*.sql", content=r"^--\s*liquibase formatted sql", root_marker=_JVM_BUILD),
                  MigrationFiles("*.xml", content=r"<databaseChangeLog", root_marker=_JVM_BUILD),
                  MigrationFiles("*.y*ml", content=r"^databaseChangeLog:", root_marker=_JVM_BUILD)),
-        directory=(Setting("liquibase.properties", r"^changeLogFile\s*[:=]\s*(\S+)", names_file=True),),
-        dialect=(Setting("liquibase.properties", r"^" + _JDBC_URL),
-                 Setting("**/application*.properties", r"^spring\.datasource\." + _JDBC_URL),
-                 Setting("**/application*.y*ml", r"datasource:.*?" + _JDBC_URL)),
-        mentions=(Setting("pom.xml", r"<artifactId>(liquibase-core)</artifactId>"),
+        directory=(Setting("liquibase.properties", key=("changeLogFile",), names_file=True),),
+        dialect=(Setting("liquibase.properties", key=("url",), value=_JDBC), *_SPRING_DATASOURCE),
+        mentions=(Setting("pom.xml", key=("artifactId",), value=r"^(liquibase-core)$"),
                   Setting("build.gradle*", r"(org\.liquibase)")),
         sql_files=("*.sql", "*/*.sql"),
         commands=Commands(create=None, up="liquibase update", down="liquibase rollback-count 1",
@@ -152,7 +167,7 @@ TOOLS = (
         recognised_by="`-- +goose Up` in `.sql` files, or Go migrations calling `goose.AddMigration`",
         anchors=(MigrationFiles("*.sql", content=r"^--\s*\+goose\s+up", root_marker="go.mod"),
                  MigrationFiles("*.go", content=r"goose\.AddMigration", root_marker="go.mod")),
-        dialect=(Setting(".env", r"^\s*(?:export\s+)?GOOSE_DRIVER\s*=\s*['\"]?(\w+)"), Setting(".env", _URL_SCHEME)),
+        dialect=(Setting(".env", key=("GOOSE_DRIVER",), value=r"^(\w+)"), _DATABASE_URL),
         mentions=(Setting("go.mod", r"(github\.com/pressly/goose)"),),
         sql_files=("*.sql",),
         catalogue=True,
@@ -165,7 +180,7 @@ TOOLS = (
         name="dbmate",
         recognised_by="`db/migrations/*.sql` with `-- migrate:up` and no `migrate.yaml`",
         anchors=(MigrationFiles("*.sql", content=r"^--\s*migrate:up", root_marker=".env"),),
-        dialect=(Setting(".env", _URL_SCHEME),),
+        dialect=(_DATABASE_URL,),
         sql_files=("*.sql",),
         catalogue=True,
         commands=Commands(create="dbmate --migrations-dir {dir} new NAME", up="dbmate --migrations-dir {dir} up",
@@ -180,7 +195,7 @@ TOOLS = (
         default_dir="migrations",
         directory=(Setting("knexfile.*", r"migrations\s*:\s*\{[^}]*?directory\s*:\s*['\"`](?:\./)?([^'\"`]+)"),),
         dialect=(Setting("knexfile.*", r"client\s*:\s*['\"`]([\w-]+)"),),
-        mentions=(Setting("package.json", r"\"(knex)\"\s*:"),),
+        mentions=_npm_package("knex"),
         commands=Commands(create="npx knex migrate:make NAME", up="npx knex migrate:latest",
                           down="npx knex migrate:rollback", status="npx knex migrate:status", sql=None),
         review="no offline SQL: run on a scratch database with `DEBUG=knex:query` and lint the logged DDL",
@@ -192,9 +207,9 @@ TOOLS = (
                  MigrationFiles("*.js", content=r"async\s+up\s*\(\s*queryInterface", root_marker="package.json")),
         default_dir="migrations",
         directory=(Setting(".sequelizerc", r"['\"]migrations-path['\"]\s*:\s*path\.resolve\(([^)]*)\)", joined=True),),
-        dialect=(Setting("config/config.json", r"\"dialect\"\s*:\s*\"(\w+)\""),
-                 Setting("**/config/config.js*", r"dialect\s*['\"]?\s*:\s*['\"](\w+)")),
-        mentions=(Setting("package.json", r"\"(sequelize-cli|sequelize)\"\s*:"),),
+        dialect=(Setting("**/config/config.js*", r"dialect\s*['\"]?\s*:\s*['\"](\w+)", key=("*", "dialect"),
+                         value=r"^(\w+)$"),),
+        mentions=_npm_package("sequelize-cli|sequelize"),
         commands=Commands(create="npx sequelize-cli migration:generate --name NAME", up="npx sequelize-cli db:migrate",
                           down="npx sequelize-cli db:migrate:undo", status="npx sequelize-cli db:migrate:status",
                           sql=None),
@@ -207,12 +222,14 @@ TOOLS = (
                  MigrationFiles("*.js", content=r"implements\s+MigrationInterface|MigrationInterface",
                                 root_marker="package.json")),
         dialect=(Setting("**/*data-source*.ts", r"type\s*:\s*['\"](\w+)['\"]"),
-                 Setting("**/ormconfig.*", r"[\"']?type[\"']?\s*:\s*['\"](\w+)['\"]")),
-        mentions=(Setting("package.json", r"\"(typeorm)\"\s*:"),),
+                 Setting("**/ormconfig.*", r"[\"']?type[\"']?\s*:\s*['\"](\w+)['\"]", key=("type",), value=r"^(\w+)$")),
+        mentions=_npm_package("typeorm"),
+        data_source=(("**/*data-source*.[jt]s", "**/*datasource*.[jt]s", "**/*.[jt]s"),
+                     r"new\s+DataSource\s*\("),
         commands=Commands(create="npx typeorm migration:create {dir}/NAME",
-                          up="npx typeorm-ts-node-commonjs migration:run -d DATA_SOURCE",
-                          down="npx typeorm-ts-node-commonjs migration:revert -d DATA_SOURCE",
-                          status="npx typeorm-ts-node-commonjs migration:show -d DATA_SOURCE", sql=None),
+                          up="npx typeorm-ts-node-commonjs migration:run -d {data_source}",
+                          down="npx typeorm-ts-node-commonjs migration:revert -d {data_source}",
+                          status="npx typeorm-ts-node-commonjs migration:show -d {data_source}", sql=None),
         review="no offline SQL: run on a scratch database with `logging: true` and lint the logged DDL",
     ),
     Tool(
@@ -223,7 +240,7 @@ TOOLS = (
         directory=(Setting("drizzle.config.*", r"out\s*:\s*['\"`](?:\./)?([^'\"`]+?)/?['\"`]"),),
         dialect=(Setting("drizzle.config.*", r"dialect\s*:\s*['\"`](\w+)"),
                  Setting("drizzle.config.*", r"driver\s*:\s*['\"`]([\w-]+)")),
-        mentions=(Setting("package.json", r"\"(drizzle-kit)\"\s*:"),),
+        mentions=_npm_package("drizzle-kit"),
         sql_files=("*.sql",),
         commands=Commands(create="npx drizzle-kit generate --name NAME", up="npx drizzle-kit migrate", down=None,
                           status=None, sql=None),
@@ -235,7 +252,7 @@ TOOLS = (
         recognised_by="`sqitch.plan`, `deploy/`, `revert/`, `verify/`",
         anchors=(ConfigFile("sqitch.plan"),),
         default_dir=".",
-        dialect=(Setting("sqitch.conf", r"^\s*engine\s*=\s*(\w+)"),),
+        dialect=(Setting("sqitch.conf", key=("core", "engine"), value=r"^(\w+)$"),),
         sql_files=("deploy/*.sql", "revert/*.sql"),
         reverts=("deploy/*.sql", "revert/*.sql"),
         commands=Commands(create='sqitch add NAME -n "NOTE"', up="sqitch deploy", down="sqitch revert --to @HEAD^",
@@ -247,9 +264,10 @@ TOOLS = (
         recognised_by="`diesel.toml`, `migrations/*/up.sql`",
         anchors=(ConfigFile("diesel.toml"),),
         default_dir="migrations",
-        directory=(Setting("diesel.toml", r"^\[migrations_directory\][^\[]*?^dir\s*=\s*\"(?:\./)?([^\"]+)\""),),
-        dialect=(Setting(".env", _URL_SCHEME), Setting("Cargo.toml", r"diesel\s*=.*?features\s*=\s*\[[^\]]*\"(postgres|mysql|sqlite)\"")),
-        mentions=(Setting("Cargo.toml", r"^(diesel)\s*="),),
+        directory=(Setting("diesel.toml", key=("migrations_directory", "dir"), value=r"^(?:\./)?(.+)$"),),
+        dialect=(_DATABASE_URL,
+                 Setting("Cargo.toml", key=("dependencies", "diesel", "features"), value=r"^(postgres|mysql|sqlite)$")),
+        mentions=(Setting("Cargo.toml", key=("dependencies",), value=r"^(diesel)$"),),
         sql_files=("*/up.sql", "*/down.sql"),
         reverts=("*/up.sql", "*/down.sql"),
         commands=Commands(create="diesel migration generate NAME", up="diesel migration run",
@@ -261,7 +279,7 @@ TOOLS = (
         recognised_by="`Migrations/*.cs` with `[Migration(...)]`, a `*ModelSnapshot.cs`",
         anchors=(MigrationFiles("*.cs", content=r"\[Migration\(\"", root_marker="*.csproj"),),
         dialect=(Setting("**/*.cs", r"\.Use(Npgsql|SqlServer|Sqlite|MySql|Oracle)\("),),
-        mentions=(Setting("*.csproj", r"(Microsoft\.EntityFrameworkCore\.\w+)"),),
+        mentions=(Setting("*.csproj", key=("PackageReference@Include",), value=r"^(Microsoft\.EntityFrameworkCore\.\w+)"),),
         commands=Commands(create="dotnet ef migrations add NAME", up="dotnet ef database update",
                           down="dotnet ef database update PREVIOUS_MIGRATION", status="dotnet ef migrations list",
                           sql="dotnet ef migrations script --idempotent"),

@@ -39,6 +39,8 @@ def run(args, settings, out) -> int:
             out.line(f"    {operation + ':':8} {commands[operation] or 'none'}")
         lint = use.lint_command()
         out.line(f"    {'lint:':8} {lint or use.tool.review}")
+        for placeholder, meaning in use.to_substitute().items():
+            out.line(f"  substitute {placeholder}: {meaning}")
     return 0
 
 
@@ -58,4 +60,5 @@ def _document(use) -> dict:
         "commands": use.commands(),
         "lint": use.lint_command(),
         "review": use.tool.review or None,
+        "substitute": use.to_substitute(),
     }

@@ -70,7 +70,7 @@ def run(args, settings, out) -> int:
     stdin_sql = out.stdin.read() if STDIN in args.files else None
     report = operations.lint(settings, files=files, stdin_sql=stdin_sql, all_migrations=args.all,
                              dialect=args.dialect, pg_version=args.pg_version, offline=args.offline,
-                             changed_since=args.changed_since)
+                             changed_since=args.changed_since, environ=out.environ)
     findings = report.findings
 
     def tool_of(finding):
