@@ -149,6 +149,12 @@ def mysql_database(mysql_server):
 
 
 @pytest.fixture
+def mysql_url(mysql_database):
+    """The URL of a new, empty MySQL database for one test."""
+    return mysql_database[0]
+
+
+@pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite://{tmp_path / 'test.sqlite3'}"
 

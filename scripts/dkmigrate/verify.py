@@ -3,7 +3,8 @@ hurt, comparing the schema and the data after each step.
 
 Where it runs, first fit: a scratch database the user names; a private copy (SQLite); one transaction on the
 real database, rolled back at the end (an engine with transactional DDL, when every section can run in a
-transaction); a scratch database it creates, builds by replaying the applied migrations, and drops.
+transaction); a scratch database it creates and drops: copied from the real one where the engine copies
+(MySQL/MariaDB: schema and rows), else built by replaying the applied migrations (PostgreSQL).
 Engine-agnostic: the engines read their schemas (Adapter.read_schema) and make copies and scratch databases.
 """
 
@@ -17,6 +18,7 @@ from .adapters import adapter_for
 from .adapters.base import Adapter
 from .catalogue.model import Migration, Section
 from .config import Settings
+from .engines import engine
 from .errors import DatabaseError, MigrateError, SafetyRefusal, StatementFailed, StateError, UsageError
 from .operations import open_runner
 from .runner import Runner
@@ -25,6 +27,7 @@ from .status import DIRTY, PENDING, applied_order
 from .urls import DatabaseURL, parse_url
 
 DATA_ROW_LIMIT = 100_000  # per table; a larger table's values are not compared
+COPIED_ROWS = 10_000  # per table, into a scratch database copied from the real one
 
 
 @dataclass(frozen=True)
@@ -107,21 +110,28 @@ def _sandbox(runner: Runner, settings: Settings, pending: list[Migration], appli
             "meanwhile) or create a scratch database",
             hint="run `migrate verify` where that is acceptable, or `migrate verify --scratch-url URL` (an empty "
                  "database)")
+    in_transaction = runner.database_exists and engine(real.dialect).transactional_ddl
     outside = next((reason for migration in pending for section in (migration.up, migration.down)
                     if section is not None and (reason := _outside_reason(runner, section))), None)
-    if outside is None and runner.database_exists:
+    if in_transaction and outside is None:
         real.execute("BEGIN")
         try:
             yield real, VerifyReport(f"on {settings.url.masked}, in a transaction rolled back at the end")
         finally:
             real.execute("ROLLBACK")
         return
-    created = real.create_scratch_database()
+    why = f" (a migration cannot run in a transaction: {outside})" if in_transaction and outside else ""
+    copied = real.scratch_copy(COPIED_ROWS)
+    created = copied or real.create_scratch_database()
     try:
         with _connected(created, settings.table) as adapter:
-            report = VerifyReport(f"on a scratch database built from {settings.url.masked} and dropped at the end"
-                                  + (f" (a migration cannot run in a transaction: {outside})" if outside else ""))
-            _build_scratch(real, adapter, settings.table, applied, report)
+            if copied is not None:
+                report = VerifyReport(f"on a scratch database copied from {settings.url.masked} (its schema and up to "
+                                      f"{COPIED_ROWS} rows of each table) and dropped at the end{why}")
+            else:
+                report = VerifyReport(f"on a scratch database built from {settings.url.masked} and dropped at the "
+                                      f"end{why}")
+                _build_scratch(real, adapter, settings.table, applied, report)
             yield adapter, report
     finally:
         real.drop_scratch_database(created)
