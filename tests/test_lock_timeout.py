@@ -195,7 +195,7 @@ def test_a_data_migration_whose_row_lock_is_not_granted_is_rolled_back_and_run_a
     assert first["attempt"] == 2 and first["holder"].startswith(blocker), migration["retries"]
     assert first["waited_ms"] >= 900 and first["delay_ms"] >= 100
     assert first["line"] == (2 if name == "sqlite" else 3)  # SQLite's write lock stops the first write already
-    assert f"2_data: a lock was not granted in time, retry 1 of 5 in" in result.stderr
+    assert "2_data: a lock was not granted in time, retry 1 of 5 in" in result.stderr
     # Run again from the start: its first INSERT was rolled back with the attempt, or the retry would fail on it.
     query = Engine(name, url).query
     assert sorted(query("SELECT id, n FROM t")) == [(1, 1), (2, 0)]

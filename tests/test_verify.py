@@ -283,8 +283,6 @@ def test_on_mysql_rows_copied_from_the_real_database_show_a_down_that_loses_data
 
 def test_on_mysql_an_account_that_may_not_create_a_database_is_told_to_pass_scratch_url(tmp_path, mysql_database,
                                                                                         mysql_server):
-    import pymysql
-
     url, connection = mysql_database
     database, user, password = url.rsplit("/", 1)[1], f"dkm_{uuid.uuid4().hex[:8]}", "Secret-7x!"
     scratch = f"{database}_scratch"
