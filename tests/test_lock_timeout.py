@@ -128,6 +128,9 @@ def test_dry_run_shows_the_lock_timeout_before_each_migration(tmp_path, database
     sections = script.stdout.split("-- 2_column")[1].split("-- 3_other")
     assert all(setting in section for section in sections)
     assert all(section.index(setting) < section.index("ADD COLUMN") for section in sections)
+    if name == "mysql":  # InnoDB's row locks have their own timeout
+        assert all(section.index("SET SESSION innodb_lock_wait_timeout = 2;") < section.index("ADD COLUMN")
+                   for section in sections)
 
 
 def test_a_protected_environment_without_lock_timeout_gets_a_finite_one_and_says_so(tmp_path, sqlite_url):
