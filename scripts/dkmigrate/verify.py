@@ -110,17 +110,17 @@ def _sandbox(runner: Runner, settings: Settings, pending: list[Migration], appli
             "meanwhile) or create a scratch database",
             hint="run `migrate verify` where that is acceptable, or `migrate verify --scratch-url URL` (an empty "
                  "database)")
-    in_transaction = runner.database_exists and engine(real.dialect).transactional_ddl
+    rolls_back_ddl = runner.database_exists and engine(real.dialect).transactional_ddl
     outside = next((reason for migration in pending for section in (migration.up, migration.down)
                     if section is not None and (reason := _outside_reason(runner, section))), None)
-    if in_transaction and outside is None:
+    if rolls_back_ddl and outside is None:
         real.execute("BEGIN")
         try:
             yield real, VerifyReport(f"on {settings.url.masked}, in a transaction rolled back at the end")
         finally:
             real.execute("ROLLBACK")
         return
-    why = f" (a migration cannot run in a transaction: {outside})" if in_transaction and outside else ""
+    why = f" (a migration cannot run in a transaction: {outside})" if rolls_back_ddl and outside else ""
     copied = real.scratch_copy(COPIED_ROWS)
     created = copied or real.create_scratch_database()
     try:
