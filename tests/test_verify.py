@@ -213,23 +213,21 @@ def test_a_mysql_scratch_copy_holds_the_schema_and_the_rows_and_is_dropped(mysql
     mysql_shop(real)
     adapter = MySQLAdapter(parse_url(mysql_url, Path.cwd()), "schema_migrations")
     adapter.open(create=False)
+    url = adapter.scratch_copy(1)
+    copy = MySQLAdapter(url, "schema_migrations")
     try:
-        url = adapter.scratch_copy(1)
-        copy = MySQLAdapter(url, "schema_migrations")
         copy.open(create=False)
-        try:
-            assert differences(Snapshot.of(adapter.read_schema(), "schema_migrations"),
-                               Snapshot.of(copy.read_schema(), "schema_migrations"), "missing", "extra") == []
-            assert copy.query("SELECT count(*) FROM customers") == [(1,)]  # `rows` of each table
-            copy.execute("INSERT INTO orders (id, customer_id, cents, note) VALUES (3, 1, 1, 'LOUD')")
-            assert copy.query("SELECT note, euros FROM orders WHERE id = 3") == [("loud", Decimal("0.01"))]
-            assert copy.query("SELECT cents_of(2.5), NEXTVAL(invoice_numbers)") == [(250, 100)]
-        finally:
-            copy.close()
-        adapter.drop_scratch_database(url)
-        assert not adapter.query(f"SHOW DATABASES LIKE {adapter.literal(url.raw.rsplit('/', 1)[1])}")
+        assert differences(Snapshot.of(adapter.read_schema(), "schema_migrations"),
+                           Snapshot.of(copy.read_schema(), "schema_migrations"), "missing", "extra") == []
+        assert copy.query("SELECT count(*) FROM customers") == [(1,)]  # `rows` of each table
+        copy.execute("INSERT INTO orders (id, customer_id, cents, note) VALUES (3, 1, 1, 'LOUD')")
+        assert copy.query("SELECT note, euros FROM orders WHERE id = 3") == [("loud", Decimal("0.01"))]
+        assert copy.query("SELECT cents_of(2.5), NEXTVAL(invoice_numbers)") == [(250, 100)]
     finally:
-        adapter.close()
+        copy.close()
+        adapter.drop_scratch_database(url)
+    assert not adapter.query(f"SHOW DATABASES LIKE {adapter.literal(url.raw.rsplit('/', 1)[1])}")
+    adapter.close()
 
 
 @pytest.mark.parametrize("up, named", [
