@@ -150,6 +150,7 @@ def mysql_database(mysql_server):
 
 @pytest.fixture
 def mysql_url(mysql_database):
+    """The URL of a new, empty MySQL database for one test."""
     return mysql_database[0]
 
 

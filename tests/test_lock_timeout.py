@@ -10,12 +10,17 @@ import time
 
 import pytest
 
-from conftest import Project
+from conftest import Engine, Project
 
 HOLD = {  # a session that holds a lock the ALTER must wait for
     "postgres": ["BEGIN", "SELECT * FROM t"],  # ACCESS SHARE until COMMIT
     "mysql": ["BEGIN", "SELECT * FROM t"],  # a shared metadata lock until COMMIT
     "sqlite": ["BEGIN IMMEDIATE"],  # the database's write lock
+}
+HOLD_ROW = {  # a session that holds the row a data change must wait for
+    "postgres": ["BEGIN", "UPDATE t SET n = 5 WHERE id = 1"],
+    "mysql": ["BEGIN", "UPDATE t SET n = 5 WHERE id = 1"],  # InnoDB's row lock: innodb_lock_wait_timeout
+    "sqlite": ["BEGIN IMMEDIATE"],
 }
 TIMED_OUT = {"postgres": "canceling statement due to lock timeout", "mysql": "Lock wait timeout exceeded",
              "sqlite": "database is locked"}
@@ -46,7 +51,7 @@ def database(request, tmp_path):
 
     connection = psycopg.connect(url, autocommit=True)
     request.addfinalizer(connection.close)
-    return request.param, url, connection.execute, f"pid {connection.info.backend_pid} holds AccessShareLock on t"
+    return request.param, url, connection.execute, f"pid {connection.info.backend_pid} holds "
 
 
 def _project(tmp_path, url, settings: str) -> Project:
@@ -123,6 +128,9 @@ def test_dry_run_shows_the_lock_timeout_before_each_migration(tmp_path, database
     sections = script.stdout.split("-- 2_column")[1].split("-- 3_other")
     assert all(setting in section for section in sections)
     assert all(section.index(setting) < section.index("ADD COLUMN") for section in sections)
+    if name == "mysql":  # InnoDB's row locks have their own timeout
+        assert all(section.index("SET SESSION innodb_lock_wait_timeout = 2;") < section.index("ADD COLUMN")
+                   for section in sections)
 
 
 def test_a_protected_environment_without_lock_timeout_gets_a_finite_one_and_says_so(tmp_path, sqlite_url):
@@ -156,3 +164,88 @@ def test_the_plan_counts_the_environments_lock_timeout_as_guarding_the_statement
     assert item == {"item": "lock_timeout set for risky statements", "status": "ok",
                     "detail": "`up` sets lock_timeout 2s (environment 'staging' in migrate.yaml) before each "
                               "migration's statements, retried 3 times"}
+
+
+def _data_project(tmp_path, url, settings: str) -> Project:
+    """A pending migration of data changes only, which runs in one transaction on every engine: its first statement
+    succeeds, its second waits for the row the other session holds."""
+    project = Project(tmp_path / "project", url)
+    (project.root / "migrate.yaml").write_text(f"environments:\n  staging:\n    url: {url}\n{settings}")
+    project.migration("1", "table", "CREATE TABLE t (id int PRIMARY KEY, n int);\nINSERT INTO t VALUES (1, 0);",
+                      "DROP TABLE t;")
+    assert project.run("--env", "staging", "up", url=False).code == 0
+    project.migration("2", "data", "INSERT INTO t VALUES (2, 0);\nUPDATE t SET n = 1 WHERE id = 1;",
+                      "DELETE FROM t WHERE id = 2;\nUPDATE t SET n = 0 WHERE id = 1;")
+    return project
+
+
+def test_a_data_migration_whose_row_lock_is_not_granted_is_rolled_back_and_run_again_whole(tmp_path, database):
+    name, url, execute, blocker = database
+    project = _data_project(tmp_path, url, "    lock_timeout: 1s\n    lock_retries: 5\n    lock_retry_delay: 200ms\n")
+    for statement in HOLD_ROW[name]:
+        execute(statement)
+    release = threading.Timer(1.5, execute, ["COMMIT"])
+    release.start()
+    try:
+        result = project.run("--env", "staging", "up", "--format", "json", url=False)
+    finally:
+        release.join()
+
+    assert result.code == 0, result.stdout + result.stderr
+    [migration] = result.json["migrations"]
+    assert (migration["result"], migration["transaction"]) == ("applied", True)
+    first = migration["retries"][0]
+    assert first["attempt"] == 2 and first["holder"].startswith(blocker), migration["retries"]
+    assert first["waited_ms"] >= 900 and first["delay_ms"] >= 100
+    assert first["line"] == (2 if name == "sqlite" else 3)  # SQLite's write lock stops the first write already
+    assert "2_data: a lock was not granted in time, retry 1 of 5 in" in result.stderr
+    # Run again from the start: its first INSERT was rolled back with the attempt, or the retry would fail on it.
+    query = Engine(name, url).query
+    assert sorted(query("SELECT id, n FROM t")) == [(1, 1), (2, 0)]
+
+
+def test_a_data_migration_still_blocked_after_its_last_retry_exits_3_with_nothing_changed(tmp_path, database):
+    name, url, execute, blocker = database
+    project = _data_project(tmp_path, url, "    lock_timeout: 1s\n    lock_retries: 1\n    lock_retry_delay: 100ms\n")
+    for statement in HOLD_ROW[name]:
+        execute(statement)
+    try:
+        result = project.run("--env", "staging", "up", "--format", "json", url=False)
+    finally:
+        execute("ROLLBACK")
+
+    assert result.code == 3, result.stdout + result.stderr
+    [migration] = result.json["migrations"]
+    assert migration["result"] == "failed"
+    assert [retry["attempt"] for retry in migration["retries"]] == [2]
+    assert result.json["error"]["rolled_back"] is True
+    assert f"the lock was held by: {blocker}" in result.json["error"]["message"]
+    assert "(tried 2 times)" in result.json["error"]["message"]
+    assert sorted(Engine(name, url).query("SELECT id, n FROM t")) == [(1, 0)]
+    assert Engine(name, url).tracked_versions() == ["1"]
+
+
+def test_outside_a_transaction_only_the_statement_that_did_not_get_its_lock_runs_again(tmp_path, database):
+    name, url, execute, blocker = database
+    project = _project(tmp_path, url, "    lock_timeout: 1s\n    lock_retries: 5\n    lock_retry_delay: 200ms\n")
+    project.migration("2", "column", "CREATE TABLE before_it (id int);\nALTER TABLE t ADD COLUMN n int;\n"
+                                     "CREATE TABLE after_it (id int);", "DROP TABLE after_it;\n"
+                                     "ALTER TABLE t DROP COLUMN n;\nDROP TABLE before_it;", up_options="transaction:false")
+    for statement in HOLD[name]:
+        execute(statement)
+    release = threading.Timer(1.5, execute, ["COMMIT"])
+    release.start()
+    try:
+        result = project.run("--env", "staging", "up", "--format", "json", url=False)
+    finally:
+        release.join()
+
+    assert result.code == 0, result.stdout + result.stderr
+    [migration] = result.json["migrations"]
+    assert migration["transaction"] is False
+    # Elsewhere the table's lock stops the ALTER; a SQLite file's write lock stops the tool's own first write, which
+    # records that the migration started (no line of the file): nothing ran, so it is run again whole.
+    assert {retry["line"] for retry in migration["retries"]} == {None if name == "sqlite" else 3}
+    assert all(retry["holder"].startswith(blocker) for retry in migration["retries"])
+    # The statements before it ran once: CREATE TABLE before_it would fail if it ran again.
+    assert {"before_it", "after_it"} <= Engine(name, url).tables()

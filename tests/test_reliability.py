@@ -9,12 +9,23 @@ import signal
 import time
 
 import pytest
-from conftest import Project
+from conftest import ENGINES, Engine, Project
 
 SLEEP = {  # a statement that takes about a third of a second
     "postgres": "SELECT pg_sleep(0.3)",
     "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 600000) SELECT count(*) FROM c",
+    "mysql": "SELECT SLEEP(0.3)",
 }
+
+
+@pytest.fixture(params=[*ENGINES, "mysql"])
+def engine(request):
+    """Each test runs on SQLite, PostgreSQL and MariaDB, on a new database."""
+    return Engine(request.param, request.getfixturevalue(f"{request.param}_url"))
+
+
+def drop_index(engine, name: str, table: str) -> str:
+    return f"DROP INDEX {name} ON {table};" if engine.name == "mysql" else f"DROP INDEX {name};"
 
 
 def fifty_migrations(project, engine):
@@ -30,7 +41,7 @@ def fifty_migrations(project, engine):
             index = "CREATE INDEX CONCURRENTLY" if engine.name == "postgres" else "CREATE INDEX"
             up = f"{index} log_n ON log (n);\n{up}"
         project.migration(str(n), f"step_{n}", up, f"DELETE FROM log WHERE n = {n};"
-                                                   + ("\nDROP INDEX log_n;" if n == 30 else ""))
+                                                   + (f"\n{drop_index(engine, 'log_n', 'log')}" if n == 30 else ""))
 
 
 def finish(process, timeout=120):
@@ -88,7 +99,13 @@ def test_up_racing_down_leaves_tables_and_records_in_agreement(project, engine):
     assert tables == recorded == set(range(1, 31))
 
 
-KILL_WINDOW = {"postgres": (0.25, 1.6), "sqlite": (0.2, 1.0)}  # seconds after launch: while `up` runs
+KILL_WINDOW = {"postgres": (0.25, 1.6), "sqlite": (0.2, 1.0), "mysql": (0.3, 1.6)}  # seconds after launch: while `up` runs
+LABELS = {1: "1_base", 2: "2_slow_a", 3: "3_outside", 4: "4_slow_b", 5: "5_quick"}
+# MySQL commits DDL implicitly: every migration of crash_project runs statement by statement, and any of them may be
+# left dirty. What a user runs to undo the statements that ran, before `repair --rolled-back`:
+UNDO_ON_MYSQL = {1: ["DROP TABLE IF EXISTS base"], 2: ["DROP TABLE IF EXISTS t_2"],
+                 3: ["DROP TABLE IF EXISTS t_3", "DROP INDEX IF EXISTS base_v ON base"], 4: ["DROP TABLE IF EXISTS t_4"],
+                 5: ["DROP TABLE IF EXISTS t_5"]}
 
 
 def crash_project(project, engine):
@@ -98,7 +115,7 @@ def crash_project(project, engine):
     project.migration("2", "slow_a", f"CREATE TABLE t_2 (id integer);\n{SLEEP[engine.name]};", "DROP TABLE t_2;")
     index = "CREATE INDEX CONCURRENTLY" if engine.name == "postgres" else "CREATE INDEX"
     project.migration("3", "outside", f"{index} base_v ON base (v);\n{SLEEP[engine.name]};\nCREATE TABLE t_3 (id integer);",
-                      "DROP TABLE t_3;\nDROP INDEX base_v;", up_options="transaction:false")
+                      f"DROP TABLE t_3;\n{drop_index(engine, 'base_v', 'base')}", up_options="transaction:false")
     project.migration("4", "slow_b", f"{SLEEP[engine.name]};\nCREATE TABLE t_4 (id integer);", "DROP TABLE t_4;")
     project.migration("5", "quick", "CREATE TABLE t_5 (id integer);", "DROP TABLE t_5;")
 
@@ -126,9 +143,14 @@ def check_and_recover(project, engine) -> str:
         applied = sum(1 for state in rows.values() if state == "applied")
         return "complete" if applied == len(present) else "midway" if applied else "before"
     [version] = dirty
+    assert engine.name == "mysql" or version == "3", rows  # elsewhere only the one outside a transaction can be
     assert result.code == 2, result.stderr
-    assert f"{version}_outside is dirty" in result.stderr and f"migrate repair {version}" in result.stderr
-    if present[3]:  # every statement ran: the record is what the kill interrupted
+    assert f"{LABELS[int(version)]} is dirty" in result.stderr and f"migrate repair {version}" in result.stderr
+    if engine.name == "mysql":
+        for statement in UNDO_ON_MYSQL[int(version)]:
+            engine.query(statement)
+        assert project.run("repair", version, "--rolled-back").code == 0
+    elif present[3]:  # every statement ran: the record is what the kill interrupted
         assert project.run("repair", version, "--applied").code == 0
     else:  # undo what ran; an invalid index of a killed CREATE INDEX CONCURRENTLY is left for the retry to drop
         if engine.name == "sqlite" or engine.query("SELECT count(*) FROM pg_index WHERE indisvalid AND "
@@ -198,6 +220,31 @@ def test_the_server_killing_the_connection_mid_migration_is_a_clear_error_and_a_
     assert engine.tables() == {"schema_migrations"}
     assert engine.tracked_versions() == []
     assert [m["state"] for m in project.run("status", "--format", "json").json["migrations"]] == ["pending"]
+
+
+def test_the_server_killing_the_connection_mid_migration_on_mysql_is_a_clear_error_and_a_consistent_state(
+        tmp_path, mysql_url):
+    project, engine = Project(tmp_path / "project", mysql_url), Engine("mysql", mysql_url)
+    project.migration("1", "table", "CREATE TABLE t_1 (id integer);", "DROP TABLE t_1;")
+    assert project.run("up").code == 0
+    project.migration("2", "slow", "INSERT INTO t_1 VALUES (1);\nSELECT SLEEP(30);", "DELETE FROM t_1;")
+    process = project.launch("up", wait=False)
+    sleeping = ("SELECT ID FROM information_schema.PROCESSLIST WHERE DB = DATABASE() AND INFO LIKE 'SELECT SLEEP(30)%'"
+                " AND ID <> CONNECTION_ID()")
+    deadline = time.monotonic() + 30
+    while not (found := engine.query(sleeping)):
+        assert time.monotonic() < deadline, "the migration never reached its sleep"
+        time.sleep(0.05)
+
+    engine.query(f"KILL CONNECTION {found[0][0]}")
+    code, stdout, stderr = finish(process, timeout=30)
+
+    assert code == 1, stderr
+    assert "2_slow failed (up)" in stderr and "rolled back: the database is as it was before 2_slow" in stderr
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    assert engine.query("SELECT count(*) FROM t_1") == [(0,)]
+    assert engine.tracked_versions() == ["1"]
+    assert [m["state"] for m in project.run("status", "--format", "json").json["migrations"]] == ["applied", "pending"]
 
 
 def resident_kib() -> int:

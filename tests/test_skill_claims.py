@@ -280,3 +280,23 @@ def test_the_lock_settings_the_skill_proposes_are_migrate_yaml_s():
     assert proposed == ["lock_timeout", "lock_retries", "lock_retry_delay"]
     assert set(proposed) <= set(ENVIRONMENT_KEYS)
     assert f"waits at most {PROTECTED_LOCK_TIMEOUT:g} s" in " ".join(busy.split())
+
+
+def test_verify_on_mysql_runs_where_the_skill_says(tmp_path, mysql_url):
+    claim = " ".join(section(SKILL_TEXT, "### verify").split())
+    assert ("On MySQL/MariaDB it runs only on a scratch database: one it copies from the current database (schema "
+            "and rows) and drops") in claim
+    assert "it exits 2 asking for `--scratch-url URL`" in claim
+    project = Project(tmp_path / "project", mysql_url)
+    project.migration("1", "users", "CREATE TABLE users (id bigint PRIMARY KEY, email varchar(100));\n"
+                                    "INSERT INTO users VALUES (1, 'a@x');", "DROP TABLE users;")
+    assert project.run("up").code == 0
+    project.migration("2", "email_index", "CREATE INDEX users_email ON users (email);", "DROP INDEX users_email ON users;")
+
+    result = project.run("verify", "--format", "json")
+
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.json["where"].startswith(f"on a scratch database copied from {mysql_url} (its schema and up to ")
+    assert result.json["migrations"][0]["data_compared"] is True
+    refused = project.run("verify", "--scratch-url", mysql_url)  # the real database is not empty: never used so
+    assert refused.code == 2 and "is not empty" in refused.stderr

@@ -275,7 +275,7 @@ def test_mariadb_traces_on_a_scratch_database_it_creates_and_drops_and_tells_cop
     result = project.run("trace", "--format", "json")
 
     assert result.code == 0, result.stdout + result.stderr
-    created = re.match(r"on the scratch database \S+/(\w+), built from ", result.json["where"]).group(1)
+    created = re.match(r"on the scratch database \S+/(\w+), copied from ", result.json["where"]).group(1)
     assert engine.query(f"SELECT schema_name FROM information_schema.schemata WHERE schema_name = '{created}'") == []
     assert engine.query(columns) == columns_before
     assert engine.query("SELECT index_name FROM information_schema.statistics WHERE table_schema = DATABASE()"

@@ -34,6 +34,17 @@ UP, DOWN = "up", "down"
 
 
 @dataclass(frozen=True)
+class LockRetry:
+    """A statement that gave up waiting for a lock, and the retry that followed it."""
+
+    attempt: int  # the attempt that followed: 2 for the first retry
+    holder: str  # who held the lock, in words
+    waited_ms: int  # how long the statement waited before it gave up
+    delay_ms: int  # the pause before the retry
+    line: int | None  # the statement's line in its file
+
+
+@dataclass(frozen=True)
 class MigrationResult:
     migration: Migration
     direction: str
@@ -42,6 +53,7 @@ class MigrationResult:
     transaction: bool
     outside_transaction_reason: str | None = None
     out_of_order_after: str | None = None  # applied after this newer migration (one merged from another branch)
+    retries: tuple[LockRetry, ...] = ()  # the whole migration's (in a transaction) or its statements' (outside one)
 
 
 @dataclass
@@ -121,10 +133,11 @@ class LockNotGranted(MigrationFailed):
 
     exit_code = 3
 
-    def __init__(self, *args, holders: str, attempts: int, **kwargs):
+    def __init__(self, *args, holders: str, attempts: int, waited_ms: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.holders = holders
         self.attempts = attempts
+        self.waited_ms = waited_ms
         tries = f" (tried {attempts} times)" if attempts > 1 else ""
         self.message = f"{self.message}; the lock was held by: {holders}{tries}"
         self.hint = self.hint or ("end or wait for the blocking session, then run `migrate up` again; "
@@ -381,20 +394,29 @@ class Runner:
                           completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
         """A migration rolled back because a lock was not granted in time is run again from the start."""
         retry = 0
+        retries: list[LockRetry] = []  # this migration's, the whole migration's and its statements'
         while True:
             try:
-                return self._run_one(executor, migration, direction, order, dry_run, completed, stop, retry + 1)
-            except LockNotGranted as failure:
-                if not failure.rolled_back or retry >= self.lock_policy.retries or stop.requested:
+                result = self._run_one(executor, migration, direction, order, dry_run, completed, stop, retry + 1,
+                                       retries)
+                return replace(result, retries=tuple(retries))
+            except MigrationFailed as failure:
+                failure.result = replace(failure.result, retries=tuple(retries))
+                if (not isinstance(failure, LockNotGranted) or not failure.rolled_back
+                        or retry >= self.lock_policy.retries or stop.requested):
                     raise
                 retry += 1
                 wait = self.lock_policy.wait_before(retry)
+                retries.append(LockRetry(retry + 1, failure.holders, failure.waited_ms, round(wait * 1000),
+                                         failure.line))
                 self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait, failure.holders,
                                          failure.statement)
                 time.sleep(wait)
 
     def _run_one(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
-                 completed: list[MigrationResult], stop: StopRequest, attempt: int = 1) -> MigrationResult:
+                 completed: list[MigrationResult], stop: StopRequest, attempt: int,
+                 retries: list[LockRetry]) -> MigrationResult:
+        """`retries`: where a statement's own retries (outside a transaction) are added."""
         section = migration.up if direction == UP else migration.down
         statements = section.statements(self.adapter.dialect)
         reason = self.outside_transaction_reason(section, statements)
@@ -403,7 +425,9 @@ class Runner:
         started = time.perf_counter()
         done = 0
 
-        def fail(statement_text: str, line: int | None, error: StatementFailed) -> MigrationFailed:
+        def fail(statement_text: str, line: int | None, error: StatementFailed, waited_ms: int = 0,
+                 untouched: bool = False) -> MigrationFailed:
+            """untouched: nothing of the migration ran or was recorded, so it failed as cleanly as a rollback."""
             if in_transaction:
                 try:
                     self.adapter.execute("ROLLBACK")
@@ -416,10 +440,11 @@ class Runner:
                 except StatementFailed as again:
                     error = TrackingRowLost(f"{error.message}; recording it again as dirty failed too: {again.message}")
             failed = MigrationResult(migration, direction, "failed", _elapsed(started), in_transaction, reason)
-            arguments = (failed, section, statement_text, line, error.message, in_transaction, done,
+            arguments = (failed, section, statement_text, line, error.message, in_transaction or untouched, done,
                          len(statements), list(completed))
             if error.lock_not_granted:
-                return LockNotGranted(*arguments, holders=self._lock_holders(statement_text), attempts=attempt)
+                return LockNotGranted(*arguments, holders=self._lock_holders(statement_text), attempts=attempt,
+                                      waited_ms=waited_ms)
             return MigrationFailed(*arguments)
 
         if in_transaction:
@@ -429,8 +454,8 @@ class Runner:
                        else self.tracking.set_state(migration.version, ROLLING_BACK))
             try:
                 write_tracking(executor, opening)
-            except StatementFailed as error:
-                raise fail(opening, None, error) from None
+            except StatementFailed as error:  # e.g. a lock on the tracking table not granted: run again whole
+                raise fail(opening, None, error, untouched=not isinstance(error, TrackingRowLost)) from None
         timeout = self.lock_policy.timeout
         for setting in engine(self.adapter.dialect).session_lock_timeout(timeout) if timeout is not None else ():
             try:
@@ -444,6 +469,7 @@ class Runner:
                     raise fail(statement.text, statement.line,
                                StatementFailed(f"stopped by {stop.signal_name} before this statement"))
                 stop.statement_running = True
+                statement_started = time.perf_counter()
                 try:
                     for cleanup in (self.adapter.cleanup_before(statement.text) if not (in_transaction or dry_run) else []):
                         self.listener.warning(f"{migration.label}: {cleanup.reason}")
@@ -451,14 +477,17 @@ class Runner:
                     executor.execute(statement.text)
                     break
                 except StatementFailed as error:
+                    waited_ms = _elapsed(statement_started)
                     if in_transaction or not error.lock_not_granted or retry >= self.lock_policy.retries:
-                        raise fail(statement.text, _error_line(statement, error), error) from None
+                        raise fail(statement.text, _error_line(statement, error), error, waited_ms) from None
                     # Outside a transaction the statements before it stay done: only this one runs again.
                     retry += 1
                     attempt = retry + 1
                     wait = self.lock_policy.wait_before(retry)
-                    self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait,
-                                             self._lock_holders(statement.text), statement.text)
+                    holders = self._lock_holders(statement.text)
+                    retries.append(LockRetry(attempt, holders, waited_ms, round(wait * 1000), statement.line))
+                    self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait, holders,
+                                             statement.text)
                     time.sleep(wait)
                 finally:
                     stop.statement_running = False

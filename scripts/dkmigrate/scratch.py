@@ -1,7 +1,8 @@
 """Where a command may run pending migrations without harm (`verify`, `trace`), first fit: a scratch database the
 user names; a private copy (SQLite); one transaction on the real database, rolled back at the end (an engine with
 transactional DDL, when every section can run in a transaction); a scratch database it creates on the same
-server, builds by replaying the applied migrations, and drops. Engine-agnostic: the adapters read their schemas
+server and drops: copied from the real one where the engine copies (MySQL/MariaDB: schema and rows), else built
+by replaying the applied migrations (PostgreSQL). Engine-agnostic: the adapters read their schemas
 and make the copies and scratch databases."""
 
 import tempfile
@@ -14,11 +15,14 @@ from .adapters import adapter_for
 from .adapters.base import Adapter
 from .catalogue.model import Migration, Section
 from .config import Settings
+from .engines import engine
 from .errors import DatabaseError, MigrateError, StateError, StatementFailed, UsageError
 from .runner import Runner
 from .snapshot import Snapshot, differences
 from .status import DIRTY, MigrationStatus
 from .urls import DatabaseURL, parse_url
+
+COPIED_ROWS = 10_000  # per table, into a scratch database copied from the real one (MySQL/MariaDB)
 
 
 class NoPrivateCopy(MigrateError):
@@ -86,21 +90,28 @@ def sandbox(runner: Runner, settings: Settings, pending: list[Migration], applie
                                                                 for section in (migration.up, migration.down)[:1 + with_down]
                                                                 if section is not None]
                     if reason), None)
-    if outside is None and runner.database_exists:
+    rolls_back_ddl = runner.database_exists and engine(real.dialect).transactional_ddl
+    if rolls_back_ddl and outside is None:
         real.execute("BEGIN")
         try:
             yield Sandbox(real, f"on {settings.url.masked}, in a transaction rolled back at the end", True)
         finally:
             real.execute("ROLLBACK")
         return
-    created = real.create_scratch_database()
+    why = f" (a migration cannot run in a transaction: {outside})" if rolls_back_ddl and outside else ""
+    copied = real.scratch_copy(COPIED_ROWS)
+    created = copied or real.create_scratch_database()
     try:
         with connected(created, settings.table) as adapter:
-            box = Sandbox(adapter, f"on the scratch database {created.masked}, built from {settings.url.masked} and "
-                                   "dropped at the end"
-                          + (f" (a migration cannot run in a transaction: {outside})" if outside else ""), False)
-            box.notes += build_scratch(real, adapter, settings.table, applied, command)
-            yield box
+            if copied is not None:
+                yield Sandbox(adapter, f"on the scratch database {created.masked}, copied from {settings.url.masked} "
+                                       f"(its schema and up to {COPIED_ROWS} rows of each table) and dropped at the "
+                                       f"end{why}", False)
+            else:
+                box = Sandbox(adapter, f"on the scratch database {created.masked}, built from {settings.url.masked} "
+                                       f"and dropped at the end{why}", False)
+                box.notes += build_scratch(real, adapter, settings.table, applied, command)
+                yield box
     finally:
         real.drop_scratch_database(created)
 
@@ -122,8 +133,8 @@ def connected(url: DatabaseURL, table: str) -> Iterator[Adapter]:
 def build_scratch(real: Adapter, scratch: Adapter, table: str, applied: list[Migration], command: str) -> list[str]:
     """Replays the applied migrations on the scratch database; returns where it differs from the real one, in
     words (or that the engine cannot tell)."""
-    schema = _schema(scratch, table)
-    if schema is not None and schema.objects:
+    schema = Snapshot.of(scratch.read_schema(), table)
+    if schema.objects:
         raise UsageError(f"the scratch database {scratch.url.masked} is not empty",
                          hint=f"name an empty database with --scratch-url: {command} builds the schema there")
     for migration in applied:
@@ -132,21 +143,9 @@ def build_scratch(real: Adapter, scratch: Adapter, table: str, applied: list[Mig
         except ReplayFailed as failure:
             raise DatabaseError(f"cannot build the scratch database: replaying {migration.label} {failure.description}",
                                 hint="name a database with the current schema with --scratch-url") from None
-    real_schema = _schema(real, table)
-    if schema is None or real_schema is None:
-        return [f"{scratch.url.masked} was built by replaying the applied migrations; dk migrate cannot read this "
-                "engine's schema to check that it matches the real one"]
-    built = differences(real_schema, _schema(scratch, table), "missing from the scratch database",
-                        "only in the scratch database")
+    built = differences(Snapshot.of(real.read_schema(), table), Snapshot.of(scratch.read_schema(), table),
+                        "missing from the scratch database", "only in the scratch database")
     return ["the applied migrations do not rebuild the real schema exactly: " + "; ".join(built)] if built else []
-
-
-def _schema(adapter: Adapter, table: str) -> Snapshot | None:
-    """The adapter's schema; None where the engine cannot read it (adapters.base.Adapter.read_schema)."""
-    try:
-        return Snapshot.of(adapter.read_schema(), table)
-    except UsageError:
-        return None
 
 
 def run_section(adapter: Adapter, section: Section, step: str = "") -> None:

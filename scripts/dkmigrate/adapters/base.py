@@ -273,10 +273,9 @@ class Adapter(ABC):
 
     # For `verify`: the schema, and a place to run migrations where they cannot hurt.
 
+    @abstractmethod
     def read_schema(self) -> list[SchemaObject]:
         """Every object of the schema (tables, columns, indexes, ...), read from the engine's catalogues."""
-        raise UsageError(f"verify cannot read a {engine(self.dialect).label} schema yet",
-                         hint="verify runs on SQLite and PostgreSQL")
 
     def private_copy(self, directory: Path) -> DatabaseURL | None:
         """A copy of the database, made in directory, that may be changed freely; None when the engine cannot
@@ -293,6 +292,12 @@ class Adapter(ABC):
                          hint="name an empty one with --scratch-url")
 
     def drop_scratch_database(self, url: DatabaseURL) -> None: ...
+
+    def scratch_copy(self, rows: int) -> DatabaseURL | None:
+        """A new database on the same server holding the current schema and up to `rows` rows of each table (not
+        the tracking table), for the caller to drop with drop_scratch_database; None where the engine makes none
+        (the caller then builds one: create_scratch_database, and the applied migrations replayed)."""
+        return None
 
     @abstractmethod
     def try_lock(self) -> bool:

@@ -13,7 +13,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit, urlunsplit
 import pymysql
 from pymysql.constants import CLIENT, SERVER_STATUS
 
-from ..errors import ConnectionFailed, StatementFailed, UsageError
+from ..errors import ConnectionFailed, DatabaseError, StatementFailed, UsageError
+from ..snapshot import SchemaObject
 from ..urls import DatabaseURL, mask_url
 from .base import (Adapter, QueryTimedOut, CheckFacts, ColumnFacts, ForeignKeyFacts, IndexFacts, Inspector, LockFacts, LockWait,
                    ReplicaFacts, ServerFacts, SessionFacts, TableFacts)
@@ -113,19 +114,44 @@ class MySQLAdapter(Adapter):
     def inspector(self) -> Inspector:
         return MySQLInspector(self)
 
+    def read_schema(self) -> list[SchemaObject]:
+        from .mysql_snapshot import read_schema
+
+        return read_schema(self)
+
     def create_scratch_database(self) -> DatabaseURL:
+        """A new, empty database with this one's character set and collation, named dkmigrate_scratch_<random>."""
         name = f"dkmigrate_scratch_{uuid.uuid4().hex[:12]}"
+        charset, collation = self.query("SELECT @@character_set_database, @@collation_database")[0]
         try:
-            self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
+            self.execute(f"CREATE DATABASE {self.quote_identifier(name)} CHARACTER SET {charset} COLLATE {collation}")
         except StatementFailed as error:
-            raise UsageError(f"cannot create a scratch database on {self.url.masked}: {error.message}",
-                             hint="name an empty database with --scratch-url") from None
+            raise UsageError(f"cannot create a scratch database on {self.url.masked} ({error.message}): pass "
+                             "--scratch-url with an empty database to use instead") from None
         parts = urlsplit(self.url.raw)
         return DatabaseURL(urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment)),
                            self.dialect, password=self.url.password)
 
     def drop_scratch_database(self, url: DatabaseURL) -> None:
-        self.execute(f"DROP DATABASE IF EXISTS {self.quote_identifier(unquote(urlsplit(url.raw).path.lstrip('/')))}")
+        self.execute(f"DROP DATABASE IF EXISTS {self.quote_identifier(connection_settings(url)['database'])}")
+
+    def scratch_copy(self, rows: int) -> DatabaseURL:
+        """A scratch database made from this one: its tables, sequences, views, routines and triggers as SHOW CREATE
+        writes them, and up to `rows` rows of each table; dropped again when the copy fails."""
+        from .mysql_snapshot import copy_schema
+
+        url = self.create_scratch_database()
+        try:
+            copy_schema(self, url, rows)
+        except StatementFailed as error:
+            self.drop_scratch_database(url)
+            raise DatabaseError(f"cannot copy {self.url.masked} into a scratch database: {error.message}",
+                                hint="name an empty database with --scratch-url: the applied migrations are "
+                                     "replayed there instead") from None
+        except BaseException:
+            self.drop_scratch_database(url)
+            raise
+        return url
 
     def tracer(self):
         from .mysql_trace import MySQLTracer

@@ -92,6 +92,8 @@ def result_document(settings, result: MigrationResult) -> dict:
         "duration_ms": result.duration_ms,
         "transaction": result.transaction,
         "out_of_order": result.out_of_order_after is not None,
+        "retries": [{"attempt": retry.attempt, "holder": retry.holder, "waited_ms": retry.waited_ms,
+                     "delay_ms": retry.delay_ms, "line": retry.line} for retry in result.retries],
     }
 
 
