@@ -50,7 +50,7 @@ def test_authelia_mysql_is_traced_on_a_scratch_database_and_its_table_copies_are
 
     document = traced(project, "--dir", str(authelia / "mysql"))
 
-    created = re.match(r"on the scratch database \S+/(\w+), built from ", document["where"]).group(1)
+    created = re.match(r"on the scratch database \S+/(\w+), copied from ", document["where"]).group(1)
     assert engine.query(f"SELECT schema_name FROM information_schema.schemata WHERE schema_name = '{created}'") == []
     assert engine.tables() == set()
     statements = [s for m in document["migrations"] for s in m["statements"]]
