@@ -296,7 +296,8 @@ def test_verify_on_mysql_runs_where_the_skill_says(tmp_path, mysql_url):
     result = project.run("verify", "--format", "json")
 
     assert result.code == 0, result.stdout + result.stderr
-    assert result.json["where"].startswith(f"on a scratch database copied from {mysql_url} (its schema and up to ")
+    assert re.match(r"on the scratch database \S+/dkmigrate_scratch_\w+, copied from " + re.escape(mysql_url)
+                    + r" \(its schema and up to ", result.json["where"]), result.json["where"]
     assert result.json["migrations"][0]["data_compared"] is True
     refused = project.run("verify", "--scratch-url", mysql_url)  # the real database is not empty: never used so
     assert refused.code == 2 and "is not empty" in refused.stderr
