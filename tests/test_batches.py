@@ -196,6 +196,35 @@ def test_200k_rows_backfilled_under_concurrent_writes_killed_and_resumed_change_
     record_property("batches", report)
 
 
+def test_sigterm_stops_between_batches_and_up_continues(database, batch_project):
+    database.fill(20_000)
+    batch_project.migration("002", "count_hits", "-- migrate:batch size=1000 pause=100ms\n"
+                                                 "UPDATE items SET hits = hits + 1 WHERE id > 0;")
+    process = batch_project.launch("up", "--format", "json", wait=False)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()
+        try:
+            position = batch_position(database, "002")
+        except Exception:  # the tracking table or its column does not exist yet
+            position = None
+        if position and position["rows"] >= 3000:
+            break
+        time.sleep(0.02)
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 143, stderr
+    assert "interrupted by SIGTERM while applying 002_count_hits" in stderr
+    assert "hint: `migrate up` continues it where it stopped, once the cause is fixed" in stderr
+    assert json.loads(stdout)["error"]["signal"] == "SIGTERM"
+    stopped = batch_position(database, "002")
+    assert database.query("SELECT count(*) FROM items WHERE hits = 1")[0][0] == stopped["rows"] < 20_000
+    resumed = batch_project.run("up")
+    assert resumed.code == 0, resumed.stderr
+    assert f"resumed after {stopped['rows']:,} rows" in resumed.stdout
+    assert database.query("SELECT count(*) FROM items WHERE hits = 1")[0][0] == 20_000
+
+
 def test_down_runs_its_batched_statement_the_same_way(database, batch_project):
     database.fill(12_345)
     batch_project.migration("002", "count_hits", *_sections(BACKFILL))
@@ -250,7 +279,7 @@ def test_a_table_without_a_key_is_refused_before_anything_runs(database, batch_p
     batch_project.migration("002", "fill", "-- migrate:batch size=10\nUPDATE notes SET n = n + 1 WHERE n > 0;")
     result = batch_project.run("up")
     assert result.code == 2
-    assert ("002_fill.sql:2: a batched UPDATE walks its table by a key, and notes has no primary key and no unique "
+    assert ("002_fill.sql:3: a batched UPDATE walks its table by a key, and notes has no primary key and no unique "
             "key of NOT NULL columns") in result.stderr
     assert "Traceback" not in result.stderr
     assert "marker" not in {row[0].lower() for row in database.query(_TABLES[database.name])}
@@ -262,7 +291,7 @@ def test_an_update_of_the_key_it_walks_is_refused(database, batch_project):
     batch_project.migration("001", "shift", "-- migrate:batch size=3\nUPDATE items SET id = id + 100 WHERE id > 0;")
     result = batch_project.run("up")
     assert result.code == 2
-    assert "001_shift.sql:2: a batched UPDATE cannot change id, the primary key it walks items by" in result.stderr
+    assert "001_shift.sql:3: a batched UPDATE cannot change id, the primary key it walks items by" in result.stderr
     assert database.query("SELECT max(id) FROM items") == [(10,)]
 
 
@@ -275,7 +304,7 @@ def test_dry_run_shows_the_keyset_statements_and_the_plan_of_batches(database, b
     quote = "`" if database.name == "mysql" else '"'
     key = f"items.{quote}id{quote}"
     assert (f"-- batched (002_count_hits.sql:2): UPDATE items in batches of 5000 rows, 20 ms apart, walked by its "
-            f"primary key (id), each batch one transaction with its position in the tracking table") in script
+            "primary key (id), each batch one transaction with its position in the tracking table") in script
     assert "-- about 12000 rows in the table: 3 batches" in script
     assert f"-- SELECT {key} FROM items WHERE {key} > :last_id ORDER BY {key} LIMIT 5000;" in script
     assert (f"-- UPDATE items SET hits = hits + 1\n-- WHERE (id > 0)\n--   AND {key} > :last_id AND {key} <= :bound_id;"
@@ -293,7 +322,7 @@ def test_a_composite_key_range_is_written_as_the_engine_reads_it_best(database, 
     q = "`" if database.name == "mysql" else '"'
     a, b = f"pairs.{q}a{q}", f"pairs.{q}b{q}"
     if database.name == "mysql":  # MariaDB does not walk an index by a row comparison: spelled out, led by a range
-        expected = f"{a} >= :last_a AND (({a} > :last_a) OR ({a} = :last_a AND {b} > :last_b))"
+        expected = f"{a} >= :last_a AND ({a} > :last_a OR ({a} = :last_a AND {b} > :last_b))"
     else:
         expected = f"({a}, {b}) > (:last_a, :last_b)"
     assert f"-- SELECT {a}, {b} FROM pairs WHERE {expected} ORDER BY {a}, {b} LIMIT 100;" in script
@@ -329,7 +358,9 @@ def _sections(text: str) -> tuple[str, str]:
     ("UPDATE t SET a = 2 WHERE a = 1;\n-- migrate:batch size=10",
      "001_bad.sql:3: `-- migrate:batch` must be on the line before the UPDATE ... WHERE or DELETE ... WHERE it batches"),
     ("-- migrate:batch size=10\nDELETE FROM t USING u WHERE t.a = u.a;",
-     "001_bad.sql:3: a batched DELETE cannot have a DELETE ... USING (a join): the batches walk one table by its key"),
+     "001_bad.sql:3: a batched DELETE changes one table: DELETE FROM table WHERE ... (no join, no second table)"),
+    ("-- migrate:batch size=10\nUPDATE t SET a = 1 FROM u WHERE t.a = u.a;",
+     "001_bad.sql:3: a batched UPDATE cannot have an UPDATE ... FROM (a join): the batches walk one table by its key"),
 ])
 def test_a_bad_directive_is_refused_with_its_line_before_anything_runs(sqlite_project, section, message):
     sqlite_project.migration("000", "first", "CREATE TABLE t (a integer PRIMARY KEY);")

@@ -172,9 +172,10 @@ class Backfill:
             if self.stop.requested:
                 raise BatchStopped()
             self.replica_pause()
+            batch_started = time.perf_counter()
             keys = self.adapter.query(self.next_keys(position.after))
             if keys:
-                position = self._batch(position, keys)
+                position = self._batch(position, keys, batch_started)
                 elapsed = time.perf_counter() - started
                 rate = (position.rows - rows_before) / elapsed if elapsed > 0 else None
             last = len(keys) < size
@@ -187,13 +188,12 @@ class Backfill:
                        position.changed, position.batches, round(position.seconds, 3),
                        None if rate is None else round(rate, 1), resumed_after, self.key.estimated_rows)
 
-    def _batch(self, position: Position, keys: list[tuple]) -> Position:
+    def _batch(self, position: Position, keys: list[tuple], started: float) -> Position:
         """One batch in one transaction with its position; a lock not granted is tried again as the policy says."""
         bound = [self.engine.key_literal(value) for value in keys[-1]]
         statement = self.batch_statement(position.after, bound)
         retry = 0
         while True:
-            started = time.perf_counter()
             self.stop.statement_running = True
             try:
                 self.adapter.execute("BEGIN")
