@@ -303,7 +303,7 @@ def test_dry_run_shows_the_keyset_statements_and_the_plan_of_batches(database, b
     script = result.stdout
     quote = "`" if database.name == "mysql" else '"'
     key = f"items.{quote}id{quote}"
-    assert (f"-- batched (002_count_hits.sql:2): UPDATE items in batches of 5000 rows, 20 ms apart, walked by its "
+    assert ("-- batched (002_count_hits.sql:2): UPDATE items in batches of 5000 rows, 20 ms apart, walked by its "
             "primary key (id), each batch one transaction with its position in the tracking table") in script
     assert "-- about 12000 rows in the table: 3 batches" in script
     assert f"-- SELECT {key} FROM items WHERE {key} > :last_id ORDER BY {key} LIMIT 5000;" in script
