@@ -778,7 +778,7 @@ def position_note(row: TrackingRow) -> str:
     """Where a dirty migration's batched statement stopped, in words."""
     position = batch_position(row)
     try:
-        return (f"; statement {position['statement']} stopped after {position['rows']} rows in "
+        return (f"; statement {position['statement']} stopped after {position['rows']:,} rows in "
                 f"{position['batches']} batch{'es' if position['batches'] != 1 else ''}")
     except (KeyError, TypeError):
         return ""
