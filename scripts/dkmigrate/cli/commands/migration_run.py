@@ -32,10 +32,12 @@ class ProgressListener(Listener):
         self.out.note(message)
 
     def batch_progress(self, progress) -> None:
+        import shutil
         import time
 
-        if self.terminal:
-            self.out.stderr.write("\r" + self.out.mask(progress_text(progress, bar=True)) + "\033[K")
+        if self.terminal:  # one line, cut to the terminal's width so that \r can redraw it
+            width = shutil.get_terminal_size().columns - 1
+            self.out.stderr.write("\r" + self.out.mask(progress_text(progress, bar=True))[:width] + "\033[K")
             self.out.stderr.flush()
             self._bar_open = not progress.done
             if progress.done:
@@ -102,24 +104,25 @@ def result_line(index: int, total: int, result: MigrationResult, out) -> str:
 
 
 def progress_text(progress, bar: bool) -> str:
-    """A batched statement's progress: rows done (of the estimate), rate, ETA; with a bar on a terminal."""
+    """A batched statement's progress: rows done (of the estimate), rate, ETA. The bar of a terminal puts the
+    numbers first, so that a narrow terminal cuts the migration's name rather than them."""
     total = progress.estimated_rows
-    fraction = min(progress.rows / total, 1.0) if total else None
-    if progress.done:
-        fraction = 1.0
-    parts = [f"{progress.label} line {progress.line}:"]
-    if bar and fraction is not None:
-        filled = round(fraction * BAR_WIDTH)
-        parts.append(f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {fraction * 100:3.0f}%")
-    rows = f"{progress.rows:,}" + (f" of ~{total:,}" if total and not progress.done else "")
-    parts.append(f"{rows} rows, {progress.changed:,} changed, {progress.batches} batch{'es' if progress.batches != 1 else ''}")
+    rows = f"{progress.rows:,}" + (f" of ~{total:,}" if total and not progress.done else "") + " rows"
+    numbers = []
     if progress.rows_per_second:
-        parts.append(f"{progress.rows_per_second:,.0f} rows/s")
+        numbers.append(f"{progress.rows_per_second:,.0f} rows/s")
     if progress.eta_seconds is not None:
-        parts.append(f"ETA {_duration(progress.eta_seconds)}")
+        numbers.append(f"ETA {_duration(progress.eta_seconds)}")
     if progress.done:
-        parts.append("done")
-    return "  ".join(parts)
+        numbers.append("done")
+    where = f"{progress.label} line {progress.line}"
+    batches = f"{progress.batches} batch{'es' if progress.batches != 1 else ''}"
+    if bar:
+        fraction = 1.0 if progress.done else min(progress.rows / total, 1.0) if total else None
+        shown = f"[{'#' * round(fraction * BAR_WIDTH)}{'.' * (BAR_WIDTH - round(fraction * BAR_WIDTH))}] " \
+                f"{fraction * 100:3.0f}%  " if fraction is not None else ""
+        return "  ".join([f"{shown}{rows}", *numbers, f"{batches}, {where}"])
+    return "  ".join([f"{where}: {rows}, {progress.changed:,} changed, {batches}", *numbers])
 
 
 def outcome_text(outcome) -> str:
