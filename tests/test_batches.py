@@ -19,6 +19,7 @@ import pytest
 
 from conftest import Project
 from dkmigrate.backfill import replica_throttle
+from dkmigrate.errors import StatementFailed
 
 ROWS = 200_000
 ENGINE_NAMES = ["sqlite", "postgres", "mysql"]
@@ -414,6 +415,14 @@ def test_a_lagging_replica_pauses_the_batches_and_says_so():
     assert waits == [(30.0, 10.0), (12.0, 10.0)] and len(sleeps) == 2 and not readings
     assert replica_throttle(lambda: 99.0, None, Stop(), lambda lag, limit: None)() is None
 
+    def unreadable():
+        raise StatementFailed("permission denied for view pg_stat_replication")
+
+    told = []
+    pause = replica_throttle(unreadable, 10.0, Stop(), lambda lag, limit: None, told.append, sleep=sleeps.append)
+    pause()
+    assert told == ["permission denied for view pg_stat_replication"] and len(sleeps) == 2
+
 
 def test_max_replica_lag_reads_the_servers_replicas_before_each_batch(database, batch_project):
     """Configured, the lag is read from the server (pg_stat_replication, SHOW REPLICA STATUS); with no replica
@@ -426,3 +435,15 @@ def test_max_replica_lag_reads_the_servers_replicas_before_each_batch(database, 
     assert result.code == 0, result.stderr
     assert "pausing the batches" not in result.stderr
     assert database.query("SELECT count(*) FROM items WHERE hits = 1") == [(100,)]
+
+
+def test_progress_is_a_plain_line_without_a_terminal_and_the_result_sums_it_up(sqlite_project, sqlite_url):
+    Database("sqlite", sqlite_url).fill(12_345)
+    sqlite_project.migration("001", "count", "-- migrate:batch size=5000\nUPDATE items SET hits = hits + 1 WHERE id > 0;")
+    result = sqlite_project.run("up")
+    assert result.code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("001_count line 3: 5,000 of ~12,345 rows, 5,000 changed, 1 batch  ")
+    assert lines[-1].startswith("001_count line 3: 12,345 rows, 12,345 changed, 3 batches  ")
+    assert lines[-1].endswith("rows/s  done") and "\r" not in result.stderr
+    assert "  batched items (line 3, by id): 12,345 rows in 3 batches, 12,345 changed, " in result.stdout

@@ -256,17 +256,25 @@ def planned_batches(batched: BatchedStatement, key: TableKey | None, backfill: "
 
 
 def replica_throttle(read_lag: Callable[[], float | None], limit: float | None, stop,
-                     on_wait: Callable[[float, float], None],
+                     on_wait: Callable[[float, float], None], on_unreadable: Callable[[str], None] = lambda message: None,
                      sleep: Callable[[float], None] = time.sleep) -> Callable[[], None]:
     """A function to call before each batch: it returns at once while the replicas' lag (read at most every
-    REPLICA_CHECK_SECONDS) is within `limit`, and waits, saying so through on_wait(lag, limit), while it is not."""
+    REPLICA_CHECK_SECONDS) is within `limit`, and waits, saying so through on_wait(lag, limit), while it is not.
+    A lag that cannot be read is said once (on_unreadable) and does not stop the batches."""
     if limit is None:
         return lambda: None
     checked = [float("-inf")]
+    told = []
 
     def pause() -> None:
         while not stop.requested and time.monotonic() - checked[0] >= REPLICA_CHECK_SECONDS:
-            lag = read_lag()
+            try:
+                lag = read_lag()
+            except StatementFailed as error:
+                if not told:
+                    told.append(error.message)
+                    on_unreadable(error.message)
+                lag = None
             checked[0] = time.monotonic()
             if lag is None or lag <= limit:
                 return

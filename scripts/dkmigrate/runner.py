@@ -722,7 +722,10 @@ class Runner:
             record=lambda text: self.tracking.set_batch(migration.version, text),
             write_tracking=lambda sql: write_tracking(executor, sql), on_progress=self.listener.batch_progress,
             stop=stop, retry_wait=retry_wait,
-            replica_pause=replica_throttle(self.adapter.inspector().replica_lag, self.max_replica_lag, stop, on_wait))
+            replica_pause=replica_throttle(
+                self.adapter.inspector().replica_lag, self.max_replica_lag, stop, on_wait,
+                lambda message: self.listener.warning(f"{migration.label}: the replicas' lag cannot be read "
+                                                      f"({message}); the batches go on without max_replica_lag")))
         if dry_run:
             executor.comment(planned_batches(batched, key, backfill,
                                              self.tracking.set_batch(migration.version, ":position"), position))
