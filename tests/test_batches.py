@@ -447,3 +447,12 @@ def test_progress_is_a_plain_line_without_a_terminal_and_the_result_sums_it_up(s
     assert lines[-1].startswith("001_count line 3: 12,345 rows, 12,345 changed, 3 batches  ")
     assert lines[-1].endswith("rows/s  done") and "\r" not in result.stderr
     assert "  batched items (line 3, by id): 12,345 rows in 3 batches, 12,345 changed, " in result.stdout
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgres"], indirect=True)  # the engines verify reads the schema of
+def test_verify_runs_a_batched_migration_up_down_and_up(database, batch_project):
+    database.fill(2_500)
+    batch_project.migration("002", "count_hits", *_sections(BACKFILL))
+    result = batch_project.run("verify", "--format", "json")
+    assert result.code == 0, result.stderr
+    assert [(m["version"], m["reversible"]) for m in result.json["migrations"]] == [("002", True)]

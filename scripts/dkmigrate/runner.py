@@ -378,6 +378,7 @@ class Runner:
         in that direction with its file unchanged. Stopped in the other direction, it is refused."""
         from .batching import batched_statements
 
+        self._resume = {}
         for status in statuses:
             row = status.row
             if status.state != DIRTY or status.migration is None or row.state not in (APPLYING, ROLLING_BACK):
@@ -409,6 +410,7 @@ class Runner:
         from .backfill import table_key
         from .batching import batched_statements
 
+        self._batched, self._keys = {}, {}
         for migration, _ in work:
             found = batched_statements(migration.up if direction == UP else migration.down, self.adapter.dialect)
             if found:
