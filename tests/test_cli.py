@@ -75,7 +75,7 @@ def test_bad_configuration_is_exit_2_naming_the_key(sqlite_project):
     assert result.code == 2
     assert result.stderr.strip() == ("error: migrate.yaml: unknown key 'environments.development.ulr' "
                                      "(allowed here: url, dir, protected, lock_wait, lock_timeout, lock_retries, "
-                                     "lock_retry_delay)")
+                                     "lock_retry_delay, max_replica_lag)")
 
 
 def test_unset_variable_is_exit_2_naming_it(sqlite_project):

@@ -301,3 +301,41 @@ def test_verify_on_mysql_runs_where_the_skill_says(tmp_path, mysql_url):
     assert result.json["migrations"][0]["data_compared"] is True
     refused = project.run("verify", "--scratch-url", mysql_url)  # the real database is not empty: never used so
     assert refused.code == 2 and "is not empty" in refused.stderr
+
+
+def test_the_batch_directive_the_skill_proposes_runs_in_batches_and_reports_what_it_names(tmp_path):
+    from dkmigrate.config import ENVIRONMENT_KEYS
+
+    big = " ".join(SKILL_TEXT.split("Big data changes:", 1)[1].split("\n\n", 1)[0].split())
+    directive = re.search(r"`(-- migrate:batch [^`]+)`", big).group(1)
+    project = Project(tmp_path / "project", f"sqlite://{tmp_path / 'batch.sqlite3'}")
+    project.migration("001", "items", "CREATE TABLE items (id integer PRIMARY KEY, n integer);\n"
+                      "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 12000)\n"
+                      "INSERT INTO items (id) SELECT i FROM k;")
+    assert project.run("up").code == 0
+    project.migration("002", "fill", f"{directive}\nUPDATE items SET n = 1 WHERE n IS NULL;")
+    dry = project.run("up", "--dry-run", "--format", "json").json
+    assert "-- about 12000 rows in the table: 3 batches" in dry["script"]  # size=5000: "the number of batches"
+    result = project.run("up", "--format", "json")
+    assert result.code == 0, result.stderr
+    [batched] = result.json["migrations"][0]["batches"]
+    assert (batched["rows"], batched["batches"]) == (12000, 3)
+    fields = spans(re.search(r"a `batches` list \(([^)]+)\)", big).group(1))
+    assert set(fields) == {"rows", "changed", "rows_per_second", "resumed_after_rows"} and set(fields) <= set(batched)
+    # A run stopped midway: dirty, with its position in status (the recorded state SIGKILL leaves; the runner's
+    # tests kill real runs), and `up` continues it.
+    project.run("down")
+    project.run("up")
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "batch.sqlite3") as connection:
+        connection.execute("UPDATE items SET n = NULL WHERE id > 5000")
+        connection.execute("UPDATE schema_migrations SET state = 'applying', progress = 0, batch_position = "
+                           "'{\"statement\":1,\"after\":[\"5000\"],\"rows\":5000,\"changed\":5000,\"batches\":1,"
+                           "\"seconds\":0.1}' WHERE version = '002'")
+    [entry] = [m for m in project.run("status", "--format", "json").json["migrations"] if m["version"] == "002"]
+    assert "`dirty` with a `batch_position` in `status`" in big and entry["state"] == "dirty"
+    assert entry["batch_position"]["rows"] == 5000
+    continued = project.run("up", "--format", "json")
+    assert continued.json["migrations"][0]["batches"][0]["resumed_after_rows"] == 5000
+    assert "`max_replica_lag: 10s`" in big and "max_replica_lag" in ENVIRONMENT_KEYS

@@ -44,6 +44,7 @@ ENVIRONMENT_KEYS = {
     "lock_timeout": ((int, float, str), "a duration such as 5s, 500ms or 2m"),
     "lock_retries": (int, "a number of retries, such as 3"),
     "lock_retry_delay": ((int, float, str), "a duration such as 1s or 500ms"),
+    "max_replica_lag": ((int, float, str), "a duration such as 10s"),
 }
 PROTECTED_LOCK_TIMEOUT = 5.0  # seconds: a protected environment that sets no lock_timeout waits this long for a lock
 DEFAULT_LOCK_RETRY_DELAY = 1.0
@@ -94,6 +95,7 @@ class Settings:
     lock_timeout_defaulted: bool = False  # a protected environment without lock_timeout: PROTECTED_LOCK_TIMEOUT
     lock_retries: int = 0  # how often a migration that could not get a lock in time is tried again
     lock_retry_delay: float = DEFAULT_LOCK_RETRY_DELAY  # seconds before the first retry, doubled each time, with jitter
+    max_replica_lag: float | None = None  # seconds a replica may lag before batched statements pause
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""
@@ -185,6 +187,8 @@ def load_settings(options: Options, environ: Mapping[str, str] | None = None) ->
         lock_retries=lock_retries,
         lock_retry_delay=_duration(environment["lock_retry_delay"], f"{env_key}.lock_retry_delay", values)
         if "lock_retry_delay" in environment else DEFAULT_LOCK_RETRY_DELAY,
+        max_replica_lag=_duration(environment["max_replica_lag"], f"{env_key}.max_replica_lag", values)
+        if "max_replica_lag" in environment else None,
     )
 
 

@@ -56,7 +56,7 @@ def open_runner(settings: Settings, *, create: bool = False, lock: bool = False,
                     adapter.execute(statement)  # the runner sets it again before each migration's statements
             policy = LockPolicy(settings.lock_timeout, settings.lock_retries, settings.lock_retry_delay)
             yield Runner(adapter, catalogue, database_exists=exists, listener=listener, lock_policy=policy,
-                         lock_tables=_locked_tables(adapter.dialect))
+                         lock_tables=_locked_tables(adapter.dialect), max_replica_lag=settings.max_replica_lag)
     except StatementFailed as error:
         raise DatabaseError(f"{settings.url.masked}: {error.message}") from None
 

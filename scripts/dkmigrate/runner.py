@@ -24,7 +24,7 @@ from .errors import DatabaseError, MigrateError, StatementFailed, StateError
 from .excerpts import statement_kind
 from .interruption import StopRequest, deferred
 from .status import APPLIED, DIRTY, MISSING, MODIFIED, PENDING, MigrationStatus, applied_order, reconcile, sort_key
-from .tracking import ADOPTED_DIRTY, APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingTable
+from .tracking import ADOPTED_DIRTY, APPLIED as ROW_APPLIED, APPLYING, ROLLING_BACK, TrackingRow, TrackingTable
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -54,6 +54,7 @@ class MigrationResult:
     outside_transaction_reason: str | None = None
     out_of_order_after: str | None = None  # applied after this newer migration (one merged from another branch)
     retries: tuple[LockRetry, ...] = ()  # the whole migration's (in a transaction) or its statements' (outside one)
+    batched: tuple = ()  # backfill.Outcome of each batched statement
 
 
 @dataclass
@@ -70,7 +71,7 @@ class MigrationFailed(MigrateError):
 
     def __init__(self, result: MigrationResult, section: Section, statement: str, line: int | None,
                  database_message: str, rolled_back: bool, statements_done: int, statement_count: int,
-                 completed: list[MigrationResult]):
+                 completed: list[MigrationResult], resumable: bool = False):
         self.result = result
         self.file = section.file
         self.statement = statement
@@ -82,6 +83,10 @@ class MigrationFailed(MigrateError):
         if rolled_back:
             self.outcome = f"rolled back: the database is as it was before {migration.label}"
             hint = None
+        elif resumable:
+            self.outcome = (f"{migration.label} is now dirty: {statements_done} of {statement_count} statements done, "
+                            "its batches committed so far recorded")
+            hint = f"`migrate {result.direction}` continues it where it stopped, once the cause is fixed"
         else:
             self.outcome = (f"{migration.label} is now dirty: {statements_done} of {statement_count} statements ran "
                             "outside a transaction")
@@ -173,12 +178,23 @@ class Listener:
     def lint_findings(self, findings: list) -> None:
         """The lint findings on the migrations `up` is about to apply."""
 
+    def note(self, message: str) -> None:
+        """Something the run does that people should know (resuming a migration where it stopped)."""
+
+    def batch_progress(self, progress) -> None:
+        """A batched statement committed a batch (backfill.Progress)."""
+
+    def replica_wait(self, label: str, lag: float, limit: float) -> None:
+        """Batches pause: a replica is `lag` seconds behind, more than max_replica_lag."""
+
 
 class _LiveExecutor:
     def __init__(self, adapter: Adapter):
         self.adapter = adapter
 
     def heading(self, text: str) -> None: ...
+
+    def comment(self, lines: list[str]) -> None: ...
 
     def execute(self, sql: str) -> int | None:
         return self.adapter.execute(sql)
@@ -190,6 +206,9 @@ class _ScriptRecorder:
 
     def heading(self, text: str) -> None:
         self.parts.append(f"\n-- {text}")
+
+    def comment(self, lines: list[str]) -> None:
+        self.parts.extend(f"-- {line}".rstrip() for line in lines)
 
     def execute(self, sql: str) -> None:
         """Records the statement; how many rows it would change is unknown (None)."""
@@ -205,9 +224,10 @@ class _ScriptRecorder:
 class Runner:
     def __init__(self, adapter: Adapter, catalogue: Catalogue, database_exists: bool = True,
                  listener: Listener | None = None, lock_policy: LockPolicy | None = None,
-                 lock_tables: Callable[[str], list] | None = None):
+                 lock_tables: Callable[[str], list] | None = None, max_replica_lag: float | None = None):
         """`adapter` is open: its tracking table is resolved. lock_tables: the tables (schema, name) a statement
-        locks, to ask who holds them when it gives up waiting."""
+        locks, to ask who holds them when it gives up waiting. max_replica_lag: seconds a replica may lag behind
+        before batched statements pause."""
         self.adapter = adapter
         self.lock_policy = lock_policy or LockPolicy()
         self.lock_tables = lock_tables or (lambda statement: [])
@@ -215,6 +235,10 @@ class Runner:
         self.tracking = TrackingTable(adapter, adapter.table, catalogue.migrations)
         self.database_exists = database_exists
         self.listener = listener or Listener()
+        self.max_replica_lag = max_replica_lag
+        self._resume: dict[tuple, TrackingRow] = {}  # a dirty batched migration this run continues, by key
+        self._batched: dict[tuple, dict] = {}  # this run's batched statements, by migration key and index
+        self._keys: dict[tuple, object] = {}  # (migration key, index) -> backfill.TableKey, read before the run
 
     def statuses(self) -> list[MigrationStatus]:
         rows = self.tracking.read() if self.database_exists else []
@@ -225,7 +249,8 @@ class Runner:
         """`review` sees the migrations about to be applied, before anything runs: it returns their lint
         findings, or raises to refuse them."""
         statuses = self.statuses()
-        _refuse_dirty(statuses)
+        resumed = self._resumable(statuses, UP)
+        _refuse_dirty([status for status in statuses if status is not resumed])
         modified = [status for status in statuses if status.state == MODIFIED]
         if modified:
             labels = ", ".join(status.label for status in modified)
@@ -242,23 +267,30 @@ class Runner:
             if target is None:
                 raise StateError(f"no migration has version {to} in {self.catalogue.directory}")
             pending = [status for status in pending if status.migration.key <= target.key]
+        if resumed is not None:
+            pending.insert(0, resumed)
         if steps is not None:
             pending = pending[:steps]
         next_order = _next_order(statuses)
         findings = review([status.migration for status in pending]) if review is not None and pending else []
-        newest = max((status for status in statuses if status.row is not None and status.migration is not None),
-                     key=lambda status: status.key, default=None)
+        newest = max((status for status in statuses if status.row is not None and status.migration is not None
+                      and status is not resumed), key=lambda status: status.key, default=None)
         late = {status.migration.key: newest.label for status in pending if status.out_of_order}
         report = self._run(
-            [(status.migration, next_order + index) for index, status in enumerate(pending)], UP, dry_run, late
+            [(status.migration, status.row.apply_order if status is resumed else next_order + index)
+             for index, status in enumerate(pending)], UP, dry_run, late
         )
         report.findings = findings
         return report
 
     def down(self, steps: int | None = None, to: str | None = None, dry_run: bool = False) -> RunReport:
         statuses = self.statuses()
-        _refuse_dirty(statuses)
+        resumed = self._resumable(statuses, DOWN)
+        _refuse_dirty([status for status in statuses if status is not resumed])
         tracked = applied_order(statuses)
+        if resumed is not None:  # it was being rolled back: it comes first, and counts as one step
+            tracked.remove(resumed)
+            tracked.insert(0, resumed)
         if to is not None:
             position = next((i for i, status in enumerate(tracked) if status.key == sort_key(to)), None)
             if position is None:
@@ -354,6 +386,58 @@ class Runner:
             report.script = executor.script
         return report
 
+    def _resumable(self, statuses: list[MigrationStatus], direction: str) -> MigrationStatus | None:
+        """The dirty migration a run in `direction` continues: one with a batched statement, stopped while it ran
+        in that direction with its file unchanged. Stopped in the other direction, it is refused."""
+        from .batching import batched_statements
+
+        self._resume = {}
+        for status in statuses:
+            row = status.row
+            if status.state != DIRTY or status.migration is None or row.state not in (APPLYING, ROLLING_BACK):
+                continue
+            section = status.migration.up if row.state == APPLYING else status.migration.down
+            if section is None or not batched_statements(section, self.adapter.dialect):
+                continue
+            wanted, verb = (APPLYING, "applied") if direction == UP else (ROLLING_BACK, "rolled back")
+            if row.state != wanted:
+                other = "down" if direction == UP else "up"
+                raise StateError(
+                    f"{status.label} stopped while being {'rolled back' if direction == UP else 'applied'} in batches "
+                    f"after {row.progress or 0} statement(s): finish that first with `migrate {other}`",
+                    hint=f"or record the truth with `migrate repair {status.version} --applied` or `--rolled-back`")
+            if direction == UP and row.checksum is not None and row.checksum != status.migration.checksum:
+                raise StateError(f"{status.label} stopped while being applied in batches, and its file was edited "
+                                 "since: it cannot be continued with other statements than it started with",
+                                 hint=f"restore the file, or record the truth with `migrate repair {status.version} "
+                                      "--applied` or `--rolled-back`")
+            self._resume[status.migration.key] = row
+            self.listener.note(f"{status.label} stopped while being {verb} in batches: continuing after "
+                               f"{row.progress or 0} statement(s){position_note(row)}")
+            return status
+        return None
+
+    def _prepare_batches(self, work: list[tuple[Migration, int | None]], direction: str) -> list[str]:
+        """Reads the batched statements of the run (a bad directive refuses the run, exit 2) and the key of each
+        one's table that exists already (a table without one refuses it); returns what the tracking table needs."""
+        from .backfill import table_key
+        from .batching import batched_statements
+
+        self._batched, self._keys = {}, {}
+        for migration, _ in work:
+            found = batched_statements(migration.up if direction == UP else migration.down, self.adapter.dialect)
+            if found:
+                self._batched[migration.key] = found
+        if not self._batched:
+            return []
+        if self.database_exists:
+            for key, found in self._batched.items():
+                for index, batched in found.items():
+                    self._keys[(key, index)] = table_key(self.adapter, batched)
+        statements = self.tracking.batch_column_statements(self.database_exists)
+        self.tracking.has_batch_column = True
+        return statements
+
     def _run(self, work: list[tuple[Migration, int | None]], direction: str, dry_run: bool,
              late: dict | None = None) -> RunReport:
         """`late`: the label of the newest applied migration, by the key of each migration older than it."""
@@ -361,7 +445,9 @@ class Runner:
         report = RunReport()
         if not work:
             return report
+        batch_setup = self._prepare_batches(work, direction)
         setup = self.tracking.setup_statements() if self.database_exists else [self.tracking.create_statement()]
+        setup += batch_setup
         # A dry run sends nothing that a signal could cut in two: it may stop anywhere.
         with nullcontext(StopRequest(self.adapter.cancel)) if dry_run else deferred(self.adapter.cancel) as stop:
             for statement in setup:
@@ -417,6 +503,8 @@ class Runner:
                  completed: list[MigrationResult], stop: StopRequest, attempt: int,
                  retries: list[LockRetry]) -> MigrationResult:
         """`retries`: where a statement's own retries (outside a transaction) are added."""
+        if migration.key in self._batched:
+            return self._run_batched(executor, migration, direction, order, dry_run, completed, stop)
         section = migration.up if direction == UP else migration.down
         statements = section.statements(self.adapter.dialect)
         reason = self.outside_transaction_reason(section, statements)
@@ -522,6 +610,167 @@ class Runner:
             outcome = "applied" if direction == UP else "rolled_back"
         return MigrationResult(migration, direction, outcome, None if dry_run else _elapsed(started), in_transaction, reason)
 
+    def _run_batched(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
+                     completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
+        """A migration with a batched statement: outside a transaction, each other statement in one transaction
+        with its progress where the engine allows it, each batch in one with its position; resumed from both."""
+        section = migration.up if direction == UP else migration.down
+        statements = section.statements(self.adapter.dialect)
+        batched = self._batched[migration.key]
+        reason = "it has a batched statement, which commits each batch"
+        row = self._resume.get(migration.key)
+        done = (row.progress or 0) if row is not None else 0
+        outcomes: list = []
+        executor.heading(f"{migration.label} ({direction}, without a transaction: {reason})")
+        started = time.perf_counter()
+
+        def fail(statement_text: str, line: int | None, error: StatementFailed) -> MigrationFailed:
+            failed = MigrationResult(migration, direction, "failed", _elapsed(started), False, reason,
+                                     batched=tuple(outcomes))
+            arguments = (failed, section, statement_text, line, error.message, False, done, len(statements),
+                         list(completed))
+            if error.lock_not_granted:
+                return LockNotGranted(*arguments, holders=self._lock_holders(statement_text), attempts=1,
+                                      resumable=True)
+            return MigrationFailed(*arguments, resumable=True)
+
+        if row is None:
+            opening = (self.tracking.insert(migration, APPLYING, order) if direction == UP
+                       else self.tracking.set_state(migration.version, ROLLING_BACK))
+            try:
+                write_tracking(executor, opening)
+            except StatementFailed as error:
+                raise fail(opening, None, error) from None
+        else:
+            executor.comment([f"continuing after {done} statement(s){position_note(row)}"])
+        timeout = self.lock_policy.timeout
+        for setting in engine(self.adapter.dialect).session_lock_timeout(timeout) if timeout is not None else ():
+            try:
+                executor.execute(setting)
+            except StatementFailed as error:
+                raise fail(setting, None, error) from None
+        for index, statement in enumerate(statements):
+            if index < done:
+                continue
+            if stop.requested:
+                raise fail(statement.text, statement.line,
+                           StatementFailed(f"stopped by {stop.signal_name} before this statement"))
+            if index in batched:
+                outcomes.append(self._backfill(executor, migration, batched[index], row if index == done else None,
+                                               dry_run, stop, fail))
+                recorded = False
+            else:
+                recorded = self._run_statement_recorded(executor, migration, statement, index + 1, stop, fail,
+                                                        dry_run)
+            done += 1
+            if not recorded:
+                progress = self.tracking.set_progress(migration.version, done)
+                try:
+                    write_tracking(executor, progress)
+                except StatementFailed as error:
+                    raise fail(progress, None, error) from None
+        duration = None if dry_run else _elapsed(started)
+        closing = (self.tracking.delete(migration.version) if direction == DOWN
+                   else self.tracking.set_state(migration.version, ROW_APPLIED, duration))
+        try:
+            write_tracking(executor, closing)
+        except StatementFailed as error:
+            raise fail(closing, None, error) from None
+        if dry_run:
+            outcome = "would_apply" if direction == UP else "would_roll_back"
+        else:
+            outcome = "applied" if direction == UP else "rolled_back"
+        return MigrationResult(migration, direction, outcome, duration, False, reason, batched=tuple(outcomes))
+
+    def _run_statement_recorded(self, executor, migration: Migration, statement: "Statement", done: int,
+                                stop: StopRequest, fail, dry_run: bool) -> bool:
+        """A statement of a batched migration, in one transaction with its progress where it can run in one
+        (True: its progress is recorded); on its own otherwise (False: the caller records it after)."""
+        database = engine(self.adapter.dialect)
+        transactional = not (database.commits_implicitly(statement.text)
+                             or self.adapter.runs_outside_transaction(statement.text))
+        retry = 0
+        while True:
+            stop.statement_running = True
+            try:
+                if transactional:
+                    executor.execute("BEGIN")
+                for cleanup in (self.adapter.cleanup_before(statement.text) if not (transactional or dry_run) else []):
+                    self.listener.warning(f"{migration.label}: {cleanup.reason}")
+                    executor.execute(cleanup.sql)
+                executor.execute(statement.text)
+                if transactional:
+                    write_tracking(executor, self.tracking.set_progress(migration.version, done))
+                    executor.execute("COMMIT")
+                return transactional
+            except StatementFailed as error:
+                if transactional:
+                    try:
+                        self.adapter.execute("ROLLBACK")
+                    except StatementFailed:
+                        pass  # the connection is gone; the server rolls the transaction back itself
+                if not error.lock_not_granted or retry >= self.lock_policy.retries or stop.requested:
+                    raise fail(statement.text, _error_line(statement, error), error) from None
+                retry += 1
+                wait = self.lock_policy.wait_before(retry)
+                self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait,
+                                         self._lock_holders(statement.text), statement.text)
+                time.sleep(wait)
+            finally:
+                stop.statement_running = False
+
+    def _backfill(self, executor, migration: Migration, batched, row: TrackingRow | None, dry_run: bool,
+                  stop: StopRequest, fail):
+        """Runs (or, dry, describes) one batched statement; its Outcome."""
+        from .backfill import (Backfill, BatchRefused, BatchStopped, Outcome, Position, planned_batches,
+                               replica_throttle, table_key)
+
+        number = batched.index + 1
+        position = (Position.from_json(row.batch, number) if row is not None else None)
+        key = self._keys.get((migration.key, batched.index))
+        if not dry_run:
+            try:
+                key = table_key(self.adapter, batched)
+            except BatchRefused as refused:
+                raise fail(batched.statement.text, batched.statement.line, StatementFailed(refused.message)) from None
+            if key is None:
+                raise fail(batched.statement.text, batched.statement.line,
+                           StatementFailed(f"table {batched.table} does not exist"))
+
+        def retry_wait(retry: int, statement: str) -> float | None:
+            if retry > self.lock_policy.retries:
+                return None
+            wait = self.lock_policy.wait_before(retry)
+            self.listener.lock_retry(migration.label, retry, self.lock_policy.retries, wait,
+                                     self._lock_holders(statement), statement)
+            return wait
+
+        def on_wait(lag: float, limit: float) -> None:
+            self.listener.replica_wait(migration.label, lag, limit)
+
+        backfill = None if key is None else Backfill(
+            self.adapter, batched, key, label=migration.label,
+            record=lambda text: self.tracking.set_batch(migration.version, text),
+            write_tracking=lambda sql: write_tracking(executor, sql), on_progress=self.listener.batch_progress,
+            stop=stop, retry_wait=retry_wait,
+            replica_pause=replica_throttle(
+                self.adapter.inspector().replica_lag, self.max_replica_lag, stop, on_wait,
+                lambda message: self.listener.warning(f"{migration.label}: the replicas' lag cannot be read "
+                                                      f"({message}); the batches go on without max_replica_lag")))
+        if dry_run:
+            executor.comment(planned_batches(batched, key, backfill,
+                                             self.tracking.set_batch(migration.version, ":position"), position))
+            return Outcome(batched.statement.line, batched.table, key.columns if key else (), batched.spec.size, 0, 0,
+                           0, 0.0, None, position.rows if position else None,
+                           key.estimated_rows if key else None, dry_run=True)
+        try:
+            return backfill.run(position or Position(number))
+        except BatchStopped:
+            raise fail(batched.statement.text, batched.statement.line,
+                       StatementFailed(f"stopped by {stop.signal_name} between two batches")) from None
+        except StatementFailed as error:
+            raise fail(getattr(error, "statement", batched.statement.text), batched.statement.line, error) from None
+
     def _lock_holders(self, statement: str) -> str:
         try:
             return self.adapter.lock_holders(self.lock_tables(statement))
@@ -544,6 +793,29 @@ class Runner:
 
 def _next_order(statuses: list[MigrationStatus]) -> int:
     return max((s.row.apply_order or 0 for s in statuses if s.row is not None), default=0) + 1
+
+
+def batch_position(row: TrackingRow) -> dict | None:
+    """Where a dirty migration's batched statement stopped (backfill.Position's fields), when it is recorded."""
+    if not row.batch:
+        return None
+    import json
+
+    try:
+        position = json.loads(row.batch)
+    except ValueError:
+        return None
+    return position if isinstance(position, dict) else None
+
+
+def position_note(row: TrackingRow) -> str:
+    """Where a dirty migration's batched statement stopped, in words."""
+    position = batch_position(row)
+    try:
+        return (f"; statement {position['statement']} stopped after {position['rows']:,} rows in "
+                f"{position['batches']} batch{'es' if position['batches'] != 1 else ''}")
+    except (KeyError, TypeError):
+        return ""
 
 
 def _refuse_dirty(statuses: list[MigrationStatus]) -> None:

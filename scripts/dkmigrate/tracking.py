@@ -28,6 +28,10 @@ COLUMNS = {
     "progress": "integer",
 }
 
+# Added on first need, by the first migration with a batched statement (tables made before it lack it): where
+# that statement's batches stopped, as JSON text (backfill.Position).
+BATCH_COLUMN = "batch_position"
+
 APPLIED = "applied"
 APPLYING = "applying"  # a non-transactional up started and has not finished
 ROLLING_BACK = "rolling_back"  # a non-transactional down started and has not finished
@@ -44,6 +48,7 @@ class TrackingRow:
     duration_ms: int | None
     apply_order: int | None
     progress: int | None  # statements done, while a non-transactional migration runs
+    batch: str | None = None  # BATCH_COLUMN: where the batched statement in progress stopped
 
     @property
     def dirty(self) -> bool:
@@ -69,6 +74,7 @@ class TrackingTable:
         self.names = {migration.key: migration.name for migration in migrations}
         self.foreign: ForeignTable | None = None  # another tool's table, adopted until dk migrate's own exists
         self._resolved = False
+        self.has_batch_column = False  # learned by read(), or set once batch_column_statements() ran
 
     def existing_columns(self) -> set[str] | None:
         """dk migrate's own table's columns (None when it does not exist yet): the configured table, or the one
@@ -182,7 +188,8 @@ class TrackingTable:
         existing = self.existing_columns()
         if existing is None:
             return self._adopted_rows()
-        columns = [column for column in COLUMNS if column in existing]
+        self.has_batch_column = BATCH_COLUMN in existing
+        columns = [column for column in (*COLUMNS, BATCH_COLUMN) if column in existing]
         rows = [dict(zip(columns, values))
                 for values in self.adapter.query(f"SELECT {', '.join(columns)} FROM {self.quoted}")]
         self._refuse_unknown_versions(existing, [str(row["version"]) for row in rows])
@@ -196,6 +203,7 @@ class TrackingTable:
                 duration_ms=row.get("duration_ms"),
                 apply_order=row.get("apply_order"),
                 progress=row.get("progress"),
+                batch=row.get(BATCH_COLUMN),
             )
             for row in rows
         ]
@@ -235,12 +243,25 @@ class TrackingTable:
                 for adopted in read_history(self.adapter, self.foreign, self.versions)]
 
     def set_progress(self, version: str, statements_done: int) -> str:
+        if self.has_batch_column:  # a batched statement's position ends with it
+            return self._update(version, progress=statements_done, **{BATCH_COLUMN: None})
         return self._update(version, progress=statements_done)
+
+    def batch_column_statements(self, exists: bool) -> list[str]:
+        """What adds BATCH_COLUMN to a table that lacks it; `exists`: whether the table exists before the run."""
+        if exists and self.has_batch_column:
+            return []
+        return [f"ALTER TABLE {self.quoted} ADD COLUMN {BATCH_COLUMN} {self.adapter.tracking_types['text']}"]
+
+    def set_batch(self, version: str, position: str) -> str:
+        return self._update(version, **{BATCH_COLUMN: position})
 
     def set_state(self, version: str, state: str, duration_ms: int | None = None) -> str:
         changes = {"state": state, "progress": None if state == APPLIED else 0}
         if state == APPLIED:
             changes["duration_ms"] = duration_ms
+        if self.has_batch_column:
+            changes[BATCH_COLUMN] = None
         return self._update(version, **changes)
 
     def accept_checksum(self, version: str, checksum: str) -> str:

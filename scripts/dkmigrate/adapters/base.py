@@ -204,6 +204,12 @@ class Inspector(ABC):
     def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
         """Locks other sessions hold or wait for on these tables; None when the engine cannot tell."""
 
+    def replica_lag(self) -> float | None:
+        """Seconds the most lagging replica is behind (as server_facts reads it); None when none is known."""
+        facts = self.server_facts(transaction_seconds=86400)
+        lags = [replica.lag_seconds for replica in facts.replicas or () if replica.lag_seconds is not None]
+        return max(lags, default=None)
+
     @abstractmethod
     def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
         """The rows of each query, run in a read-only transaction, each cancelled after `seconds` (QueryTimedOut)."""

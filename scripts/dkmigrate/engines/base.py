@@ -224,10 +224,48 @@ class Engine(ABC):
     @abstractmethod
     def rows_where_index_exists(self, table: str, index: str) -> str: ...
 
-    def batched_update(self, table: str, table_name: str, assignments: str, pending: str, batch_rows: int,
-                       procedure: str) -> list[str]:
-        """An UPDATE of many rows in small transactions; the default is one statement."""
-        return [f"UPDATE {table} SET {assignments} WHERE {pending}"]
+    # --- batched statements (-- migrate:batch): keyset pagination ---------------------------------
+
+    row_values = True  # (a, b) > (1, 2) compares rows in key order and walks the key's index
+
+    def keyset_after(self, columns: list[str], values: list[str]) -> str:
+        """The rows after a key (columns as SQL, values as literals), in key order."""
+        return self._keyset(columns, values, ">")
+
+    def keyset_through(self, columns: list[str], values: list[str]) -> str:
+        """The rows up to and including a key, in key order."""
+        return self._keyset(columns, values, "<=")
+
+    def _keyset(self, columns: list[str], values: list[str], operator: str) -> str:
+        if len(columns) == 1:
+            return f"{columns[0]} {operator} {values[0]}"
+        if self.row_values:
+            return f"({', '.join(columns)}) {operator} ({', '.join(values)})"
+        # (a, b) > (x, y) spelled out, led by a range on the first column so the index bounds the scan
+        strict = operator.rstrip("=")
+        alternatives = []
+        for position, column in enumerate(columns):
+            last = position == len(columns) - 1
+            equal = [f"{c} = {v}" for c, v in zip(columns[:position], values[:position])]
+            alternatives.append(" AND ".join([*equal, f"{column} {operator if last else strict} {values[position]}"]))
+        lead = f"{columns[0]} {strict}= {values[0]}"
+        return f"{lead} AND ({' OR '.join(f'({a})' if ' AND ' in a else a for a in alternatives)})"
+
+    def key_literal(self, value) -> str:
+        """A key's value, read back from the driver, as a literal that compares equal to it."""
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return f"X'{bytes(value).hex()}'"
+        if isinstance(value, float):
+            return repr(value)
+        if hasattr(value, "isoformat"):  # date, time, datetime
+            return self.literal(value.isoformat(sep=" ") if hasattr(value, "hour") and hasattr(value, "day")
+                                else value.isoformat())
+        if isinstance(value, (int, bool)) or value is None:
+            return self.literal(value)
+        if type(value).__name__ == "Decimal":
+            return str(value)
+        return self.literal(str(value))
+
 
     def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
         """Put a column's values back from a copy of (key..., column), matching rows by key."""

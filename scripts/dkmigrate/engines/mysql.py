@@ -48,6 +48,7 @@ class MySQL(Engine):
     default_port = 3306
     max_name_bytes = 64
     identifier_quote = "`"
+    row_values = False  # MariaDB reads a row comparison without the key's index range
     foreign_key_procedure = "unchecked-inplace"
     indexes_foreign_keys = True
     online_alter = ", ALGORITHM=INPLACE, LOCK=NONE"
@@ -134,19 +135,6 @@ class MySQL(Engine):
     def rows_where_index_exists(self, table: str, index: str) -> str:
         return (f"SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND "
                 f"table_name = {self.literal(table)} AND index_name = {self.literal(index)}")
-
-    def batched_update(self, table, table_name, assignments, pending, batch_rows, procedure) -> list[str]:
-        """A procedure repeating a LIMITed UPDATE, each one its own autocommitted transaction."""
-        return [
-            f"CREATE PROCEDURE {procedure}()\n"
-            "BEGIN\n"
-            "    REPEAT\n"
-            f"        UPDATE {table} SET {assignments} WHERE {pending} LIMIT {batch_rows};\n"
-            "    UNTIL ROW_COUNT() = 0 END REPEAT;\n"
-            "END",
-            f"CALL {procedure}()",
-            f"DROP PROCEDURE {procedure}",
-        ]
 
     def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
         match = " AND ".join(f"k.{k} = {table}.{k}" for k in key)

@@ -152,23 +152,10 @@ class PostgreSQL(Engine):
     def rows_where_index_exists(self, table: str, index: str) -> str:
         return f"SELECT 1 FROM pg_indexes WHERE indexname = {self.literal(index)} AND tablename = {self.literal(table)}"
 
-    def batched_update(self, table, table_name, assignments, pending, batch_rows, procedure) -> list[str]:
-        """An UPDATE in transactions of batch_rows rows each, so no row lock is held for long and no single
-        transaction keeps old row versions alive. Runs outside a transaction block (it commits as it goes)."""
-        return ["DO " + dollar_quoted(
-            "\n"
-            "DECLARE\n"
-            "    updated integer;\n"
-            "BEGIN\n"
-            "    LOOP\n"
-            f"        UPDATE {table} SET {assignments}\n"
-            f"        WHERE ctid = ANY (ARRAY(SELECT ctid FROM {table} WHERE {pending} LIMIT {batch_rows}));\n"
-            "        GET DIAGNOSTICS updated = ROW_COUNT;\n"
-            "        EXIT WHEN updated = 0;\n"
-            "        COMMIT;\n"
-            "    END LOOP;\n"
-            "END\n"
-        )]
+    def key_literal(self, value) -> str:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return f"'\\x{bytes(value).hex()}'::bytea"
+        return super().key_literal(value)
 
     def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
         return self.batched_copy(table, archive, lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in key),

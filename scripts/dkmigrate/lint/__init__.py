@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..batching import batched_statements
 from ..sqlsplit import split_statements
 from . import rules  # noqa: F401  (registers every rule)
 from .allow import Allowances, header_of
@@ -67,14 +68,15 @@ class Linter:
         up_allowances = _allowances(up_section)
         up = analyze_statements(
             up_statements, options, file=str(up_section.file), schema=self.schema,
-            runner_transaction=runs_in_transaction(up_statements, up_section.transaction, options),
+            runner_transaction=runs_in_transaction(up_statements, _one_transaction(up_section, options), options),
             allowances=up_allowances, section=UP)
         down = None
         if migration.down is not None:
             down_statements = migration.down.statements(options.dialect)
             down = analyze_statements(
                 down_statements, options, file=str(migration.down.file), schema=self.schema.fork(),
-                runner_transaction=runs_in_transaction(down_statements, migration.down.transaction, options),
+                runner_transaction=runs_in_transaction(down_statements, _one_transaction(migration.down, options),
+                                                       options),
                 allowances=_allowances(migration.down), section=DOWN, up_created=up.created)
         facts = MigrationFacts(has_down=down is not None, removals=tuple(up.removals))
         findings = _findings_of(up) + (_findings_of(down) if down else [])
@@ -96,7 +98,7 @@ def analyze_section(section, options: LintOptions, in_transaction: bool | None =
     """
     statements = section.statements(options.dialect)
     if in_transaction is None:
-        in_transaction = runs_in_transaction(statements, section.transaction, options)
+        in_transaction = runs_in_transaction(statements, _one_transaction(section, options), options)
     return analyze_statements(statements, options, file=str(section.file), schema=(schema or Schema()).fork(),
                               runner_transaction=in_transaction, allowances=_allowances(section)).analyses
 
@@ -133,6 +135,13 @@ def analyze_sql(sql: str, options: LintOptions, file: str | None = None, first_l
 
 def lint_sql(sql: str, options: LintOptions, file: str | None = None, first_line: int = 1) -> list[Finding]:
     return analyze_sql(sql, options, file, first_line).findings
+
+
+def _one_transaction(section, options: LintOptions) -> bool:
+    """Whether the section may run as one transaction: not when the file says so, nor with a batched statement
+    (the runner then runs it statement by statement, each batch committing). A bad `-- migrate:batch` refuses
+    the lint (CatalogueError, exit 2)."""
+    return section.transaction and not batched_statements(section, options.dialect)
 
 
 def _allowances(section) -> Allowances:

@@ -30,6 +30,11 @@ class Phase:
     # migration file carries them as `-- migrate:allow` comments, so the linter knows the step is meant.
     allow: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
+    @property
+    def batched(self) -> bool:
+        """A statement of it runs in batches (`-- migrate:batch`): the runner commits each batch."""
+        return any(statement.startswith("-- migrate:batch") for statement in self.sql)
+
     def allowing(self, statement: str, rule: str, reason: str) -> None:
         if (rule, reason) not in self.allow.get(statement, []):
             self.allow.setdefault(statement, []).append((rule, reason))

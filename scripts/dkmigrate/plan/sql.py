@@ -123,11 +123,9 @@ def postgres_batched_copy(into: TableName, into_key: list[Name], source: TableNa
 
 
 def batched_update(dialect: str, table: TableName, assignments: str, pending: str) -> list[str]:
-    """An UPDATE of many rows in short transactions, as the engine allows (SQLite has one writer at a time
-    whatever the batch size: one statement, one short transaction)."""
-    procedure = quote(derived_name(table.name.text, suffix="backfill"), dialect)
-    return engine(dialect).batched_update(table.sql(dialect), table.name.text, assignments, pending, BATCH_ROWS,
-                                          procedure)
+    """An UPDATE of many rows that the runner runs in batches of BATCH_ROWS rows, one transaction each, walking the
+    table by its key and resuming where it stopped (the `-- migrate:batch` directive)."""
+    return [f"-- migrate:batch size={BATCH_ROWS}", f"UPDATE {table.sql(dialect)} SET {assignments} WHERE {pending}"]
 
 
 def restore_column(dialect: str, table: TableName, archive: TableName, key: list[Name], column: Name) -> str:

@@ -14,20 +14,62 @@ def add_range_arguments(parser, verb: str) -> None:
     add_lock_wait(parser)
 
 
+PROGRESS_LINE_SECONDS = 5.0  # without a terminal, a batched statement's progress is one line this often at most
+BAR_WIDTH = 24
+
+
 class ProgressListener(Listener):
     def __init__(self, out, show_results: bool, settings):
         self.out = out
         self.show_results = show_results
         self.settings = settings
+        self.terminal = out.stderr.isatty() and not out.json_mode
+        self._last_line = float("-inf")
+        self._bar_open = False
+
+    def note(self, message: str) -> None:
+        self._end_bar()
+        self.out.note(message)
+
+    def batch_progress(self, progress) -> None:
+        import shutil
+        import time
+
+        if self.terminal:  # one line, cut to the terminal's width so that \r can redraw it
+            width = shutil.get_terminal_size().columns - 1
+            self.out.stderr.write("\r" + self.out.mask(progress_text(progress, bar=True))[:width] + "\033[K")
+            self.out.stderr.flush()
+            self._bar_open = not progress.done
+            if progress.done:
+                self.out.stderr.write("\n")
+            return
+        now = time.monotonic()
+        if progress.done or now - self._last_line >= PROGRESS_LINE_SECONDS:
+            self._last_line = now
+            self.out.note(progress_text(progress, bar=False))
+
+    def replica_wait(self, label: str, lag: float, limit: float) -> None:
+        self._end_bar()
+        self.out.note(f"{label}: pausing the batches: a replica is {lag:.1f}s behind (max_replica_lag {limit:g}s)")
+
+    def _end_bar(self) -> None:
+        if self._bar_open:
+            self.out.stderr.write("\n")
+            self._bar_open = False
 
     def lock_wait(self, holder: str) -> None:
         self.out.note(f"waiting for the migration lock: {holder}")
 
     def migration_done(self, index: int, total: int, result: MigrationResult) -> None:
+        self._end_bar()
         if self.show_results:
             self.out.line(result_line(index, total, result, self.out))
+            for outcome in result.batched:
+                if not outcome.dry_run:
+                    self.out.line(f"  {outcome_text(outcome)}")
 
     def warning(self, message: str) -> None:
+        self._end_bar()
         self.out.note(f"warning: {message}")
 
     def lock_retry(self, label: str, retry: int, retries: int, wait: float, holders: str, statement: str) -> None:
@@ -59,6 +101,57 @@ def result_line(index: int, total: int, result: MigrationResult, out) -> str:
     if result.out_of_order_after:
         line += f"  (out of order: older than {result.out_of_order_after}, which was applied first)"
     return line
+
+
+def progress_text(progress, bar: bool) -> str:
+    """A batched statement's progress: rows done (of the estimate), rate, ETA. The bar of a terminal puts the
+    numbers first, so that a narrow terminal cuts the migration's name rather than them."""
+    total = progress.estimated_rows
+    rows = f"{progress.rows:,}" + (f" of ~{total:,}" if total and not progress.done else "") + " rows"
+    numbers = []
+    if progress.rows_per_second:
+        numbers.append(f"{progress.rows_per_second:,.0f} rows/s")
+    if progress.eta_seconds is not None:
+        numbers.append(f"ETA {_duration(progress.eta_seconds)}")
+    if progress.done:
+        numbers.append("done")
+    where = f"{progress.label} line {progress.line}"
+    batches = f"{progress.batches} batch{'es' if progress.batches != 1 else ''}"
+    if bar:
+        fraction = 1.0 if progress.done else min(progress.rows / total, 1.0) if total else None
+        shown = f"[{'#' * round(fraction * BAR_WIDTH)}{'.' * (BAR_WIDTH - round(fraction * BAR_WIDTH))}] " \
+                f"{fraction * 100:3.0f}%  " if fraction is not None else ""
+        return "  ".join([f"{shown}{rows}", *numbers, f"{batches}, {where}"])
+    return "  ".join([f"{where}: {rows}, {progress.changed:,} changed, {batches}", *numbers])
+
+
+def outcome_text(outcome) -> str:
+    rate = f", {outcome.rows_per_second:,.0f} rows/s" if outcome.rows_per_second else ""
+    resumed = f", resumed after {outcome.resumed_after:,} rows" if outcome.resumed_after is not None else ""
+    return (f"batched {outcome.table} (line {outcome.line}, by {', '.join(outcome.key)}): {outcome.rows:,} rows in "
+            f"{outcome.batches} batch{'es' if outcome.batches != 1 else ''}, {outcome.changed:,} changed{rate}{resumed}")
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes}m{seconds:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m"
+
+
+def batch_document(outcome) -> dict:
+    document = {"line": outcome.line, "table": outcome.table, "key": list(outcome.key), "size": outcome.size,
+                "estimated_rows": outcome.estimated_rows}
+    if outcome.dry_run:
+        count = -(-outcome.estimated_rows // outcome.size) if outcome.estimated_rows else None
+        return document | {"estimated_batches": count}
+    return document | {"rows": outcome.rows, "changed": outcome.changed, "batches": outcome.batches,
+                       "seconds": outcome.seconds, "rows_per_second": outcome.rows_per_second,
+                       "resumed_after_rows": outcome.resumed_after}
 
 
 def run_summary(report: RunReport, direction: str) -> str:
@@ -94,6 +187,7 @@ def result_document(settings, result: MigrationResult) -> dict:
         "out_of_order": result.out_of_order_after is not None,
         "retries": [{"attempt": retry.attempt, "holder": retry.holder, "waited_ms": retry.waited_ms,
                      "delay_ms": retry.delay_ms, "line": retry.line} for retry in result.retries],
+        **({"batches": [batch_document(outcome) for outcome in result.batched]} if result.batched else {}),
     }
 
 

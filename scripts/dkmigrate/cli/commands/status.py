@@ -1,4 +1,5 @@
 from ... import operations
+from ...runner import batch_position, position_note
 from ...status import STATES, summary
 from ...tracking import ADOPTED_DIRTY
 
@@ -42,6 +43,7 @@ def document(settings, report) -> dict:
                 "duration_ms": status.row.duration_ms if status.row else None,
                 "out_of_order": status.out_of_order,
                 "statements_done": status.row.progress if status.state == "dirty" else None,
+                "batch_position": batch_position(status.row) if status.state == "dirty" else None,
             }
             for status in report.statuses
         ],
@@ -88,7 +90,9 @@ def _note(status) -> str:
         return "recorded dirty or failed by the tool that migrated this database before"
     if status.state == "dirty":
         action = "rolling back" if status.row.state == "rolling_back" else "applying"
-        return f"stopped while {action}, after {status.row.progress or 0} statement(s)"
+        note = f"stopped while {action}, after {status.row.progress or 0} statement(s){position_note(status.row)}"
+        return note + (f" (`migrate {'down' if action == 'rolling back' else 'up'}` continues it)"
+                       if status.row.batch else "")
     if status.state == "modified":
         return "file edited after it was applied"
     if status.state == "missing":

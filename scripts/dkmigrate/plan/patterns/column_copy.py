@@ -381,8 +381,8 @@ class _SQLiteCopy(_Copy):
 
     def migrate(self) -> Phase:
         build, drop = self.index_statements()
-        steps = [f"Copy {self.c.old} into {self.c.new} for the existing rows (SQLite has one writer at a time: "
-                 "one statement, run when writes can pause for it)."]
+        steps = [f"Copy {self.c.old} into {self.c.new} for the existing rows, {sql.BATCH_ROWS} rows per transaction "
+                 "(SQLite has one writer at a time: each batch holds it briefly)."]
         if build:
             steps.append(f"Build the indexes of {self.c.old} on {self.c.new}.")
         return Phase(
