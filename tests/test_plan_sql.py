@@ -41,31 +41,23 @@ def test_checks_that_come_back_empty_when_done():
         "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'users'"
 
 
-def test_batched_updates_commit_between_batches():
-    [statement] = sql.batched_update("postgres", USERS, "b = a", "b IS NULL")
-    assert "UPDATE users SET b = a\n        WHERE ctid = ANY (ARRAY(SELECT ctid FROM users WHERE b IS NULL LIMIT 5000));" in statement
-    assert statement.index("EXIT WHEN updated = 0;") < statement.index("COMMIT;")
-    create, call, drop = sql.batched_update("mysql", USERS, "b = a", "b IS NULL")
-    assert "UPDATE users SET b = a WHERE b IS NULL LIMIT 5000;" in create and "UNTIL ROW_COUNT() = 0" in create
-    assert (call, drop) == ("CALL users_backfill()", "DROP PROCEDURE users_backfill")
-    assert sql.batched_update("sqlite", USERS, "b = a", "b IS NULL") == ["UPDATE users SET b = a WHERE b IS NULL"]
+def test_batched_updates_are_the_backfill_operation_rendered():
+    assert sql.backfill("sqlite", USERS, "b = a", "b IS NULL") == ["UPDATE users SET b = a WHERE b IS NULL"]
+    assert sql.backfill("mysql", USERS, "b = a", "b IS NULL")[1:] == ["CALL users_backfill()", "DROP PROCEDURE users_backfill"]
 
 
-def test_sqlite_rebuild_recreates_columns_keys_and_indexes():
+def test_a_table_shape_is_read_from_the_database_facts_and_narrowed_by_a_dropped_column():
     facts = TableFacts(None, "users", (ColumnFacts("id", "INTEGER", True, None), ColumnFacts("email", "TEXT", False, None),
                                        ColumnFacts("name", "TEXT", True, "'x'")), ("id",),
                        (IndexFacts("sqlite_autoindex_users_1", ("email",), True, False, True, "(u constraint)"),
                         IndexFacts("users_name", ("name",), False, False, True, "CREATE INDEX users_name ON users (name)")),
                        definition="CREATE TABLE users (id INTEGER PRIMARY KEY AUTOINCREMENT, ...)")
-    shape = sql.TableShape.of(facts)
-    assert sql.sqlite_rebuild(USERS, shape.without("name"), {"email": "lower(email)"}) == [
-        "CREATE TABLE users_rebuild (\n    id INTEGER PRIMARY KEY AUTOINCREMENT,\n    email TEXT NOT NULL,\n"
-        "    UNIQUE (email)\n)",
-        "INSERT INTO users_rebuild (id, email)\n    SELECT id, lower(email) FROM users",
-        "DROP TABLE users",
-        "ALTER TABLE users_rebuild RENAME TO users",
-    ]
-    assert sql.sqlite_rebuild(USERS, shape, {})[-1] == "CREATE INDEX users_name ON users (name)"
+    shape = sql.shape_of(facts)
+    assert shape.autoincrement and shape.uniques == (("email",),)
+    assert shape.indexes == ("CREATE INDEX users_name ON users (name)",)
+    assert [c.default for c in shape.columns] == [None, None, "'x'"] and shape.columns[1].not_null
+    narrower = sql.shape_without(shape, "name", "sqlite")
+    assert [c.name for c in narrower.columns] == ["id", "email"] and narrower.indexes == ()
 
 
 def test_derived_names_stay_within_63_bytes_and_stay_distinct():

@@ -2,9 +2,12 @@
 add-unique-constraint. On PostgreSQL each is split so that no step scans the table under a lock that
 blocks writes: NOT VALID then VALIDATE, CREATE UNIQUE INDEX CONCURRENTLY then USING INDEX."""
 
+from dataclasses import replace
+
 from ...engines import engine
 from ..identifiers import Name, TableName, derived_name, literal, quote
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
+from ..operations import Comment, Rebuild, phase
 from ..registry import Built, Context, Slots, register
 from .. import sql
 
@@ -67,7 +70,7 @@ def add_not_null_column(slots: Slots, ctx: Context) -> Built:
         Phase(MIGRATE, f"fill {column} and prove it is never NULL",
               [f"Set {column} = {value} in the existing rows, {sql.BATCH_ROWS} per transaction.",
                f"Add CHECK ({column} IS NOT NULL) NOT VALID (a brief lock), then VALIDATE it (a scan that blocks no writes)."],
-              sql=[*sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL"),
+              sql=[*sql.backfill(d, table, f"{c} = {value}", f"{c} IS NULL"),
                    *sql.lock_timeout(d, False),
                    f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
                    *sql.reset_lock_timeout(d),
@@ -141,7 +144,7 @@ def add_foreign_key(slots: Slots, ctx: Context) -> Built:
                    *([f"Index {column} concurrently (deletes and updates in {target} look rows up by it)."] if build_index else []),
                    "Add the foreign key NOT VALID: a brief lock on both tables, no scan; new writes are checked from now on."],
                   sql=[*build_index, *sql.lock_timeout(d, False), f"{constraint} NOT VALID", *sql.reset_lock_timeout(d)],
-                  verify=[orphans, sql.invalid_indexes(table)],
+                  verify=[orphans, *sql.invalid_indexes(d, table)],
                   rollback=[*sql.lock_timeout(d, False), f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {quote(name, d)}",
                             *sql.reset_lock_timeout(d), *drop_index],
                   transaction=not build_index),
@@ -176,22 +179,20 @@ def _sqlite_foreign_key(ctx, table, column, target, referenced, build_index, dro
     facts = ctx.table_facts(table)
     expand = Phase(EXPAND, f"index {column}", [steps_clean, f"Index {column}."] if build_index else [steps_clean],
                    sql=build_index, verify=[orphans], rollback=drop_index or ["-- nothing to undo"])
+    database = engine(ctx.dialect)
+    steps = ["SQLite cannot add a foreign key with ALTER TABLE: the table is rebuilt (create, copy, drop, rename). "
+             "SQLite enforces the key only where the application turns on PRAGMA foreign_keys."]
     if facts is None:
-        rebuild = [f"-- {ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}"]
-        back = rebuild
+        operations = [Comment(ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text)]
+        undo = operations
     else:
         ctx.rebuild_caveat(table, facts)
-        shape = sql.TableShape.of(facts)
-        with_key = sql.TableShape(shape.columns, shape.primary_key, shape.uniques,
-                                  shape.foreign_keys + (((column.text,), target.name.text, (referenced.text,)),),
-                                  shape.indexes, shape.autoincrement)
-        rebuild, back = sql.sqlite_rebuild(table, with_key, {}), sql.sqlite_rebuild(table, shape, {})
-    migrate = Phase(MIGRATE, "rebuild the table with the key",
-                    ["SQLite cannot add a foreign key with ALTER TABLE: the table is rebuilt (create, copy, drop, rename). "
-                     "SQLite enforces the key only where the application turns on PRAGMA foreign_keys."],
-                    sql=rebuild, verify=[f"SELECT * FROM pragma_foreign_key_check({table.literal('sqlite')})"],
-                    rollback=back)
-    migrate.allowing_all(sql.sqlite_rebuild_allowances(table))
+        shape = sql.shape_of(facts)
+        with_key = replace(shape, foreign_keys=shape.foreign_keys + (((column.text,), target.name.text, (referenced.text,)),))
+        operations, undo = [Rebuild(table, with_key, shape)], None
+    violations = database.rows_of_foreign_key_violations(table.literal(ctx.dialect))
+    migrate = phase(database, MIGRATE, "rebuild the table with the key", steps, operations,
+                    verify=[violations] if violations else [], undo=undo)
     return [expand, migrate]
 
 
@@ -221,7 +222,7 @@ def add_unique_constraint(slots: Slots, ctx: Context) -> Built:
     drop = sql.drop_index(d, name, table)
     database = engine(d)
     expand = Phase(EXPAND, "build the unique index", [first, "Build the unique index " + database.index_build_note],
-                   sql=[index], verify=[duplicates] + ([sql.invalid_indexes(table)] if database.invalid_index_left else []),
+                   sql=[index], verify=[duplicates, *sql.invalid_indexes(d, table)],
                    rollback=[drop], transaction=database.transactional_ddl and not database.runs_outside_transaction(index))
     phases = [expand]
     if database.validates_online:

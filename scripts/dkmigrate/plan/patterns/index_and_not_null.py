@@ -11,6 +11,7 @@ from ...engines import engine
 from ...errors import UsageError
 from ..identifiers import derived_name, literal, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
+from ..operations import AlterColumn, Backfill, Comment, Locked, Rebuild, phase
 from ..registry import Built, Context, Slots, register
 from .. import sql
 
@@ -49,7 +50,7 @@ def add_index(slots: Slots, ctx: Context) -> Built:
     build, drop = sql.create_index(d, name, table, columns), sql.drop_index(d, name, table)
     database = engine(d)
     steps = list(database.index_build_steps)
-    verify = [sql.invalid_indexes(table)] if database.invalid_index_left else []
+    verify = sql.invalid_indexes(d, table)
     verify.append(_index_missing(d, table, name))
     expand = Phase(EXPAND, f"build {name}", steps, sql=[build], verify=verify, rollback=[drop],
                    transaction=database.transactional_ddl and not database.runs_outside_transaction(build))
@@ -93,31 +94,30 @@ def set_not_null(slots: Slots, ctx: Context) -> Built:
     lost = f"which rows of {table} had no {column} (they keep {value})" if value else None
     database = engine(d)
     if database.validates_online:
-        phases = _postgres_not_null(ctx, table, column, value, first, nulls, lost)
+        phases = _validated_not_null(ctx, table, column, value, first, nulls, lost)
     elif database.rebuilds_tables:
-        phases = [_sqlite_not_null(ctx, table, column, value, first, nulls, lost)]
+        phases = [_rebuilt_not_null(ctx, table, column, value, first, nulls, lost)]
     else:
         column_type = ctx.column_type(table, column, slots.type)
-        fill = sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL") if value else []
-        phases = [Phase(CONTRACT, f"make {column} NOT NULL",
+        fill = [Backfill(table, f"{c} = {value}", f"{c} IS NULL")] if value else []
+        phases = [phase(database, CONTRACT, f"make {column} NOT NULL",
                         [first, "MODIFY ... NOT NULL rebuilds the table online (ALGORITHM=INPLACE, LOCK=NONE): reads "
                                 "and writes go on; use gh-ost or pt-online-schema-change for a very large table."],
-                        sql=[*fill, *sql.lock_timeout(d, False),
-                             f"ALTER TABLE {t} MODIFY {c} {column_type} NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"],
-                        verify=[nulls], rollback=[f"ALTER TABLE {t} MODIFY {c} {column_type} NULL, ALGORITHM=INPLACE, LOCK=NONE"],
-                        transaction=False, rollback_loses_data=lost)]
+                        [*fill, Locked((AlterColumn(table, column, column_type, True, None, False, None),),
+                                       in_transaction=False)],
+                        verify=[nulls], transaction=False, rollback_loses_data=lost)]
     return Built(f"Make {table}.{column} NOT NULL without a long exclusive lock"
                  + (f" ({database.label}: by rebuilding the table)." if database.rebuilds_tables else "."), phases)
 
 
-def _postgres_not_null(ctx: Context, table, column, value, first, nulls, lost) -> list[Phase]:
-    d = "postgres"
+def _validated_not_null(ctx: Context, table, column, value, first, nulls, lost) -> list[Phase]:
+    d = ctx.dialect
     t, c = table.sql(d), column.sql(d)
     check = quote(derived_name(table.name.text, column.text, suffix="not_null"), d)
     add_check = f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID"
     drop_check = f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}"
     set_not_null = f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"
-    fill = sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL") if value else []
+    fill = sql.backfill(d, table, f"{c} = {value}", f"{c} IS NULL") if value else []
     exists = (f"SELECT 'missing' AS {quote('constraint', d)} WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE "
               f"conrelid = to_regclass({table.literal(d)}) AND conname = {literal(check.strip(chr(34)))})")
     expand = Phase(EXPAND, f"add CHECK ({column} IS NOT NULL) NOT VALID",
@@ -143,21 +143,20 @@ def _postgres_not_null(ctx: Context, table, column, value, first, nulls, lost) -
     return [expand, migrate, contract]
 
 
-def _sqlite_not_null(ctx: Context, table, column, value, first, nulls, lost) -> Phase:
+def _rebuilt_not_null(ctx: Context, table, column, value, first, nulls, lost) -> Phase:
+    database = engine(ctx.dialect)
     facts = ctx.table_facts(table)
-    steps = [first, "SQLite cannot change a column's NOT NULL with ALTER TABLE: the table is rebuilt (create, copy, "
-                    "drop, rename) under the database-wide write lock; writers wait until it is done."]
+    steps = [first, f"{database.label} cannot change a column's NOT NULL with ALTER TABLE: the table is rebuilt (create, "
+                    "copy, drop, rename) under the database-wide write lock; writers wait until it is done."]
     if facts is None:
-        rebuild = [f"-- {ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}"]
-        back = rebuild
+        operations = [Comment(ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text)]
+        undo = operations
     else:
         ctx.rebuild_caveat(table, facts)
-        shape = sql.TableShape.of(facts)
+        shape = sql.shape_of(facts)
         required = replace(shape, columns=tuple(replace(c, not_null=True) if c.name == column.text else c
                                                  for c in shape.columns))
-        fill = {column.text: f"coalesce({column.sql('sqlite')}, {value})"} if value else {}
-        rebuild, back = sql.sqlite_rebuild(table, required, fill), sql.sqlite_rebuild(table, shape, {})
-    phase = Phase(CONTRACT, f"rebuild {table} with {column} NOT NULL", steps, sql=rebuild, verify=[nulls],
-                  rollback=back, rollback_loses_data=lost)
-    phase.allowing_all(sql.sqlite_rebuild_allowances(table))
-    return phase
+        fill = ((column.text, f"coalesce({column.sql(ctx.dialect)}, {value})"),) if value else ()
+        operations, undo = [Rebuild(table, required, shape, copy=fill)], None
+    return phase(database, CONTRACT, f"rebuild {table} with {column} NOT NULL", steps, operations, verify=[nulls],
+                 undo=undo, rollback_loses_data=lost)
