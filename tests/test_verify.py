@@ -268,10 +268,9 @@ def test_the_plan_checklist_says_why_verify_could_not_run(tmp_path, engine):
     assert engine.tables() == set()
 
 
-def test_plan_write_verifies_the_migrations_it_wrote(tmp_path, postgres_url):
-    from conftest import Engine, Project
-
-    project, engine = Project(tmp_path / "project", postgres_url), Engine("postgres", postgres_url)
+def test_plan_write_verifies_the_migrations_it_wrote(project, engine):
+    """The rename plan's CONTRACT down gives the old column its default back (and the new one had it), so the
+    round trip leaves the schema as it was, on every engine."""
     users_table(project)
     assert project.run("up").code == 0
 
