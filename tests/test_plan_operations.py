@@ -72,7 +72,7 @@ CASES = [
     (ops.DropCheck(USERS, "users_email_not_null", EMAIL), "postgres",
      ["ALTER TABLE users DROP CONSTRAINT users_email_not_null"],
      ["ALTER TABLE users ADD CONSTRAINT users_email_not_null CHECK (email IS NOT NULL) NOT VALID"]),
-    (ops.ValidateCheck(USERS, "users_email_not_null"), "postgres",
+    (ops.ValidateConstraint(USERS, "users_email_not_null"), "postgres",
      ["ALTER TABLE users VALIDATE CONSTRAINT users_email_not_null"], []),
     (ops.RenameTable(USERS, TableName(None, Name("accounts"))), "postgres",
      ["ALTER TABLE users RENAME TO accounts"], ["ALTER TABLE accounts RENAME TO users"]),

@@ -264,8 +264,23 @@ class Engine(ABC):
         return [f"ALTER TABLE {op.table.sql(self.name)} ADD CONSTRAINT {self.quote(op.name)} "
                 f"CHECK ({op.column.sql(self.name)} IS NOT NULL)"]
 
-    def render_validate_check(self, op) -> list[str]:
+    def render_validate_constraint(self, op) -> list[str]:
         return [f"ALTER TABLE {op.table.sql(self.name)} VALIDATE CONSTRAINT {self.quote(op.name)}"]
+
+    def render_add_foreign_key(self, op) -> list[str]:
+        q = self.name
+        return [f"ALTER TABLE {op.table.sql(q)} ADD CONSTRAINT {self.quote(op.name)} FOREIGN KEY ({op.column.sql(q)}) "
+                f"REFERENCES {op.target.sql(q)} ({op.referenced.sql(q)})"]
+
+    def render_drop_foreign_key(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} DROP CONSTRAINT IF EXISTS {self.quote(op.name)}"]
+
+    def render_add_unique_using_index(self, op) -> list[str]:
+        name = self.quote(op.index.name)
+        return [f"ALTER TABLE {op.table.sql(self.name)} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"]
+
+    def render_drop_constraint(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} DROP CONSTRAINT {self.quote(op.name)}"]
 
     def render_drop_check(self, op) -> list[str]:
         return [f"ALTER TABLE {op.table.sql(self.name)} DROP CONSTRAINT {'IF EXISTS ' if op.if_exists else ''}"
@@ -315,6 +330,15 @@ class Engine(ABC):
     def _names(self, names) -> str:
         return ", ".join(self.quote(name) for name in names)
 
+    def render_create_view(self, op) -> list[str]:
+        return [f"CREATE VIEW {op.view.sql(self.name)} AS SELECT * FROM {op.table.sql(self.name)}"]
+
+    def render_drop_view(self, op) -> list[str]:
+        return [f"DROP VIEW {op.created.view.sql(self.name)}"]
+
+    def render_rename_index(self, op) -> list[str]:
+        return [f"ALTER INDEX {op.table.sibling(op.name).sql(self.name)} RENAME TO {self.quote(op.new)}"]
+
     def render_create_link_sync(self, op) -> list[str]:
         raise NotImplementedError(f"no sync between tables for {self.label}")
 
@@ -342,6 +366,10 @@ class Engine(ABC):
         return [f"UPDATE {into.sql(q)} SET {', '.join(f'{c.sql(q)} = s.{c.sql(q)}' for c in link.columns)} "
                 f"FROM {source.sql(q)} AS s\n    WHERE {match}"]
 
+    def render_keep_copy(self, op) -> list[str]:
+        columns = ", ".join(column.sql(self.name) for column in op.columns)
+        return [f"CREATE TABLE {op.copy.sql(self.name)} AS SELECT {columns} FROM {op.table.sql(self.name)}"]
+
     def render_copy_rows(self, op) -> list[str]:
         return [f"INSERT INTO {op.target.sql(self.name)} ({self._names(op.columns)})\n"
                 f"    SELECT {', '.join(op.expressions)} FROM {op.source.sql(self.name)}"]
@@ -364,6 +392,16 @@ class Engine(ABC):
 
     def rows_of_invalid_indexes(self, table_literal: str) -> str | None:
         """Indexes a failed online build left behind, unusable; None where a failed build leaves nothing."""
+        return None
+
+    def rows_where_constraint_missing(self, table, name: str) -> str | None:
+        """A query with a row while the table has no constraint of that name; None where the catalogue is not read."""
+        return None
+
+    def rows_where_constraint_not_validated(self, table, name: str) -> str | None:
+        return None
+
+    def rows_where_column_nullable(self, table, column) -> str | None:
         return None
 
     def rows_of_foreign_key_violations(self, table_literal: str) -> str | None:

@@ -129,6 +129,14 @@ class MySQL(Engine):
     def render_drop_index(self, op) -> list[str]:
         return [self.online(f"ALTER TABLE {op.table.sql(self.name)} DROP INDEX {self.quote(op.name)}")]
 
+    def render_add_foreign_key(self, op) -> list[str]:
+        """With foreign_key_checks off, InnoDB adds the key in place without checking the existing rows."""
+        return ["SET foreign_key_checks = 0", *(self.online(s) for s in super().render_add_foreign_key(op)),
+                "SET foreign_key_checks = 1"]
+
+    def render_drop_foreign_key(self, op) -> list[str]:
+        return [self.online(f"ALTER TABLE {op.table.sql(self.name)} DROP FOREIGN KEY {self.quote(op.name)}")]
+
     def render_alter_column(self, op) -> list[str]:
         """MODIFY COLUMN restates the whole column: its type, NOT NULL and default."""
         definition = f"{op.column.sql(self.name)} {op.type}{' NOT NULL' if op.not_null else ' NULL'}"

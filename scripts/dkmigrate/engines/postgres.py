@@ -157,6 +157,9 @@ class PostgreSQL(Engine):
             statements.append(f"{alter} SET DEFAULT {op.default}" if op.default is not None else f"{alter} DROP DEFAULT")
         return statements
 
+    def render_add_foreign_key(self, op) -> list[str]:
+        return [statement + " NOT VALID" for statement in super().render_add_foreign_key(op)]
+
     def render_add_not_null_check(self, op) -> list[str]:
         return [statement + " NOT VALID" for statement in super().render_add_not_null_check(op)]
 
@@ -282,6 +285,18 @@ class PostgreSQL(Engine):
     def rows_where_sync_missing(self, table, sync) -> str:
         return (f"SELECT 'missing trigger' WHERE NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = "
                 f"to_regclass({self.literal(table.sql(self.name))}) AND tgname = {self.literal(sync.name)})")
+
+    def rows_where_constraint_missing(self, table, name: str) -> str:
+        return (f"SELECT 'missing' AS {self.quote('constraint')} WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE "
+                f"conrelid = to_regclass({self.literal(table.sql(self.name))}) AND conname = {self.literal(name)})")
+
+    def rows_where_constraint_not_validated(self, table, name: str) -> str:
+        return (f"SELECT conname FROM pg_constraint WHERE conrelid = to_regclass({self.literal(table.sql(self.name))}) "
+                f"AND conname = {self.literal(name)} AND NOT convalidated")
+
+    def rows_where_column_nullable(self, table, column) -> str:
+        return (f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({self.literal(table.sql(self.name))}) "
+                f"AND attname = {self.literal(column.text)} AND NOT attnotnull")
 
     def rows_of_invalid_indexes(self, table_literal: str) -> str:
         return f"SELECT indexrelid::regclass FROM pg_index WHERE indrelid = to_regclass({table_literal}) AND NOT indisvalid"

@@ -78,6 +78,29 @@ class SQLite(Engine):
             "END",
         ]
 
+    def render_create_view(self, op) -> list[str]:
+        """The view, and INSTEAD OF triggers that pass the old application's writes to the table."""
+        q, view, table = self.name, op.view.sql(self.name), op.table.sql(self.name)
+        defaults = dict(op.defaults)
+        insert, update, delete = (self.quote(name) for name in op.triggers)
+        names = ", ".join(c.sql(q) for c in op.columns)
+        values = ", ".join(f"COALESCE(NEW.{c.sql(q)}, {defaults[c.text]})" if c.text in defaults else f"NEW.{c.sql(q)}"
+                           for c in op.columns)
+        match = " AND ".join(f"{k.sql(q)} = OLD.{k.sql(q)}" for k in op.key)
+        assignments = ", ".join(f"{c.sql(q)} = NEW.{c.sql(q)}" for c in op.columns)
+        return [
+            *super().render_create_view(op),
+            f"CREATE TRIGGER {insert} INSTEAD OF INSERT ON {view}\nBEGIN\n"
+            f"    INSERT INTO {table} ({names}) VALUES ({values});\nEND",
+            f"CREATE TRIGGER {update} INSTEAD OF UPDATE ON {view}\nBEGIN\n"
+            f"    UPDATE {table} SET {assignments} WHERE {match};\nEND",
+            f"CREATE TRIGGER {delete} INSTEAD OF DELETE ON {view}\nBEGIN\n"
+            f"    DELETE FROM {table} WHERE {match};\nEND",
+        ]
+
+    def render_drop_view(self, op) -> list[str]:
+        return [*(f"DROP TRIGGER {self.quote(name)}" for name in op.created.triggers), *super().render_drop_view(op)]
+
     def link_triggers(self, link) -> list[str]:
         suffixes = ("insert", "update", *(("delete",) if link.new_target else ()), "back_insert", "back_update")
         return [link.trigger(suffix) for suffix in suffixes]

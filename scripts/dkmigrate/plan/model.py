@@ -37,10 +37,6 @@ class Phase:
         if (rule, reason) not in self.allow.get(statement, []):
             self.allow.setdefault(statement, []).append((rule, reason))
 
-    def allowing_all(self, allowances: list[tuple[str, str, str]]) -> None:
-        for statement, rule, reason in allowances:
-            self.allowing(statement, rule, reason)
-
     @property
     def writes_migration(self) -> bool:
         return self.name in MIGRATION_PHASES

@@ -256,10 +256,10 @@ class AddNotNullCheck(Operation):
 
 
 @dataclass(frozen=True)
-class ValidateCheck(Operation):
+class ValidateConstraint(Operation):
     """The existing rows checked, under a lock that blocks no writes. Its reverse is nothing."""
 
-    kind = "validate_check"
+    kind = "validate_constraint"
     table: TableName
     name: str
 
@@ -277,6 +277,49 @@ class DropCheck(Operation):
 
     def inverse(self) -> AddNotNullCheck:
         return AddNotNullCheck(self.table, self.name, self.column)
+
+
+@dataclass(frozen=True)
+class AddForeignKey(Operation):
+    """A foreign key added without checking the existing rows (NOT VALID, or with the checks off where the engine
+    has no NOT VALID): new writes are checked; the existing rows are validated later, or by the orphans query."""
+
+    kind = "add_foreign_key"
+    table: TableName
+    name: str
+    column: Name
+    target: TableName
+    referenced: Name
+
+    def inverse(self) -> "DropForeignKey":
+        return DropForeignKey(self.table, self.name)
+
+
+@dataclass(frozen=True)
+class DropForeignKey(Operation):
+    kind = "drop_foreign_key"
+    table: TableName
+    name: str
+
+
+@dataclass(frozen=True)
+class AddUniqueUsingIndex(Operation):
+    """A unique constraint that takes over an existing unique index: a brief lock, no scan. Dropping the constraint
+    drops the index with it, so the reverse builds the index again."""
+
+    kind = "add_unique_using_index"
+    table: TableName
+    index: CreateIndex
+
+    def inverse(self) -> "Group":
+        return Group((DropConstraint(self.table, self.index.name), self.index))
+
+
+@dataclass(frozen=True)
+class DropConstraint(Operation):
+    kind = "drop_constraint"
+    table: TableName
+    name: str
 
 
 # --- a column kept in step with another -------------------------------------------------------------------
@@ -431,6 +474,19 @@ class CreateTableAs(Operation):
 
 
 @dataclass(frozen=True)
+class KeepCopy(Operation):
+    """A new table holding a copy of some columns of another (a drop's archive of the key and the dropped column)."""
+
+    kind = "keep_copy"
+    copy: TableName
+    table: TableName
+    columns: tuple[Name, ...]
+
+    def inverse(self) -> "DropTable":
+        return DropTable(self.copy)
+
+
+@dataclass(frozen=True)
 class CopyRows(Operation):
     """INSERT INTO target (columns) SELECT expressions FROM source."""
 
@@ -458,6 +514,46 @@ class RenameTable(Operation):
 
     def inverse(self) -> "RenameTable":
         return RenameTable(self.new, self.table)
+
+
+@dataclass(frozen=True)
+class CreateView(Operation):
+    """A view under a table's old name over the renamed table. Where views take no writes (SQLite), INSTEAD OF
+    triggers pass them to the table: `columns` and `key` (SQL names) and `defaults` (column -> SQL) say how."""
+
+    kind = "create_view"
+    view: TableName
+    table: TableName
+    columns: tuple[Name, ...]
+    key: tuple[Name, ...]
+    defaults: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def triggers(self) -> tuple[str, str, str]:
+        return tuple(f"{self.view.name.text}_view_{verb}" for verb in ("insert", "update", "delete"))
+
+    def inverse(self) -> "DropView":
+        return DropView(self)
+
+
+@dataclass(frozen=True)
+class DropView(Operation):
+    kind = "drop_view"
+    created: CreateView
+
+    def inverse(self) -> CreateView:
+        return self.created
+
+
+@dataclass(frozen=True)
+class RenameIndex(Operation):
+    kind = "rename_index"
+    table: TableName
+    name: str
+    new: str
+
+    def inverse(self) -> "RenameIndex":
+        return RenameIndex(self.table, self.new, self.name)
 
 
 @dataclass(frozen=True)
@@ -533,17 +629,20 @@ def sql(operations, engine: "Engine") -> list[str]:
 
 
 def phase(engine: "Engine", name: str, title: str, steps: list[str], operations, *, verify: list[str],
-          undo=None, nothing_to_undo: str | None = None, transaction: bool = True,
+          undo=None, nothing_to_undo: str | None = None, transaction: bool | None = None,
           rollback_loses_data: str | None = None) -> Phase:
     """A database phase whose SQL and rollback are its operations rendered for the engine.
 
     undo replaces the mechanical reverse where it is not enough; nothing_to_undo is the rollback's comment when
-    the reverse is empty (a backfill, a validation)."""
+    the reverse is empty (a backfill, a validation). transaction defaults to whether the engine can run the
+    statements as one transaction (its DDL is transactional, and none of them refuses a transaction block)."""
     operations = tuple(operations)
     undo = reverse(operations) if undo is None else tuple(undo)
     if not undo and nothing_to_undo:
         undo = (Comment(nothing_to_undo),)
     up, down = render(operations, engine), render(undo, engine)
+    if transaction is None:
+        transaction = engine.transactional_ddl and not any(engine.runs_outside_transaction(s) for s, _ in up)
     result = Phase(name, title, steps, sql=[s for s, _ in up], verify=verify, rollback=[s for s, _ in down],
                    transaction=transaction, rollback_loses_data=rollback_loses_data,
                    operations=list(operations), undo=list(undo))

@@ -1,5 +1,5 @@
-"""What the patterns build with besides operations: single statements rendered from one operation, the queries
-a phase's checks run, and the shape of a table a rebuild re-creates.
+"""What the patterns build with besides operations: the queries a phase's checks run, operations that are one
+procedure together, and the shape of a table a rebuild re-creates.
 
 Every name reaching these functions is a parsed identifiers.Name or TableName, quoted for the dialect by its
 engine; types were checked by identifiers.parse_type; defaults come from the database's own catalogue or are
@@ -10,55 +10,10 @@ from dataclasses import replace
 
 from ..adapters.base import TableFacts
 from ..engines import engine
-from ..engines.base import BATCH_ROWS, LOCK_TIMEOUT_SECONDS  # noqa: F401  (BATCH_ROWS: the patterns' words)
+from ..engines.base import BATCH_ROWS  # noqa: F401  (the patterns' words)
 from ..lexer import QUOTED, WORD, identifier, tokenize
 from . import operations as ops
 from .identifiers import Name, TableName, quote
-
-LOCK_TIMEOUT = f"{LOCK_TIMEOUT_SECONDS}s"  # how long a DDL statement may wait for its lock (then it is retried)
-
-
-def one(operation: ops.Operation, dialect: str) -> str:
-    """The one statement an operation is on this engine."""
-    [statement] = ops.sql([operation], engine(dialect))
-    return statement
-
-
-def lock_timeout(dialect: str, in_transaction: bool) -> list[str]:
-    """Bound the wait for a lock, so a DDL statement queued behind a long transaction cannot stall all traffic."""
-    return engine(dialect).lock_timeout(in_transaction)
-
-
-def reset_lock_timeout(dialect: str) -> list[str]:
-    return engine(dialect).reset_lock_timeout()
-
-
-def add_column(dialect: str, table: TableName, column: Name, column_type: str, *, not_null: bool = False,
-               default: str | None = None) -> str:
-    return one(ops.AddColumn(table, column, column_type, not_null, default), dialect)
-
-
-def drop_column(dialect: str, table: TableName, column: Name) -> str:
-    return one(ops.DropColumn(table, column, ""), dialect)
-
-
-def rename_table(dialect: str, table: TableName, new: TableName) -> str:
-    return one(ops.RenameTable(table, new), dialect)
-
-
-def create_index(dialect: str, name: str, table: TableName, columns: list[Name], *, unique: bool = False,
-                 method: str | None = None) -> str:
-    """Built without blocking writes where the engine can: CONCURRENTLY, or ALGORITHM=INPLACE, LOCK=NONE."""
-    return one(ops.CreateIndex(table, name, tuple(columns), unique, method), dialect)
-
-
-def drop_index(dialect: str, name: str, table: TableName) -> str:
-    return one(ops.DropIndex(table, name), dialect)
-
-
-def backfill(dialect: str, table: TableName, assignment: str, pending: str) -> list[str]:
-    """UPDATE table SET assignment WHERE pending over many rows, in short transactions where the engine allows."""
-    return ops.sql([ops.Backfill(table, assignment, pending)], engine(dialect))
 
 
 def not_null_without_scan(table: TableName, column: Name, check: str, column_type: str = "") -> list[ops.Operation]:
@@ -66,7 +21,7 @@ def not_null_without_scan(table: TableName, column: Name, check: str, column_typ
     VALID (a brief lock), validated (a scan that blocks no writes), then SET NOT NULL, which the server proves from
     the CHECK without a scan."""
     return [ops.Locked((ops.AddNotNullCheck(table, check, column),), in_transaction=False),
-            ops.ValidateCheck(table, check),
+            ops.ValidateConstraint(table, check),
             ops.Locked((ops.AlterColumn(table, column, column_type, True, None, False, None).allowing(
                 "set-not-null", f"CHECK ({column} IS NOT NULL) was validated just before, outside a transaction: no scan"),
                         ops.DropCheck(table, check, column)), in_transaction=False)]

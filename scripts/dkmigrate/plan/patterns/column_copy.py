@@ -17,7 +17,7 @@ from ..identifiers import Name, TableName, derived_name
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..operations import (AddColumn, ColumnShape, AddNotNullCheck, AlterColumn, Backfill, CreateIndex, CreateSync, DropCheck,
                           DropColumn, DropIndex, DropSync, Locked, Rebuild, RenameColumn, RestoreIndex, Sync,
-                          ValidateCheck, phase, reverse)
+                          ValidateConstraint, phase, reverse)
 from ..registry import Context
 from .. import sql
 
@@ -137,10 +137,6 @@ class _Copy:
     def locked(self, *operations) -> Locked:
         return Locked(tuple(operations), in_transaction=self.engine.transactional_ddl)
 
-    def transaction(self, statements: list[str]) -> bool:
-        """Whether a phase's statements can run as one transaction (not where DDL commits, nor batches that commit)."""
-        return self.engine.transactional_ddl and not any(self.engine.runs_outside_transaction(s) for s in statements)
-
     def differing_rows(self) -> str:
         return (f"SELECT {self.old}, {self.new} FROM {self.t}"
                 f" WHERE {self.engine.distinct(self.new, self.sync.cast(self.old, self.c.new_type))} LIMIT 10")
@@ -177,12 +173,10 @@ class _Copy:
             steps.append(f"{c.old} is NOT NULL: add CHECK ({c.new} IS NOT NULL) NOT VALID (a brief lock), then "
                          "VALIDATE it (a scan that blocks no writes), so CONTRACT's SET NOT NULL needs no scan.")
             operations += [Locked((AddNotNullCheck(c.table, c.check_name, c.new),), in_transaction=False),
-                           ValidateCheck(c.table, c.check_name)]
-        built = phase(self.engine, MIGRATE, f"backfill {c.new}", steps, operations,
-                      verify=[self.differing_rows(), *sql.invalid_indexes(self.d, c.table)],
-                      nothing_to_undo="nothing to undo: the copied values go with the column when EXPAND is rolled back")
-        built.transaction = self.transaction(built.sql)
-        return built
+                           ValidateConstraint(c.table, c.check_name)]
+        return phase(self.engine, MIGRATE, f"backfill {c.new}", steps, operations,
+                     verify=[self.differing_rows(), *sql.invalid_indexes(self.d, c.table)],
+                     nothing_to_undo="nothing to undo: the copied values go with the column when EXPAND is rolled back")
 
     def needs_rebuild(self) -> bool:
         """Whether the engine must rebuild the table: it cannot drop a constrained column, nor give the new column
@@ -257,7 +251,7 @@ class _Copy:
         if online:
             if c.not_null:
                 old_check = derived_name(c.table.name.text, c.old.text, suffix="not_null")
-                restored += [ValidateCheck(c.table, c.check_name),
+                restored += [ValidateConstraint(c.table, c.check_name),
                              *sql.not_null_without_scan(c.table, c.old, old_check, c.old_type)]
             if default is not None:
                 restored.append(Locked((AlterColumn(c.table, c.old, c.old_type, False, default, False, None),),

@@ -4,7 +4,7 @@ from ...adapters.base import TableFacts
 from ...engines import engine
 from ..identifiers import Name, TableName, derived_name, quote
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
-from ..operations import (AlterColumn, Comment, DropColumn, DropIndex, DropTable, Locked, Rebuild,
+from ..operations import (AlterColumn, Comment, DropColumn, DropIndex, DropTable, KeepCopy, Locked, Rebuild,
                           RenameTable, RestoreColumn, RestoreIndex, Statement, on_session, phase, reverse)
 from ..registry import Built, Context, Slots, register
 from .. import sql
@@ -34,7 +34,7 @@ def drop_column(slots: Slots, ctx: Context) -> Built:
 
         raise UsageError(f"{table}.{column} is part of the primary key: drop or replace the key first")
     archive = table.sibling(derived_name(table.name.text, column.text, suffix="dropped"))
-    t, c, a = table.sql(d), column.sql(d), archive.sql(d)
+    t, a = table.sql(d), archive.sql(d)
     keys = ", ".join(k.sql(d) for k in key)
     phases = []
     required = column_facts is not None and not column_facts.nullable and column_facts.default is None
@@ -52,14 +52,12 @@ def drop_column(slots: Slots, ctx: Context) -> Built:
                          f"Wait until nothing uses {column}: other services, reports, views, triggers."],
                         verify=[f"No query names {column} (query statistics, logs); no view depends on it."],
                         rollback=[f"Redeploy the previous version: {column} is still there."]))
-    copy = f"SELECT {keys}, {c} FROM {t}"
-    phases.append(Phase(MIGRATE, f"keep a copy of {column}",
+    phases.append(phase(database, MIGRATE, f"keep a copy of {column}",
                         [f"Copy the key and {column} of every row into {archive}, so CONTRACT's down can put the values "
                          "back. Drop the copy when the change has proven itself."],
-                        sql=[f"CREATE TABLE {a} AS {copy}"],
+                        [KeepCopy(archive, table, (*key, column))],
                         verify=[f"SELECT {keys} FROM {t} s WHERE NOT EXISTS (SELECT 1 FROM {a} k WHERE "
-                                f"{' AND '.join(f'k.{k.sql(d)} = s.{k.sql(d)}' for k in key)}) LIMIT 10"],
-                        rollback=[f"DROP TABLE {a}"]))
+                                f"{' AND '.join(f'k.{k.sql(d)} = s.{k.sql(d)}' for k in key)}) LIMIT 10"]))
     restore = RestoreColumn(table, archive, tuple(key), column).allowing(
         "full-table-dml", f"the down puts back the values of {column} that the MIGRATE phase kept in {archive.name}")
     operations = _drop_operations(ctx, table, column, column_type, facts)
