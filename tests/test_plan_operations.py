@@ -121,7 +121,7 @@ def test_backfills_commit_between_batches_where_the_engine_allows():
 
 
 SYNC = ops.Sync(USERS, Name("total"), Name("total_new"), "integer", "numeric(12,2)", "users_total_new_sync",
-                "rowid = NEW.rowid", convert=True)
+                convert=True)
 
 
 def test_a_column_sync_is_a_function_and_a_trigger_on_postgres_and_its_reverse_drops_both():
@@ -140,6 +140,9 @@ def test_a_column_sync_is_two_triggers_on_sqlite_and_mysql_converting_where_the_
     assert "total = CASE WHEN NEW.total_new IS NOT NULL THEN CAST(NEW.total_new AS integer) ELSE NEW.total END" in insert
     assert "WHERE rowid = NEW.rowid;" in insert
     assert update.startswith("CREATE TRIGGER users_total_new_sync_update AFTER UPDATE OF total, total_new ON users")
+    keyed = ops.CreateSync(ops.Sync(USERS, Name("total"), Name("total_new"), "integer", "integer", "s", False,
+                                    key=(Name("id"),)))
+    assert all("WHERE id = NEW.id;" in trigger for trigger in ops.sql([keyed], ENGINES["sqlite"]))
     insert, update = ops.sql([ops.CreateSync(SYNC)], ENGINES["mysql"])
     assert insert == ("CREATE TRIGGER users_total_new_sync_insert BEFORE INSERT ON users FOR EACH ROW\nBEGIN\n"
                       "    IF NEW.total_new IS NOT NULL THEN SET NEW.total = NEW.total_new; "

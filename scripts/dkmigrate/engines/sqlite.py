@@ -60,13 +60,15 @@ class SQLite(Engine):
         sync = op.sync
         insert, update = (self.quote(name) for name in sync.triggers)
         table, old, new = sync.table.sql(self.name), sync.old.sql(self.name), sync.new.sql(self.name)
+        row = (" AND ".join(f"{k.sql(self.name)} = NEW.{k.sql(self.name)}" for k in sync.key) if sync.key else
+               "rowid = NEW.rowid")
         return [
             f"CREATE TRIGGER {insert} AFTER INSERT ON {table} FOR EACH ROW\n"
             "BEGIN\n"
             f"    UPDATE {table} SET\n"
             f"        {old} = CASE WHEN NEW.{new} IS NOT NULL THEN {sync.cast(f'NEW.{new}', sync.old_type)} ELSE NEW.{old} END,\n"
             f"        {new} = CASE WHEN NEW.{new} IS NOT NULL THEN NEW.{new} ELSE {sync.cast(f'NEW.{old}', sync.new_type)} END\n"
-            f"    WHERE {sync.row};\n"
+            f"    WHERE {row};\n"
             "END",
             f"CREATE TRIGGER {update} AFTER UPDATE OF {old}, {new} ON {table} FOR EACH ROW\n"
             f"WHEN NEW.{old} IS NOT OLD.{old} OR NEW.{new} IS NOT OLD.{new}\n"
@@ -74,7 +76,7 @@ class SQLite(Engine):
             f"    UPDATE {table} SET\n"
             f"        {old} = CASE WHEN NEW.{new} IS NOT OLD.{new} THEN {sync.cast(f'NEW.{new}', sync.old_type)} ELSE NEW.{old} END,\n"
             f"        {new} = CASE WHEN NEW.{new} IS NOT OLD.{new} THEN NEW.{new} ELSE {sync.cast(f'NEW.{old}', sync.new_type)} END\n"
-            f"    WHERE {sync.row};\n"
+            f"    WHERE {row};\n"
             "END",
         ]
 

@@ -337,8 +337,8 @@ class Sync:
     old_type: str
     new_type: str
     name: str  # the trigger (and function) name; engines with one trigger per event derive theirs from it
-    row: str  # SQL identifying the row a trigger fired for, where an AFTER trigger must find it again
     convert: bool  # the types differ: copies are CAST
+    key: tuple[Name, ...] = ()  # where an AFTER trigger finds its row again by the primary key (a table without rowid)
 
     def cast(self, expression: str, to_type: str) -> str:
         return f"CAST({expression} AS {to_type})" if self.convert else expression
@@ -462,7 +462,7 @@ class CreateTable(Operation):
 
 
 @dataclass(frozen=True)
-class CreateTableAs(Operation):
+class CreateShapedTable(Operation):
     """A new table with a shape (the temporary table of a rebuild)."""
 
     kind = "create_shaped_table"
@@ -581,7 +581,7 @@ class Rebuild(Operation):
         filled = dict(self.copy)
         reason = "SQLite's table rebuild: every row was copied into the new table, which takes this name next"
         return [
-            CreateTableAs(temporary, self.shape),
+            CreateShapedTable(temporary, self.shape),
             CopyRows(temporary, self.table, names, tuple(filled.get(name, Name(name).sql(engine.name)) for name in names)),
             DropTable(self.table, allow=(("drop-table", reason), ("irreversible-down", reason))),
             RenameTable(temporary, self.table),

@@ -125,10 +125,9 @@ class _Copy:
         self.t, self.old, self.new = copy.table.sql(self.d), copy.old.sql(self.d), copy.new.sql(self.d)
         facts = copy.table_facts
         without_rowid = facts is not None and "without rowid" in (facts.definition or "").lower()
-        row = (" AND ".join(f"{Name(k).sql(self.d)} = NEW.{Name(k).sql(self.d)}" for k in facts.primary_key)
-               if without_rowid else "rowid = NEW.rowid")
-        self.sync = Sync(copy.table, copy.old, copy.new, copy.old_type, copy.new_type, copy.sync_name, row,
-                         convert=copy.new_type != copy.old_type)
+        self.sync = Sync(copy.table, copy.old, copy.new, copy.old_type, copy.new_type, copy.sync_name,
+                         convert=copy.new_type != copy.old_type,
+                         key=tuple(Name(k) for k in facts.primary_key) if without_rowid else ())
 
     @property
     def default(self) -> str | None:
