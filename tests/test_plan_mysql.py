@@ -74,7 +74,7 @@ def test_rename_and_type_change_plans_run_on_mysql(mysql):
     assert rows(cursor, "SELECT email FROM users WHERE total = 3") == [("none",)]
     cursor.execute("DELETE FROM users WHERE total = 3")
 
-    change = project.run("plan", "change users.total to decimal(12,2)", "--type", "int", "--format", "json").json
+    change = project.run("plan", "change users.total to decimal(12,2)", "--format", "json").json  # int(11), read live
     apply(cursor, change)
     assert rows(cursor, "SELECT DATA_TYPE FROM information_schema.columns WHERE table_schema = DATABASE() "
                         "AND table_name = 'users' AND column_name = 'total'") == [("decimal",)]

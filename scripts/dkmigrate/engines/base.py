@@ -382,6 +382,11 @@ class Engine(ABC):
 
     # --- the planner's conditions -------------------------------------------------------------------------
 
+    @staticmethod
+    def cast(expression: str, to_type: str) -> str:
+        """A value converted to a column's type."""
+        return f"CAST({expression} AS {to_type})"
+
     def distinct(self, left: str, right: str) -> str:
         """True where two values differ, NULL counting as a value."""
         return f"{left} IS DISTINCT FROM {right}"

@@ -145,8 +145,7 @@ class MySQL(Engine):
         return [self.online(f"ALTER TABLE {op.table.sql(self.name)} MODIFY COLUMN {definition}")]
 
     def render_create_sync(self, op) -> list[str]:
-        """BEFORE triggers that set the other column of the row being written (the server converts the value: its
-        CAST knows no INT, only SIGNED)."""
+        """BEFORE triggers that set the other column of the row being written (the assignment converts the value)."""
         sync = op.sync
         insert, update = (self.quote(name) for name in sync.triggers)
         table, old, new = sync.table.sql(self.name), sync.old.sql(self.name), sync.new.sql(self.name)
@@ -211,6 +210,12 @@ class MySQL(Engine):
         match = " AND ".join(f"i.{i.sql(q)} = s.{s.sql(q)}" for i, s in pairs)
         return [f"UPDATE {into.sql(q)} i JOIN {source.sql(q)} s ON {match}\n"
                 f"    SET {', '.join(f'i.{c.sql(q)} = s.{c.sql(q)}' for c in link.columns)}"]
+
+    @staticmethod
+    def cast(expression: str, to_type: str) -> str:
+        """As it is: assignment and comparison convert the value, and CAST knows only a few type names (SIGNED, not
+        INT or BIGINT; no display widths)."""
+        return expression
 
     def distinct(self, left: str, right: str) -> str:
         return f"NOT ({left} <=> {right})"

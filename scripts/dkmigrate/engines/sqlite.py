@@ -54,6 +54,9 @@ class SQLite(Engine):
     def distinct(self, left: str, right: str) -> str:
         return f"{left} IS NOT {right}"
 
+    def converted(self, sync, expression: str, to_type: str) -> str:
+        return self.cast(expression, to_type) if sync.convert else expression
+
     def render_create_sync(self, op) -> list[str]:
         """SQLite triggers cannot change NEW: an AFTER trigger updates the row it fired for (recursive triggers are
         off by default, so that update fires nothing further)."""
@@ -66,16 +69,16 @@ class SQLite(Engine):
             f"CREATE TRIGGER {insert} AFTER INSERT ON {table} FOR EACH ROW\n"
             "BEGIN\n"
             f"    UPDATE {table} SET\n"
-            f"        {old} = CASE WHEN NEW.{new} IS NOT NULL THEN {sync.cast(f'NEW.{new}', sync.old_type)} ELSE NEW.{old} END,\n"
-            f"        {new} = CASE WHEN NEW.{new} IS NOT NULL THEN NEW.{new} ELSE {sync.cast(f'NEW.{old}', sync.new_type)} END\n"
+            f"        {old} = CASE WHEN NEW.{new} IS NOT NULL THEN {self.converted(sync, f'NEW.{new}', sync.old_type)} ELSE NEW.{old} END,\n"
+            f"        {new} = CASE WHEN NEW.{new} IS NOT NULL THEN NEW.{new} ELSE {self.converted(sync, f'NEW.{old}', sync.new_type)} END\n"
             f"    WHERE {row};\n"
             "END",
             f"CREATE TRIGGER {update} AFTER UPDATE OF {old}, {new} ON {table} FOR EACH ROW\n"
             f"WHEN NEW.{old} IS NOT OLD.{old} OR NEW.{new} IS NOT OLD.{new}\n"
             "BEGIN\n"
             f"    UPDATE {table} SET\n"
-            f"        {old} = CASE WHEN NEW.{new} IS NOT OLD.{new} THEN {sync.cast(f'NEW.{new}', sync.old_type)} ELSE NEW.{old} END,\n"
-            f"        {new} = CASE WHEN NEW.{new} IS NOT OLD.{new} THEN NEW.{new} ELSE {sync.cast(f'NEW.{old}', sync.new_type)} END\n"
+            f"        {old} = CASE WHEN NEW.{new} IS NOT OLD.{new} THEN {self.converted(sync, f'NEW.{new}', sync.old_type)} ELSE NEW.{old} END,\n"
+            f"        {new} = CASE WHEN NEW.{new} IS NOT OLD.{new} THEN NEW.{new} ELSE {self.converted(sync, f'NEW.{old}', sync.new_type)} END\n"
             f"    WHERE {row};\n"
             "END",
         ]

@@ -340,9 +340,6 @@ class Sync:
     convert: bool  # the types differ: copies are CAST
     key: tuple[Name, ...] = ()  # where an AFTER trigger finds its row again by the primary key (a table without rowid)
 
-    def cast(self, expression: str, to_type: str) -> str:
-        return f"CAST({expression} AS {to_type})" if self.convert else expression
-
     @property
     def triggers(self) -> tuple[str, str]:
         """The names of its triggers on engines with one per event (INSERT, UPDATE)."""

@@ -129,6 +129,9 @@ class _Copy:
                          convert=copy.new_type != copy.old_type,
                          key=tuple(Name(k) for k in facts.primary_key) if without_rowid else ())
 
+    def cast(self, expression: str, to_type: str) -> str:
+        return self.engine.cast(expression, to_type) if self.sync.convert else expression
+
     @property
     def default(self) -> str | None:
         return self.c.old_facts.default if self.c.old_facts is not None else None
@@ -138,7 +141,7 @@ class _Copy:
 
     def differing_rows(self) -> str:
         return (f"SELECT {self.old}, {self.new} FROM {self.t}"
-                f" WHERE {self.engine.distinct(self.new, self.sync.cast(self.old, self.c.new_type))} LIMIT 10")
+                f" WHERE {self.engine.distinct(self.new, self.cast(self.old, self.c.new_type))} LIMIT 10")
 
     def expand(self) -> Phase:
         c = self.c
@@ -162,7 +165,7 @@ class _Copy:
     def migrate(self) -> Phase:
         c = self.c
         steps = [f"Copy {c.old} into {c.new} {self.engine.backfill_words}."]
-        operations = [Backfill(c.table, f"{self.new} = {self.sync.cast(self.old, c.new_type)}",
+        operations = [Backfill(c.table, f"{self.new} = {self.cast(self.old, c.new_type)}",
                                f"{self.new} IS NULL AND {self.old} IS NOT NULL")]
         if c.indexes:
             steps.append(f"Build the indexes of {c.old} on {c.new}{self.engine.index_build_words}.")
@@ -209,7 +212,7 @@ class _Copy:
             final = c.final.sql(self.d)
             operations = [DropSync(self.sync),
                           Rebuild(c.table, after, during, copy=((c.final.text, self.new),),
-                                  back=((c.old.text, self.sync.cast(final, c.old_type)), (c.new.text, final)))]
+                                  back=((c.old.text, self.cast(final, c.old_type)), (c.new.text, final)))]
             undo = None
         else:
             operations, undo = self.alter_in_place(drop, rename)
@@ -244,7 +247,7 @@ class _Copy:
                             for index in c.indexes])
         altered = [*given, *dropped_indexes, drop, *rename]
         operations = [self.locked(DropSync(self.sync), *altered)]
-        back = Backfill(c.table, f"{self.old} = {self.sync.cast(self.new, c.old_type)}",
+        back = Backfill(c.table, f"{self.old} = {self.cast(self.new, c.old_type)}",
                         f"{self.old} IS NULL AND {self.new} IS NOT NULL")
         restored = []
         if online:
