@@ -242,9 +242,9 @@ class _Copy:
                       DropCheck(c.table, c.check_name, c.new)]
         if (c.not_null and not online) or default is not None:
             given.append(AlterColumn(c.table, c.new, c.new_type, c.not_null, default, c.not_null and online, None))
-        dropped_indexes = ([] if online or not self.engine.rebuilds_tables else
-                           [DropIndex(c.table, index.name, RestoreIndex(c.table, index.name, index.definition))
-                            for index in c.indexes])
+        # where ALTER TABLE cannot drop an indexed column, its indexes go first (elsewhere they go with it)
+        dropped_indexes = ([DropIndex(c.table, index.name, RestoreIndex(c.table, index.name, index.definition))
+                            for index in c.indexes] if self.engine.rebuilds_tables else [])
         altered = [*given, *dropped_indexes, drop, *rename]
         operations = [self.locked(DropSync(self.sync), *altered)]
         back = Backfill(c.table, f"{self.old} = {self.cast(self.new, c.old_type)}",
@@ -262,7 +262,7 @@ class _Copy:
             restored.append(self.locked(AlterColumn(c.table, c.old, c.old_type, c.not_null, default, False, None)))
         restored += [RestoreIndex(c.table, index.name, index.definition) for index in c.indexes if not dropped_indexes]
         re_added = reverse(altered)
-        if self.engine.transactional_ddl and not online:  # one transaction, no writer meanwhile: sync last
+        if not self.engine.backfills_in_batches:  # one transaction, no writer meanwhile: the sync last
             return operations, [self.locked(*re_added), back, *restored, CreateSync(self.sync)]
         # other writers go on: the sync first, so the refill misses no write
         return operations, [Locked((*re_added, CreateSync(self.sync)), in_transaction=False), back, *restored]
