@@ -276,3 +276,16 @@ def test_no_module_of_the_planner_names_or_compares_an_engine():
                                                      for side in (node.left, *node.comparators)):
                 named.append(f"{path.name}:{node.lineno}: dialect compared")
     assert named == []
+
+
+def test_operations_are_values_compared_by_their_fields_and_changed_only_by_copy():
+    add = ops.AddColumn(USERS, ADDRESS, "text")
+    assert add == ops.AddColumn(USERS, ADDRESS, "text", not_null=False, default=None)
+    assert add != ops.AddColumn(USERS, ADDRESS, "text", default="''") and len({add, ops.AddColumn(USERS, ADDRESS, "text")}) == 1
+    assert add.reverse().reverse() == add
+    with pytest.raises(AttributeError):
+        add.type = "int"
+    allowed = add.allowing("rule", "why")
+    assert (allowed.allow, add.allow) == ((("rule", "why"),), ()) and ops.replace(allowed, allow=()) == add
+    with pytest.raises(TypeError):  # allowances are given by keyword only
+        ops.AddColumn(USERS, ADDRESS, "text", False, None, (("rule", "why"),))

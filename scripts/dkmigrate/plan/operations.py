@@ -12,7 +12,6 @@ engine's render_<kind> method.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from .identifiers import Name, TableName, derived_name
@@ -24,11 +23,59 @@ if TYPE_CHECKING:
 Allowance = tuple[str, str]  # (lint rule id, why the step is meant)
 
 
-@dataclass(frozen=True)
-class Operation:
+class Value:
+    """A plain immutable value: its fields are its annotations, in order (a class attribute of the same name is the
+    field's default); built positionally or by keyword, compared and hashed by its fields. Written out here rather
+    than as dataclasses, whose generated code would cost every plan's start-up some 20 ms for these few dozen."""
+
+    _fields: tuple[str, ...] = ()
+    _keyword_only: tuple[str, ...] = ()  # fields given by keyword only, whatever a subclass adds after them
+    _defaults: dict = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = tuple(name for name in cls.__dict__.get("__annotations__", {}) if name not in cls._fields)
+        cls._fields = cls._fields + own
+        cls._defaults = {**cls._defaults, **{name: cls.__dict__[name] for name in own if name in cls.__dict__}}
+
+    def __init__(self, *args, **kwargs):
+        positional = [name for name in self._fields if name not in self._keyword_only]
+        if len(args) > len(positional):
+            raise TypeError(f"{type(self).__name__} takes {len(positional)} positional arguments")
+        values = {**self._defaults, **dict(zip(positional, args)), **kwargs}
+        missing = [name for name in self._fields if name not in values]
+        unknown = [name for name in kwargs if name not in self._fields]
+        if missing or unknown:
+            raise TypeError(f"{type(self).__name__}: missing {missing}, unknown {unknown}")
+        for name in self._fields:
+            object.__setattr__(self, name, values[name])
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{type(self).__name__} is immutable: replace() makes a changed copy")
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._fields)
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other._values() == self._values()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._values()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{name}={getattr(self, name)!r}' for name in self._fields)})"
+
+
+def replace(value: Value, **changes) -> Value:
+    """A copy of the value with some fields changed."""
+    return type(value)(**{**{name: getattr(value, name) for name in value._fields}, **changes})
+
+
+class Operation(Value):
     kind = ""  # the engine renders it with render_<kind>
-    allow: tuple[Allowance, ...] = field(default=(), kw_only=True)  # lint rules its SQL breaks on purpose
-    undo_allow: tuple[Allowance, ...] = field(default=(), kw_only=True)  # those its reverse breaks
+    _keyword_only = ("allow", "undo_allow")
+    allow: tuple[Allowance, ...] = ()  # lint rules its SQL breaks on purpose
+    undo_allow: tuple[Allowance, ...] = ()  # those its reverse breaks
 
     def allowing(self, rule: str, reason: str) -> "Operation":
         return replace(self, allow=(*self.allow, (rule, reason)))
@@ -54,7 +101,6 @@ class Operation:
 
 # --- structure -----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class Comment(Operation):
     """A line for the person reading the migration (what to do by hand, why nothing runs)."""
 
@@ -65,18 +111,15 @@ class Comment(Operation):
         return None
 
 
-@dataclass(frozen=True)
 class LockTimeout(Operation):
     kind = "lock_timeout"
     in_transaction: bool
 
 
-@dataclass(frozen=True)
 class ResetLockTimeout(Operation):
     kind = "reset_lock_timeout"
 
 
-@dataclass(frozen=True)
 class Locked(Operation):
     """Operations that take a brief strong lock, each waiting for it at most the engine's lock timeout: inside the
     phase's transaction (the setting ends with it), or on the session (reset afterwards)."""
@@ -92,7 +135,6 @@ class Locked(Operation):
         return [LockTimeout(self.in_transaction), *self.operations, *reset]
 
 
-@dataclass(frozen=True)
 class Group(Operation):
     """Operations that are one step for the phase (and come back as one, reversed)."""
 
@@ -107,7 +149,6 @@ class Group(Operation):
 
 # --- columns ---------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class AddColumn(Operation):
     kind = "add_column"
     table: TableName
@@ -120,7 +161,6 @@ class AddColumn(Operation):
         return DropColumn(self.table, self.column, self.type, self.not_null, self.default)
 
 
-@dataclass(frozen=True)
 class DropColumn(Operation):
     """Its reverse brings the column back empty: where its values must come back, the phase says how (undo)."""
 
@@ -135,7 +175,6 @@ class DropColumn(Operation):
         return AddColumn(self.table, self.column, self.type, self.not_null, self.default)
 
 
-@dataclass(frozen=True)
 class RenameColumn(Operation):
     kind = "rename_column"
     table: TableName
@@ -146,7 +185,6 @@ class RenameColumn(Operation):
         return RenameColumn(self.table, self.new, self.old)
 
 
-@dataclass(frozen=True)
 class AlterColumn(Operation):
     """A column's NOT NULL and default changed in place (the engine says whether it can: SQLite rebuilds the
     table instead). `type` is the column's type, which some engines restate."""
@@ -165,7 +203,6 @@ class AlterColumn(Operation):
                            self.not_null, self.default)
 
 
-@dataclass(frozen=True)
 class Backfill(Operation):
     """UPDATE table SET assignment WHERE pending, over many rows: in short transactions where the engine allows.
     Its reverse is nothing: the values go with the column they were written to."""
@@ -184,7 +221,6 @@ class Backfill(Operation):
         return derived_name(self.table.name.text, suffix="backfill")
 
 
-@dataclass(frozen=True)
 class RestoreColumn(Operation):
     """A column's values put back from a copy of the table's key and the column (a drop's archive), matching rows by
     key, in batches where the engine commits them. Its reverse is nothing: the values go with the column."""
@@ -201,7 +237,6 @@ class RestoreColumn(Operation):
 
 # --- indexes and constraints ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class CreateIndex(Operation):
     """Built without blocking writes where the engine can (CONCURRENTLY; ALGORITHM=INPLACE, LOCK=NONE)."""
 
@@ -216,7 +251,6 @@ class CreateIndex(Operation):
         return DropIndex(self.table, self.name, self)
 
 
-@dataclass(frozen=True)
 class RestoreIndex(Operation):
     """An index re-created from the definition the database's catalogue gave for it."""
 
@@ -229,7 +263,6 @@ class RestoreIndex(Operation):
         return DropIndex(self.table, self.name, self)
 
 
-@dataclass(frozen=True)
 class DropIndex(Operation):
     kind = "drop_index"
     table: TableName
@@ -242,7 +275,6 @@ class DropIndex(Operation):
         return self.created
 
 
-@dataclass(frozen=True)
 class AddNotNullCheck(Operation):
     """CHECK (column IS NOT NULL) NOT VALID: a brief lock and no scan; every write is checked from now on."""
 
@@ -255,7 +287,6 @@ class AddNotNullCheck(Operation):
         return DropCheck(self.table, self.name, self.column, if_exists=True)
 
 
-@dataclass(frozen=True)
 class ValidateConstraint(Operation):
     """The existing rows checked, under a lock that blocks no writes. Its reverse is nothing."""
 
@@ -267,7 +298,6 @@ class ValidateConstraint(Operation):
         return None
 
 
-@dataclass(frozen=True)
 class DropCheck(Operation):
     kind = "drop_check"
     table: TableName
@@ -279,7 +309,6 @@ class DropCheck(Operation):
         return AddNotNullCheck(self.table, self.name, self.column)
 
 
-@dataclass(frozen=True)
 class AddForeignKey(Operation):
     """A foreign key added without checking the existing rows (NOT VALID, or with the checks off where the engine
     has no NOT VALID): new writes are checked; the existing rows are validated later, or by the orphans query."""
@@ -295,14 +324,12 @@ class AddForeignKey(Operation):
         return DropForeignKey(self.table, self.name)
 
 
-@dataclass(frozen=True)
 class DropForeignKey(Operation):
     kind = "drop_foreign_key"
     table: TableName
     name: str
 
 
-@dataclass(frozen=True)
 class AddUniqueUsingIndex(Operation):
     """A unique constraint that takes over an existing unique index: a brief lock, no scan. Dropping the constraint
     drops the index with it, so the reverse builds the index again."""
@@ -315,7 +342,6 @@ class AddUniqueUsingIndex(Operation):
         return Group((DropConstraint(self.table, self.index.name), self.index))
 
 
-@dataclass(frozen=True)
 class DropConstraint(Operation):
     kind = "drop_constraint"
     table: TableName
@@ -324,8 +350,7 @@ class DropConstraint(Operation):
 
 # --- a column kept in step with another -------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Sync:
+class Sync(Value):
     """Two columns of a table kept equal by triggers while old and new application versions run side by side.
 
     The column a statement wrote wins; a new row with only one of them gets it copied. `new` has no default
@@ -346,7 +371,6 @@ class Sync:
         return (derived_name(self.name, suffix="insert"), derived_name(self.name, suffix="update"))
 
 
-@dataclass(frozen=True)
 class CreateSync(Operation):
     kind = "create_sync"
     sync: Sync
@@ -355,7 +379,6 @@ class CreateSync(Operation):
         return DropSync(self.sync)
 
 
-@dataclass(frozen=True)
 class DropSync(Operation):
     kind = "drop_sync"
     sync: Sync
@@ -366,8 +389,7 @@ class DropSync(Operation):
 
 # --- columns kept in step across two tables ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Link:
+class Link(Value):
     """Columns that live in two tables at once while they move: a source row's counterpart is the target row whose
     target_key equals its source_key. `new_target`: the target was created for them (one row per source row)."""
 
@@ -387,7 +409,6 @@ class Link:
         return list(zip(self.source_key, self.target_key))
 
 
-@dataclass(frozen=True)
 class CreateLinkSync(Operation):
     """Triggers that copy every write of the columns to the other table (both ways where the engine can); they stop
     when both sides agree, so they never loop."""
@@ -399,7 +420,6 @@ class CreateLinkSync(Operation):
         return DropLinkSync(self.link)
 
 
-@dataclass(frozen=True)
 class DropLinkSync(Operation):
     kind = "drop_link_sync"
     link: Link
@@ -408,7 +428,6 @@ class DropLinkSync(Operation):
         return CreateLinkSync(self.link)
 
 
-@dataclass(frozen=True)
 class CopyAcross(Operation):
     """The columns' values copied to the other table for the existing rows (in batches where the engine commits
     them): into the target (new rows for a new target), or back into the source. Its reverse is nothing."""
@@ -423,16 +442,14 @@ class CopyAcross(Operation):
 
 # --- tables ---------------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ColumnShape:
+class ColumnShape(Value):
     name: str
     type: str
     not_null: bool = False
     default: str | None = None  # SQL text, from the database's catalogue
 
 
-@dataclass(frozen=True)
-class TableShape:
+class TableShape(Value):
     """A table as a rebuild re-creates it: columns, keys and the statements of its other indexes."""
 
     columns: tuple[ColumnShape, ...]
@@ -443,7 +460,6 @@ class TableShape:
     autoincrement: bool = False
 
 
-@dataclass(frozen=True)
 class CreateTable(Operation):
     """A new table: its columns (name, type, NOT NULL), primary key, and a foreign key whose rows' deletes cascade."""
 
@@ -458,7 +474,6 @@ class CreateTable(Operation):
         return DropTable(self.table)
 
 
-@dataclass(frozen=True)
 class CreateShapedTable(Operation):
     """A new table with a shape (the temporary table of a rebuild)."""
 
@@ -470,7 +485,6 @@ class CreateShapedTable(Operation):
         return DropTable(self.table)
 
 
-@dataclass(frozen=True)
 class KeepCopy(Operation):
     """A new table holding a copy of some columns of another (a drop's archive of the key and the dropped column)."""
 
@@ -483,7 +497,6 @@ class KeepCopy(Operation):
         return DropTable(self.copy)
 
 
-@dataclass(frozen=True)
 class CopyRows(Operation):
     """INSERT INTO target (columns) SELECT expressions FROM source."""
 
@@ -497,13 +510,11 @@ class CopyRows(Operation):
         return None
 
 
-@dataclass(frozen=True)
 class DropTable(Operation):
     kind = "drop_table"
     table: TableName
 
 
-@dataclass(frozen=True)
 class RenameTable(Operation):
     kind = "rename_table"
     table: TableName
@@ -513,7 +524,6 @@ class RenameTable(Operation):
         return RenameTable(self.new, self.table)
 
 
-@dataclass(frozen=True)
 class CreateView(Operation):
     """A view under a table's old name over the renamed table. Where views take no writes (SQLite), INSTEAD OF
     triggers pass them to the table: `columns` and `key` (SQL names) and `defaults` (column -> SQL) say how."""
@@ -533,7 +543,6 @@ class CreateView(Operation):
         return DropView(self)
 
 
-@dataclass(frozen=True)
 class DropView(Operation):
     kind = "drop_view"
     created: CreateView
@@ -542,7 +551,6 @@ class DropView(Operation):
         return self.created
 
 
-@dataclass(frozen=True)
 class RenameIndex(Operation):
     kind = "rename_index"
     table: TableName
@@ -553,7 +561,6 @@ class RenameIndex(Operation):
         return RenameIndex(self.table, self.new, self.name)
 
 
-@dataclass(frozen=True)
 class Rebuild(Operation):
     """SQLite's procedure for a change ALTER TABLE cannot make (sqlite.org/lang_altertable.html, section 7): create
     the new table, copy the rows, drop the old one, rename the new one, re-create the indexes.
@@ -586,7 +593,6 @@ class Rebuild(Operation):
         ]
 
 
-@dataclass(frozen=True)
 class Statement(Operation):
     """SQL the database itself wrote (an index definition from its catalogue), run as it is."""
 

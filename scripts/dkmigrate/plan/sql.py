@@ -6,8 +6,6 @@ engine; types were checked by identifiers.parse_type; defaults come from the dat
 quoted as literals.
 """
 
-from dataclasses import replace
-
 from ..adapters.base import TableFacts
 from ..engines import engine
 from ..engines.base import BATCH_ROWS  # noqa: F401  (the patterns' words)
@@ -69,7 +67,7 @@ def shape_of(facts: TableFacts) -> ops.TableShape:
 
 
 def shape_without(shape: ops.TableShape, column: str, dialect: str) -> ops.TableShape:
-    return replace(
+    return ops.replace(
         shape,
         columns=tuple(c for c in shape.columns if c.name != column),
         uniques=tuple(u for u in shape.uniques if column not in u),

@@ -8,16 +8,16 @@ batches, given the old column's indexes and NOT NULL, and finally swapped in for
     CONTRACT  drop the trigger and the old column (and, for a type change, give the new column the old name)
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ...adapters.base import ColumnFacts, IndexFacts, TableFacts
 from ...engines import engine
 from ...lexer import WORD, tokenize
 from ..identifiers import Name, TableName, derived_name
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
-from ..operations import (AddColumn, ColumnShape, AddNotNullCheck, AlterColumn, Backfill, CreateIndex, CreateSync, DropCheck,
-                          DropColumn, DropIndex, DropSync, Locked, Rebuild, RenameColumn, RestoreIndex, Sync,
-                          ValidateConstraint, phase, reverse)
+from ..operations import (AddColumn, AddNotNullCheck, AlterColumn, Backfill, ColumnShape, CreateIndex, CreateSync,
+                          DropCheck, DropColumn, DropIndex, DropSync, Locked, Rebuild, RenameColumn, RestoreIndex,
+                          Sync, ValidateConstraint, phase, replace, reverse)
 from ..registry import Context
 from .. import sql
 

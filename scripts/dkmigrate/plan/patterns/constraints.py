@@ -2,13 +2,12 @@
 add-unique-constraint. On PostgreSQL each is split so that no step scans the table under a lock that
 blocks writes: NOT VALID then VALIDATE, CREATE UNIQUE INDEX CONCURRENTLY then USING INDEX."""
 
-from dataclasses import replace
-
 from ...engines import engine
 from ..identifiers import Name, TableName, derived_name, literal
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
 from ..operations import (AddColumn, AddForeignKey, AddNotNullCheck, AddUniqueUsingIndex, AlterColumn, Backfill,
-                          Comment, CreateIndex, DropCheck, DropConstraint, Locked, Rebuild, ValidateConstraint, phase)
+                          Comment, CreateIndex, DropCheck, DropConstraint, Locked, Rebuild, ValidateConstraint, phase,
+                          replace)
 from ..registry import Built, Context, Slots, register
 from .. import sql
 

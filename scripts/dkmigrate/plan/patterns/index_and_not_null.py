@@ -5,14 +5,12 @@ proves the column on PostgreSQL with a CHECK added NOT VALID and then validated,
 SQLite cannot change a column's nullability with ALTER TABLE and rebuilds the table.
 """
 
-from dataclasses import replace
-
 from ...engines import engine
 from ...errors import UsageError
 from ..identifiers import derived_name, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
 from ..operations import (AddNotNullCheck, AlterColumn, Backfill, Comment, CreateIndex, DropCheck, Locked, Rebuild,
-                          ValidateConstraint, phase)
+                          ValidateConstraint, phase, replace)
 from ..registry import Built, Context, Slots, register
 from .. import sql
 
