@@ -40,9 +40,20 @@ def rows(cursor, sql: str) -> list[tuple]:
     return list(cursor.fetchall())
 
 
+def default(cursor, table: str, column: str) -> str | None:
+    return rows(cursor, "SELECT COLUMN_DEFAULT FROM information_schema.columns WHERE table_schema = DATABASE() "
+                        f"AND table_name = '{table}' AND column_name = '{column}'")[0][0]
+
+
+def columns(cursor, table: str) -> list[str]:
+    return [name for (name,) in rows(cursor, "SELECT column_name FROM information_schema.columns WHERE "
+                                             f"table_schema = DATABASE() AND table_name = '{table}' ORDER BY column_name")]
+
+
 def test_rename_and_type_change_plans_run_on_mysql(mysql):
     cursor, project = mysql
-    cursor.execute("CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(255), total int)")
+    cursor.execute("CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(255) DEFAULT 'none', "
+                   "total int)")
     cursor.execute("INSERT INTO users (email, total) VALUES ('a', 1), ('b', 2)")
     rename = project.run("plan", "rename users.email to email_address", "--type", "varchar(255)", "--format", "json").json
 
@@ -55,10 +66,15 @@ def test_rename_and_type_change_plans_run_on_mysql(mysql):
     apply(cursor, rename, old_and_new_versions_write)
     expected = rows(cursor, "SELECT id, email_address FROM users ORDER BY id")
     assert [value for _, value in expected] == ["changed", "b", "old", "new"]
+    assert default(cursor, "users", "email_address") == "'none'"  # the renamed column keeps its default
     roll_back(cursor, rename)
     assert rows(cursor, "SELECT id, email FROM users ORDER BY id") == expected
+    assert default(cursor, "users", "email") == "'none'"  # and the down gives it back to the old one
+    cursor.execute("INSERT INTO users (total) VALUES (3)")
+    assert rows(cursor, "SELECT email FROM users WHERE total = 3") == [("none",)]
+    cursor.execute("DELETE FROM users WHERE total = 3")
 
-    change = project.run("plan", "change users.total to decimal(12,2)", "--type", "int", "--format", "json").json
+    change = project.run("plan", "change users.total to decimal(12,2)", "--format", "json").json  # int(11), read live
     apply(cursor, change)
     assert rows(cursor, "SELECT DATA_TYPE FROM information_schema.columns WHERE table_schema = DATABASE() "
                         "AND table_name = 'users' AND column_name = 'total'") == [("decimal",)]
@@ -107,3 +123,74 @@ def test_index_and_not_null_plans_run_on_mysql(mysql):
         cursor.execute("INSERT INTO users (customer_id, age) VALUES (3, NULL)")
     roll_back(cursor, required)
     cursor.execute("INSERT INTO users (customer_id, age) VALUES (3, NULL)")
+
+
+def test_drop_and_rename_plans_run_on_mysql_and_their_rollbacks_bring_back_what_they_keep(mysql):
+    cursor, project = mysql
+    cursor.execute("CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(255) NOT NULL, "
+                   "legacy int NOT NULL)")
+    cursor.execute("CREATE TABLE audit_old (id bigint AUTO_INCREMENT PRIMARY KEY, event text)")
+    cursor.execute("INSERT INTO users (email, legacy) VALUES ('a', 1), ('b', 2), ('c', 3)")
+    cursor.execute("INSERT INTO audit_old (event) VALUES ('x'), ('y')")
+
+    drop_column = project.run("plan", "drop column users.legacy", "--format", "json").json
+    apply(cursor, drop_column)
+    assert "legacy" not in columns(cursor, "users")
+    roll_back(cursor, drop_column)
+    assert rows(cursor, "SELECT id, legacy FROM users ORDER BY id") == [(1, 1), (2, 2), (3, 3)]
+    with pytest.raises(Exception):  # NOT NULL is back
+        cursor.execute("INSERT INTO users (email) VALUES ('d')")
+
+    rename = project.run("plan", "rename table users to accounts", "--format", "json").json
+    apply(cursor, rename, lambda: cursor.execute("INSERT INTO users (email, legacy) VALUES ('through the view', 4)"))
+    assert rows(cursor, "SELECT email FROM accounts WHERE legacy = 4") == [("through the view",)]
+    roll_back(cursor, rename)
+    assert rows(cursor, "SELECT count(*) FROM users") == [(4,)]
+    assert rows(cursor, "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+                        "AND table_name = 'accounts'") == [(0,)]
+
+    drop_table = project.run("plan", "drop table audit_old", "--format", "json").json
+    assert drop_table["phases"][-1]["rollback_loses_data"]  # the plan says the rows come back only from a backup
+    apply(cursor, drop_table)
+    assert rows(cursor, "SELECT count(*) FROM information_schema.tables WHERE table_schema = DATABASE() "
+                        "AND table_name LIKE 'audit_old%'") == [(0,)]
+    roll_back(cursor, drop_table)
+    assert columns(cursor, "audit_old") == ["event", "id"]
+
+
+def test_add_not_null_column_and_move_plans_run_on_mysql(mysql):
+    cursor, project = mysql
+    cursor.execute("CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(255), phone varchar(40))")
+    cursor.execute("CREATE TABLE contacts (id bigint AUTO_INCREMENT PRIMARY KEY, user_id bigint NOT NULL, "
+                   "FOREIGN KEY (user_id) REFERENCES users (id))")
+    cursor.execute("INSERT INTO users (email, phone) VALUES ('a', '111'), ('b', NULL), ('c', '333')")
+    cursor.execute("INSERT INTO contacts (user_id) VALUES (1), (2), (3)")
+
+    status = project.run("plan", "add not null column users.status varchar(20) default 'new'", "--format", "json").json
+    apply(cursor, status)
+    assert rows(cursor, "SELECT status FROM users ORDER BY id") == [("new",), ("new",), ("new",)]
+    with pytest.raises(Exception):
+        cursor.execute("INSERT INTO users (email, status) VALUES ('d', NULL)")
+    roll_back(cursor, status)
+    assert "status" not in columns(cursor, "users")
+
+    move = project.run("plan", "move users.phone to contacts", "--format", "json").json
+    assert move["fill_in"] == []
+    apply(cursor, move, lambda: cursor.execute("UPDATE users SET phone = '222' WHERE id = 2"))
+    assert rows(cursor, "SELECT user_id, phone FROM contacts ORDER BY user_id") == [(1, "111"), (2, "222"), (3, "333")]
+    assert "phone" not in columns(cursor, "users")
+    roll_back(cursor, move)
+    assert rows(cursor, "SELECT id, phone FROM users ORDER BY id") == [(1, "111"), (2, "222"), (3, "333")]
+    assert "phone" not in columns(cursor, "contacts")
+
+    cursor.execute("CREATE TABLE profiles (id bigint AUTO_INCREMENT PRIMARY KEY, user_id bigint NOT NULL, bio text, "
+                   "FOREIGN KEY (user_id) REFERENCES users (id))")
+    cursor.execute("INSERT INTO profiles (user_id, bio) VALUES (1, 'x'), (3, 'z')")
+    merge = project.run("plan", "merge profiles into users", "--format", "json").json
+    assert merge["fill_in"] == []
+    apply(cursor, merge)
+    assert rows(cursor, "SELECT id, bio FROM users ORDER BY id") == [(1, "x"), (2, None), (3, "z")]
+    assert "bio" not in columns(cursor, "profiles")
+    roll_back(cursor, merge)
+    assert rows(cursor, "SELECT user_id, bio FROM profiles ORDER BY user_id") == [(1, "x"), (3, "z")]
+    assert "bio" not in columns(cursor, "users")

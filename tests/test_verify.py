@@ -438,11 +438,11 @@ def test_the_plan_checklist_says_why_verify_could_not_run(tmp_path, engine):
     assert engine.tables() == set()
 
 
-# On MySQL a column without default or NOT NULL: the MySQL CONTRACT's down does not yet take back the default and
-# NOT NULL it moved onto the new column (verify says so: "column users.display_name: default none before, ...").
-@pytest.mark.parametrize("name, goal", [("postgres", "rename users.nickname to display_name"),
-                                        ("mysql", "rename users.bio to biography")])
-def test_plan_write_verifies_the_migrations_it_wrote(tmp_path, request, name, goal):
+@pytest.mark.parametrize("name", ["sqlite", "postgres", "mysql"])
+def test_plan_write_verifies_the_migrations_it_wrote(tmp_path, request, name):
+    """The rename plan's CONTRACT down gives the old column its default back (and the new one had it), so the
+    round trip leaves the schema as it was, on every engine."""
+    goal = "rename users.nickname to display_name"
     url = request.getfixturevalue(f"{name}_url")
     project, engine = Project(tmp_path / "project", url), Engine(name, url)
     users_table(project)

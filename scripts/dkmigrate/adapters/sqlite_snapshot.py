@@ -1,11 +1,14 @@
 """SQLite's schema read from sqlite_master and the table pragmas, for `verify`.
 
-A table's CREATE text is compared with its whitespace normalised: SQLite keeps CHECK constraints and
-collations only there.
+A table's CREATE text is compared as SQLite reads it (SQLite keeps CHECK constraints and collations only
+there): token by token, names and keywords without regard to case or quotes, so a table that a rebuild
+re-created as it was (`CREATE TABLE "users" (id INTEGER ...)` for `CREATE TABLE users (id integer ...)`)
+compares equal.
 """
 
 import re
 
+from ..lexer import QUOTED, WORD, identifier, tokenize
 from ..snapshot import SchemaObject
 
 
@@ -46,5 +49,10 @@ def _table(adapter, name: str, sql: str) -> list[SchemaObject]:
 
 
 def _normalised(sql: str) -> str:
-    text = " ".join(sql.split())
+    text = " ".join(_plain(identifier(token, "sqlite")) if token.kind in (WORD, QUOTED) else token.text
+                    for token in tokenize(sql, "sqlite"))
     return re.sub(r"\s*([(),])\s*", r"\1", text)
+
+
+def _plain(name: str) -> str:
+    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'

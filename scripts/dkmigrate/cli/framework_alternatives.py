@@ -38,7 +38,7 @@ FRAMEWORK_ALTERNATIVES = {
     ("add-foreign-key-validating", "Rails"): (
         "`add_foreign_key ..., validate: false`, then `validate_foreign_key` in a second migration"),
     ("add-check-validating", "Rails"): (
-        "`add_check_constraint ..., validate: false`, then `validate_check_constraint` in a second migration"),
+        "`add_check_constraint ..., validate: false`, then `validate_constraint_constraint` in a second migration"),
     ("add-index-not-concurrently", "Alembic"): _ALEMBIC_CONCURRENTLY,
     ("drop-index-not-concurrently", "Alembic"): (
         "`op.drop_index(..., postgresql_concurrently=True)` inside `with op.get_context().autocommit_block():`"),

@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 LOCK_TIMEOUT_SECONDS = 5  # how long a planned DDL statement may wait for its lock before giving up (and being retried)
+UNKNOWN = "\x00"  # encloses the description of a name the goal did not give, inside a name's text
+BATCH_ROWS = 5000  # rows per transaction of a planned backfill
 
 # Statements that manage the transaction themselves: a migration holding one runs outside ours.
 _TRANSACTION_CONTROL = re.compile(
@@ -96,6 +98,15 @@ class Engine(ABC):
     drop_column_note = ""  # what dropping a column costs
     index_build_note = "online."  # how the planner's index build goes
     index_build_steps: tuple[str, ...] = ()  # the add-index plan's steps, in words
+    index_build_words = ""  # how a column copy's indexes are built: " with CREATE INDEX CONCURRENTLY (writes go on)"
+    add_column_caveat = ""  # what a column copy's ADD COLUMN needs of the server, when something
+    backfill_words = "for the existing rows"  # how a planned backfill goes, after "Copy a into b "
+    drop_copied_column_words = "Drop the triggers and {old}."  # a column copy's CONTRACT
+    sync_after_checks = False  # the sync triggers run after the row is checked (SQLite's AFTER triggers)
+    link_sync_both_ways = True  # triggers copy a moved column's writes back to the table they moved from
+    backfills_in_batches = False  # a planned backfill commits as it goes, while other writers go on
+    copy_rows_words = ""  # how a planned copy of rows to another table goes, after "Copy a, b of the existing rows"
+    drop_columns_words = ""  # how a planned drop of moved columns goes
     invalid_index_left = False  # a failed online index build leaves an unusable index behind (PostgreSQL)
     max_name_bytes = 63
     family = ""  # the engines a URL of it may reach, for people: "MySQL/MariaDB"
@@ -118,7 +129,10 @@ class Engine(ABC):
         return q + name.replace(q, q + q) + q
 
     def quote(self, name: str) -> str:
-        """Bare where that is safe, quoted otherwise: the planner's SQL, which people read."""
+        """Bare where that is safe, quoted otherwise: the planner's SQL, which people read. A name the goal did not
+        give (marked, see plan.identifiers) is left as it is: it is not SQL until it is filled in."""
+        if UNKNOWN in name:
+            return name
         if self._plain_name.fullmatch(name) and name.lower() not in RESERVED:
             return name
         return self.quote_identifier(name)
@@ -188,41 +202,54 @@ class Engine(ABC):
         """The first rows of a query."""
         return f"{query} LIMIT {rows}"
 
-    # --- the planner's statements ---------------------------------------------------------------
+    # --- the planner's statements: its operations (dkmigrate.plan.operations) rendered ------------------
 
-    def add_column(self, table: str, definition: str) -> str:
-        return f"ALTER TABLE {table} ADD COLUMN {definition}"
+    def render(self, operation) -> list[str]:
+        """The statements of one operation of a plan, as this engine runs it."""
+        return getattr(self, f"render_{operation.kind}")(operation)
 
-    def drop_column(self, table: str, column: str) -> str:
-        return f"ALTER TABLE {table} DROP COLUMN {column}"
+    def online(self, statement: str) -> str:
+        """An ALTER TABLE that copies no table and blocks no writes, where the engine must be told so."""
+        return statement + self.online_alter
 
-    def rename_table(self, table: str, new_table: str, new_name: str) -> str:
-        """table and new_table qualified as written; new_name the bare new name."""
-        return f"ALTER TABLE {table} RENAME TO {new_name}"
+    @staticmethod
+    def render_comment(op) -> list[str]:
+        return [f"-- {op.text}"]
 
-    def create_index(self, kind: str, name: str, table: str, columns: str, method: str | None) -> str:
-        return f"CREATE {kind} {name} ON {table} ({columns})"
+    def render_statement(self, op) -> list[str]:
+        return [op.sql]
 
-    def drop_index(self, name: str, qualified_name: str, table: str) -> str:
-        return f"DROP INDEX IF EXISTS {name}"
+    def render_lock_timeout(self, op) -> list[str]:
+        return self.lock_timeout(op.in_transaction)
 
-    def make_nullable(self, table: str, column: str, column_type: str) -> str | None:
-        """A statement that lets the column be NULL; None when the engine cannot do it in place."""
-        return None
+    def render_reset_lock_timeout(self, op) -> list[str]:
+        return self.reset_lock_timeout()
 
-    def make_not_null(self, table: str, column: str, column_type: str) -> str | None:
-        return None
+    def column_definition(self, column, column_type: str, not_null: bool, default: str | None) -> str:
+        definition = f"{column.sql(self.name)} {column_type}"
+        if default is not None:
+            definition += f" DEFAULT {default}"
+        return definition + (" NOT NULL" if not_null else "")
 
-    @abstractmethod
-    def rows_where_column_exists(self, schema: str | None, table: str, quoted_table: str, column: str) -> str:
-        """A query with a row when the column exists (a check that must come back empty once it is dropped);
-        schema, table and column as the engine spells them, quoted_table as SQL."""
+    def render_add_column(self, op) -> list[str]:
+        definition = self.column_definition(op.column, op.type, op.not_null, op.default)
+        return [f"ALTER TABLE {op.table.sql(self.name)} ADD COLUMN {definition}"]
 
-    @abstractmethod
-    def rows_where_table_exists(self, schema: str | None, table: str, quoted_table: str) -> str: ...
+    def render_drop_column(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} DROP COLUMN {op.column.sql(self.name)}"]
 
-    @abstractmethod
-    def rows_where_index_exists(self, table: str, index: str) -> str: ...
+    def render_rename_column(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} RENAME COLUMN {op.old.sql(self.name)} TO {op.new.sql(self.name)}"]
+
+    def render_alter_column(self, op) -> list[str]:
+        raise NotImplementedError(f"{self.label} cannot change a column's NOT NULL or default in place: "
+                                  "the planner rebuilds the table")
+
+    def render_backfill(self, op) -> list[str]:
+        """An UPDATE of many rows that the runner runs in batches of BATCH_ROWS rows, one transaction each, walking
+        the table by its key and resuming where it stopped (the `-- migrate:batch` directive)."""
+        return [f"-- migrate:batch size={BATCH_ROWS}",
+                f"UPDATE {op.table.sql(self.name)} SET {op.assignment} WHERE {op.pending}"]
 
     # --- batched statements (-- migrate:batch): keyset pagination ---------------------------------
 
@@ -266,8 +293,186 @@ class Engine(ABC):
             return str(value)
         return self.literal(str(value))
 
+    def render_create_index(self, op) -> list[str]:
+        return [f"CREATE {'UNIQUE INDEX' if op.unique else 'INDEX'} {self.quote(op.name)} ON {op.table.sql(self.name)} "
+                f"({', '.join(column.sql(self.name) for column in op.columns)})"]
 
-    def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
+    def render_restore_index(self, op) -> list[str]:
+        return [op.definition]
+
+    def render_drop_index(self, op) -> list[str]:
+        return [f"DROP INDEX IF EXISTS {self.quote(op.name)}"]
+
+    def render_add_not_null_check(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} ADD CONSTRAINT {self.quote(op.name)} "
+                f"CHECK ({op.column.sql(self.name)} IS NOT NULL)"]
+
+    def render_validate_constraint(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} VALIDATE CONSTRAINT {self.quote(op.name)}"]
+
+    def render_add_foreign_key(self, op) -> list[str]:
+        q = self.name
+        return [f"ALTER TABLE {op.table.sql(q)} ADD CONSTRAINT {self.quote(op.name)} FOREIGN KEY ({op.column.sql(q)}) "
+                f"REFERENCES {op.target.sql(q)} ({op.referenced.sql(q)})"]
+
+    def render_drop_foreign_key(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} DROP CONSTRAINT IF EXISTS {self.quote(op.name)}"]
+
+    def render_add_unique_using_index(self, op) -> list[str]:
+        name = self.quote(op.index.name)
+        return [f"ALTER TABLE {op.table.sql(self.name)} ADD CONSTRAINT {name} UNIQUE USING INDEX {name}"]
+
+    def render_drop_constraint(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} DROP CONSTRAINT {self.quote(op.name)}"]
+
+    def render_drop_check(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} DROP CONSTRAINT {'IF EXISTS ' if op.if_exists else ''}"
+                f"{self.quote(op.name)}"]
+
+    def render_create_sync(self, op) -> list[str]:
+        raise NotImplementedError(f"no column sync for {self.label}")
+
+    def render_drop_sync(self, op) -> list[str]:
+        return [f"DROP TRIGGER {self.quote(name)}" for name in op.sync.triggers]
+
+    def render_create_table(self, op) -> list[str]:
+        q = self.name
+        definitions = [f"{column.sql(q)} {column_type}{' NOT NULL' if not_null else ''}"
+                       for column, column_type, not_null in op.columns]
+        key = ", ".join(column.sql(q) for column in op.primary_key)
+        definitions.append(f"PRIMARY KEY ({key})")
+        definitions.append(f"FOREIGN KEY ({key}) REFERENCES {op.references.sql(q)} "
+                           f"({', '.join(column.sql(q) for column in op.referenced)}) ON DELETE CASCADE")
+        return [f"CREATE TABLE {op.table.sql(q)} (\n    " + ",\n    ".join(definitions) + "\n)"]
+
+    def render_create_shaped_table(self, op) -> list[str]:
+        """A table of the shape a rebuild re-creates."""
+        shape = op.shape
+        definitions = []
+        single_integer_key = (len(shape.primary_key) == 1 and next(
+            c for c in shape.columns if c.name == shape.primary_key[0]).type.upper() == "INTEGER")
+        for column in shape.columns:
+            text = f"{self.quote(column.name)} {column.type}".rstrip()
+            rowid = single_integer_key and column.name == shape.primary_key[0]
+            if rowid:  # the rowid: never NULL, declared so or not (the facts cannot tell), so NOT NULL is not written
+                text += " PRIMARY KEY" + (" AUTOINCREMENT" if shape.autoincrement else "")
+            elif column.not_null:
+                text += " NOT NULL"
+            if column.default is not None:
+                text += f" DEFAULT {column.default}"
+            definitions.append(text)
+        if shape.primary_key and not single_integer_key:
+            definitions.append(f"PRIMARY KEY ({self._names(shape.primary_key)})")
+        for unique in shape.uniques:
+            definitions.append(f"UNIQUE ({self._names(unique)})")
+        for columns, referenced, referenced_columns in shape.foreign_keys:
+            target = f" ({self._names(referenced_columns)})" if any(referenced_columns) else ""
+            definitions.append(f"FOREIGN KEY ({self._names(columns)}) REFERENCES {self.quote(referenced)}{target}")
+        return [f"CREATE TABLE {op.table.sql(self.name)} (\n    " + ",\n    ".join(definitions) + "\n)"]
+
+    def _names(self, names) -> str:
+        return ", ".join(self.quote(name) for name in names)
+
+    def render_create_view(self, op) -> list[str]:
+        return [f"CREATE VIEW {op.view.sql(self.name)} AS SELECT * FROM {op.table.sql(self.name)}"]
+
+    def render_drop_view(self, op) -> list[str]:
+        return [f"DROP VIEW {op.created.view.sql(self.name)}"]
+
+    def render_rename_index(self, op) -> list[str]:
+        return [f"ALTER INDEX {op.table.sibling(op.name).sql(self.name)} RENAME TO {self.quote(op.new)}"]
+
+    def render_create_link_sync(self, op) -> list[str]:
+        raise NotImplementedError(f"no sync between tables for {self.label}")
+
+    def render_drop_link_sync(self, op) -> list[str]:
+        return [f"DROP TRIGGER {self.quote(name)}" for name in self.link_triggers(op.link)]
+
+    def link_triggers(self, link) -> list[str]:
+        """The names of the triggers of a link, in the order they are created."""
+        return []
+
+    def render_copy_across(self, op) -> list[str]:
+        """One statement: a new target gets the rows it lacks, an existing table its matching rows updated."""
+        link, q = op.link, self.name
+        if op.into_source:
+            into, source, into_key, source_key = link.source, link.target, link.source_key, link.target_key
+        else:
+            into, source, into_key, source_key = link.target, link.source, link.target_key, link.source_key
+        if link.new_target and not op.into_source:
+            columns = [*link.target_key, *link.columns]
+            match = " AND ".join(f"t.{t.sql(q)} = s.{s.sql(q)}" for s, t in link.keys)
+            return [f"INSERT INTO {into.sql(q)} ({', '.join(c.sql(q) for c in columns)})\n"
+                    f"    SELECT {', '.join(f's.{c.sql(q)}' for c in [*link.source_key, *link.columns])} FROM {source.sql(q)} s\n"
+                    f"    WHERE NOT EXISTS (SELECT 1 FROM {into.sql(q)} t WHERE {match})"]
+        match = " AND ".join(f"s.{s.sql(q)} = {into.sql(q)}.{i.sql(q)}" for i, s in zip(into_key, source_key))
+        return [f"UPDATE {into.sql(q)} SET {', '.join(f'{c.sql(q)} = s.{c.sql(q)}' for c in link.columns)} "
+                f"FROM {source.sql(q)} AS s\n    WHERE {match}"]
+
+    def render_keep_copy(self, op) -> list[str]:
+        columns = ", ".join(column.sql(self.name) for column in op.columns)
+        return [f"CREATE TABLE {op.copy.sql(self.name)} AS SELECT {columns} FROM {op.table.sql(self.name)}"]
+
+    def render_copy_rows(self, op) -> list[str]:
+        return [f"INSERT INTO {op.target.sql(self.name)} ({self._names(op.columns)})\n"
+                f"    SELECT {', '.join(op.expressions)} FROM {op.source.sql(self.name)}"]
+
+    def render_drop_table(self, op) -> list[str]:
+        return [f"DROP TABLE {op.table.sql(self.name)}"]
+
+    def render_rename_table(self, op) -> list[str]:
+        return [f"ALTER TABLE {op.table.sql(self.name)} RENAME TO {op.new.name.sql(self.name)}"]
+
+    # --- the planner's conditions -------------------------------------------------------------------------
+
+    @staticmethod
+    def cast(expression: str, to_type: str) -> str:
+        """A value converted to a column's type."""
+        return f"CAST({expression} AS {to_type})"
+
+    def distinct(self, left: str, right: str) -> str:
+        """True where two values differ, NULL counting as a value."""
+        return f"{left} IS DISTINCT FROM {right}"
+
+    def rows_where_sync_missing(self, table, sync) -> str | None:
+        """A query with a row while the sync's trigger is missing; None where the engine's catalogue is not read."""
+        return None
+
+    def rows_of_invalid_indexes(self, table_literal: str) -> str | None:
+        """Indexes a failed online build left behind, unusable; None where a failed build leaves nothing."""
+        return None
+
+    def rows_where_constraint_missing(self, table, name: str) -> str | None:
+        """A query with a row while the table has no constraint of that name; None where the catalogue is not read."""
+        return None
+
+    def rows_where_constraint_not_validated(self, table, name: str) -> str | None:
+        return None
+
+    def rows_where_column_nullable(self, table, column) -> str | None:
+        return None
+
+    def rows_of_foreign_key_violations(self, table_literal: str) -> str | None:
+        """Rows breaking the table's foreign keys, where the engine adds keys without checking them."""
+        return None
+
+    def rows_where_type_differs(self, table, column, column_type: str) -> str | None:
+        """A query with a row while the column's type is not column_type; None where the engine cannot tell."""
+        return None
+
+    @abstractmethod
+    def rows_where_column_exists(self, schema: str | None, table: str, quoted_table: str, column: str) -> str:
+        """A query with a row when the column exists (a check that must come back empty once it is dropped);
+        schema, table and column as the engine spells them, quoted_table as SQL."""
+
+    @abstractmethod
+    def rows_where_table_exists(self, schema: str | None, table: str, quoted_table: str) -> str: ...
+
+    @abstractmethod
+    def rows_where_index_exists(self, table: str, index: str) -> str: ...
+
+    def render_restore_column(self, op) -> list[str]:
         """Put a column's values back from a copy of (key..., column), matching rows by key."""
-        match = " AND ".join(f"k.{k} = {table}.{k}" for k in key)
-        return f"UPDATE {table} SET {column} = k.{column} FROM {archive} AS k WHERE {match}"
+        q, table, column = self.name, op.table.sql(self.name), op.column.sql(self.name)
+        match = " AND ".join(f"k.{k.sql(q)} = {table}.{k.sql(q)}" for k in op.key)
+        return [f"UPDATE {table} SET {column} = k.{column} FROM {op.archive.sql(q)} AS k WHERE {match}"]

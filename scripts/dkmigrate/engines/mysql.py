@@ -7,7 +7,7 @@ documentation (the machine this was written on runs MariaDB 10.11).
 import math
 import re
 
-from .base import CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
+from .base import BATCH_ROWS, CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
 
 _BACKTICK = r"`[^`]*(?:``[^`]*)*"
 _STRING = r"(?:(?<![\w$])[Nn])?'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # a backslash escapes (unless NO_BACKSLASH_ESCAPES)
@@ -54,6 +54,18 @@ class MySQL(Engine):
     online_alter = ", ALGORITHM=INPLACE, LOCK=NONE"
     index_build_steps = ("Build the index online (ALGORITHM=INPLACE, LOCK=NONE): reads and writes go on; the statement "
                          "fails instead of locking if the server cannot build it online.",)
+    backfills_in_batches = True
+    link_sync_both_ways = False
+    copy_rows_words = ("; on a large table run it in key ranges (or with pt-archiver) so no single transaction runs "
+                       "long")
+    drop_columns_words = " (ALGORITHM=INPLACE, LOCK=NONE; gh-ost or pt-online-schema-change for a very large table)"
+    index_build_words = " online (ALGORITHM=INPLACE, LOCK=NONE)"
+    add_column_caveat = ("ADD COLUMN with ALGORITHM=INSTANT changes only metadata (MySQL 8.0.12+, MariaDB 10.3+); on "
+                         "older servers use ALGORITHM=INPLACE, LOCK=NONE, or pt-online-schema-change / gh-ost for a "
+                         "large table.")
+    backfill_words = f"for the existing rows, {BATCH_ROWS} rows per transaction (each batch commits on its own)"
+    drop_copied_column_words = ("Drop the triggers and {old} (ALGORITHM=INPLACE, LOCK=NONE; INSTANT on MySQL 8.0.29+). "
+                                "MySQL commits each DDL statement on its own: the steps are not one transaction.")
     add_column_note = "ALGORITHM=INSTANT adds it without copying the table (MySQL 8.0.12+, MariaDB 10.3+)"
     view_note = ("MySQL commits each DDL statement: between RENAME TABLE and CREATE VIEW the old name is missing for "
                  "an instant; run it when a failed query or two can be retried.")
@@ -90,9 +102,7 @@ class MySQL(Engine):
         return None
 
     def session_lock_timeout(self, seconds: float) -> list[str]:
-        """Metadata locks (DDL, and DML behind a DDL) and InnoDB's row locks have one timeout each; whole seconds."""
-        whole = max(1, math.ceil(seconds))
-        return [f"SET SESSION lock_wait_timeout = {whole}", f"SET SESSION innodb_lock_wait_timeout = {whole}"]
+        return [f"SET SESSION lock_wait_timeout = {max(1, math.ceil(seconds))}"]  # whole seconds, at least 1
 
     def lock_timeout(self, in_transaction: bool) -> list[str]:
         return [f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT_SECONDS}"]
@@ -100,26 +110,102 @@ class MySQL(Engine):
     def reset_lock_timeout(self) -> list[str]:
         return ["SET SESSION lock_wait_timeout = DEFAULT"]
 
-    def add_column(self, table: str, definition: str) -> str:
-        return super().add_column(table, definition) + ", ALGORITHM=INSTANT"
+    def render_add_column(self, op) -> list[str]:
+        return [statement + ", ALGORITHM=INSTANT" for statement in super().render_add_column(op)]
 
-    def drop_column(self, table: str, column: str) -> str:
-        return super().drop_column(table, column) + self.online_alter
+    def render_drop_column(self, op) -> list[str]:
+        return [self.online(statement) for statement in super().render_drop_column(op)]
 
-    def rename_table(self, table: str, new_table: str, new_name: str) -> str:
-        return f"RENAME TABLE {table} TO {new_table}"
+    def render_rename_column(self, op) -> list[str]:
+        return [self.online(statement) for statement in super().render_rename_column(op)]
 
-    def create_index(self, kind: str, name: str, table: str, columns: str, method: str | None) -> str:
-        return f"ALTER TABLE {table} ADD {kind} {name} ({columns}){self.online_alter}"
+    def render_rename_table(self, op) -> list[str]:
+        return [f"RENAME TABLE {op.table.sql(self.name)} TO {op.new.sql(self.name)}"]
 
-    def drop_index(self, name: str, qualified_name: str, table: str) -> str:
-        return f"ALTER TABLE {table} DROP INDEX {name}{self.online_alter}"
+    def render_create_index(self, op) -> list[str]:
+        columns = ", ".join(column.sql(self.name) for column in op.columns)
+        return [self.online(f"ALTER TABLE {op.table.sql(self.name)} ADD {'UNIQUE INDEX' if op.unique else 'INDEX'} "
+                            f"{self.quote(op.name)} ({columns})")]
 
-    def make_nullable(self, table: str, column: str, column_type: str) -> str:
-        return f"ALTER TABLE {table} MODIFY COLUMN {column} {column_type} NULL{self.online_alter}"
+    def render_drop_index(self, op) -> list[str]:
+        return [self.online(f"ALTER TABLE {op.table.sql(self.name)} DROP INDEX {self.quote(op.name)}")]
 
-    def make_not_null(self, table: str, column: str, column_type: str) -> str:
-        return f"ALTER TABLE {table} MODIFY COLUMN {column} {column_type} NOT NULL{self.online_alter}"
+    def render_add_foreign_key(self, op) -> list[str]:
+        """With foreign_key_checks off, InnoDB adds the key in place without checking the existing rows."""
+        return ["SET foreign_key_checks = 0", *(self.online(s) for s in super().render_add_foreign_key(op)),
+                "SET foreign_key_checks = 1"]
+
+    def render_drop_foreign_key(self, op) -> list[str]:
+        return [self.online(f"ALTER TABLE {op.table.sql(self.name)} DROP FOREIGN KEY {self.quote(op.name)}")]
+
+    def render_alter_column(self, op) -> list[str]:
+        """MODIFY COLUMN restates the whole column: its type, NOT NULL and default."""
+        definition = f"{op.column.sql(self.name)} {op.type}{' NOT NULL' if op.not_null else ' NULL'}"
+        if op.default is not None:
+            definition += f" DEFAULT {op.default}"
+        return [self.online(f"ALTER TABLE {op.table.sql(self.name)} MODIFY COLUMN {definition}")]
+
+    def render_create_sync(self, op) -> list[str]:
+        """BEFORE triggers that set the other column of the row being written (the assignment converts the value)."""
+        sync = op.sync
+        insert, update = (self.quote(name) for name in sync.triggers)
+        table, old, new = sync.table.sql(self.name), sync.old.sql(self.name), sync.new.sql(self.name)
+        to_old, to_new = f"NEW.{new}", f"NEW.{old}"
+        return [
+            f"CREATE TRIGGER {insert} BEFORE INSERT ON {table} FOR EACH ROW\n"
+            "BEGIN\n"
+            f"    IF NEW.{new} IS NOT NULL THEN SET NEW.{old} = {to_old}; ELSE SET NEW.{new} = {to_new}; END IF;\n"
+            "END",
+            f"CREATE TRIGGER {update} BEFORE UPDATE ON {table} FOR EACH ROW\n"
+            "BEGIN\n"
+            f"    IF NOT (NEW.{new} <=> OLD.{new}) THEN SET NEW.{old} = {to_old};\n"
+            f"    ELSEIF NOT (NEW.{old} <=> OLD.{old}) THEN SET NEW.{new} = {to_new};\n"
+            "    END IF;\n"
+            "END",
+        ]
+
+    def link_triggers(self, link) -> list[str]:
+        return [link.trigger("insert"), link.trigger("update")]
+
+    def render_create_link_sync(self, op) -> list[str]:
+        """Triggers on the source only: a MySQL trigger cannot write to the table of the trigger that fired it."""
+        link, q = op.link, self.name
+        target = link.target.sql(q)
+        cols = [c.sql(q) for c in link.columns]
+        if link.new_target:
+            keys = [*link.target_key, *link.columns]
+            body = (f"    INSERT INTO {target} ({', '.join(k.sql(q) for k in keys)}) "
+                    f"VALUES ({', '.join(f'NEW.{k.sql(q)}' for k in [*link.source_key, *link.columns])})\n"
+                    f"    ON DUPLICATE KEY UPDATE {', '.join(f'{c} = VALUES({c})' for c in cols)};\n")
+        else:
+            body = (f"    UPDATE {target} SET {', '.join(f'{c} = NEW.{c}' for c in cols)} WHERE "
+                    f"{' AND '.join(f'{t.sql(q)} = NEW.{s.sql(q)}' for s, t in link.keys)};\n")
+        insert, update = (self.quote(name) for name in self.link_triggers(link))
+        source = link.source.sql(q)
+        return [f"CREATE TRIGGER {insert} AFTER INSERT ON {source} FOR EACH ROW\nBEGIN\n{body}END",
+                f"CREATE TRIGGER {update} AFTER UPDATE ON {source} FOR EACH ROW\nBEGIN\n{body}END"]
+
+    def render_copy_across(self, op) -> list[str]:
+        link, q = op.link, self.name
+        if link.new_target and not op.into_source:
+            keys = [*link.target_key, *link.columns]
+            return [f"INSERT IGNORE INTO {link.target.sql(q)} ({', '.join(k.sql(q) for k in keys)})\n"
+                    f"    SELECT {', '.join(f's.{k.sql(q)}' for k in [*link.source_key, *link.columns])} "
+                    f"FROM {link.source.sql(q)} s"]
+        pairs = [(s, t) for s, t in link.keys] if op.into_source else [(t, s) for s, t in link.keys]
+        into, source = (link.source, link.target) if op.into_source else (link.target, link.source)
+        match = " AND ".join(f"i.{i.sql(q)} = s.{s.sql(q)}" for i, s in pairs)
+        return [f"UPDATE {into.sql(q)} i JOIN {source.sql(q)} s ON {match}\n"
+                f"    SET {', '.join(f'i.{c.sql(q)} = s.{c.sql(q)}' for c in link.columns)}"]
+
+    @staticmethod
+    def cast(expression: str, to_type: str) -> str:
+        """As it is: assignment and comparison convert the value, and CAST knows only a few type names (SIGNED, not
+        INT or BIGINT; no display widths)."""
+        return expression
+
+    def distinct(self, left: str, right: str) -> str:
+        return f"NOT ({left} <=> {right})"
 
     def _schema(self, schema: str | None) -> str:
         return self.literal(schema) if schema else "DATABASE()"
@@ -136,9 +222,10 @@ class MySQL(Engine):
         return (f"SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND "
                 f"table_name = {self.literal(table)} AND index_name = {self.literal(index)}")
 
-    def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
-        match = " AND ".join(f"k.{k} = {table}.{k}" for k in key)
-        return f"UPDATE {table} JOIN {archive} k ON {match} SET {table}.{column} = k.{column}"
+    def render_restore_column(self, op) -> list[str]:
+        q, table, column = self.name, op.table.sql(self.name), op.column.sql(self.name)
+        match = " AND ".join(f"k.{k.sql(q)} = {table}.{k.sql(q)}" for k in op.key)
+        return [f"UPDATE {table} JOIN {op.archive.sql(q)} k ON {match} SET {table}.{column} = k.{column}"]
 
 
 MYSQL = MySQL()

@@ -2,7 +2,7 @@
 
 import re
 
-from .base import CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
+from .base import BATCH_ROWS, CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
 
 _STRING = r"(?:(?<![\w$])(?:[BbXxNn]|[Uu]&))?'[^']*(?:''[^']*)*"  # a prefix after a word character is that word's
 _ESCAPE_STRING = r"(?<![\w$])[Ee]'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # E'...': the only strings where \ escapes
@@ -73,6 +73,14 @@ class PostgreSQL(Engine):
     drop_column_note = " (PostgreSQL only marks it dropped: no rewrite; the space returns as rows are updated)"
     index_build_note = "concurrently: writes go on; if it fails it leaves an INVALID index, which the down drops."
     invalid_index_left = True
+    backfills_in_batches = True
+    copy_rows_words = f", {BATCH_ROWS} rows per transaction"
+    drop_columns_words = ", in one short transaction"
+    index_build_words = " with CREATE INDEX CONCURRENTLY (writes go on)"
+    backfill_words = (f"for the existing rows, {BATCH_ROWS} rows per transaction (each commits before the next: no long "
+                      "lock, no long transaction)")
+    drop_copied_column_words = (f"Drop the trigger, then {{old}}, in one short transaction (lock_timeout "
+                                f"{LOCK_TIMEOUT_SECONDS}s: retry later if it times out).")
     index_build_steps = (
         "Build the index CONCURRENTLY: reads and writes go on while it is built (it waits for the transactions "
         "running at its start and end, so run it when none is long).",
@@ -120,12 +128,17 @@ class PostgreSQL(Engine):
     def reset_lock_timeout(self) -> list[str]:
         return ["RESET lock_timeout"]
 
-    def create_index(self, kind: str, name: str, table: str, columns: str, method: str | None) -> str:
-        using = f" USING {method}" if method and method != "btree" else ""
-        return f"CREATE {kind} CONCURRENTLY {name} ON {table}{using} ({columns})"
+    def render_create_index(self, op) -> list[str]:
+        using = f" USING {op.method}" if op.method and op.method != "btree" else ""
+        columns = ", ".join(column.sql(self.name) for column in op.columns)
+        return [f"CREATE {'UNIQUE INDEX' if op.unique else 'INDEX'} CONCURRENTLY {self.quote(op.name)} "
+                f"ON {op.table.sql(self.name)}{using} ({columns})"]
 
-    def drop_index(self, name: str, qualified_name: str, table: str) -> str:
-        return f"DROP INDEX CONCURRENTLY IF EXISTS {qualified_name}"
+    def render_restore_index(self, op) -> list[str]:
+        return [self.concurrently(op.definition)]
+
+    def render_drop_index(self, op) -> list[str]:
+        return [f"DROP INDEX CONCURRENTLY IF EXISTS {op.table.sibling(op.name).sql(self.name)}"]
 
     @staticmethod
     def concurrently(index_definition: str) -> str:
@@ -135,11 +148,149 @@ class PostgreSQL(Engine):
                 return f"{head}CONCURRENTLY {index_definition[len(head):]}"
         return index_definition
 
-    def make_nullable(self, table: str, column: str, column_type: str) -> str:
-        return f"ALTER TABLE {table} ALTER COLUMN {column} DROP NOT NULL"
+    def render_alter_column(self, op) -> list[str]:
+        alter = f"ALTER TABLE {op.table.sql(self.name)} ALTER COLUMN {op.column.sql(self.name)}"
+        statements = []
+        if op.not_null != op.was_not_null:
+            statements.append(f"{alter} {'SET' if op.not_null else 'DROP'} NOT NULL")
+        if op.default != op.was_default:
+            statements.append(f"{alter} SET DEFAULT {op.default}" if op.default is not None else f"{alter} DROP DEFAULT")
+        return statements
 
-    def make_not_null(self, table: str, column: str, column_type: str) -> str:
-        return f"ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL"
+    def render_add_foreign_key(self, op) -> list[str]:
+        return [statement + " NOT VALID" for statement in super().render_add_foreign_key(op)]
+
+    def render_add_not_null_check(self, op) -> list[str]:
+        return [statement + " NOT VALID" for statement in super().render_add_not_null_check(op)]
+
+    def render_create_sync(self, op) -> list[str]:
+        sync = op.sync
+        function = sync.table.sibling(sync.name).sql(self.name)
+        old, new = sync.old.sql(self.name), sync.new.sql(self.name)
+        return [
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS " + dollar_quoted(
+                "\nBEGIN\n"
+                "    -- The column a statement wrote wins. A new row that has only one of the two gets it copied\n"
+                f"    -- ({sync.new} has no default during the change, so a value in it was written).\n"
+                "    IF TG_OP = 'INSERT' THEN\n"
+                f"        IF NEW.{new} IS NOT NULL THEN\n"
+                f"            NEW.{old} := NEW.{new};\n"
+                "        ELSE\n"
+                f"            NEW.{new} := NEW.{old};\n"
+                "        END IF;\n"
+                f"    ELSIF NEW.{new} IS DISTINCT FROM OLD.{new} THEN\n"
+                f"        NEW.{old} := NEW.{new};\n"
+                f"    ELSIF NEW.{old} IS DISTINCT FROM OLD.{old} THEN\n"
+                f"        NEW.{new} := NEW.{old};\n"
+                "    END IF;\n"
+                "    RETURN NEW;\n"
+                "END\n"),
+            f"CREATE TRIGGER {self.quote(sync.name)} BEFORE INSERT OR UPDATE ON {sync.table.sql(self.name)}\n"
+            f"    FOR EACH ROW EXECUTE FUNCTION {function}()",
+        ]
+
+    def render_drop_sync(self, op) -> list[str]:
+        sync = op.sync
+        return [f"DROP TRIGGER {self.quote(sync.name)} ON {sync.table.sql(self.name)}",
+                f"DROP FUNCTION {sync.table.sibling(sync.name).sql(self.name)}()"]
+
+    def link_functions(self, link) -> tuple[str, str]:
+        """The trigger functions that copy forward (source to target) and back."""
+        return (link.source.sibling(link.trigger("forward")).sql(self.name),
+                link.source.sibling(link.trigger("back")).sql(self.name))
+
+    def render_create_link_sync(self, op) -> list[str]:
+        link, q = op.link, self.name
+        source, target = link.source.sql(q), link.target.sql(q)
+        forward, back = self.link_functions(link)
+        cols = [c.sql(q) for c in link.columns]
+        if link.new_target:
+            keys = [*link.target_key, *link.columns]
+            copy_forward = (
+                f"    INSERT INTO {target} ({', '.join(k.sql(q) for k in keys)})\n"
+                f"    VALUES ({', '.join(f'NEW.{k.sql(q)}' for k in [*link.source_key, *link.columns])})\n"
+                f"    ON CONFLICT ({', '.join(k.sql(q) for k in link.target_key)}) DO UPDATE SET "
+                f"{', '.join(f'{c} = EXCLUDED.{c}' for c in cols)}\n"
+                f"    WHERE {' OR '.join(f'{target}.{c} IS DISTINCT FROM EXCLUDED.{c}' for c in cols)};\n")
+        else:
+            copy_forward = (
+                f"    UPDATE {target} SET {', '.join(f'{c} = NEW.{c}' for c in cols)}\n"
+                f"    WHERE {' AND '.join(f'{t.sql(q)} = NEW.{s.sql(q)}' for s, t in link.keys)}\n"
+                f"      AND ({' OR '.join(f'{c} IS DISTINCT FROM NEW.{c}' for c in cols)});\n")
+        copy_back = (
+            f"    UPDATE {source} SET {', '.join(f'{c} = NEW.{c}' for c in cols)}\n"
+            f"    WHERE {' AND '.join(f'{s.sql(q)} = NEW.{t.sql(q)}' for s, t in link.keys)}\n"
+            f"      AND ({' OR '.join(f'{c} IS DISTINCT FROM NEW.{c}' for c in cols)});\n")
+        trigger = self.quote(link.name)
+        return [
+            f"CREATE FUNCTION {forward}() RETURNS trigger LANGUAGE plpgsql AS "
+            + dollar_quoted(f"\nBEGIN\n{copy_forward}    RETURN NULL;\nEND\n"),
+            f"CREATE TRIGGER {trigger} AFTER INSERT OR UPDATE ON {source}\n    FOR EACH ROW EXECUTE FUNCTION {forward}()",
+            f"CREATE FUNCTION {back}() RETURNS trigger LANGUAGE plpgsql AS "
+            + dollar_quoted(f"\nBEGIN\n{copy_back}    RETURN NULL;\nEND\n"),
+            f"CREATE TRIGGER {trigger} AFTER INSERT OR UPDATE ON {target}\n    FOR EACH ROW EXECUTE FUNCTION {back}()",
+        ]
+
+    def render_drop_link_sync(self, op) -> list[str]:
+        link, q = op.link, self.name
+        forward, back = self.link_functions(link)
+        trigger = self.quote(link.name)
+        return [f"DROP TRIGGER {trigger} ON {link.target.sql(q)}", f"DROP FUNCTION {back}()",
+                f"DROP TRIGGER {trigger} ON {link.source.sql(q)}", f"DROP FUNCTION {forward}()"]
+
+    def render_copy_across(self, op) -> list[str]:
+        """In transactions of BATCH_ROWS rows (outside a transaction block)."""
+        link, q = op.link, self.name
+        if link.new_target and not op.into_source:
+            source, target = link.source.sql(q), link.target.sql(q)
+            keys = [*link.target_key, *link.columns]
+            match = " AND ".join(f"t.{t.sql(q)} = s.{s.sql(q)}" for s, t in link.keys)
+            return ["DO " + dollar_quoted(
+                "\nDECLARE\n    copied integer;\nBEGIN\n    LOOP\n"
+                f"        INSERT INTO {target} ({', '.join(k.sql(q) for k in keys)})\n"
+                f"        SELECT {', '.join(f's.{k.sql(q)}' for k in [*link.source_key, *link.columns])} FROM {source} s\n"
+                f"        WHERE NOT EXISTS (SELECT 1 FROM {target} t WHERE {match}) LIMIT {BATCH_ROWS}\n"
+                "        ON CONFLICT DO NOTHING;\n"
+                "        GET DIAGNOSTICS copied = ROW_COUNT;\n        EXIT WHEN copied = 0;\n        COMMIT;\n"
+                "    END LOOP;\nEND\n")]
+        if op.into_source:
+            into, source, pairs = link.source, link.target, [(s, t) for s, t in link.keys]
+        else:
+            into, source, pairs = link.target, link.source, [(t, s) for s, t in link.keys]
+
+        def match(a: str, b: str) -> str:
+            return " AND ".join(f"{a}.{i.sql(q)} = {b}.{s.sql(q)}" for i, s in pairs)
+
+        return [self.batched_copy(into.sql(q), source.sql(q), match, [c.sql(q) for c in link.columns], BATCH_ROWS)]
+
+    def key_literal(self, value) -> str:
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return f"'\\x{bytes(value).hex()}'::bytea"
+        return super().key_literal(value)
+
+    def rows_where_sync_missing(self, table, sync) -> str:
+        return (f"SELECT 'missing trigger' WHERE NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = "
+                f"to_regclass({self.literal(table.sql(self.name))}) AND tgname = {self.literal(sync.name)})")
+
+    def rows_where_constraint_missing(self, table, name: str) -> str:
+        return (f"SELECT 'missing' AS {self.quote('constraint')} WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE "
+                f"conrelid = to_regclass({self.literal(table.sql(self.name))}) AND conname = {self.literal(name)})")
+
+    def rows_where_constraint_not_validated(self, table, name: str) -> str:
+        return (f"SELECT conname FROM pg_constraint WHERE conrelid = to_regclass({self.literal(table.sql(self.name))}) "
+                f"AND conname = {self.literal(name)} AND NOT convalidated")
+
+    def rows_where_column_nullable(self, table, column) -> str:
+        return (f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({self.literal(table.sql(self.name))}) "
+                f"AND attname = {self.literal(column.text)} AND NOT attnotnull")
+
+    def rows_of_invalid_indexes(self, table_literal: str) -> str:
+        return f"SELECT indexrelid::regclass FROM pg_index WHERE indrelid = to_regclass({table_literal}) AND NOT indisvalid"
+
+    def rows_where_type_differs(self, table, column, column_type: str) -> str:
+        return (f"SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = "
+                f"to_regclass({self.literal(table.sql(self.name))}) AND attname = {self.literal(column.text)} "
+                f"AND atttypid <> to_regtype({self.literal(column_type)})")
 
     def rows_where_column_exists(self, schema, table, quoted_table, column) -> str:
         return (f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({self.literal(quoted_table)})"
@@ -152,14 +303,11 @@ class PostgreSQL(Engine):
     def rows_where_index_exists(self, table: str, index: str) -> str:
         return f"SELECT 1 FROM pg_indexes WHERE indexname = {self.literal(index)} AND tablename = {self.literal(table)}"
 
-    def key_literal(self, value) -> str:
-        if isinstance(value, (bytes, bytearray, memoryview)):
-            return f"'\\x{bytes(value).hex()}'::bytea"
-        return super().key_literal(value)
-
-    def restore_column(self, table: str, archive: str, key: list[str], column: str, batch_rows: int) -> str:
-        return self.batched_copy(table, archive, lambda a, b: " AND ".join(f"{a}.{k} = {b}.{k}" for k in key),
-                                 [column], batch_rows)
+    def render_restore_column(self, op) -> list[str]:
+        q = self.name
+        return [self.batched_copy(op.table.sql(q), op.archive.sql(q),
+                                  lambda a, b: " AND ".join(f"{a}.{k.sql(q)} = {b}.{k.sql(q)}" for k in op.key),
+                                  [op.column.sql(q)], BATCH_ROWS)]
 
     @staticmethod
     def batched_copy(into: str, source: str, match: "callable", columns: list[str], batch_rows: int) -> str:

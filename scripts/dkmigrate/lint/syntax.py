@@ -14,6 +14,7 @@ from typing import NamedTuple
 class Name(NamedTuple):
     parts: tuple[str, ...]  # schema first, when written; as the engine compares them
     written: str
+    stored: tuple[str, ...] = ()  # the same parts as the engine stores them: what the planner looks the name up by
 
     @property
     def key(self) -> str:

@@ -145,10 +145,14 @@ def pending_document(plan) -> dict:
 
 
 def pending_markdown(plan) -> str:
-    from .identifiers import parse_table
+    from .pending import table_key
 
-    def table_facts(name: str):
-        return plan.facts.table(parse_table(name, plan.dialect).key) if plan.facts.live else None
+    keys = {name.written: table_key(name, plan.dialect) for planned in plan.migrations for statement in planned.statements
+            for name in statement.analysis.table_names}
+
+    def table_facts(written: str):
+        """The live facts of a table a statement names, looked up as the linter parsed it."""
+        return plan.facts.table(keys[written]) if plan.facts.live and written in keys else None
 
     return tidy_markdown(render("pending_plan.md.j2", plan=plan, live=facts_document(plan.facts), script=sql_script,
                                 rows=human_rows, size=human_bytes, table_facts=table_facts, risk_word=risk_word))

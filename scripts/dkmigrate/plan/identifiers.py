@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..engines import engine
-from ..engines.postgres import dollar_quoted  # noqa: F401  (the patterns write PostgreSQL bodies with it)
+from ..engines.base import UNKNOWN
 from ..errors import UsageError
 from ..text import is_control, printable
 
@@ -21,7 +21,7 @@ MAX_NAME_BYTES = 63  # PostgreSQL's limit; MySQL allows 64
 # NUL (_checked refuses it), so a name derived from one (a trigger named after a table the goal did not
 # give) is known to be unknown too: quote() leaves it as it is, and show_placeholders() turns each into
 # <what> where the plan is presented.
-_MARK = "\x00"
+_MARK = UNKNOWN
 _MARKED = re.compile("\x00([^\x00]*)\x00")
 
 

@@ -29,6 +29,9 @@ class Phase:
     # Lint rules a written migration deliberately breaks, per statement (up or down): [(rule, reason)]. The
     # migration file carries them as `-- migrate:allow` comments, so the linter knows the step is meant.
     allow: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # What sql and rollback were rendered from (plan.operations): the phase's operations, and what undoes them.
+    operations: list = field(default_factory=list)
+    undo: list = field(default_factory=list)
 
     @property
     def batched(self) -> bool:
@@ -38,10 +41,6 @@ class Phase:
     def allowing(self, statement: str, rule: str, reason: str) -> None:
         if (rule, reason) not in self.allow.get(statement, []):
             self.allow.setdefault(statement, []).append((rule, reason))
-
-    def allowing_all(self, allowances: list[tuple[str, str, str]]) -> None:
-        for statement, rule, reason in allowances:
-            self.allowing(statement, rule, reason)
 
     @property
     def writes_migration(self) -> bool:

@@ -16,7 +16,6 @@ from .datachecks import CHECK_SECONDS, DataCheckResult, check_pending
 from .document import human_rows
 from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
 from ..engines import engine
-from ..lexer import stored_parts
 from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
 from .observed import observe
 from .reversal import losses
@@ -160,8 +159,9 @@ def _planned(settings: Settings, runner: Runner, migration: Migration, analysis)
 
 
 def table_key(name, dialect: str) -> TableKey:
-    """A table the linter parsed (lint.syntax.Name), as the engine stores its name."""
-    parts = stored_parts(name.written, dialect)
+    """A table the linter parsed (lint.syntax.Name), as the engine stores its name (read when it was parsed; a name
+    the linter made from a key of its own is stored as it compares it)."""
+    parts = name.stored or name.parts
     schema = parts[-2] if len(parts) > 1 and engine(dialect).has_schemas else None
     return (schema, parts[-1])
 

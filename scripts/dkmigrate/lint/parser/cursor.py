@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...engines import ENGINES
+from ...lexer import name_of
 from ..syntax import Name
 from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
 
@@ -82,15 +83,16 @@ class Cursor:
         first = self.peek()
         if first is None or first.kind not in (WORD, QUOTED):
             return None
-        parts = []
+        parts, stored = [], []
         while True:
             token = self.advance()
             parts.append(identifier(token, self.dialect))
+            stored.append(name_of(token, self.dialect))
             follower = self.peek(1)
             if not (self.at_punct(".") and follower is not None and follower.kind in (WORD, QUOTED)):
                 break
             self.index += 1
-        return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)])
+        return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)], tuple(stored))
 
     def skip_group(self) -> list[Token]:
         """Consumes a balanced ( ... ) if one starts here; returns the tokens inside it."""

@@ -3,8 +3,11 @@ add-unique-constraint. On PostgreSQL each is split so that no step scans the tab
 blocks writes: NOT VALID then VALIDATE, CREATE UNIQUE INDEX CONCURRENTLY then USING INDEX."""
 
 from ...engines import engine
-from ..identifiers import Name, TableName, derived_name, literal, quote
+from ..identifiers import Name, TableName, derived_name, literal
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
+from ..operations import (AddColumn, AddForeignKey, AddNotNullCheck, AddUniqueUsingIndex, AlterColumn, Backfill,
+                          Comment, CreateIndex, DropCheck, DropConstraint, Locked, Rebuild, ValidateConstraint, phase,
+                          replace)
 from ..registry import Built, Context, Slots, register
 from .. import sql
 
@@ -43,51 +46,40 @@ def add_not_null_column(slots: Slots, ctx: Context) -> Built:
 
         raise UsageError(f"table {table} already has a column {column}")
     t, c = table.sql(d), column.sql(d)
-    if not engine(d).validates_online:
-        how = engine(d).add_column_note
-        expand = Phase(EXPAND, f"add {column} NOT NULL DEFAULT {value}",
-                       [f"One statement is enough: {how}; existing rows read {value}."],
-                       sql=[*sql.lock_timeout(d, False), sql.add_column(d, table, column, column_type, not_null=True, default=value)],
-                       verify=[sql.rows_where_column_missing(d, table, column)],
-                       rollback=[sql.drop_column(d, table, column)], transaction=engine(d).transactional_ddl)
+    database = engine(d)
+    if not database.validates_online:
+        expand = phase(database, EXPAND, f"add {column} NOT NULL DEFAULT {value}",
+                       [f"One statement is enough: {database.add_column_note}; existing rows read {value}."],
+                       [Locked((AddColumn(table, column, column_type, not_null=True, default=value),), in_transaction=False)],
+                       verify=[sql.rows_where_column_missing(d, table, column)], transaction=database.transactional_ddl)
         deploy = Phase(DEPLOY, f"write {column}", [f"Release the application version that writes {column}."],
                        verify=[f"New rows carry a real {column}, not only the default."],
                        rollback=["Redeploy the previous version: the default fills the column for it."])
         return Built(f"Add {table}.{column} ({column_type}, NOT NULL, existing rows {value}).", [expand, deploy])
-    check = quote(derived_name(table.name.text, column.text, suffix="not_null"), d)
-    set_not_null = f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"
+    check = derived_name(table.name.text, column.text, suffix="not_null")
     phases = [
-        Phase(EXPAND, f"add {column}, nullable, with its default",
+        phase(database, EXPAND, f"add {column}, nullable, with its default",
               [f"Add {column} nullable, then give it the default {value} for rows inserted from now on (both only change "
                "the catalogue: no rewrite, no scan)."],
-              sql=[*sql.lock_timeout(d, True), sql.add_column(d, table, column, column_type),
-                   f"ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {value}"],
-              verify=[sql.rows_where_column_missing(d, table, column)],
-              rollback=[*sql.lock_timeout(d, True), sql.drop_column(d, table, column)]),
-        Phase(MIGRATE, f"fill {column} and prove it is never NULL",
+              [Locked((AddColumn(table, column, column_type),
+                       AlterColumn(table, column, column_type, False, value, False, None)))],
+              verify=[sql.rows_where_column_missing(d, table, column)]),
+        phase(database, MIGRATE, f"fill {column} and prove it is never NULL",
               [f"Set {column} = {value} in the existing rows, {sql.BATCH_ROWS} per transaction.",
                f"Add CHECK ({column} IS NOT NULL) NOT VALID (a brief lock), then VALIDATE it (a scan that blocks no writes)."],
-              sql=[*sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL"),
-                   *sql.lock_timeout(d, False),
-                   f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
-                   *sql.reset_lock_timeout(d),
-                   f"ALTER TABLE {t} VALIDATE CONSTRAINT {check}"],
-              verify=[f"SELECT count(*) AS null_rows FROM {t} WHERE {c} IS NULL HAVING count(*) > 0"],
-              rollback=[*sql.lock_timeout(d, False), f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}",
-                        *sql.reset_lock_timeout(d)],
-              transaction=False),
+              [Backfill(table, f"{c} = {value}", f"{c} IS NULL"),
+               Locked((AddNotNullCheck(table, check, column),), in_transaction=False), ValidateConstraint(table, check)],
+              verify=[f"SELECT count(*) AS null_rows FROM {t} WHERE {c} IS NULL HAVING count(*) > 0"]),
         Phase(DEPLOY, f"write {column}", [f"Release the application version that writes {column} on every insert."],
               verify=[f"New rows carry a real {column}, not only the default."],
               rollback=["Redeploy the previous version: the default fills the column for it."]),
-        Phase(CONTRACT, f"make {column} NOT NULL",
+        phase(database, CONTRACT, f"make {column} NOT NULL",
               ["SET NOT NULL uses the validated CHECK (PostgreSQL 12+): no scan; then the CHECK is redundant and goes."],
-              sql=[*sql.lock_timeout(d, True), set_not_null, f"ALTER TABLE {t} DROP CONSTRAINT {check}"],
-              verify=[f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({table.literal(d)}) "
-                      f"AND attname = {literal(column.text)} AND NOT attnotnull"],
-              rollback=[*sql.lock_timeout(d, True), f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID",
-                        f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"]),
+              [Locked((AlterColumn(table, column, column_type, True, None, False, None).allowing(
+                  "set-not-null", f"the MIGRATE migration validated CHECK ({column} IS NOT NULL): no scan"),
+                       DropCheck(table, check, column)))],
+              verify=[database.rows_where_column_nullable(table, column)]),
     ]
-    phases[-1].allowing(set_not_null, "set-not-null", f"the MIGRATE migration validated CHECK ({column} IS NOT NULL): no scan")
     ctx.notes.append(f"With a constant default, PostgreSQL 11+ can also do it in one statement without a rewrite: "
                      f"ALTER TABLE {t} ADD COLUMN {c} {column_type} NOT NULL DEFAULT {value}. The phases above also work "
                      "when the default must not stay, or the existing rows need other values than new ones.")
@@ -127,42 +119,31 @@ def add_foreign_key(slots: Slots, ctx: Context) -> Built:
     indexed = facts is not None and any(index.columns[:1] == (column.text,) for index in facts.indexes)
     index_name = derived_name(table.name.text, column.text, suffix="idx")
     indexed = indexed or engine(d).indexes_foreign_keys
-    build_index = [] if indexed else [sql.create_index(d, index_name, table, [column])]
-    drop_index = [] if indexed else [sql.drop_index(d, index_name, table)]
-    constraint = (f"ALTER TABLE {t} ADD CONSTRAINT {quote(name, d)} FOREIGN KEY ({c}) "
-                  f"REFERENCES {target.sql(d)} ({referenced.sql(d)})")
+    index = [] if indexed else [CreateIndex(table, index_name, (column,))]
+    key = AddForeignKey(table, name, column, target, referenced)
     steps_clean = ("Before anything: the orphans query must return no rows (fix or delete the rows that point "
                    "nowhere, and make the application stop writing them).")
-    procedure = engine(d).foreign_key_procedure
+    database = engine(d)
+    procedure = database.foreign_key_procedure
     if procedure == "not-valid":
         phases = [
-            Phase(EXPAND, "index the column, add the key NOT VALID",
+            phase(database, EXPAND, "index the column, add the key NOT VALID",
                   [steps_clean,
-                   *([f"Index {column} concurrently (deletes and updates in {target} look rows up by it)."] if build_index else []),
+                   *([f"Index {column} concurrently (deletes and updates in {target} look rows up by it)."] if index else []),
                    "Add the foreign key NOT VALID: a brief lock on both tables, no scan; new writes are checked from now on."],
-                  sql=[*build_index, *sql.lock_timeout(d, False), f"{constraint} NOT VALID", *sql.reset_lock_timeout(d)],
-                  verify=[orphans, sql.invalid_indexes(table)],
-                  rollback=[*sql.lock_timeout(d, False), f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {quote(name, d)}",
-                            *sql.reset_lock_timeout(d), *drop_index],
-                  transaction=not build_index),
-            Phase(MIGRATE, "validate the existing rows",
+                  [*index, Locked((key,), in_transaction=False)], verify=[orphans, *sql.invalid_indexes(d, table)]),
+            phase(database, MIGRATE, "validate the existing rows",
                   ["VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on."],
-                  sql=[f"ALTER TABLE {t} VALIDATE CONSTRAINT {quote(name, d)}"],
-                  verify=[f"SELECT conname FROM pg_constraint WHERE conrelid = to_regclass({table.literal(d)}) "
-                          f"AND conname = {literal(name)} AND NOT convalidated"],
-                  rollback=["-- nothing to undo: VALIDATE only checked the existing rows (EXPAND's down drops the key)"]),
+                  [ValidateConstraint(table, name)], verify=[database.rows_where_constraint_not_validated(table, name)],
+                  nothing_to_undo="nothing to undo: VALIDATE only checked the existing rows (EXPAND's down drops the key)"),
         ]
     elif procedure == "unchecked-inplace":
-        phases = [Phase(EXPAND, "add the key without a table copy",
+        phases = [phase(database, EXPAND, "add the key without a table copy",
                         [steps_clean, "With foreign_key_checks off, InnoDB adds the key in place (ALGORITHM=INPLACE, "
                                       "LOCK=NONE) without checking the existing rows: the orphans query is that check."],
-                        sql=[*sql.lock_timeout(d, False), "SET foreign_key_checks = 0",
-                             f"{constraint}, ALGORITHM=INPLACE, LOCK=NONE", "SET foreign_key_checks = 1"],
-                        verify=[orphans],
-                        rollback=[f"ALTER TABLE {t} DROP FOREIGN KEY {quote(name, d)}, ALGORITHM=INPLACE, LOCK=NONE"],
-                        transaction=False)]
+                        [Locked((key,), in_transaction=False)], verify=[orphans], transaction=False)]
     else:
-        phases = _sqlite_foreign_key(ctx, table, column, target, referenced, build_index, drop_index, orphans, steps_clean)
+        phases = _rebuilt_foreign_key(ctx, table, column, target, referenced, index, orphans, steps_clean)
     phases.append(Phase(DEPLOY, "rely on the key",
                         [f"The application may now rely on every {table}.{column} pointing at a {target} row; it must "
                          "handle the foreign key error on writes that would break it."],
@@ -172,26 +153,24 @@ def add_foreign_key(slots: Slots, ctx: Context) -> Built:
                  "then the key for new rows, then the check of the existing rows.", phases)
 
 
-def _sqlite_foreign_key(ctx, table, column, target, referenced, build_index, drop_index, orphans, steps_clean):
+def _rebuilt_foreign_key(ctx, table, column, target, referenced, index, orphans, steps_clean):
     facts = ctx.table_facts(table)
-    expand = Phase(EXPAND, f"index {column}", [steps_clean, f"Index {column}."] if build_index else [steps_clean],
-                   sql=build_index, verify=[orphans], rollback=drop_index or ["-- nothing to undo"])
+    database = engine(ctx.dialect)
+    expand = phase(database, EXPAND, f"index {column}", [steps_clean, f"Index {column}."] if index else [steps_clean],
+                   index, verify=[orphans], nothing_to_undo="nothing to undo")
+    steps = [f"{database.label} cannot add a foreign key with ALTER TABLE: the table is rebuilt (create, copy, drop, "
+             f"rename). {database.label} enforces the key only where the application turns on PRAGMA foreign_keys."]
     if facts is None:
-        rebuild = [f"-- {ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}"]
-        back = rebuild
+        operations = [Comment(ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text)]
+        undo = operations
     else:
         ctx.rebuild_caveat(table, facts)
-        shape = sql.TableShape.of(facts)
-        with_key = sql.TableShape(shape.columns, shape.primary_key, shape.uniques,
-                                  shape.foreign_keys + (((column.text,), target.name.text, (referenced.text,)),),
-                                  shape.indexes, shape.autoincrement)
-        rebuild, back = sql.sqlite_rebuild(table, with_key, {}), sql.sqlite_rebuild(table, shape, {})
-    migrate = Phase(MIGRATE, "rebuild the table with the key",
-                    ["SQLite cannot add a foreign key with ALTER TABLE: the table is rebuilt (create, copy, drop, rename). "
-                     "SQLite enforces the key only where the application turns on PRAGMA foreign_keys."],
-                    sql=rebuild, verify=[f"SELECT * FROM pragma_foreign_key_check({table.literal('sqlite')})"],
-                    rollback=back)
-    migrate.allowing_all(sql.sqlite_rebuild_allowances(table))
+        shape = sql.shape_of(facts)
+        with_key = replace(shape, foreign_keys=shape.foreign_keys + (((column.text,), target.name.text, (referenced.text,)),))
+        operations, undo = [Rebuild(table, with_key, shape)], None
+    violations = database.rows_of_foreign_key_violations(table.literal(ctx.dialect))
+    migrate = phase(database, MIGRATE, "rebuild the table with the key", steps, operations,
+                    verify=[violations] if violations else [], undo=undo)
     return [expand, migrate]
 
 
@@ -217,23 +196,18 @@ def add_unique_constraint(slots: Slots, ctx: Context) -> Built:
                   f" GROUP BY {listed} HAVING count(*) > 1 LIMIT 10")
     first = ("Before anything: the duplicates query must return no rows (merge or fix the duplicates, and make the "
              "application stop writing new ones).")
-    index = sql.create_index(d, name, table, columns, unique=True)
-    drop = sql.drop_index(d, name, table)
+    index = CreateIndex(table, name, tuple(columns), unique=True)
     database = engine(d)
-    expand = Phase(EXPAND, "build the unique index", [first, "Build the unique index " + database.index_build_note],
-                   sql=[index], verify=[duplicates] + ([sql.invalid_indexes(table)] if database.invalid_index_left else []),
-                   rollback=[drop], transaction=database.transactional_ddl and not database.runs_outside_transaction(index))
-    phases = [expand]
+    phases = [phase(database, EXPAND, "build the unique index", [first, "Build the unique index " + database.index_build_note],
+                    [index], verify=[duplicates, *sql.invalid_indexes(d, table)])]
     if database.validates_online:
-        phases.append(Phase(
-            MIGRATE, "turn the index into the constraint",
+        phases.append(phase(
+            database, MIGRATE, "turn the index into the constraint",
             ["ADD CONSTRAINT ... UNIQUE USING INDEX takes a brief lock and no scan: the index already proves it."],
-            sql=[*sql.lock_timeout(d, True), f"ALTER TABLE {t} ADD CONSTRAINT {quote(name, d)} UNIQUE USING INDEX {quote(name, d)}"],
-            verify=[f"SELECT 'missing' AS {quote('constraint', d)} WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE "
-                    f"conrelid = to_regclass({table.literal(d)}) AND conname = {literal(name)})"],
-            rollback=[*sql.lock_timeout(d, False), f"ALTER TABLE {t} DROP CONSTRAINT {quote(name, d)}",
-                      *sql.reset_lock_timeout(d), index],
-        ))
+            [Locked((AddUniqueUsingIndex(table, index),))],
+            verify=[database.rows_where_constraint_missing(table, name)],
+            # outside a transaction: dropping the constraint drops its index, built again CONCURRENTLY
+            undo=[Locked((DropConstraint(table, name),), in_transaction=False), index]))
     phases.append(Phase(DEPLOY, "rely on uniqueness",
                         ["The application may rely on the uniqueness; it must handle the unique violation error "
                          "(e.g. turn it into a validation message)."],

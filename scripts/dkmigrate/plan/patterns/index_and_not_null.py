@@ -5,12 +5,12 @@ proves the column on PostgreSQL with a CHECK added NOT VALID and then validated,
 SQLite cannot change a column's nullability with ALTER TABLE and rebuilds the table.
 """
 
-from dataclasses import replace
-
 from ...engines import engine
 from ...errors import UsageError
-from ..identifiers import derived_name, literal, quote
+from ..identifiers import derived_name, quote
 from ..model import CONTRACT, EXPAND, MIGRATE, Phase
+from ..operations import (AddNotNullCheck, AlterColumn, Backfill, Comment, CreateIndex, DropCheck, Locked, Rebuild,
+                          ValidateConstraint, phase, replace)
 from ..registry import Built, Context, Slots, register
 from .. import sql
 
@@ -46,13 +46,10 @@ def add_index(slots: Slots, ctx: Context) -> Built:
         raise UsageError(f"{table} already has an index on ({', '.join(wanted)}): {existing[0].definition}",
                          hint="an index whose first columns are these serves the same lookups")
     name = derived_name(table.name.text, *wanted, suffix="idx")
-    build, drop = sql.create_index(d, name, table, columns), sql.drop_index(d, name, table)
     database = engine(d)
-    steps = list(database.index_build_steps)
-    verify = [sql.invalid_indexes(table)] if database.invalid_index_left else []
-    verify.append(_index_missing(d, table, name))
-    expand = Phase(EXPAND, f"build {name}", steps, sql=[build], verify=verify, rollback=[drop],
-                   transaction=database.transactional_ddl and not database.runs_outside_transaction(build))
+    build = CreateIndex(table, name, tuple(columns))
+    expand = phase(database, EXPAND, f"build {name}", list(database.index_build_steps), [build],
+                   verify=[*sql.invalid_indexes(d, table), _index_missing(d, table, name)])
     return Built(f"Index {table}({', '.join(wanted)}) without blocking writes where the engine can.", [expand])
 
 
@@ -93,71 +90,64 @@ def set_not_null(slots: Slots, ctx: Context) -> Built:
     lost = f"which rows of {table} had no {column} (they keep {value})" if value else None
     database = engine(d)
     if database.validates_online:
-        phases = _postgres_not_null(ctx, table, column, value, first, nulls, lost)
+        phases = _validated_not_null(ctx, table, column, value, first, nulls, lost)
     elif database.rebuilds_tables:
-        phases = [_sqlite_not_null(ctx, table, column, value, first, nulls, lost)]
+        phases = [_rebuilt_not_null(ctx, table, column, value, first, nulls, lost)]
     else:
         column_type = ctx.column_type(table, column, slots.type)
-        fill = sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL") if value else []
-        phases = [Phase(CONTRACT, f"make {column} NOT NULL",
+        fill = [Backfill(table, f"{c} = {value}", f"{c} IS NULL")] if value else []
+        phases = [phase(database, CONTRACT, f"make {column} NOT NULL",
                         [first, "MODIFY ... NOT NULL rebuilds the table online (ALGORITHM=INPLACE, LOCK=NONE): reads "
                                 "and writes go on; use gh-ost or pt-online-schema-change for a very large table."],
-                        sql=[*fill, *sql.lock_timeout(d, False),
-                             f"ALTER TABLE {t} MODIFY {c} {column_type} NOT NULL, ALGORITHM=INPLACE, LOCK=NONE"],
-                        verify=[nulls], rollback=[f"ALTER TABLE {t} MODIFY {c} {column_type} NULL, ALGORITHM=INPLACE, LOCK=NONE"],
-                        transaction=False, rollback_loses_data=lost)]
+                        [*fill, Locked((AlterColumn(table, column, column_type, True, None, False, None),),
+                                       in_transaction=False)],
+                        verify=[nulls], transaction=False, rollback_loses_data=lost)]
     return Built(f"Make {table}.{column} NOT NULL without a long exclusive lock"
                  + (f" ({database.label}: by rebuilding the table)." if database.rebuilds_tables else "."), phases)
 
 
-def _postgres_not_null(ctx: Context, table, column, value, first, nulls, lost) -> list[Phase]:
-    d = "postgres"
-    t, c = table.sql(d), column.sql(d)
-    check = quote(derived_name(table.name.text, column.text, suffix="not_null"), d)
-    add_check = f"ALTER TABLE {t} ADD CONSTRAINT {check} CHECK ({c} IS NOT NULL) NOT VALID"
-    drop_check = f"ALTER TABLE {t} DROP CONSTRAINT IF EXISTS {check}"
-    set_not_null = f"ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"
-    fill = sql.batched_update(d, table, f"{c} = {value}", f"{c} IS NULL") if value else []
-    exists = (f"SELECT 'missing' AS {quote('constraint', d)} WHERE NOT EXISTS (SELECT 1 FROM pg_constraint WHERE "
-              f"conrelid = to_regclass({table.literal(d)}) AND conname = {literal(check.strip(chr(34)))})")
-    expand = Phase(EXPAND, f"add CHECK ({column} IS NOT NULL) NOT VALID",
+def _validated_not_null(ctx: Context, table, column, value, first, nulls, lost) -> list[Phase]:
+    """Where constraints validate online: a CHECK added NOT VALID, validated without blocking writes, then SET NOT NULL
+    proven by it."""
+    d = ctx.dialect
+    database = engine(d)
+    check = derived_name(table.name.text, column.text, suffix="not_null")
+    fill = [Backfill(table, f"{column.sql(d)} = {value}", f"{column.sql(d)} IS NULL")] if value else []
+    add_check = AddNotNullCheck(table, check, column)
+    expand = phase(database, EXPAND, f"add CHECK ({column} IS NOT NULL) NOT VALID",
                    [first, *([f"Set {column} = {value} where it is NULL, {sql.BATCH_ROWS} rows per transaction "
                               "(before the CHECK: an update of a row still NULL would fail it)."] if value else []),
                     "Add the CHECK NOT VALID: a brief lock, no scan; from now on every write is checked."],
-                   sql=[*fill, *sql.lock_timeout(d, not fill), add_check, *(sql.reset_lock_timeout(d) if fill else [])],
-                   verify=[exists, nulls], rollback=[*sql.lock_timeout(d, True), drop_check],
-                   transaction=not fill, rollback_loses_data=lost)
-    migrate = Phase(MIGRATE, "validate the existing rows",
+                   [*fill, Locked((add_check,), in_transaction=not fill)],
+                   verify=[database.rows_where_constraint_missing(table, check), nulls],
+                   undo=[Locked((add_check.reverse(),))], transaction=not fill, rollback_loses_data=lost)
+    migrate = phase(database, MIGRATE, "validate the existing rows",
                     ["VALIDATE CONSTRAINT scans the table under SHARE UPDATE EXCLUSIVE: reads and writes go on."],
-                    sql=[f"ALTER TABLE {t} VALIDATE CONSTRAINT {check}"],
-                    verify=[f"SELECT conname FROM pg_constraint WHERE conrelid = to_regclass({table.literal(d)}) "
-                            f"AND conname = {literal(check.strip(chr(34)))} AND NOT convalidated"],
-                    rollback=["-- nothing to undo: VALIDATE only checked the rows (EXPAND's down drops the CHECK)"])
-    contract = Phase(CONTRACT, f"SET NOT NULL on {column}, drop the CHECK",
+                    [ValidateConstraint(table, check)], verify=[database.rows_where_constraint_not_validated(table, check)],
+                    nothing_to_undo="nothing to undo: VALIDATE only checked the rows (EXPAND's down drops the CHECK)")
+    contract = phase(database, CONTRACT, f"SET NOT NULL on {column}, drop the CHECK",
                      ["SET NOT NULL uses the validated CHECK (PostgreSQL 12+): no scan; then the CHECK is redundant and goes."],
-                     sql=[*sql.lock_timeout(d, True), set_not_null, f"ALTER TABLE {t} DROP CONSTRAINT {check}"],
-                     verify=[f"SELECT attname FROM pg_attribute WHERE attrelid = to_regclass({table.literal(d)}) "
-                             f"AND attname = {literal(column.text)} AND NOT attnotnull"],
-                     rollback=[*sql.lock_timeout(d, True), add_check, f"ALTER TABLE {t} ALTER COLUMN {c} DROP NOT NULL"])
-    contract.allowing(set_not_null, "set-not-null", f"the MIGRATE migration validated CHECK ({column} IS NOT NULL): no scan")
+                     [Locked((AlterColumn(table, column, "", True, None, False, None).allowing(
+                         "set-not-null", f"the MIGRATE migration validated CHECK ({column} IS NOT NULL): no scan"),
+                              DropCheck(table, check, column)))],
+                     verify=[database.rows_where_column_nullable(table, column)])
     return [expand, migrate, contract]
 
 
-def _sqlite_not_null(ctx: Context, table, column, value, first, nulls, lost) -> Phase:
+def _rebuilt_not_null(ctx: Context, table, column, value, first, nulls, lost) -> Phase:
+    database = engine(ctx.dialect)
     facts = ctx.table_facts(table)
-    steps = [first, "SQLite cannot change a column's NOT NULL with ALTER TABLE: the table is rebuilt (create, copy, "
-                    "drop, rename) under the database-wide write lock; writers wait until it is done."]
+    steps = [first, f"{database.label} cannot change a column's NOT NULL with ALTER TABLE: the table is rebuilt (create, "
+                    "copy, drop, rename) under the database-wide write lock; writers wait until it is done."]
     if facts is None:
-        rebuild = [f"-- {ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text}"]
-        back = rebuild
+        operations = [Comment(ctx.missing(f'columns of {table}', 'plan against the live database, which knows them').text)]
+        undo = operations
     else:
         ctx.rebuild_caveat(table, facts)
-        shape = sql.TableShape.of(facts)
+        shape = sql.shape_of(facts)
         required = replace(shape, columns=tuple(replace(c, not_null=True) if c.name == column.text else c
                                                  for c in shape.columns))
-        fill = {column.text: f"coalesce({column.sql('sqlite')}, {value})"} if value else {}
-        rebuild, back = sql.sqlite_rebuild(table, required, fill), sql.sqlite_rebuild(table, shape, {})
-    phase = Phase(CONTRACT, f"rebuild {table} with {column} NOT NULL", steps, sql=rebuild, verify=[nulls],
-                  rollback=back, rollback_loses_data=lost)
-    phase.allowing_all(sql.sqlite_rebuild_allowances(table))
-    return phase
+        fill = ((column.text, f"coalesce({column.sql(ctx.dialect)}, {value})"),) if value else ()
+        operations, undo = [Rebuild(table, required, shape, copy=fill)], None
+    return phase(database, CONTRACT, f"rebuild {table} with {column} NOT NULL", steps, operations, verify=[nulls],
+                 undo=undo, rollback_loses_data=lost)
