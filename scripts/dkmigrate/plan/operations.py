@@ -204,7 +204,7 @@ class AlterColumn(Operation):
 
 
 class Backfill(Operation):
-    """UPDATE table SET assignment WHERE pending, over many rows: in short transactions where the engine allows.
+    """UPDATE table SET assignment WHERE pending, over many rows: run by the runner in batches (`-- migrate:batch`).
     Its reverse is nothing: the values go with the column they were written to."""
 
     kind = "backfill"
@@ -214,11 +214,6 @@ class Backfill(Operation):
 
     def inverse(self) -> None:
         return None
-
-    @property
-    def procedure(self) -> str:
-        """The name of a procedure that runs it, where the engine needs one."""
-        return derived_name(self.table.name.text, suffix="backfill")
 
 
 class RestoreColumn(Operation):
