@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import CatalogueError
-from .lexer import PUNCT, QUOTED, WORD, scanner, stored_parts, tokenize
+from .lexer import PUNCT, QUOTED, WORD, name_of, scanner, tokenize
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -189,9 +189,10 @@ def _read(spec: BatchSpec, statement: "Statement", index: int, dialect: str, fil
     if not condition:
         raise CatalogueError(f"{where}: a batched {kind} needs a WHERE (write WHERE true to change every row)")
     return BatchedStatement(
-        spec, statement, file, index, kind, table, stored_parts(table, dialect), alias or table,
+        spec, statement, file, index, kind, table,
+        tuple(name_of(token, dialect) for token in tokens[table_start:position:2]), alias or table,
         f"{table} {alias}" if alias else table, statement.text[:where_token.pos].rstrip(), condition,
-        tuple(stored_parts(token.text, dialect)[0] for token in assigned))
+        tuple(name_of(token, dialect) for token in assigned))
 
 
 def _refuse_explicit_transaction(statements: list["Statement"], found: dict[int, BatchedStatement], dialect: str,

@@ -163,6 +163,12 @@ def name_of(token: Token, dialect: str) -> str:
     return token.text.lower() if _QUOTED_CASE_KEPT[dialect] else token.text  # PostgreSQL folds unquoted names
 
 
+def stored_parts(written: str, dialect: str) -> tuple[str, ...]:
+    """The parts of a qualified name written as SQL (a regclass's text), as the engine stores them: `[users]` is
+    users, `"Mixed"."T"` keeps its case, an unquoted PostgreSQL name folds to lower case."""
+    return tuple(name_of(token, dialect) for token in tokenize(written, dialect) if token.kind in (WORD, QUOTED))
+
+
 def _quoted_name(text: str) -> str:
     closing = "]" if text[0] == "[" else text[0]
     name = text[1:-1] if text.endswith(closing) and len(text) > 1 else text[1:]
