@@ -234,7 +234,7 @@ def test_a_phase_whose_operations_undo_nothing_says_so_and_an_explicit_undo_repl
     drop = ops.DropColumn(USERS, EMAIL, "text")
     built = ops.phase(ENGINES["sqlite"], "contract", "t", [], [drop], verify=[],
                       undo=[drop.reverse(), ops.Backfill(USERS, "email = email_address", "email IS NULL")])
-    assert built.rollback == ["ALTER TABLE users ADD COLUMN email text",
+    assert built.rollback == ["ALTER TABLE users ADD COLUMN email text", "-- migrate:batch size=5000",
                               "UPDATE users SET email = email_address WHERE email IS NULL"]
 
 

@@ -3,6 +3,10 @@
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..batching import DIRECTIVE
+
+BATCH_DIRECTIVE = f"-- {DIRECTIVE}"  # a statement after it runs in batches, each its own transaction
+
 if TYPE_CHECKING:
     from .facts import LiveFacts
 
@@ -36,7 +40,7 @@ class Phase:
     @property
     def batched(self) -> bool:
         """A statement of it runs in batches (`-- migrate:batch`): the runner commits each batch."""
-        return any(statement.startswith("-- migrate:batch") for statement in self.sql)
+        return any(statement.startswith(BATCH_DIRECTIVE) for statement in self.sql)
 
     def allowing(self, statement: str, rule: str, reason: str) -> None:
         if (rule, reason) not in self.allow.get(statement, []):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .identifiers import Name, TableName, derived_name
-from .model import Phase
+from .model import BATCH_DIRECTIVE, Phase
 
 if TYPE_CHECKING:
     from ..engines.base import Engine
@@ -633,14 +633,16 @@ def phase(engine: "Engine", name: str, title: str, steps: list[str], operations,
 
     undo replaces the mechanical reverse where it is not enough; nothing_to_undo is the rollback's comment when
     the reverse is empty (a backfill, a validation). transaction defaults to whether the engine can run the
-    statements as one transaction (its DDL is transactional, and none of them refuses a transaction block)."""
+    statements as one transaction (its DDL is transactional, none of them refuses a transaction block, and none
+    runs in batches that commit as they go)."""
     operations = tuple(operations)
     undo = reverse(operations) if undo is None else tuple(undo)
     if not undo and nothing_to_undo:
         undo = (Comment(nothing_to_undo),)
     up, down = render(operations, engine), render(undo, engine)
     if transaction is None:
-        transaction = engine.transactional_ddl and not any(engine.runs_outside_transaction(s) for s, _ in up)
+        transaction = engine.transactional_ddl and not any(
+            engine.runs_outside_transaction(s) or s.startswith(BATCH_DIRECTIVE) for s, _ in up)
     result = Phase(name, title, steps, sql=[s for s, _ in up], verify=verify, rollback=[s for s, _ in down],
                    transaction=transaction, rollback_loses_data=rollback_loses_data,
                    operations=list(operations), undo=list(undo))
