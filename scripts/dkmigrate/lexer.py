@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from .engines import ENGINES, engine
+from .engines.base import Quote
 
 WORD = "word"  # a keyword or an unquoted identifier
 QUOTED = "quoted"  # a quoted identifier: "Name", `name`, [name]
@@ -42,6 +44,28 @@ _WORD = r"[^\W\d][\w$]*"
 _NUMBER = r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+"
 _BLOCK_COMMENT = r"/\*(?s:.*?)(?:\*/|\Z)"
 _PUNCT = r"::|[<>!]=|<>|\|\||=>|\S"
+_NOT_AFTER_WORD = r"(?<![\w$])"
+
+
+def _quote_pattern(quote: Quote) -> str:
+    """The whole token, from its prefix; an unterminated one runs to the end of the text."""
+    prefix = ""
+    if quote.prefix:
+        prefix = f"{_NOT_AFTER_WORD}(?:{quote.prefix})"
+        prefix = prefix if quote.prefix_required else f"(?:{prefix})?"
+    guard = "" if quote.after_word else _NOT_AFTER_WORD
+    return f"{prefix}{guard}{re.escape(quote.first)}{quote.opening}{quote.inner}(?:{quote.closing}|\\Z)"
+
+
+def _quote_search(quote: Quote) -> str:
+    """The token from its first character on, which a search jumps to; lookbehinds check what precedes it."""
+    first = re.escape(quote.first)
+    behind = ""
+    if quote.prefix and quote.prefix_required:
+        behind += f"(?<={_NOT_AFTER_WORD}(?:{quote.prefix}){first})"
+    if not quote.after_word:
+        behind += f"(?<![\\w$]{first})"
+    return f"{first}{behind}{quote.opening}{quote.inner}(?:{quote.closing}|\\Z)"
 
 
 @functools.lru_cache(maxsize=None)
@@ -52,54 +76,55 @@ def scanner(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
     word = _WORD
     if any(char.isalnum() or char in "_$" for char in delimiter):  # END$$: the word ends where the delimiter starts
         word = rf"[^\W\d](?:(?!{re.escape(delimiter)})[\w$])*"
-    if lexicon.string_prefixes:  # E'...' is a string, not the word E
-        word = f"(?!(?:{lexicon.string_prefixes})')" + word
-    delimiter_, comment, quotes = _boundary_alternatives(dialect, delimiter)
+    prefixed = [f"(?:{quote.prefix}){re.escape(quote.first)}" for quote in lexicon.quotes if quote.prefix]
+    if prefixed:  # E'...' is a string, not the word E
+        word = f"(?!{'|'.join(prefixed)})" + word
     alternatives = [
-        delimiter_,
+        f"(?P<delimiter>{re.escape(delimiter)})",
         f"(?P<word>{word})",
         f"(?P<number>{_NUMBER})",
-        comment,
-        *quotes,
+        f"(?P<comment>(?:{'|'.join(lexicon.line_comments)})[^\\n]*|{_BLOCK_COMMENT})",
+        *(f"(?P<{quote.group}>{_quote_pattern(quote)})" for quote in lexicon.quotes),
         *([f"(?P<param>{lexicon.parameters})"] if lexicon.parameters else []),
         f"(?P<punct>{_PUNCT})",
     ]
     return re.compile(r"\s*(?:" + "|".join(alternatives) + ")")
 
 
+class Boundaries(NamedTuple):
+    search: Callable[[str, int], re.Match[str] | None]  # the next boundary token at or after a position
+    groups: tuple[str | None, ...]  # by a match's lastindex: "delimiter", "comment", or a quote group
+
+
 @functools.lru_cache(maxsize=None)
-def boundaries(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
-    """The master expression's delimiter, comment and quoted-token alternatives alone, for `search`: it jumps
-    over words, numbers and punctuation to the next token that can end a statement or hide a delimiter. Its
-    alternatives are the master's own; the prefixes and dollar quotes in them do not start after a word
-    character, so a search that lands inside a word (`a$b$`, `date'...'`) reads it as the tokens would."""
-    delimiter_, comment, quotes = _boundary_alternatives(dialect, delimiter)
-    lexicon = engine(dialect).lexicon
-    # A lookahead of what the alternatives may start with lets the search skip every other character fast:
-    # one character class for the one-character starts, one class per longer tail (E' and N' share ').
-    openers = [delimiter[0], *lexicon.line_comment_starts, "/", *(start for quote in lexicon.quotes for start in quote.starts)]
-    singles = "".join(sorted({opener for opener in openers if len(opener) == 1}))
-    tails: dict[str, set[str]] = {}
-    for opener in openers:
-        if len(opener) > 1:
-            tails.setdefault(opener[1:], set()).add(opener[0])
-    starts = [f"[{re.escape(singles)}]", *(f"[{re.escape(''.join(sorted(firsts)))}]{re.escape(tail)}"
-                                           for tail, firsts in tails.items())]
-    return re.compile(f"(?={'|'.join(starts)})(?:" + "|".join([delimiter_, comment, *quotes]) + ")")
+def boundaries(dialect: str, delimiter: str = ";") -> Boundaries:
+    """The tokens that can end a statement or hide a delimiter, for a search that jumps over words, numbers
+    and punctuation: the delimiter, comments and quoted tokens, each matched from its first character.
 
-
-def _boundary_alternatives(dialect: str, delimiter: str) -> tuple[str, str, list[str]]:
+    Every alternative opens with a literal character, so the regular-expression engine skips to the next
+    such character in C; a prefix (E'...') or what must not precede the token ($ after a word character) is
+    checked by a lookbehind. A token's kind is the empty group that ends its alternative (`groups`)."""
     lexicon = engine(dialect).lexicon
-    return (f"(?P<delimiter>{re.escape(delimiter)})",
-            f"(?P<comment>(?:{lexicon.line_comment})[^\\n]*|{_BLOCK_COMMENT})",
-            [f"(?P<{quote.group}>{quote.pattern})" for quote in lexicon.quotes])
+    alternatives = [(re.escape(delimiter), "delimiter")]
+    alternatives += [(f"{opener}[^\\n]*", "comment") for opener in lexicon.line_comments]
+    alternatives.append((_BLOCK_COMMENT, "comment"))
+    # A quote that needs its prefix is tried before those that do not: both open with the same character.
+    ordered = sorted(lexicon.quotes, key=lambda quote: not quote.prefix_required)
+    alternatives += [(_quote_search(quote), quote.group) for quote in ordered]
+    pattern = re.compile("|".join(f"{alternative}(?P<k{index}>)" for index, (alternative, _) in enumerate(alternatives)))
+    groups: list[str | None] = [None] * (pattern.groups + 1)
+    for index, (_, group) in enumerate(alternatives):
+        groups[pattern.groupindex[f"k{index}"]] = group
+    return Boundaries(pattern.search, tuple(groups))
 
 
 @functools.lru_cache(maxsize=None)
 def closed_quote(dialect: str, group: str) -> tuple[re.Pattern[str], str]:
-    """A terminated token of a quote group, and the group's name in error messages."""
+    """A terminated token of a quote group, from its prefix or its first character, and the group's name in
+    error messages."""
     quote = next(quote for quote in engine(dialect).lexicon.quotes if quote.group == group)
-    return re.compile(quote.closed), quote.name
+    prefix = f"(?:{quote.prefix})?" if quote.prefix else ""
+    return re.compile(f"{prefix}{re.escape(quote.first)}{quote.opening}{quote.inner}{quote.closing}"), quote.name
 
 
 _COMMENT_DELIMITERS = re.compile(r"/\*|\*/")

@@ -34,23 +34,28 @@ RESERVED = frozenset("""
 
 @dataclass(frozen=True)
 class Quote:
-    """One kind of quoted token: how it opens, what the rest of it is, what it is called."""
+    """One kind of quoted token: `first`, then `opening` (the rest of its opener), `inner`, `closing`.
+
+    dkmigrate.lexer builds its expressions from these parts; every pattern here is linear (no nested repeats).
+    """
 
     group: str  # the lexer's group name: "string", "quoted", "escape", "dollar"
-    pattern: str  # the whole token; an unterminated one runs to the end of the text (\Z)
-    closed: str  # the rest of the token after its first character, when it is terminated
+    first: str  # the character that opens it, as written: "'"
+    inner: str  # what may stand between its opener and its closing
+    closing: str  # a pattern; an unterminated token runs to the end of the text instead
     name: str  # in "unterminated <name>"
-    starts: tuple[str, ...] = ()  # the texts it may start with, for a fast search: ("'", "N'", "n'")
+    opening: str = ""  # the opener after `first`: the tag of $tag$
+    prefix: str | None = None  # letters before `first` that belong to the token (E'...', N'...'); not after a word
+    prefix_required: bool = False  # only with the prefix is it this kind (E'...'); one character wide then
+    after_word: bool = True  # False: `first` does not open it right after a word character ($ in a$b$ does not)
 
 
 @dataclass(frozen=True)
 class Lexicon:
     """An engine's lexical rules: comments, quoted tokens and the statements that are not SQL."""
 
-    line_comment: str  # the opener of a comment to the end of the line
-    line_comment_starts: str  # the characters it may start with, as a character class body: "-" or "-#"
+    line_comments: tuple[str, ...]  # the openers of a comment to the end of the line, each a pattern opening with a character
     quotes: tuple[Quote, ...]  # in the order the lexer tries them (after words and numbers)
-    string_prefixes: str | None = None  # letters that make the quote after them a kind of string: E'...'
     nested_comments: bool = False  # PostgreSQL: /* /* */ */ is one comment
     executable_comment: str | None = None  # MySQL's /*! ... */, which the server runs
     delimiter_command: bool = False  # the mysql client's DELIMITER line

@@ -9,18 +9,13 @@ import re
 
 from .base import CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
 
-_BACKTICK = r"`[^`]*(?:``[^`]*)*"
-_STRING = r"(?:(?<![\w$])[Nn])?'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # a backslash escapes (unless NO_BACKSLASH_ESCAPES)
-_DOUBLE = r'"[^"\\]*(?:(?:""|\\(?s:.))[^"\\]*)*'  # a string, unless ANSI_QUOTES
-
 LEXICON = Lexicon(
-    string_prefixes=r"[Nn]",
-    line_comment=r"--(?=[\x00-\x20]|\Z)|\#",  # MySQL needs a space or control character after --
-    line_comment_starts="-#",
+    line_comments=(r"--(?=[\x00-\x20]|\Z)", r"\#"),  # MySQL needs a space or control character after --
     quotes=(
-        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", ("`",)),
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", "N'", "n'")),
-        Quote("double", _DOUBLE + r'(?:"|\Z)', _DOUBLE + '"', "double-quoted string", ('"',)),
+        Quote("backtick", "`", r"[^`]*(?:``[^`]*)*", "`", "backtick-quoted identifier"),
+        # a backslash escapes (unless NO_BACKSLASH_ESCAPES)
+        Quote("string", "'", r"[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*", "'", "string literal", prefix="[Nn]"),
+        Quote("double", '"', r'[^"\\]*(?:(?:""|\\(?s:.))[^"\\]*)*', '"', "double-quoted string"),  # unless ANSI_QUOTES
     ),
     executable_comment=r"/\*M?!",
     delimiter_command=True,

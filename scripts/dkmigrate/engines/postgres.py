@@ -4,20 +4,16 @@ import re
 
 from .base import CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
 
-_STRING = r"(?:(?<![\w$])(?:[BbXxNn]|[Uu]&))?'[^']*(?:''[^']*)*"  # a prefix after a word character is that word's
-_ESCAPE_STRING = r"(?<![\w$])[Ee]'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # E'...': the only strings where \ escapes
-_QUOTED = r'"[^"]*(?:""[^"]*)*'
-
 LEXICON = Lexicon(
-    string_prefixes=r"[BbXxNnEe]|[Uu]&",
-    line_comment=r"--",
-    line_comment_starts="-",
+    line_comments=("--",),
     quotes=(
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", *(f"{p}'" for p in "BbXxNn"), "U&'", "u&'")),
-        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", ('"',)),
-        Quote("escape", _ESCAPE_STRING + r"(?:'|\Z)", _ESCAPE_STRING + "'", "string literal", ("E'", "e'")),
-        Quote("dollar", r"(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)(?:\$(?P=tag)\$|\Z)",
-              r"\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)\$(?P=tag)\$", "dollar-quoted string", ("$",)),
+        Quote("string", "'", r"[^']*(?:''[^']*)*", "'", "string literal", prefix=r"[BbXxNn]|[Uu]&"),
+        Quote("quoted", '"', r'[^"]*(?:""[^"]*)*', '"', "quoted identifier"),
+        # E'...': the only strings where \ escapes
+        Quote("escape", "'", r"[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*", "'", "string literal", prefix="[Ee]",
+              prefix_required=True),
+        Quote("dollar", "$", r"(?s:.*?)", r"\$(?P=tag)\$", "dollar-quoted string", opening=r"(?P<tag>(?:[^\W\d]\w*)?)\$",
+              after_word=False),
     ),
     nested_comments=True,
     parameters=r"\$\d+",

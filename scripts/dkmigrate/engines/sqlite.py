@@ -4,19 +4,13 @@ import re
 
 from .base import CatalogueQueries, Engine, Lexicon, Quote
 
-_QUOTED = r'"[^"]*(?:""[^"]*)*'
-_BACKTICK = r"`[^`]*(?:``[^`]*)*"
-_STRING = r"(?:(?<![\w$])[Xx])?'[^']*(?:''[^']*)*"
-
 LEXICON = Lexicon(
-    string_prefixes=r"[Xx]",
-    line_comment=r"--",
-    line_comment_starts="-",
+    line_comments=("--",),
     quotes=(
-        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", ('"',)),
-        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", ("`",)),
-        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier", ("[",)),
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", "X'", "x'")),
+        Quote("quoted", '"', r'[^"]*(?:""[^"]*)*', '"', "quoted identifier"),
+        Quote("backtick", "`", r"[^`]*(?:``[^`]*)*", "`", "backtick-quoted identifier"),
+        Quote("bracket", "[", r"[^\]]*", r"\]", "bracket-quoted identifier"),
+        Quote("string", "'", r"[^']*(?:''[^']*)*", "'", "string literal", prefix="[Xx]"),
     ),
 )
 
