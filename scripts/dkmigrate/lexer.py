@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from .engines import ENGINES, engine
@@ -141,22 +141,60 @@ def nested_comment_end(text: str, start: int) -> int:
     return -1
 
 
-def tokenize(text: str, dialect: str) -> list[Token]:
-    """The tokens of a statement, comments dropped. Lenient: never fails, and reads an unterminated token to
-    the end of the text (the splitter has already refused those)."""
+def tokenize(text: str, dialect: str, start: int = 0) -> list[Token]:
+    """The tokens of a statement (from `start`), comments dropped. Lenient: never fails, and reads an unterminated
+    token to the end of the text (the splitter has already refused those)."""
     pattern = scanner(dialect)
     kinds, new = _KINDS, tuple.__new__  # Token._make is a Python function; tuple.__new__ builds it directly
-    if "/*" in text and engine(dialect).lexicon.nested_comments and _NESTED_COMMENT.search(text):
-        return [new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, start))
-                for kind, value, start in _nesting_matches(pattern, text) if kind != "comment"]
+    if "/*" in text and engine(dialect).lexicon.nested_comments and _NESTED_COMMENT.search(text, start):
+        return [new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, position))
+                for kind, value, position in _nesting_matches(pattern, text, start) if kind != "comment"]
     return [new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, match.start(kind)))
-            for match in pattern.finditer(text)
+            for match in pattern.finditer(text, start)
             if (kind := match.lastgroup) != "comment" for value in (match.group(kind),)]
 
 
-def _nesting_matches(pattern: re.Pattern[str], text: str):
-    """(group, text, start) of each token, where a block comment may hold others."""
-    pos = 0
+def tokens(text: str, dialect: str, start: int = 0) -> Iterator[Token]:
+    """The tokens of a text from `start`, one at a time, comments dropped: a reader of a statement's first
+    keywords pays for those alone. Lenient, as tokenize."""
+    pattern, kinds, new = scanner(dialect), _KINDS, tuple.__new__
+    if "/*" in text and engine(dialect).lexicon.nested_comments and _NESTED_COMMENT.search(text, start):
+        for kind, value, position in _nesting_matches(pattern, text, start):
+            if kind != "comment":
+                yield new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, position))
+        return
+    for match in pattern.finditer(text, start):
+        kind = match.lastgroup
+        if kind != "comment":
+            value = match.group(kind)
+            yield new(Token, (kinds[kind], value, value.upper() if kind == "word" else value, match.start(kind)))
+
+
+def words(text: str, dialect: str, count: int) -> tuple[str, ...]:
+    """The first `count` tokens of a text (fewer when it has fewer), a word in upper case, any other token as
+    written: what a statement is, read from its first keywords."""
+    found = []
+    for token in tokens(text, dialect):
+        found.append(token.upper)
+        if len(found) == count:
+            break
+    return tuple(found)
+
+
+def string_content(token: Token) -> str:
+    """The text a string token quotes, its quotes (or dollar tags) and prefix removed, doubled quotes undone:
+    the body of a DO block or of a function, to be read as SQL in turn."""
+    text = token.text
+    if text.startswith("$"):
+        tag = text[:text.index("$", 1) + 1]
+        return text[len(tag):-len(tag)] if len(text) >= 2 * len(tag) and text.endswith(tag) else text[len(tag):]
+    quote = next((index for index, char in enumerate(text) if char in "'\""), 0)
+    body = text[quote + 1:-1] if len(text) > quote + 1 and text.endswith(text[quote]) else text[quote + 1:]
+    return body.replace(text[quote] * 2, text[quote])
+
+
+def _nesting_matches(pattern: re.Pattern[str], text: str, pos: int):
+    """(group, text, start) of each token from `pos`, where a block comment may hold others."""
     while True:
         for match in pattern.finditer(text, pos):
             kind = match.lastgroup

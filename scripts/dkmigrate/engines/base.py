@@ -13,10 +13,23 @@ from dataclasses import dataclass
 
 LOCK_TIMEOUT_SECONDS = 5  # how long a planned DDL statement may wait for its lock before giving up (and being retried)
 
-# Statements that manage the transaction themselves: a migration holding one runs outside ours.
-_TRANSACTION_CONTROL = re.compile(
-    r"^(BEGIN|COMMIT|END|ABORT|START\s+TRANSACTION|ROLLBACK(?!\s+TO\b))\b(?!\s+ATOMIC)", re.IGNORECASE
-)
+# Statements that manage the transaction themselves (their first words): a migration holding one runs outside
+# ours. START counts only as START TRANSACTION, ROLLBACK not as ROLLBACK TO (a savepoint), BEGIN not as BEGIN
+# ATOMIC (a function body).
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ABORT", "START", "ROLLBACK"})
+
+
+def manages_transaction(head: tuple[str, ...]) -> bool:
+    """Whether a statement whose first words (lexer.words) are `head` begins or ends a transaction itself."""
+    if not head or head[0] not in _TRANSACTION_CONTROL:
+        return False
+    second = head[1] if len(head) > 1 else ""
+    if head[0] == "START":
+        return second == "TRANSACTION"
+    if head[0] == "ROLLBACK":
+        return second != "TO"
+    return second != "ATOMIC"
+
 
 # Words that must be quoted to serve as names (the reserved words of PostgreSQL, MySQL and SQLite
 # that tables and columns are most often named after).
@@ -110,7 +123,6 @@ class Engine(ABC):
     by_hand = CatalogueQueries()
     identifier_quote = '"'
     _plain_name = re.compile(r"[a-z_][a-z0-9_]*")
-    _outside_transaction: re.Pattern | None = None  # statements that refuse a transaction block
 
     def __repr__(self) -> str:
         return f"<engine {self.name}>"
@@ -162,9 +174,14 @@ class Engine(ABC):
 
         `server_version` is the server's major version; None means a current one.
         """
-        if _TRANSACTION_CONTROL.match(statement):
-            return True
-        return self._outside_transaction is not None and self._outside_transaction.match(statement) is not None
+        from ..lexer import words  # the lexer reads the engines' lexical rules: it is imported once they exist
+
+        head = words(statement, self.name, 2)
+        return manages_transaction(head) or self.refuses_transaction(statement, head, server_version)
+
+    def refuses_transaction(self, statement: str, head: tuple[str, ...], server_version: int | None) -> bool:
+        """True for a statement (its first two words `head`) that fails inside a transaction block."""
+        return False
 
     def commits_implicitly(self, statement: str) -> str | None:
         """The kind of statement ("CREATE TABLE") when the server commits around it (DDL where DDL is not

@@ -1,7 +1,5 @@
 """SQLite: everything that is true of it, in one place."""
 
-import re
-
 from .base import CatalogueQueries, Engine, Lexicon, Quote
 
 LEXICON = Lexicon(
@@ -15,9 +13,8 @@ LEXICON = Lexicon(
 )
 
 # VACUUM and ATTACH/DETACH fail inside a transaction; these PRAGMAs are silently ignored inside one.
-_OUTSIDE_TRANSACTION = re.compile(
-    r"^(VACUUM|ATTACH|DETACH|PRAGMA\s+(\w+\.)?(foreign_keys|journal_mode|legacy_alter_table)\b)", re.IGNORECASE
-)
+_REFUSING_VERBS = frozenset({"VACUUM", "ATTACH", "DETACH"})
+_OUTSIDE_PRAGMAS = frozenset({"FOREIGN_KEYS", "JOURNAL_MODE", "LEGACY_ALTER_TABLE"})
 
 
 class SQLite(Engine):
@@ -39,7 +36,16 @@ class SQLite(Engine):
     lock_wait_note = "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
     grammar = frozenset()
     by_hand = CatalogueQueries()
-    _outside_transaction = _OUTSIDE_TRANSACTION
+
+    def refuses_transaction(self, statement: str, head: tuple[str, ...], server_version: int | None) -> bool:
+        if not head or head[0] != "PRAGMA":
+            return bool(head) and head[0] in _REFUSING_VERBS
+        from ..lexer import words
+
+        name = words(statement, self.name, 4)[1:]  # PRAGMA [schema.]name
+        if name[1:2] == (".",):
+            name = name[2:]
+        return bool(name) and name[0] in _OUTSIDE_PRAGMAS
 
     def session_lock_timeout(self, seconds: float) -> list[str]:
         return [f"PRAGMA busy_timeout = {round(seconds * 1000)}"]

@@ -12,31 +12,35 @@ ALTER TABLE; definitions.py: columns, types, defaults and constraints.
 
 from __future__ import annotations
 
-import re
-
 from ..syntax import Other, Statement, Unparsed
-from ..tokens import tokenize
+from ..tokens import WORD, Token, tokenize, tokens
 from .cursor import Cursor, read_options, switched_on
 from .known import COMMANDS, OBJECTS
 from .statements import READERS, read_statement
 
-# The first keywords decide whether a statement is worth tokenizing: a CREATE FUNCTION's body, or the rows of
-# an INSERT, can be megabytes that change nothing the rules look at.
-_VERB = re.compile(r"\s*([A-Za-z]+)")
-_OBJECT = re.compile(
-    r"\s*(?:CREATE|ALTER)\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED|UNIQUE|FULLTEXT|SPATIAL"
-    r"|CONSTRAINT|ONLINE|OFFLINE|IGNORE)\s+)*([A-Za-z]+)", re.IGNORECASE)
+# The first keywords decide whether a statement is worth reading whole: a CREATE FUNCTION's body, or the rows of
+# an INSERT, can be megabytes that change nothing the rules look at. Tokens are read one at a time until then.
+_OBJECT_MODIFIERS = frozenset({"GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED", "UNIQUE", "FULLTEXT", "SPATIAL",
+                               "CONSTRAINT", "ONLINE", "OFFLINE", "IGNORE"})  # CREATE [OR REPLACE] <these> TABLE
 _READ_OBJECTS = frozenset({"TABLE", "INDEX", "TRIGGER"})
 _READ_ALTERS = frozenset({"DOMAIN", "SCHEMA"})
-_INSERT_HEAD = re.compile(r".*?\b(?:VALUES|SELECT|TABLE|WITH)\b", re.IGNORECASE | re.DOTALL)
+_ROWS = frozenset({"VALUES", "SELECT", "TABLE", "WITH"})  # where an INSERT's rows begin: its head ends there
 
 
 def parse(text: str, dialect: str) -> Statement:
-    verb = _VERB.match(text)
-    verb = verb.group(1).upper() if verb else ""
+    read = tokens(text, dialect)
+    head: list[Token] = []  # the tokens read so far
+    first = _take(read, head)
+    verb = first.upper if first is not None and first.kind == WORD else ""
     if verb in ("CREATE", "ALTER"):
-        target = _OBJECT.match(text)
-        kind = target.group(1).upper() if target else ""
+        token = _take(read, head)
+        if token is not None and token.upper == "OR":
+            token = _take(read, head)
+            if token is not None and token.upper == "REPLACE":
+                token = _take(read, head)
+        while token is not None and token.upper in _OBJECT_MODIFIERS:
+            token = _take(read, head)
+        kind = token.upper if token is not None and token.kind == WORD else ""
         if kind not in _READ_OBJECTS and not (verb == "ALTER" and kind in _READ_ALTERS):
             if kind in OBJECTS:
                 return Other(f"{verb} {kind}")
@@ -46,12 +50,23 @@ def parse(text: str, dialect: str) -> Statement:
     elif verb not in READERS:
         if verb in COMMANDS:
             return Other(" ".join(text.split(None, 2)[:2]).upper())
-        first = text.split(None, 1)[0] if text.strip() else ""
-        return Unparsed(first, "no SQL command starts with this word")
-    head = text
-    if verb in ("INSERT", "REPLACE") and (match := _INSERT_HEAD.match(text)):
-        head = match.group()
-    return read_statement(Cursor(tokenize(head, dialect), text, dialect))
+        first_word = text.split(None, 1)[0] if text.strip() else ""
+        return Unparsed(first_word, "no SQL command starts with this word")
+    elif verb in ("INSERT", "REPLACE"):
+        while (token := _take(read, head)) is not None and not (token.kind == WORD and token.upper in _ROWS):
+            pass
+        return read_statement(Cursor(head, text, dialect))
+    if head:  # the rest at once: faster than token by token
+        head += tokenize(text, dialect, head[-1].pos + len(head[-1].text))
+    return read_statement(Cursor(head, text, dialect))
+
+
+def _take(read, head: list[Token]) -> Token | None:
+    """The next token, kept in `head`."""
+    token = next(read, None)
+    if token is not None:
+        head.append(token)
+    return token
 
 
 def _explain(text: str, dialect: str) -> Statement:
