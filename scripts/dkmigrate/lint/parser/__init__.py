@@ -13,7 +13,7 @@ ALTER TABLE; definitions.py: columns, types, defaults and constraints.
 from __future__ import annotations
 
 from ..syntax import Other, Statement, Unparsed
-from ..tokens import WORD, Token, tokenize, tokens
+from ..tokens import WORD, Token, keywords, tokenize, tokens
 from .cursor import Cursor, read_options, switched_on
 from .known import COMMANDS, OBJECTS
 from .statements import READERS, read_statement
@@ -28,19 +28,12 @@ _ROWS = frozenset({"VALUES", "SELECT", "TABLE", "WITH"})  # where an INSERT's ro
 
 
 def parse(text: str, dialect: str) -> Statement:
-    read = tokens(text, dialect)
-    head: list[Token] = []  # the tokens read so far
-    first = _take(read, head)
-    verb = first.upper if first is not None and first.kind == WORD else ""
+    head = keywords(text, dialect, 3)
+    verb = head[0] if head else ""
     if verb in ("CREATE", "ALTER"):
-        token = _take(read, head)
-        if token is not None and token.upper == "OR":
-            token = _take(read, head)
-            if token is not None and token.upper == "REPLACE":
-                token = _take(read, head)
-        while token is not None and token.upper in _OBJECT_MODIFIERS:
-            token = _take(read, head)
-        kind = token.upper if token is not None and token.kind == WORD else ""
+        kind = _object_kind(head)
+        if kind is None:  # CREATE OR REPLACE ..., CREATE GLOBAL TEMPORARY ...: more words
+            kind = _object_kind(keywords(text, dialect, 16)) or ""
         if kind not in _READ_OBJECTS and not (verb == "ALTER" and kind in _READ_ALTERS):
             if kind in OBJECTS:
                 return Other(f"{verb} {kind}")
@@ -52,21 +45,27 @@ def parse(text: str, dialect: str) -> Statement:
             return Other(" ".join(text.split(None, 2)[:2]).upper())
         first_word = text.split(None, 1)[0] if text.strip() else ""
         return Unparsed(first_word, "no SQL command starts with this word")
-    elif verb in ("INSERT", "REPLACE"):
-        while (token := _take(read, head)) is not None and not (token.kind == WORD and token.upper in _ROWS):
-            pass
-        return read_statement(Cursor(head, text, dialect))
-    if head:  # the rest at once: faster than token by token
-        head += tokenize(text, dialect, head[-1].pos + len(head[-1].text))
-    return read_statement(Cursor(head, text, dialect))
+    elif verb in ("INSERT", "REPLACE"):  # its head alone, token by token up to where its rows begin
+        read: list[Token] = []
+        for token in tokens(text, dialect):
+            read.append(token)
+            if token.kind == WORD and token.upper in _ROWS:
+                break
+        return read_statement(Cursor(read, text, dialect))
+    return read_statement(Cursor(tokenize(text, dialect), text, dialect))
 
 
-def _take(read, head: list[Token]) -> Token | None:
-    """The next token, kept in `head`."""
-    token = next(read, None)
-    if token is not None:
-        head.append(token)
-    return token
+def _object_kind(head: tuple[str, ...]) -> str | None:
+    """The kind of object CREATE or ALTER names after its modifiers: "" when a word is missing, None when the
+    head may be too short to tell."""
+    rest = list(head[1:])
+    if rest[:2] == ["OR", "REPLACE"]:
+        del rest[:2]
+    while rest and rest[0] in _OBJECT_MODIFIERS:
+        del rest[0]
+    if rest:
+        return rest[0]
+    return None if len(head) == 3 else ""
 
 
 def _explain(text: str, dialect: str) -> Statement:
