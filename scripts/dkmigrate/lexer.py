@@ -75,15 +75,9 @@ def scanner(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
     """The master expression of a dialect: group `delimiter`, `word`, `number`, `comment`, one group per kind
     of quoted token of the engine, `param`, `punct`. No other capture groups but a dollar quote's tag."""
     lexicon = engine(dialect).lexicon
-    word = _WORD
-    if any(char.isalnum() or char in "_$" for char in delimiter):  # END$$: the word ends where the delimiter starts
-        word = rf"[^\W\d](?:(?!{re.escape(delimiter)})[\w$])*"
-    prefixed = [f"(?:{quote.prefix}){re.escape(quote.first)}" for quote in lexicon.quotes if quote.prefix]
-    if prefixed:  # E'...' is a string, not the word E
-        word = f"(?!{'|'.join(prefixed)})" + word
     alternatives = [
         f"(?P<delimiter>{re.escape(delimiter)})",
-        f"(?P<word>{word})",
+        f"(?P<word>{_word(lexicon, delimiter)})",
         f"(?P<number>{_NUMBER})",
         f"(?P<comment>(?:{'|'.join(lexicon.line_comments)})[^\\n]*|{_BLOCK_COMMENT})",
         *(f"(?P<{quote.group}>{_quote_pattern(quote)})" for quote in lexicon.quotes),
@@ -91,6 +85,36 @@ def scanner(dialect: str, delimiter: str = ";") -> re.Pattern[str]:
         f"(?P<punct>{_PUNCT})",
     ]
     return re.compile(r"\s*(?:" + "|".join(alternatives) + ")")
+
+
+@functools.lru_cache(maxsize=None)
+def _token_pattern(dialect: str) -> re.Pattern[str]:
+    """The master expression's alternatives grouped by the kind of token they make (the groups are named as the
+    kinds: word, number, comment, string, quoted, punct): tokenize takes a token's kind from its group, and a
+    match of fewer groups costs less. Words first, the most frequent."""
+    lexicon = engine(dialect).lexicon
+    kinds: dict[str, list[str]] = {STRING: [], QUOTED: []}
+    for quote in lexicon.quotes:
+        kinds[_KINDS[quote.group]].append(_quote_pattern(quote))
+    parameters = f"|{lexicon.parameters}" if lexicon.parameters else ""
+    alternatives = [
+        f"(?P<word>{_word(lexicon, ';')})",
+        f"(?P<number>{_NUMBER}{parameters})",
+        f"(?P<comment>(?:{'|'.join(lexicon.line_comments)})[^\\n]*|{_BLOCK_COMMENT})",
+        *(f"(?P<{kind}>{'|'.join(patterns)})" for kind, patterns in kinds.items() if patterns),
+        f"(?P<punct>{_PUNCT})",
+    ]
+    return re.compile(r"\s*(?:" + "|".join(alternatives) + ")")
+
+
+def _word(lexicon, delimiter: str) -> str:
+    word = _WORD
+    if any(char.isalnum() or char in "_$" for char in delimiter):  # END$$: the word ends where the delimiter starts
+        word = rf"[^\W\d](?:(?!{re.escape(delimiter)})[\w$])*"
+    prefixed = [f"(?:{quote.prefix}){re.escape(quote.first)}" for quote in lexicon.quotes if quote.prefix]
+    if prefixed:  # E'...' is a string, not the word E
+        word = f"(?!{'|'.join(prefixed)})" + word
+    return word
 
 
 class Boundaries(NamedTuple):
@@ -146,36 +170,35 @@ def nested_comment_end(text: str, start: int) -> int:
 def tokenize(text: str, dialect: str, start: int = 0) -> list[Token]:
     """The tokens of a statement (from `start`), comments dropped. Lenient: never fails, and reads an unterminated
     token to the end of the text (the splitter has already refused those)."""
-    pattern = scanner(dialect)
-    kinds, new = _KINDS, tuple.__new__  # Token._make is a Python function; tuple.__new__ builds it directly
+    pattern, new = _token_pattern(dialect), tuple.__new__  # Token._make is a Python function: tuple.__new__ is not
     if "/*" in text and engine(dialect).lexicon.nested_comments and _NESTED_COMMENT.search(text, start):
         return [_token(kind, value, position)
-                for kind, value, position in _nesting_matches(pattern, text, start) if kind != "comment"]
-    return [new(Token, (WORD, value, upper := value.upper(), match.start(kind), upper) if kind == "word" else
-                       (kinds[kind], value, value, match.start(kind), ""))
+                for kind, value, position in _nesting_matches(pattern, text, start) if kind != COMMENT]
+    return [new(Token, (WORD, value, upper := value.upper(), match.start(kind), upper) if kind == WORD else
+                       (kind, value, value, match.start(kind), ""))
             for match in pattern.finditer(text, start)
-            if (kind := match.lastgroup) != "comment" for value in (match.group(kind),)]
+            if (kind := match.lastgroup) != COMMENT for value in (match.group(kind),)]
 
 
-def _token(group: str, value: str, position: int) -> Token:
-    if group == "word":
+def _token(kind: str, value: str, position: int) -> Token:
+    if kind == WORD:
         upper = value.upper()
         return tuple.__new__(Token, (WORD, value, upper, position, upper))
-    return tuple.__new__(Token, (_KINDS[group], value, value, position, ""))
+    return tuple.__new__(Token, (kind, value, value, position, ""))
 
 
 def tokens(text: str, dialect: str, start: int = 0) -> Iterator[Token]:
     """The tokens of a text from `start`, one at a time, comments dropped: a reader of a statement's first
     keywords pays for those alone. Lenient, as tokenize."""
-    pattern = scanner(dialect)
+    pattern = _token_pattern(dialect)
     if "/*" in text and engine(dialect).lexicon.nested_comments and _NESTED_COMMENT.search(text, start):
         for kind, value, position in _nesting_matches(pattern, text, start):
-            if kind != "comment":
+            if kind != COMMENT:
                 yield _token(kind, value, position)
         return
     for match in pattern.finditer(text, start):
         kind = match.lastgroup
-        if kind != "comment":
+        if kind != COMMENT:
             yield _token(kind, match.group(kind), match.start(kind))
 
 
