@@ -4,8 +4,7 @@ A table's CREATE text is compared with its whitespace normalised: SQLite keeps C
 collations only there.
 """
 
-import re
-
+from ..lexer import tokens
 from ..snapshot import SchemaObject
 
 
@@ -46,5 +45,14 @@ def _table(adapter, name: str, sql: str) -> list[SchemaObject]:
 
 
 def _normalised(sql: str) -> str:
-    text = " ".join(sql.split())
-    return re.sub(r"\s*([(),])\s*", r"\1", text)
+    """A definition as its tokens, one space between them but none around parentheses and commas: the same
+    definition written with other white space or comments compares equal."""
+    pieces = []
+    for token in tokens(sql, "sqlite"):
+        if pieces and token.text not in _TIGHT and pieces[-1] not in _TIGHT:
+            pieces.append(" ")
+        pieces.append(token.text)
+    return "".join(pieces)
+
+
+_TIGHT = frozenset({"(", ")", ","})
