@@ -147,7 +147,7 @@ class _Splitter:
 
     def _take_statement(self, start: int) -> int:
         """Emits the statement whose first token is at `start`; returns where the next one may begin."""
-        if self.delimiter == ";" and self.sql[start:start + 6].upper() == "CREATE" and self._routine_at(start):
+        if self.delimiter == ";" and self.sql[start] in "Cc" and self._routine_at(start):
             return self._take_routine(start)
         sql, length = self.sql, len(self.sql)
         pos, (search, groups) = start, boundaries(self.dialect, self.delimiter)
