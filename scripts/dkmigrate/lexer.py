@@ -6,6 +6,12 @@ token, leading white space included, so white space costs no match of its own. E
 quoted tokens are written as unrolled loops (`'[^']*(?:''[^']*)*'`), and an unterminated one runs to the end
 of the text instead of failing, so nothing backtracks on long input. The linter drops comments and reads
 unterminated tokens leniently; the splitter (dkmigrate.sqlsplit) checks them and reports where they start.
+
+Everything else that reads SQL reads it here: `tokenize` (a statement's tokens at once), `tokens` (one at a time,
+for a reader that may stop early), `keywords` (a statement's leading words in one match), `string_content` (the
+body of a DO block or function, to be read in turn), `identifier` and `name_of` (the name a token stands for).
+The splitter's search (`boundaries`) is built from the same alternatives, each opening with a literal
+character, so that the regular-expression engine skips in C to the next token that can end a statement.
 """
 
 from __future__ import annotations
