@@ -46,7 +46,6 @@ class Token(NamedTuple):
 _KINDS = {"delimiter": PUNCT, "word": WORD, "number": NUMBER, "param": NUMBER, "punct": PUNCT,
           "string": STRING, "escape": STRING, "dollar": STRING, "double": STRING,
           "quoted": QUOTED, "backtick": QUOTED, "bracket": QUOTED}
-QUOTE_GROUPS = frozenset(_KINDS) - {"delimiter", "word", "number", "param", "punct"}
 
 _WORD = r"[^\W\d][\w$]*"
 _NUMBER = r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+"
@@ -129,9 +128,11 @@ class Boundaries(NamedTuple):
 
 
 @functools.lru_cache(maxsize=None)
-def boundaries(dialect: str, delimiter: str = ";") -> Boundaries:
+def boundaries(dialect: str, delimiter: str = ";", keywords: tuple[str, ...] = ()) -> Boundaries:
     """The tokens that can end a statement or hide a delimiter, for a search that jumps over words, numbers
-    and punctuation: the delimiter, comments and quoted tokens, each matched from its first character.
+    and punctuation: the delimiter, comments and quoted tokens, each matched from its first character; with
+    `keywords` (upper case), also those words (group "keyword", not after a dot) and parentheses ("(" and ")"),
+    which a trigger's or routine's nesting follows.
 
     Every alternative opens with a literal character, so the regular-expression engine skips to the next
     such character in C; a prefix (E'...') or what must not precede the token ($ after a word character) is
@@ -143,6 +144,11 @@ def boundaries(dialect: str, delimiter: str = ";") -> Boundaries:
     # A quote that needs its prefix is tried before those that do not: both open with the same character.
     ordered = sorted(lexicon.quotes, key=lambda quote: not quote.prefix_required)
     alternatives += [(_quote_search(quote), quote.group) for quote in ordered]
+    for keyword in keywords:  # each case of its first letter opens an alternative: a literal character
+        for first in {keyword[0], keyword[0].lower()}:
+            alternatives.append((f"{first}(?<![\\w$.]{first})(?i:{keyword[1:]})(?![\\w$])", "keyword"))
+    if keywords:
+        alternatives += [(r"\(", "("), (r"\)", ")")]
     pattern = re.compile("|".join(f"{alternative}(?P<k{index}>)" for index, (alternative, _) in enumerate(alternatives)))
     groups: list[str | None] = [None] * (pattern.groups + 1)
     for index, (_, group) in enumerate(alternatives):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from .engines import DIALECTS, engine
 from .errors import SqlSyntaxError
-from .lexer import QUOTE_GROUPS, boundaries, closed_quote, nested_comment_end, scanner
+from .lexer import boundaries, closed_quote, nested_comment_end, scanner
 
 __all__ = ["DIALECTS", "Statement", "split_statements"]
 
@@ -36,8 +36,8 @@ _DELIMITER_COMMAND = re.compile(r"(?i:DELIMITER)(?![\w$])[ \t]*(\S*)[^\n]*\n?")
 
 _ROUTINE_KINDS = frozenset({"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"})  # CREATE ... these: a body may hold ;
 _ROUTINE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "AGGREGATE", "CONSTRAINT"})
-_PLAIN_KINDS = frozenset({"word", "number", "punct", "param"})  # nothing to a statement's end, outside routines
-_BODY_KEYWORDS = frozenset({"BEGIN", "END", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "THEN", "ELSE", "DO"})
+_ROUTINE_KEYWORDS = ("BEGIN", "END", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "THEN", "ELSE", "DO")
+_BODY_KEYWORDS = frozenset(_ROUTINE_KEYWORDS)
 
 
 class _Splitter:
@@ -213,55 +213,37 @@ class _Splitter:
         return group, word, end
 
     def _take_routine(self, start: int) -> int:
-        """A trigger or routine: every token, so that the BEGIN ... END nesting of its body can be followed."""
+        """A trigger or routine: the search stops at its block keywords too, so that the BEGIN ... END nesting of
+        its body can be followed."""
         sql, length = self.sql, len(self.sql)
-        routine = True
         body = _RoutineBody(self._skip_trivia, self._token_at)
-        pattern = scanner(self.dialect, self.delimiter)
+        search, groups = boundaries(self.dialect, self.delimiter, _ROUTINE_KEYWORDS)
         pos = start
-        after_dot = after_end = False
-        while True:
-            for token in pattern.finditer(sql, pos):
-                kind = token.lastgroup
-                if kind in _PLAIN_KINDS and not routine:
-                    continue
-                if kind == "delimiter":
-                    if not body.open_blocks:
-                        self._emit(start, token.start(kind))
-                        return token.end()
-                    body.statement_may_start_at(token.end())
-                elif kind == "word":
-                    if not after_dot:
-                        word = token.group(kind).upper()
-                        if after_end and word in _END_SUFFIXES and token.start(kind) > token.start():
-                            pass  # END IF, END LOOP...: one closing
-                        elif (word in _BODY_KEYWORDS) if body.open_blocks else word == "BEGIN":
-                            body.on_keyword(sql, word, token.start(kind), token.end())
-                        after_end = word == "END"
-                        continue
-                elif kind == "comment":
-                    comment_start = token.start(kind)
-                    if sql.startswith("/*", comment_start):
-                        end = self._block_comment_end(comment_start, token.end())
-                        if end != token.end():
-                            pos = end
-                            break
-                    elif self._goose_begin_at(comment_start):
-                        self._emit(start, comment_start)
-                        return comment_start
-                elif kind in QUOTE_GROUPS:
-                    if token.end() == length:
-                        self._check_closed(kind, token.start(kind), length)
-                elif kind == "punct" and not body.open_blocks:
-                    char = token.group(kind)
-                    if char == "(":
-                        body.parens += 1
-                    elif char == ")":
-                        body.parens -= 1
-                after_dot = kind == "punct" and token.group(kind) == "."
-                after_end = False
-            else:
-                break
+        while (token := search(sql, pos)) is not None:
+            kind, pos = groups[token.lastindex], token.end()
+            if kind == "keyword":
+                word = token.group().upper()
+                if (word in _BODY_KEYWORDS) if body.open_blocks else word == "BEGIN":
+                    body.on_keyword(sql, word, token.start(), pos)
+                if word == "END" and (after := self._match_token(sql, pos)) is not None and after.lastgroup == "word" \
+                        and after.start("word") > pos and after.group("word").upper() in _END_SUFFIXES:
+                    pos = after.end()  # END IF, END LOOP...: one closing
+            elif kind == "delimiter":
+                if not body.open_blocks:
+                    self._emit(start, token.start())
+                    return pos
+                body.statement_may_start_at(pos)
+            elif kind == "comment":
+                if sql.startswith("/*", token.start()):
+                    pos = self._block_comment_end(token.start(), pos)
+                elif self._goose_begin_at(token.start()):
+                    self._emit(start, token.start())
+                    return token.start()
+            elif kind in ("(", ")"):
+                if not body.open_blocks:
+                    body.parens += 1 if kind == "(" else -1
+            elif pos == length:
+                self._check_closed(kind, token.start(), length)
         if body.open_blocks:
             block, block_start = body.open_blocks[-1]
             raise SqlSyntaxError(f"unterminated {_BLOCK_SHAPES[block]} block", self._line_at(block_start))
