@@ -28,11 +28,37 @@ def test_mysql_table_copy(sql, expected):
 def test_mysql_table_copy_says_why_a_copy_is_needed_and_how_to_refuse_one():
     [needs_copy] = findings("ALTER TABLE users CONVERT TO CHARACTER SET utf8mb4", dialect="mysql")
     assert "needs a table copy (ALGORITHM=COPY): it converts the table's character set" in needs_copy.message
-    [unstated] = findings("ALTER TABLE users ADD COLUMN nickname varchar(40)", dialect="mysql")
+    [unstated] = findings("ALTER TABLE users ADD INDEX users_name (name)", dialect="mysql")
     assert "states no ALGORITHM/LOCK" in unstated.message
-    assert unstated.safe_alternative == ("ALTER TABLE users ADD COLUMN nickname varchar(40), ALGORITHM=INPLACE, "
-                                         "LOCK=NONE")
+    assert unstated.safe_alternative == "ALTER TABLE users ADD INDEX users_name (name), ALGORITHM=INPLACE, LOCK=NONE"
     assert unstated.lock is None
+
+
+@pytest.mark.parametrize("sql, versions", [
+    ("ALTER TABLE users ADD COLUMN nickname varchar(40)", "MySQL 8.0.12+ adds a column last instantly"),
+    ("ALTER TABLE users DROP COLUMN nickname", "MySQL 8.0.29+ and MariaDB 10.4+ drop a column instantly"),
+])
+def test_mysql_table_copy_offers_instant_for_column_changes_that_can_be_instant(sql, versions):
+    [unstated] = [f for f in findings(sql, dialect="mysql") if f.rule == "mysql-table-copy"]
+    assert versions in unstated.message and "states no ALGORITHM/LOCK" in unstated.message
+    assert unstated.safe_alternative.splitlines()[0] == f"{sql}, ALGORITHM=INSTANT"
+    assert "use ALGORITHM=INPLACE, LOCK=NONE there" in unstated.safe_alternative
+
+
+def test_mysql_table_copy_says_an_auto_increment_column_makes_writes_wait():
+    sql = "ALTER TABLE users ADD COLUMN seq int AUTO_INCREMENT UNIQUE"  # every row is numbered: not instant
+    [unstated] = [f for f in findings(sql, dialect="mysql") if f.rule == "mysql-table-copy"]
+    assert "writes wait for it even in place" in unstated.message
+    assert unstated.safe_alternative.splitlines()[0] == f"{sql}, ALGORITHM=INPLACE, LOCK=SHARED"
+
+
+@pytest.mark.parametrize("sql", [
+    "ALTER TABLE users ADD COLUMN total int AS (a + b) STORED",  # computed for every row
+    "ALTER TABLE users ADD COLUMN nickname varchar(40), ADD INDEX users_nickname (nickname)",  # the index is built
+])
+def test_mysql_table_copy_offers_in_place_where_instant_cannot_be(sql):
+    [unstated] = [f for f in findings(sql, dialect="mysql") if f.rule == "mysql-table-copy"]
+    assert unstated.safe_alternative == f"{sql}, ALGORITHM=INPLACE, LOCK=NONE"
 
 
 def test_mysql_type_change_known_from_the_schema_needs_a_copy():

@@ -1,8 +1,6 @@
 """SQL quoted in a message: a whole first line, shortened only between words, or the statement's kind in
 words - never a statement cut in the middle of a word ("DO $$ DECLARE updated cannot run in one")."""
 
-import re
-
 _KEYWORDS = frozenset("""
     abort alter analyze attach begin cluster commit concurrently create database detach drop end exists full if
     index not partition pragma reindex rollback schema start subscription system table tablespace transaction type
@@ -27,17 +25,19 @@ def sql_excerpt(statement: str, width: int = 160) -> str:
     return f"{shown or words[0]} …"
 
 
-def statement_kind(statement: str) -> str:
+def statement_kind(statement: str, dialect: str) -> str:
     """What the statement is, named by its leading keywords: "CREATE INDEX CONCURRENTLY", "VACUUM FULL",
     "a DO block that commits"."""
-    words = re.findall(r"[A-Za-z_]+|\S", statement)
-    if words and words[0].lower() == "do":
-        return "a DO block that commits" if re.search(r"\bCOMMIT\b", statement, re.IGNORECASE) else "a DO block"
-    if words and words[0].lower() == "pragma":
-        return " ".join(["PRAGMA", *words[1:2]])
+    from .engines import engine
+    from .lexer import WORD, tokens
+
     leading = []
-    for word in words:
-        if word.lower() not in _KEYWORDS:
+    for token in tokens(statement, dialect):
+        if not leading and token.upper == "DO":
+            return "a DO block that commits" if engine(dialect).runs_outside_transaction(statement) else "a DO block"
+        if leading == ["PRAGMA"]:
+            return f"PRAGMA {token.text}"
+        if token.kind != WORD or token.text.lower() not in _KEYWORDS:
             break
-        leading.append(word.upper())
+        leading.append(token.upper)
     return " ".join(leading) or sql_excerpt(statement, 40)

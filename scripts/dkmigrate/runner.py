@@ -787,7 +787,7 @@ class Runner:
             if kind:
                 return f"{database.label} commits {kind} implicitly"
             if self.adapter.runs_outside_transaction(statement.text):
-                return f"{statement_kind(statement.text)} cannot run in one"
+                return f"{statement_kind(statement.text, database.name)} cannot run in one"
         return None
 
 

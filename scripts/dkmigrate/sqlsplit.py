@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .engines import DIALECTS, engine
 from .errors import SqlSyntaxError
-from .lexer import QUOTE_GROUPS, boundaries, closed_quote, nested_comment_end, scanner
+from .lexer import boundaries, closed_quote, nested_comment_end, scanner
 
 __all__ = ["DIALECTS", "Statement", "split_statements"]
 
 
-@dataclass(frozen=True)
-class Statement:
+class Statement(NamedTuple):  # a tuple: a megabyte of statements is built without a frozen dataclass's cost
     text: str  # from the first token to just before the delimiter; inner comments kept verbatim
     line: int  # file line of the first token
 
@@ -35,16 +34,10 @@ _GOOSE_BEGIN = re.compile(r"--[ \t]*\+goose[ \t]+statementbegin[ \t]*(?:\r?\n|\Z
 _GOOSE_END = re.compile(r"^[ \t]*--[ \t]*\+goose[ \t]+statementend[ \t]*\r?$", re.IGNORECASE | re.MULTILINE)
 _DELIMITER_COMMAND = re.compile(r"(?i:DELIMITER)(?![\w$])[ \t]*(\S*)[^\n]*\n?")
 
-_USER = r"""(?: '[^']*' | "[^"]*" | `[^`]*` | [\w.$%-]+ )"""
-_ROUTINE_START = re.compile(
-    rf"""CREATE \s+ (?: OR \s+ REPLACE \s+ )?
-        (?: DEFINER \s* = \s* {_USER} (?: \s* @ \s* {_USER} )? (?: \s* \( \s* \) )? \s+ )?
-        (?: (?: TEMP | TEMPORARY | AGGREGATE | CONSTRAINT ) \s+ )?
-        (?: TRIGGER | PROCEDURE | FUNCTION | EVENT ) (?![\w$])""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_PLAIN_KINDS = frozenset({"word", "number", "punct", "param"})  # nothing to a statement's end, outside routines
-_BODY_KEYWORDS = frozenset({"BEGIN", "END", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "THEN", "ELSE", "DO"})
+_ROUTINE_KINDS = frozenset({"TRIGGER", "PROCEDURE", "FUNCTION", "EVENT"})  # CREATE ... these: a body may hold ;
+_ROUTINE_MODIFIERS = frozenset({"TEMP", "TEMPORARY", "AGGREGATE", "CONSTRAINT"})
+_ROUTINE_KEYWORDS = ("BEGIN", "END", "IF", "CASE", "LOOP", "WHILE", "REPEAT", "THEN", "ELSE", "DO")
+_BODY_KEYWORDS = frozenset(_ROUTINE_KEYWORDS)
 
 
 class _Splitter:
@@ -56,6 +49,7 @@ class _Splitter:
         self.lexicon = engine(dialect).lexicon
         self.executable_comment = re.compile(self.lexicon.executable_comment) if self.lexicon.executable_comment else None
         self.delimiter = ";"
+        self._match_token = scanner(dialect).match  # triggers and routines are read under the ; delimiter alone
         self.statements: list[Statement] = []
         self._counted_to = 0
         self._line = first_line
@@ -153,12 +147,12 @@ class _Splitter:
 
     def _take_statement(self, start: int) -> int:
         """Emits the statement whose first token is at `start`; returns where the next one may begin."""
-        if self.delimiter == ";" and _ROUTINE_START.match(self.sql, start) is not None:
+        if self.delimiter == ";" and self.sql[start] in "Cc" and self._routine_at(start):
             return self._take_routine(start)
         sql, length = self.sql, len(self.sql)
-        pos, search = start, boundaries(self.dialect, self.delimiter).search
+        pos, (search, groups) = start, boundaries(self.dialect, self.delimiter)
         while (token := search(sql, pos)) is not None:
-            kind, pos = token.lastgroup, token.end()
+            kind, pos = groups[token.lastindex], token.end()
             if kind == "delimiter":
                 self._emit(start, token.start())
                 return pos
@@ -173,56 +167,83 @@ class _Splitter:
         self._emit(start, length)
         return length
 
-    def _take_routine(self, start: int) -> int:
-        """A trigger or routine: every token, so that the BEGIN ... END nesting of its body can be followed."""
-        sql, length = self.sql, len(self.sql)
-        routine = True
-        body = _RoutineBody(self._skip_trivia)
-        pattern = scanner(self.dialect, self.delimiter)
-        pos = start
-        after_dot = after_end = False
-        while True:
-            for token in pattern.finditer(sql, pos):
-                kind = token.lastgroup
-                if kind in _PLAIN_KINDS and not routine:
-                    continue
-                if kind == "delimiter":
-                    if not body.open_blocks:
-                        self._emit(start, token.start(kind))
-                        return token.end()
-                    body.statement_may_start_at(token.end())
-                elif kind == "word":
-                    if not after_dot:
-                        word = token.group(kind).upper()
-                        if after_end and word in _END_SUFFIXES and token.start(kind) > token.start():
-                            pass  # END IF, END LOOP...: one closing
-                        elif (word in _BODY_KEYWORDS) if body.open_blocks else word == "BEGIN":
-                            body.on_keyword(sql, word, token.start(kind), token.end())
-                        after_end = word == "END"
-                        continue
-                elif kind == "comment":
-                    comment_start = token.start(kind)
-                    if sql.startswith("/*", comment_start):
-                        end = self._block_comment_end(comment_start, token.end())
-                        if end != token.end():
-                            pos = end
-                            break
-                    elif self._goose_begin_at(comment_start):
-                        self._emit(start, comment_start)
-                        return comment_start
-                elif kind in QUOTE_GROUPS:
-                    if token.end() == length:
-                        self._check_closed(kind, token.start(kind), length)
-                elif kind == "punct" and not body.open_blocks:
-                    char = token.group(kind)
-                    if char == "(":
-                        body.parens += 1
-                    elif char == ")":
-                        body.parens -= 1
-                after_dot = kind == "punct" and token.group(kind) == "."
-                after_end = False
+    def _token_at(self, pos: int) -> tuple[str, str, int]:
+        """(group, upper-case text, end) of the token at or after `pos`, comments skipped; group "" at the end."""
+        token = self._match_token(self.sql, pos)
+        if token is not None and token.lastgroup == "comment":
+            token = self._match_token(self.sql, self._skip_trivia(pos, len(self.sql)))
+        if token is None:
+            return "", "", pos
+        return token.lastgroup, token.group(token.lastgroup).upper(), token.end()
+
+    def _routine_at(self, start: int) -> bool:
+        """Whether the statement at `start` creates a trigger or a routine: CREATE [OR REPLACE] [DEFINER = user]
+        [TEMP | TEMPORARY | AGGREGATE | CONSTRAINT] TRIGGER | PROCEDURE | FUNCTION | EVENT."""
+        group, word, pos = self._token_at(start)
+        if word != "CREATE":
+            return False
+        group, word, pos = self._token_at(pos)
+        if word == "OR":
+            group, word, pos = self._token_at(pos)
+            if word != "REPLACE":
+                return False
+            group, word, pos = self._token_at(pos)
+        if word == "DEFINER":
+            group, word, pos = self._token_at(pos)
+            if word != "=":
+                return False
+            group, word, pos = self._after_user(pos)
+        if word in _ROUTINE_MODIFIERS:
+            group, word, pos = self._token_at(pos)
+        return group == "word" and word in _ROUTINE_KINDS
+
+    def _after_user(self, pos: int) -> tuple[str, str, int]:
+        """The token after a user name ('app'@'%', root@localhost, CURRENT_USER()) that starts at `pos`."""
+        group, word, end = self._token_at(pos)  # the user's name
+        while group:
+            group, word, next_end = self._token_at(end)
+            if word == "@":
+                group, word, end = self._token_at(next_end)  # the host
+            elif word == "(" and self._token_at(next_end)[1] == ")":
+                end = self._token_at(next_end)[2]
+            elif next_end - len(word) == end and group not in ("word", "delimiter"):  # 192.168.1.%: written together
+                end = next_end
             else:
-                break
+                return group, word, next_end
+        return group, word, end
+
+    def _take_routine(self, start: int) -> int:
+        """A trigger or routine: the search stops at its block keywords too, so that the BEGIN ... END nesting of
+        its body can be followed."""
+        sql, length = self.sql, len(self.sql)
+        body = _RoutineBody(self._skip_trivia, self._token_at)
+        search, groups = boundaries(self.dialect, self.delimiter, _ROUTINE_KEYWORDS)
+        pos = start
+        while (token := search(sql, pos)) is not None:
+            kind, pos = groups[token.lastindex], token.end()
+            if kind == "keyword":
+                word = token.group().upper()
+                if (word in _BODY_KEYWORDS) if body.open_blocks else word == "BEGIN":
+                    body.on_keyword(sql, word, token.start(), pos)
+                if word == "END" and (after := self._match_token(sql, pos)) is not None and after.lastgroup == "word" \
+                        and after.start("word") > pos and after.group("word").upper() in _END_SUFFIXES:
+                    pos = after.end()  # END IF, END LOOP...: one closing
+            elif kind == "delimiter":
+                if not body.open_blocks:
+                    self._emit(start, token.start())
+                    return pos
+                body.statement_may_start_at(pos)
+            elif kind == "comment":
+                if sql.startswith("/*", token.start()):
+                    pos = self._block_comment_end(token.start(), pos)
+                elif self._goose_begin_at(token.start()):
+                    self._emit(start, token.start())
+                    return token.start()
+            elif kind in ("(", ")"):
+                if not body.open_blocks:
+                    body.parens += 1 if kind == "(" else -1
+            elif pos == length:
+                self._check_closed(kind, token.start(), length)
         if body.open_blocks:
             block, block_start = body.open_blocks[-1]
             raise SqlSyntaxError(f"unterminated {_BLOCK_SHAPES[block]} block", self._line_at(block_start))
@@ -240,7 +261,6 @@ _BLOCK_SHAPES = {
     "REPEAT": "REPEAT ... END REPEAT",
 }
 _END_SUFFIXES = frozenset({"IF", "LOOP", "WHILE", "REPEAT", "CASE"})  # END IF: one closing, not an IF
-_LABEL = re.compile(r"[^\W\d][\w$]*\s*:(?![:=])")
 
 
 class _RoutineBody:
@@ -251,10 +271,11 @@ class _RoutineBody:
     block only where an inner statement starts, so that MySQL's IF(a, b, c) function does not.
     """
 
-    def __init__(self, skip_trivia: Callable[[int, int], int]) -> None:
+    def __init__(self, skip_trivia: Callable[[int, int], int], token_at: Callable[[int], tuple[str, str, int]]) -> None:
         self.open_blocks: list[tuple[str, int]] = []  # (kind, position) of each unclosed block
         self.parens = 0
         self._skip_trivia = skip_trivia
+        self._token_at = token_at
         self._statement_start = 0  # where the latest inner statement could begin
 
     def statement_may_start_at(self, pos: int) -> None:
@@ -284,9 +305,11 @@ class _RoutineBody:
     def _starts_statement(self, sql: str, pos: int) -> bool:
         """Whether only comments and an optional `label:` separate `pos` from the statement start."""
         gap_end = self._skip_trivia(self._statement_start, pos)
-        label = _LABEL.match(sql, gap_end)
-        if label:
-            gap_end = self._skip_trivia(label.end(), pos)
+        group, _, end = self._token_at(gap_end)
+        if group == "word" and gap_end < pos:  # label: (not label::type, not label := value)
+            _, colon, colon_end = self._token_at(end)
+            if colon == ":" and not sql.startswith("=", colon_end):
+                gap_end = self._skip_trivia(colon_end, pos)
         return gap_end == pos
 
     def _innermost(self) -> str:

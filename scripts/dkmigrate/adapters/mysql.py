@@ -256,10 +256,7 @@ class MySQLInspector(Inspector):
         replica_rows, replica_note = _replica_status(a)
         if replica_note:
             notes.append(replica_note)
-        replicas = [ReplicaFacts(row.get("Source_Host") or row.get("Master_Host") or "source", "replicating",
-                                 None if row.get("Seconds_Behind_Source", row.get("Seconds_Behind_Master")) is None
-                                 else float(row.get("Seconds_Behind_Source", row.get("Seconds_Behind_Master"))), None)
-                    for row in replica_rows]
+        replicas = [replica_facts(row) for row in replica_rows]
         if not _metadata_locks_enabled(a):
             notes.append("performance_schema is off on this server, so its metadata locks cannot be listed "
                          "(set performance_schema=ON to let the plan read them)")
@@ -361,6 +358,29 @@ def _metadata_locks_enabled(adapter: MySQLAdapter) -> bool:
     return bool(enabled) and bool(adapter.query(
         "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'performance_schema'"
         " AND TABLE_NAME = 'metadata_locks'"))
+
+
+# SHOW REPLICA STATUS names its fields after the source and the replica (MySQL 8.0.22+); SHOW SLAVE STATUS, and
+# MariaDB's SHOW REPLICA STATUS, after the master and the slave: each field by both names, the newer first.
+_REPLICA_FIELDS = {
+    "source": ("Source_Host", "Master_Host"),
+    "lag": ("Seconds_Behind_Source", "Seconds_Behind_Master"),
+    "io": ("Replica_IO_Running", "Slave_IO_Running"),
+    "sql": ("Replica_SQL_Running", "Slave_SQL_Running"),
+}
+
+
+def replica_facts(row: dict) -> ReplicaFacts:
+    """One row of SHOW REPLICA STATUS or SHOW SLAVE STATUS, whichever names the server uses. A lag of NULL
+    (replication stopped) is unknown, not zero."""
+    def field(name: str):
+        return next((row[key] for key in _REPLICA_FIELDS[name] if key in row), None)
+
+    io, sql = field("io"), field("sql")
+    state = ("replicating" if io == sql == "Yes"
+             else f"stopped (IO thread: {io or 'unknown'}, SQL thread: {sql or 'unknown'})")
+    lag = field("lag")
+    return ReplicaFacts(field("source") or "source", state, None if lag is None else float(lag), None)
 
 
 def _replica_status(adapter: MySQLAdapter) -> tuple[list[dict], str | None]:

@@ -6,9 +6,8 @@ re-created as it was (`CREATE TABLE "users" (id INTEGER ...)` for `CREATE TABLE 
 compares equal.
 """
 
-import re
-
-from ..lexer import QUOTED, WORD, identifier, tokenize
+from ..engines import engine
+from ..lexer import QUOTED, WORD, identifier, tokens
 from ..snapshot import SchemaObject
 
 
@@ -49,10 +48,16 @@ def _table(adapter, name: str, sql: str) -> list[SchemaObject]:
 
 
 def _normalised(sql: str) -> str:
-    text = " ".join(_plain(identifier(token, "sqlite")) if token.kind in (WORD, QUOTED) else token.text
-                    for token in tokenize(sql, "sqlite"))
-    return re.sub(r"\s*([(),])\s*", r"\1", text)
+    """A definition as its tokens, one space between them but none around parentheses and commas, names as SQLite
+    compares them: the same definition written with other white space, comments, case or quotes compares equal."""
+    sqlite = engine("sqlite")
+    pieces = []
+    for token in tokens(sql, "sqlite"):
+        text = sqlite.quote(identifier(token, "sqlite")) if token.kind in (WORD, QUOTED) else token.text
+        if pieces and text not in _TIGHT and pieces[-1] not in _TIGHT:
+            pieces.append(" ")
+        pieces.append(text)
+    return "".join(pieces)
 
 
-def _plain(name: str) -> str:
-    return name if re.fullmatch(r"[a-z_][a-z0-9_$]*", name) else '"' + name.replace('"', '""') + '"'
+_TIGHT = frozenset({"(", ")", ","})

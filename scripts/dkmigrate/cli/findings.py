@@ -15,7 +15,16 @@ _STATEMENT_WIDTH = 160
 
 
 def shown_file(finding, settings) -> str:
-    return settings.relative(Path(finding.file)) if finding.file else STDIN
+    if not finding.file:
+        return STDIN
+    key = (settings.base_dir, finding.file)
+    shown = _SHOWN.get(key)
+    if shown is None:  # once per file: a thousand findings of one file make a Path once
+        shown = _SHOWN[key] = settings.relative(Path(finding.file))
+    return shown
+
+
+_SHOWN: dict[tuple[Path, str], str] = {}  # (base directory, file) -> the file as shown
 
 
 def location(finding, settings) -> str:

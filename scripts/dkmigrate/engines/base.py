@@ -15,10 +15,23 @@ LOCK_TIMEOUT_SECONDS = 5  # how long a planned DDL statement may wait for its lo
 UNKNOWN = "\x00"  # encloses the description of a name the goal did not give, inside a name's text
 BATCH_ROWS = 5000  # rows per transaction of a planned backfill
 
-# Statements that manage the transaction themselves: a migration holding one runs outside ours.
-_TRANSACTION_CONTROL = re.compile(
-    r"^(BEGIN|COMMIT|END|ABORT|START\s+TRANSACTION|ROLLBACK(?!\s+TO\b))\b(?!\s+ATOMIC)", re.IGNORECASE
-)
+# Statements that manage the transaction themselves (their first words): a migration holding one runs outside
+# ours. START counts only as START TRANSACTION, ROLLBACK not as ROLLBACK TO (a savepoint), BEGIN not as BEGIN
+# ATOMIC (a function body).
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "COMMIT", "END", "ABORT", "START", "ROLLBACK"})
+
+
+def manages_transaction(head: tuple[str, ...]) -> bool:
+    """Whether a statement whose first words (lexer.words) are `head` begins or ends a transaction itself."""
+    if not head or head[0] not in _TRANSACTION_CONTROL:
+        return False
+    second = head[1] if len(head) > 1 else ""
+    if head[0] == "START":
+        return second == "TRANSACTION"
+    if head[0] == "ROLLBACK":
+        return second != "TO"
+    return second != "ATOMIC"
+
 
 # Words that must be quoted to serve as names (the reserved words of PostgreSQL, MySQL and SQLite
 # that tables and columns are most often named after).
@@ -36,23 +49,28 @@ RESERVED = frozenset("""
 
 @dataclass(frozen=True)
 class Quote:
-    """One kind of quoted token: how it opens, what the rest of it is, what it is called."""
+    """One kind of quoted token: `first`, then `opening` (the rest of its opener), `inner`, `closing`.
+
+    dkmigrate.lexer builds its expressions from these parts; every pattern here is linear (no nested repeats).
+    """
 
     group: str  # the lexer's group name: "string", "quoted", "escape", "dollar"
-    pattern: str  # the whole token; an unterminated one runs to the end of the text (\Z)
-    closed: str  # the rest of the token after its first character, when it is terminated
+    first: str  # the character that opens it, as written: "'"
+    inner: str  # what may stand between its opener and its closing
+    closing: str  # a pattern; an unterminated token runs to the end of the text instead
     name: str  # in "unterminated <name>"
-    starts: tuple[str, ...] = ()  # the texts it may start with, for a fast search: ("'", "N'", "n'")
+    opening: str = ""  # the opener after `first`: the tag of $tag$
+    prefix: str | None = None  # letters before `first` that belong to the token (E'...', N'...'); not after a word
+    prefix_required: bool = False  # only with the prefix is it this kind (E'...'); one character wide then
+    after_word: bool = True  # False: `first` does not open it right after a word character ($ in a$b$ does not)
 
 
 @dataclass(frozen=True)
 class Lexicon:
     """An engine's lexical rules: comments, quoted tokens and the statements that are not SQL."""
 
-    line_comment: str  # the opener of a comment to the end of the line
-    line_comment_starts: str  # the characters it may start with, as a character class body: "-" or "-#"
+    line_comments: tuple[str, ...]  # the openers of a comment to the end of the line, each a pattern opening with a character
     quotes: tuple[Quote, ...]  # in the order the lexer tries them (after words and numbers)
-    string_prefixes: str | None = None  # letters that make the quote after them a kind of string: E'...'
     nested_comments: bool = False  # PostgreSQL: /* /* */ */ is one comment
     executable_comment: str | None = None  # MySQL's /*! ... */, which the server runs
     delimiter_command: bool = False  # the mysql client's DELIMITER line
@@ -116,7 +134,6 @@ class Engine(ABC):
     by_hand = CatalogueQueries()
     identifier_quote = '"'
     _plain_name = re.compile(r"[a-z_][a-z0-9_]*")
-    _outside_transaction: re.Pattern | None = None  # statements that refuse a transaction block
 
     def __repr__(self) -> str:
         return f"<engine {self.name}>"
@@ -171,9 +188,14 @@ class Engine(ABC):
 
         `server_version` is the server's major version; None means a current one.
         """
-        if _TRANSACTION_CONTROL.match(statement):
-            return True
-        return self._outside_transaction is not None and self._outside_transaction.match(statement) is not None
+        from ..lexer import words  # the lexer reads the engines' lexical rules: it is imported once they exist
+
+        head = words(statement, self.name, 2)
+        return manages_transaction(head) or self.refuses_transaction(statement, head, server_version)
+
+    def refuses_transaction(self, statement: str, head: tuple[str, ...], server_version: int | None) -> bool:
+        """True for a statement (its first two words `head`) that fails inside a transaction block."""
+        return False
 
     def commits_implicitly(self, statement: str) -> str | None:
         """The kind of statement ("CREATE TABLE") when the server commits around it (DDL where DDL is not

@@ -9,32 +9,28 @@ import re
 
 from .base import BATCH_ROWS, CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
 
-_BACKTICK = r"`[^`]*(?:``[^`]*)*"
-_STRING = r"(?:(?<![\w$])[Nn])?'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # a backslash escapes (unless NO_BACKSLASH_ESCAPES)
-_DOUBLE = r'"[^"\\]*(?:(?:""|\\(?s:.))[^"\\]*)*'  # a string, unless ANSI_QUOTES
-
 LEXICON = Lexicon(
-    string_prefixes=r"[Nn]",
-    line_comment=r"--(?=[\x00-\x20]|\Z)|\#",  # MySQL needs a space or control character after --
-    line_comment_starts="-#",
+    line_comments=(r"--(?=[\x00-\x20]|\Z)", r"\#"),  # MySQL needs a space or control character after --
     quotes=(
-        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", ("`",)),
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", "N'", "n'")),
-        Quote("double", _DOUBLE + r'(?:"|\Z)', _DOUBLE + '"', "double-quoted string", ('"',)),
+        Quote("backtick", "`", r"[^`]*(?:``[^`]*)*", "`", "backtick-quoted identifier"),
+        # a backslash escapes (unless NO_BACKSLASH_ESCAPES)
+        Quote("string", "'", r"[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*", "'", "string literal", prefix="[Nn]"),
+        Quote("double", '"', r'[^"\\]*(?:(?:""|\\(?s:.))[^"\\]*)*', '"', "double-quoted string"),  # unless ANSI_QUOTES
     ),
     executable_comment=r"/\*M?!",
     delimiter_command=True,
 )
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-# Statements after which the server has committed: DDL and the other implicit commits of
+# Statements after which the server has committed, by their first words: DDL and the other implicit commits of
 # dev.mysql.com/doc/refman/8.0/en/implicit-commit.html. A migration holding none runs in one transaction.
-_IMPLICIT_COMMIT = re.compile(
-    r"^(?:(?:CREATE|ALTER|DROP)(?:\s+(?:OR\s+REPLACE|UNIQUE|FULLTEXT|SPATIAL|TEMPORARY|DEFINER\s*=\s*\S+))*\s+\w+"
-    r"|RENAME\s+\w+|TRUNCATE|GRANT|REVOKE|ANALYZE|OPTIMIZE|REPAIR|CHECK\s+TABLE|CACHE\s+INDEX"
-    r"|FLUSH|INSTALL|UNINSTALL|LOAD\s+INDEX|LOCK\s+TABLES?|UNLOCK\s+TABLES?|SET\s+PASSWORD|CALL)\b",
-    re.IGNORECASE,
-)
+_DEFINING = frozenset({"CREATE", "ALTER", "DROP", "RENAME"})  # then the kind of object: CREATE TABLE
+_KIND_MODIFIERS = frozenset({"OR", "REPLACE", "UNIQUE", "FULLTEXT", "SPATIAL", "TEMPORARY"})  # CREATE OR REPLACE VIEW
+_COMMITTING = frozenset({
+    ("TRUNCATE",), ("GRANT",), ("REVOKE",), ("ANALYZE",), ("OPTIMIZE",), ("REPAIR",), ("FLUSH",), ("INSTALL",),
+    ("UNINSTALL",), ("CALL",), ("CHECK", "TABLE"), ("CACHE", "INDEX"), ("LOAD", "INDEX"), ("LOCK", "TABLE"),
+    ("LOCK", "TABLES"), ("UNLOCK", "TABLE"), ("UNLOCK", "TABLES"), ("SET", "PASSWORD"),
+})
 
 
 class MySQL(Engine):
@@ -81,8 +77,37 @@ class MySQL(Engine):
     )
 
     def commits_implicitly(self, statement: str) -> str | None:
-        found = _IMPLICIT_COMMIT.match(statement)
-        return " ".join(found.group().upper().split()) if found else None
+        from ..lexer import WORD, tokens
+
+        read = tokens(statement, self.name)
+        first = next(read, None)
+        if first is None or first.kind != WORD:
+            return None
+        if first.upper not in _DEFINING:
+            second = next(read, None)
+            for head in ((first.upper,), (first.upper, second.upper if second is not None else "")):
+                if head in _COMMITTING:
+                    return " ".join(head)
+            return None
+        kind, definer, user_end = [first.upper], None, -1
+        for token in read:  # the kind of object, after its modifiers and DEFINER = user
+            if definer is not None:  # the user: its tokens written together ('app'@'%', root@localhost, CURRENT_USER())
+                if definer == "=" or token.pos == user_end:
+                    definer, user_end = "user", token.pos + len(token.text)
+                    continue
+                definer = None
+            if token.kind != WORD:
+                return None
+            if token.upper == "DEFINER":
+                equals = next(read, None)
+                if equals is None or equals.text != "=":
+                    return None
+                definer = "="
+            elif token.upper in _KIND_MODIFIERS and first.upper != "RENAME":
+                kind.append(token.upper)
+            else:
+                return " ".join([*kind, token.upper])
+        return None
 
     @staticmethod
     def literal(value) -> str:

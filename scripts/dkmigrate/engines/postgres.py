@@ -1,48 +1,39 @@
 """PostgreSQL: everything that is true of it, in one place."""
 
-import re
-
 from .base import BATCH_ROWS, CatalogueQueries, Engine, Lexicon, LOCK_TIMEOUT_SECONDS, Quote
 
-_STRING = r"(?:(?<![\w$])(?:[BbXxNn]|[Uu]&))?'[^']*(?:''[^']*)*"  # a prefix after a word character is that word's
-_ESCAPE_STRING = r"(?<![\w$])[Ee]'[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*"  # E'...': the only strings where \ escapes
-_QUOTED = r'"[^"]*(?:""[^"]*)*'
-
 LEXICON = Lexicon(
-    string_prefixes=r"[BbXxNnEe]|[Uu]&",
-    line_comment=r"--",
-    line_comment_starts="-",
+    line_comments=("--",),
     quotes=(
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", *(f"{p}'" for p in "BbXxNn"), "U&'", "u&'")),
-        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", ('"',)),
-        Quote("escape", _ESCAPE_STRING + r"(?:'|\Z)", _ESCAPE_STRING + "'", "string literal", ("E'", "e'")),
-        Quote("dollar", r"(?<![\w$])\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)(?:\$(?P=tag)\$|\Z)",
-              r"\$(?P<tag>(?:[^\W\d]\w*)?)\$(?s:.*?)\$(?P=tag)\$", "dollar-quoted string", ("$",)),
+        Quote("string", "'", r"[^']*(?:''[^']*)*", "'", "string literal", prefix=r"[BbXxNn]|[Uu]&"),
+        Quote("quoted", '"', r'[^"]*(?:""[^"]*)*', '"', "quoted identifier"),
+        # E'...': the only strings where \ escapes
+        Quote("escape", "'", r"[^'\\]*(?:(?:''|\\(?s:.))[^'\\]*)*", "'", "string literal", prefix="[Ee]",
+              prefix_required=True),
+        Quote("dollar", "$", r"(?s:.*?)", r"\$(?P=tag)\$", "dollar-quoted string", opening=r"(?P<tag>(?:[^\W\d]\w*)?)\$",
+              after_word=False),
     ),
     nested_comments=True,
     parameters=r"\$\d+",
 )
 
-_OUTSIDE_TRANSACTION = re.compile(
-    r"""^(
-        CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY
-      | DROP\s+INDEX\s+CONCURRENTLY
-      | REINDEX\b.*\bCONCURRENTLY
-      | REINDEX\s+(\(.*?\)\s*)?(DATABASE|SYSTEM)
-      | ALTER\s+TABLE\b.*\bDETACH\s+PARTITION\b.*\bCONCURRENTLY
-      | VACUUM | CLUSTER\s*(VERBOSE\s*)?;?$
-      | (CREATE|DROP)\s+(DATABASE|TABLESPACE|SUBSCRIPTION)
-      | ALTER\s+SYSTEM
-      | DO\b.*\bCOMMIT\b
-    )\b""",
-    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+# Statements that fail inside a transaction block, by their first words; REINDEX, CLUSTER, DO and some
+# ALTERs are read further (refuses_transaction).
+_REFUSED_HEADS = (
+    ("CREATE", "INDEX", "CONCURRENTLY"), ("CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"), ("DROP", "INDEX", "CONCURRENTLY"),
+    ("VACUUM",), ("ALTER", "SYSTEM"),
+    *((verb, kind) for verb in ("CREATE", "DROP") for kind in ("DATABASE", "TABLESPACE", "SUBSCRIPTION")),
 )
-# Before PostgreSQL 12, ALTER TYPE ... ADD VALUE could not run inside a transaction block.
-_ENUM_ADD_VALUE = re.compile(r"^ALTER\s+TYPE\b.*\bADD\s+VALUE\b", re.IGNORECASE | re.DOTALL)
+_READ_FURTHER = frozenset({"CREATE", "DROP", "VACUUM", "ALTER", "REINDEX", "CLUSTER", "DO"})
 
 
 _INTEGERS = {"smallint": (-2 ** 15, 2 ** 15 - 1), "integer": (-2 ** 31, 2 ** 31 - 1),
              "bigint": (-2 ** 63, 2 ** 63 - 1)}
+
+
+def _find(keywords: list[str], sequence: tuple[str, ...]) -> int:
+    """Where the words of `sequence` follow each other in `keywords`; -1 when they do not."""
+    return next((index for index in range(len(keywords)) if tuple(keywords[index:index + len(sequence)]) == sequence), -1)
 
 
 def dollar_quoted(body: str) -> str:
@@ -97,12 +88,36 @@ class PostgreSQL(Engine):
         locks="SELECT pid, relation::regclass, mode, granted FROM pg_locks WHERE relation = 'TABLE'::regclass",
         replicas="SELECT application_name, state, replay_lag FROM pg_stat_replication",
     )
-    _outside_transaction = _OUTSIDE_TRANSACTION
 
-    def runs_outside_transaction(self, statement: str, server_version: int | None = None) -> bool:
-        if super().runs_outside_transaction(statement, server_version):
+    def refuses_transaction(self, statement: str, head: tuple[str, ...], server_version: int | None) -> bool:
+        if not head or head[0] not in _READ_FURTHER:
+            return False
+        from ..lexer import STRING, WORD, string_content, tokens, words
+
+        first = words(statement, self.name, 4)
+        if any(first[:len(refused)] == refused for refused in _REFUSED_HEADS):
             return True
-        return server_version is not None and server_version < 12 and _ENUM_ADD_VALUE.match(statement) is not None
+        if head == ("ALTER", "TABLE") and "DETACH" not in statement.upper():
+            return False  # the common ALTER TABLE: not read whole
+        read = list(tokens(statement, self.name))
+        keywords = [token.upper if token.kind == WORD else "" for token in read]
+        if head[0] == "REINDEX":  # REINDEX ... CONCURRENTLY, or REINDEX [(options)] DATABASE | SYSTEM
+            rest = read[1:]
+            if rest and rest[0].text == "(":
+                rest = rest[next((index for index, token in enumerate(rest) if token.text == ")"), len(rest)) + 1:]
+            return "CONCURRENTLY" in keywords or (bool(rest) and rest[0].upper in ("DATABASE", "SYSTEM"))
+        if head[0] == "CLUSTER":  # every clustered table of the database: CLUSTER [VERBOSE]
+            return keywords[1:] in ([], ["VERBOSE"])
+        if head[0] == "DO":  # a DO block that commits (a procedure's transaction control)
+            return "COMMIT" in keywords or any(
+                token.upper == "COMMIT" for string in read if string.kind == STRING
+                for token in tokens(string_content(string), self.name))
+        if head == ("ALTER", "TABLE"):  # ... DETACH PARTITION ... CONCURRENTLY
+            detach = _find(keywords, ("DETACH", "PARTITION"))
+            return detach >= 0 and "CONCURRENTLY" in keywords[detach:]
+        if head == ("ALTER", "TYPE"):  # ALTER TYPE ... ADD VALUE, before PostgreSQL 12
+            return server_version is not None and server_version < 12 and _find(keywords, ("ADD", "VALUE")) >= 0
+        return False
 
     def table_literal(self, quoted_table: str, name: str) -> str:
         return self.literal(quoted_table)  # to_regclass reads the name as SQL

@@ -1,29 +1,20 @@
 """SQLite: everything that is true of it, in one place."""
 
-import re
-
 from .base import BATCH_ROWS, CatalogueQueries, Engine, Lexicon, Quote
 
-_QUOTED = r'"[^"]*(?:""[^"]*)*'
-_BACKTICK = r"`[^`]*(?:``[^`]*)*"
-_STRING = r"(?:(?<![\w$])[Xx])?'[^']*(?:''[^']*)*"
-
 LEXICON = Lexicon(
-    string_prefixes=r"[Xx]",
-    line_comment=r"--",
-    line_comment_starts="-",
+    line_comments=("--",),
     quotes=(
-        Quote("quoted", _QUOTED + r'(?:"|\Z)', _QUOTED + '"', "quoted identifier", ('"',)),
-        Quote("backtick", _BACKTICK + r"(?:`|\Z)", _BACKTICK + "`", "backtick-quoted identifier", ("`",)),
-        Quote("bracket", r"\[[^\]]*(?:\]|\Z)", r"\[[^\]]*\]", "bracket-quoted identifier", ("[",)),
-        Quote("string", _STRING + r"(?:'|\Z)", _STRING + "'", "string literal", ("'", "X'", "x'")),
+        Quote("quoted", '"', r'[^"]*(?:""[^"]*)*', '"', "quoted identifier"),
+        Quote("backtick", "`", r"[^`]*(?:``[^`]*)*", "`", "backtick-quoted identifier"),
+        Quote("bracket", "[", r"[^\]]*", r"\]", "bracket-quoted identifier"),
+        Quote("string", "'", r"[^']*(?:''[^']*)*", "'", "string literal", prefix="[Xx]"),
     ),
 )
 
 # VACUUM and ATTACH/DETACH fail inside a transaction; these PRAGMAs are silently ignored inside one.
-_OUTSIDE_TRANSACTION = re.compile(
-    r"^(VACUUM|ATTACH|DETACH|PRAGMA\s+(\w+\.)?(foreign_keys|journal_mode|legacy_alter_table)\b)", re.IGNORECASE
-)
+_REFUSING_VERBS = frozenset({"VACUUM", "ATTACH", "DETACH"})
+_OUTSIDE_PRAGMAS = frozenset({"FOREIGN_KEYS", "JOURNAL_MODE", "LEGACY_ALTER_TABLE"})
 
 
 class SQLite(Engine):
@@ -49,7 +40,16 @@ class SQLite(Engine):
     lock_wait_note = "SQLite has no lock queue: a blocked writer waits for its busy timeout, then fails without blocking others"
     grammar = frozenset()
     by_hand = CatalogueQueries()
-    _outside_transaction = _OUTSIDE_TRANSACTION
+
+    def refuses_transaction(self, statement: str, head: tuple[str, ...], server_version: int | None) -> bool:
+        if not head or head[0] != "PRAGMA":
+            return bool(head) and head[0] in _REFUSING_VERBS
+        from ..lexer import words
+
+        name = words(statement, self.name, 4)[1:]  # PRAGMA [schema.]name
+        if name[1:2] == (".",):
+            name = name[2:]
+        return bool(name) and name[0] in _OUTSIDE_PRAGMAS
 
     def distinct(self, left: str, right: str) -> str:
         return f"{left} IS NOT {right}"

@@ -5,6 +5,8 @@ whether a transaction is open and which tables it holds locked, whether lock_tim
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -135,23 +137,51 @@ def runs_in_transaction(statements: list[SqlStatement], transaction: bool, optio
                    for s in statements)
 
 
-def active_rules(options: LintOptions, scope: str) -> list[Rule]:
-    return [rule for rule in RULES.values()
-            if rule.scope == scope and rule.applies_to(options.dialect) and rule.id not in options.disabled]
+def active_rules(options: LintOptions, scope: str) -> tuple[Rule, ...]:
+    return _active_rules(options.dialect, options.disabled, scope)
+
+
+@functools.lru_cache(maxsize=None)
+def _active_rules(dialect: str, disabled: frozenset[str], scope: str) -> tuple[Rule, ...]:
+    """Once per run's options, not per section: the rules are all registered when lint is imported."""
+    return tuple(rule for rule in RULES.values()
+                 if rule.scope == scope and rule.applies_to(dialect) and rule.id not in disabled)
+
+
+@functools.lru_cache(maxsize=None)
+def _statement_rules(dialect: str, disabled: frozenset[str]) -> tuple[dict[type, tuple[Rule, ...]], tuple[Rule, ...]]:
+    """The statement rules by the kind of statement they look at, and those that look at every statement."""
+    by_kind: dict[type, list[Rule]] = {}
+    every_statement = []
+    for rule in _active_rules(dialect, disabled, STATEMENT):
+        if not rule.statements:
+            every_statement.append(rule)
+        for kind in rule.statements:
+            by_kind.setdefault(kind, []).append(rule)
+    return {kind: tuple(rules) for kind, rules in by_kind.items()}, tuple(every_statement)
 
 
 def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, file: str | None, schema: Schema,
                        runner_transaction: bool, allowances: Allowances, section: str = SQL,
                        up_created: Created | None = None) -> SectionResult:
+    # Tokens, statements and findings are many small objects and no cycles: the cyclic garbage collector, which
+    # would walk them again and again as they pile up (a tenth of a megabyte's lint), waits until the end.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _analyze_statements(statements, options, file=file, schema=schema, runner_transaction=runner_transaction,
+                                   allowances=allowances, section=section, up_created=up_created)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _analyze_statements(statements: list[SqlStatement], options: LintOptions, *, file: str | None, schema: Schema,
+                        runner_transaction: bool, allowances: Allowances, section: str,
+                        up_created: Created | None) -> SectionResult:
     context = Context(options, schema, section, up_created or Created(), runner_transaction)
     lock_levels = engine(options.dialect).lock_levels
-    by_kind: dict[type, list[Rule]] = {}
-    every_statement = []
-    for rule in active_rules(options, STATEMENT):
-        if not rule.statements:
-            every_statement.append(rule)
-        for kind in rule.statements:
-            by_kind.setdefault(kind, []).append(rule)
+    by_kind, every_statement = _statement_rules(options.dialect, options.disabled)
     analyses, removals = [], []
     parsed = [parse(raw.text, options.dialect) for raw in statements]
     context.rebuilt_tables = rebuilt_tables(parsed)

@@ -12,9 +12,9 @@ return. It reads the statements with the linter's parser:
   kept in sync with another place by a trigger on its table (expand-contract), or filled from a query.
 """
 
-import re
 from dataclasses import dataclass, field
 
+from ..lexer import QUOTED, STRING, WORD, Token, name_of, string_content, tokenize
 from ..lint.parser import parse
 from ..lint.syntax import AddColumn, AlterTable, CreateTable, DataChange, DropColumn, DropTable, RenameTable, \
     RenameTables, Trigger, Truncate
@@ -44,16 +44,17 @@ class _Section:
     renamed_into: dict[str, str] = field(default_factory=dict)  # new key -> old key
     filled_from_query: set[str] = field(default_factory=set)  # INSERT ... SELECT targets, CREATE TABLE ... AS
     triggers_on: set[str] = field(default_factory=set)
-    text: str = ""
+    statements: tuple[str, ...] = ()
+    dialect: str = ""
 
     @classmethod
     def read(cls, statements: list[str], dialect: str) -> "_Section":
-        section = cls(text="\n".join(statements))
+        section = cls(statements=tuple(statements), dialect=dialect)
         for text in statements:
             statement = parse(text, dialect)
             if isinstance(statement, CreateTable):
                 section.created.add(statement.name.key)
-                if re.search(r"\bAS\s*\(?\s*SELECT\b", text, re.IGNORECASE):
+                if _as_query(tokenize(text, dialect)):
                     section.filled_from_query.add(statement.name.key)
             elif isinstance(statement, DropTable):
                 for name in statement.names:
@@ -96,7 +97,8 @@ class _Section:
 
     def refills_column(self, table: str, column: str) -> bool:
         if (table, column) in self.added:
-            return _sets_column(self.text, table, column)
+            return any(_sets_column(tokenize(text, self.dialect), table, column, self.dialect)
+                       for text in self.statements)
         built = self.makes(table)
         return built is not None and built in self.filled_from_query
 
@@ -105,11 +107,59 @@ class _Section:
         return built is not None and built in self.filled_from_query
 
 
-def _sets_column(text: str, table: str, column: str) -> bool:
-    """An UPDATE of the table that sets the column (also inside a DO block or a function)."""
-    pattern = rf"\bUPDATE\s+(?:\w+\.)?\"?{re.escape(table.split('.')[-1])}\"?\s+(?:(?:AS\s+)?\w+\s+)?SET\s+" \
-              rf"(?:[^;]*?,\s*)?(?:\w+\.)?\"?{re.escape(column)}\"?\s*="
-    return re.search(pattern, text, re.IGNORECASE | re.DOTALL) is not None
+def _as_query(tokens: list[Token]) -> bool:
+    """CREATE TABLE ... AS [(] SELECT: a table filled from a query."""
+    keywords = [token.keyword or token.text for token in tokens]
+    return any(keywords[index:index + 2] == ["AS", "SELECT"] or keywords[index:index + 3] == ["AS", "(", "SELECT"]
+               for index, keyword in enumerate(keywords) if keyword == "AS")
+
+
+_SET_LIST_ENDS = frozenset({"WHERE", "FROM", "RETURNING"})
+
+
+def _sets_column(tokens: list[Token], table: str, column: str, dialect: str) -> bool:
+    """An UPDATE of the table that sets the column: UPDATE [schema.]table [[AS] alias] SET ..., column = ...; also
+    inside a DO block or a function (a string's body, read as SQL in turn)."""
+    table_name = table.split(".")[-1].lower()
+    for index, token in enumerate(tokens):
+        if token.kind == STRING:
+            if _sets_column(tokenize(string_content(token), dialect), table, column, dialect):
+                return True
+        elif token.keyword == "UPDATE":
+            at = index + 1
+            if tokens[at + 1:at + 2] and tokens[at + 1].text == "." and tokens[at + 2:at + 3]:
+                at += 2  # schema.
+            if at >= len(tokens) or tokens[at].kind not in (WORD, QUOTED) or \
+                    name_of(tokens[at], dialect).lower() != table_name:
+                continue
+            at += 1
+            alias = at
+            while at < len(tokens) and tokens[at].keyword not in ("SET", "") and at < alias + 2:
+                at += 1  # [AS] alias
+            if at < len(tokens) and tokens[at].keyword == "SET" and _assigns(tokens, at + 1, column, dialect):
+                return True
+    return False
+
+
+def _assigns(tokens: list[Token], start: int, column: str, dialect: str) -> bool:
+    """Whether the SET list from `start` assigns the column ([alias.]column = ...)."""
+    depth, item_start = 0, start
+    for index in range(start, len(tokens)):
+        token = tokens[index]
+        if index == item_start and depth == 0:
+            target = index + 2 if tokens[index + 1:index + 2] and tokens[index + 1].text == "." else index
+            if (target + 1 < len(tokens) and tokens[target].kind in (WORD, QUOTED)
+                    and name_of(tokens[target], dialect).lower() == column.lower() and tokens[target + 1].text == "="):
+                return True
+        if token.text == "(":
+            depth += 1
+        elif token.text == ")":
+            depth -= 1
+        elif depth == 0 and (token.text == ";" or token.keyword in _SET_LIST_ENDS):
+            return False
+        elif depth == 0 and token.text == ",":
+            item_start = index + 1
+    return False
 
 
 def losses(up: list[str], down: list[str] | None, dialect: str) -> Losses:

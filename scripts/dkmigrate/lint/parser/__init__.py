@@ -12,31 +12,28 @@ ALTER TABLE; definitions.py: columns, types, defaults and constraints.
 
 from __future__ import annotations
 
-import re
-
 from ..syntax import Other, Statement, Unparsed
-from ..tokens import tokenize
+from ..tokens import WORD, Token, keywords, tokenize, tokens
 from .cursor import Cursor, read_options, switched_on
 from .known import COMMANDS, OBJECTS
 from .statements import READERS, read_statement
 
-# The first keywords decide whether a statement is worth tokenizing: a CREATE FUNCTION's body, or the rows of
-# an INSERT, can be megabytes that change nothing the rules look at.
-_VERB = re.compile(r"\s*([A-Za-z]+)")
-_OBJECT = re.compile(
-    r"\s*(?:CREATE|ALTER)\s+(?:OR\s+REPLACE\s+)?(?:(?:GLOBAL|LOCAL|TEMP|TEMPORARY|UNLOGGED|UNIQUE|FULLTEXT|SPATIAL"
-    r"|CONSTRAINT|ONLINE|OFFLINE|IGNORE)\s+)*([A-Za-z]+)", re.IGNORECASE)
+# The first keywords decide whether a statement is worth reading whole: a CREATE FUNCTION's body, or the rows of
+# an INSERT, can be megabytes that change nothing the rules look at. Tokens are read one at a time until then.
+_OBJECT_MODIFIERS = frozenset({"GLOBAL", "LOCAL", "TEMP", "TEMPORARY", "UNLOGGED", "UNIQUE", "FULLTEXT", "SPATIAL",
+                               "CONSTRAINT", "ONLINE", "OFFLINE", "IGNORE"})  # CREATE [OR REPLACE] <these> TABLE
 _READ_OBJECTS = frozenset({"TABLE", "INDEX", "TRIGGER"})
 _READ_ALTERS = frozenset({"DOMAIN", "SCHEMA"})
-_INSERT_HEAD = re.compile(r".*?\b(?:VALUES|SELECT|TABLE|WITH)\b", re.IGNORECASE | re.DOTALL)
+_ROWS = frozenset({"VALUES", "SELECT", "TABLE", "WITH"})  # where an INSERT's rows begin: its head ends there
 
 
 def parse(text: str, dialect: str) -> Statement:
-    verb = _VERB.match(text)
-    verb = verb.group(1).upper() if verb else ""
+    head = keywords(text, dialect, 3)
+    verb = head[0] if head else ""
     if verb in ("CREATE", "ALTER"):
-        target = _OBJECT.match(text)
-        kind = target.group(1).upper() if target else ""
+        kind = _object_kind(head)
+        if kind is None:  # CREATE OR REPLACE ..., CREATE GLOBAL TEMPORARY ...: more words
+            kind = _object_kind(keywords(text, dialect, 16)) or ""
         if kind not in _READ_OBJECTS and not (verb == "ALTER" and kind in _READ_ALTERS):
             if kind in OBJECTS:
                 return Other(f"{verb} {kind}")
@@ -46,12 +43,29 @@ def parse(text: str, dialect: str) -> Statement:
     elif verb not in READERS:
         if verb in COMMANDS:
             return Other(" ".join(text.split(None, 2)[:2]).upper())
-        first = text.split(None, 1)[0] if text.strip() else ""
-        return Unparsed(first, "no SQL command starts with this word")
-    head = text
-    if verb in ("INSERT", "REPLACE") and (match := _INSERT_HEAD.match(text)):
-        head = match.group()
-    return read_statement(Cursor(tokenize(head, dialect), text, dialect))
+        first_word = text.split(None, 1)[0] if text.strip() else ""
+        return Unparsed(first_word, "no SQL command starts with this word")
+    elif verb in ("INSERT", "REPLACE"):  # its head alone, token by token up to where its rows begin
+        read: list[Token] = []
+        for token in tokens(text, dialect):
+            read.append(token)
+            if token.kind == WORD and token.upper in _ROWS:
+                break
+        return read_statement(Cursor(read, text, dialect))
+    return read_statement(Cursor(tokenize(text, dialect), text, dialect))
+
+
+def _object_kind(head: tuple[str, ...]) -> str | None:
+    """The kind of object CREATE or ALTER names after its modifiers: "" when a word is missing, None when the
+    head may be too short to tell."""
+    rest = list(head[1:])
+    if rest[:2] == ["OR", "REPLACE"]:
+        del rest[:2]
+    while rest and rest[0] in _OBJECT_MODIFIERS:
+        del rest[0]
+    if rest:
+        return rest[0]
+    return None if len(head) == 3 else ""
 
 
 def _explain(text: str, dialect: str) -> Statement:

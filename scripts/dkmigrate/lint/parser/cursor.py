@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 from ...engines import ENGINES
 from ...lexer import name_of
 from ..syntax import Name
@@ -9,6 +11,7 @@ from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
 
 
 _GRAMMAR = {name: each.grammar for name, each in ENGINES.items()}
+_KEYWORD = operator.itemgetter(4)  # Token.keyword
 
 
 class Cursor:
@@ -17,7 +20,7 @@ class Cursor:
     def __init__(self, tokens: list[Token], text: str, dialect: str, words: tuple[str, ...] | None = None):
         self.tokens = tokens
         # Each token's keyword ("" for anything but a plain word): keyword tests compare slices of it.
-        self.words = words if words is not None else tuple(t.upper if t.kind == WORD else "" for t in tokens)
+        self.words = words if words is not None else tuple(map(_KEYWORD, tokens))
         self.index = 0
         self.text = text
         self.dialect = dialect
@@ -49,8 +52,9 @@ class Cursor:
         return self.words[self.index:self.index + len(words)] == words
 
     def accept(self, *words: str) -> bool:
-        if self.at(*words):
-            self.index += len(words)
+        end = self.index + len(words)
+        if self.words[self.index:end] == words:
+            self.index = end
             return True
         return False
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 
 from ..syntax import (
     AlterDomain, Cluster, CreateIndex, CreateTable, DataChange, DropDatabase, DropIndex, DropTable, LockTable, Name,
     Other, Reindex, RenameSchema, RenameTables, SetSetting, Statement, TransactionControl, Trigger, Truncate, Unparsed,
     Vacuum,
 )
-from ..tokens import PUNCT, WORD
+from ..tokens import NUMBER, PUNCT, STRING, WORD, string_content
 from .alter import read_alter_table
 from .cursor import Cursor, read_options, switched_on
 from .definitions import read_column, read_constraint, starts_constraint
@@ -292,18 +291,21 @@ def _reset(c: Cursor) -> Statement | None:
     return SetSetting(".".join(name.parts), None) if name else None
 
 
-_SET_CONFIG = re.compile(
-    r"^SELECT\s+(?:pg_catalog\.)?set_config\s*\(\s*'(?P<name>[^']+)'\s*,\s*'(?P<value>[^']*)'\s*,\s*(?P<local>\w+)\s*\)\s*$",
-    re.IGNORECASE,
-)
-
-
 def _select(c: Cursor) -> Statement | None:
-    match = _SET_CONFIG.match(c.text)
-    if match is None:
+    """SELECT [pg_catalog.]set_config('name', 'value', is_local): a setting, as SET writes it."""
+    c.accept("SELECT")
+    if c.at("PG_CATALOG") and c.peek(1) is not None and c.peek(1).text == ".":
+        c.index += 2
+    if not (c.accept("SET_CONFIG") and c.accept_punct("(")):
         return None
-    value = match["value"] or None
-    return SetSetting(match["name"].lower(), value, local=match["local"].upper() in ("TRUE", "T", "ON", "1"))
+    arguments = [c.advance() for _ in range(5)]
+    if None in arguments or not (c.accept_punct(")") and c.done):
+        return None
+    name, comma, value, comma_, local = arguments
+    if not (name.kind == value.kind == STRING and comma.text == comma_.text == "," and local.kind in (WORD, NUMBER)):
+        return None
+    return SetSetting(string_content(name).lower(), string_content(value) or None,
+                      local=local.upper in ("TRUE", "T", "ON", "1"))
 
 
 def _transaction(c: Cursor) -> Statement | None:

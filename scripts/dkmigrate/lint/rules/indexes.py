@@ -21,7 +21,7 @@ def add_index_not_concurrently(statement: CreateIndex, context):
     yield Hit(
         f"building {index} on {statement.table.written} blocks every write to {statement.table.written} (SHARE lock) "
         "until the build ends",
-        f"{with_concurrently(context.statement_text)}\n{NO_TRANSACTION}. If the build fails it leaves an INVALID "
+        f"{with_concurrently(context.statement_text, context.dialect)}\n{NO_TRANSACTION}. If the build fails it leaves an INVALID "
         "index: DROP INDEX CONCURRENTLY it and apply the migration again.",
     )
 

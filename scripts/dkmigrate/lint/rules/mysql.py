@@ -3,9 +3,29 @@
 from ..coercion import mysql_changes_type
 from ..findings import CAUTION, MYSQL
 from ..registry import Hit, rule
-from ..syntax import AddConstraint, AlterTable, ModifyColumn, OtherAction, RenameTable
+from ..syntax import AddColumn, AddConstraint, AlterTable, DropColumn, ModifyColumn, OtherAction, RenameTable
 
 _ONLINE_ALGORITHMS = ("INPLACE", "INSTANT", "NOCOPY")
+
+# Column changes the server makes by changing the table's metadata alone (ALGORITHM=INSTANT), and since which
+# versions: dev.mysql.com/doc/refman/8.0/en/innodb-online-ddl-operations.html (column operations) and
+# mariadb.com/kb/en/innodb-online-ddl-operations-with-the-instant-alter-algorithm.
+_INSTANT = {
+    AddColumn: "MySQL 8.0.12+ adds a column last instantly, 8.0.29+ anywhere; MariaDB 10.3+ last, 10.4+ anywhere",
+    DropColumn: "MySQL 8.0.29+ and MariaDB 10.4+ drop a column instantly",
+}
+
+
+def _instant(statement: AlterTable) -> list[str]:
+    """What makes every action of the ALTER instant, where each can be (an added column that needs no values
+    computed for the rows: not AUTO_INCREMENT, not a stored generated column); [] otherwise."""
+    kinds = {type(action) for action in statement.actions}
+    if not statement.actions or not kinds <= _INSTANT.keys():
+        return []
+    if any(isinstance(action, AddColumn) and (action.column.auto_increment or action.column.generated == "stored")
+           for action in statement.actions):
+        return []
+    return [_INSTANT[kind] for kind in _INSTANT if kind in kinds]
 
 
 def _copy_reason(statement: AlterTable, context) -> str | None:
@@ -44,6 +64,16 @@ def mysql_table_copy(statement: AlterTable, context):
     elif (reason := _copy_reason(statement, context)) is not None:
         yield Hit(f"ALTER TABLE {table} needs a table copy (ALGORITHM=COPY): {reason}; writes wait for the whole "
                   "copy")
+    elif instant := _instant(statement):
+        yield Hit(f"ALTER TABLE {table} states no ALGORITHM/LOCK: {'; '.join(instant)} (ALGORITHM=INSTANT, the "
+                  "table's metadata alone), but an older server copies the table while writes wait, without a word",
+                  f"{context.statement_text.rstrip().rstrip(';')}, ALGORITHM=INSTANT\n(a server that cannot make it "
+                  "instantly then refuses it instead of copying the table: use ALGORITHM=INPLACE, LOCK=NONE there)")
+    elif any(isinstance(action, AddColumn) and action.column.auto_increment for action in statement.actions):
+        yield Hit(f"ALTER TABLE {table} adds an AUTO_INCREMENT column and states no ALGORITHM/LOCK: numbering the "
+                  "rows rebuilds the table, and writes wait for it even in place (LOCK=NONE is refused)",
+                  f"{context.statement_text.rstrip().rstrip(';')}, ALGORITHM=INPLACE, LOCK=SHARED\n(reads go on; "
+                  "on a large table, run it when writes can wait, or use gh-ost / pt-online-schema-change)")
     else:
         yield Hit(f"ALTER TABLE {table} states no ALGORITHM/LOCK: if MySQL cannot make the change in place it "
                   "copies the table while writes wait, without a word",

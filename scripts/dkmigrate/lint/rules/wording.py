@@ -1,16 +1,18 @@
 """Safe alternatives more than one rule spells out."""
 
-import re
-
-_INDEX_KEYWORD = re.compile(r"\bINDEX\b", re.IGNORECASE)
+from ..tokens import WORD, tokens
 
 NO_TRANSACTION = ("in a migration of its own, marked `-- migrate:up transaction:false` (dk migrate also runs a "
                   "statement that needs it outside a transaction by itself)")
 
 
-def with_concurrently(statement: str) -> str:
+def with_concurrently(statement: str, dialect: str) -> str:
     """The statement with CONCURRENTLY after its INDEX keyword."""
-    return _INDEX_KEYWORD.sub(lambda match: f"{match.group()} CONCURRENTLY", statement, count=1)
+    index = next((token for token in tokens(statement, dialect) if token.kind == WORD and token.upper == "INDEX"), None)
+    if index is None:
+        return statement
+    end = index.pos + len(index.text)
+    return f"{statement[:end]} CONCURRENTLY{statement[end:]}"
 
 
 def expand_contract(table: str, old: str, new: str, new_type: str, change: str) -> str:
