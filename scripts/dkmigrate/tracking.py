@@ -8,7 +8,7 @@ created beside the other one, when it first records a change. Every statement is
 what a dry run prints is exactly what a real run executes.
 """
 
-from dataclasses import dataclass
+from collections import namedtuple
 from datetime import datetime, timezone
 
 from .adoption import DEFAULT_TABLES, ForeignTable, read_history, tool_of
@@ -34,16 +34,11 @@ ROLLING_BACK = "rolling_back"  # a non-transactional down started and has not fi
 ADOPTED_DIRTY = "dirty"  # the tool that migrated the database before recorded it dirty or failed
 
 
-@dataclass(frozen=True)
-class TrackingRow:
-    version: str
-    name: str | None
-    checksum: str | None  # None for rows adopted from another tool
-    state: str
-    applied_at: str | None  # ISO 8601, UTC
-    duration_ms: int | None
-    apply_order: int | None
-    progress: int | None  # statements done, while a non-transactional migration runs
+# One row, with a field per column of COLUMNS: a tuple, as thousands of them are read at every status. checksum is
+# None for rows adopted from another tool, applied_at ISO 8601 UTC text, progress the statements done while a
+# non-transactional migration runs.
+class TrackingRow(namedtuple("TrackingRow", COLUMNS)):
+    __slots__ = ()
 
     @property
     def dirty(self) -> bool:
@@ -182,23 +177,13 @@ class TrackingTable:
         existing = self.existing_columns()
         if existing is None:
             return self._adopted_rows()
-        columns = [column for column in COLUMNS if column in existing]
-        rows = [dict(zip(columns, values))
-                for values in self.adapter.query(f"SELECT {', '.join(columns)} FROM {self.quoted}")]
-        self._refuse_unknown_versions(existing, [str(row["version"]) for row in rows])
-        return [
-            TrackingRow(
-                version=str(row["version"]),
-                name=row.get("name"),
-                checksum=row.get("checksum"),
-                state=row.get("state") or APPLIED,
-                applied_at=_iso(row.get("applied_at")),
-                duration_ms=row.get("duration_ms"),
-                apply_order=row.get("apply_order"),
-                progress=row.get("progress"),
-            )
-            for row in rows
-        ]
+        # One query, every column in COLUMNS' order; those a dbmate table not adopted yet lacks read as NULL.
+        selected = ", ".join(column if column in existing else "NULL" for column in COLUMNS)
+        rows = self.adapter.query(f"SELECT {selected} FROM {self.quoted}")
+        if not _OURS & existing:
+            self._refuse_unknown_versions(existing, [str(row[0]) for row in rows])
+        return [TrackingRow(str(version), name, checksum, state or APPLIED, _iso(applied_at), *rest)
+                for version, name, checksum, state, applied_at, *rest in rows]
 
     def insert(self, migration: Migration, state: str, apply_order: int | None, duration_ms: int | None = None,
                progress: int = 0, checksum: bool = True) -> str:
@@ -271,6 +256,8 @@ def _iso(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
+        if len(value) >= 20 and value[10] == "T" and value[19] in ".Z" and value[-1] == "Z":
+            return value[:19] + "Z"  # as dk migrate writes it on SQLite: already UTC, to the second
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)

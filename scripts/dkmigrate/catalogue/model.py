@@ -16,6 +16,8 @@ _VERSION_PART = re.compile(r"[._]")
 
 def version_key(version: str) -> tuple[int, ...]:
     """Numeric comparison key: '0001' == '1', '1.1' == '1_1', '2.0' == '2'."""
+    if version.isdigit():
+        return (int(version),)
     parts = [int(part) for part in _VERSION_PART.split(version)]
     while len(parts) > 1 and parts[-1] == 0:
         parts.pop()
