@@ -41,6 +41,7 @@ class VerifyReport:
     verdicts: list[Verdict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     not_verified: list[Migration] = field(default_factory=list)  # after a migration that failed
+    pending: int = 0  # how many migrations are pending: `steps` may have verified fewer
 
     @property
     def reversible(self) -> bool:
@@ -71,11 +72,13 @@ def verify(settings: Settings, steps: int | None = None, scratch_url: str | None
         if dirty:
             raise StateError(f"{dirty[0].label} is dirty: verify needs a database in a known state",
                              hint=f"repair it first with `migrate repair {dirty[0].version} --applied` or `--rolled-back`")
-        pending = [status.migration for status in statuses if status.state == PENDING][:steps]
+        every_pending = [status.migration for status in statuses if status.state == PENDING]
+        pending = every_pending[:steps]
         if not pending:
             return VerifyReport("nowhere: nothing is pending")
         applied = [status.migration for status in reversed(applied_order(statuses)) if status.migration is not None]
         with _sandbox(runner, settings, pending, applied, scratch, copy_only) as (adapter, report):
+            report.pending = len(every_pending)
             _verify_all(adapter, settings.table, pending, report)
             return report
 
