@@ -1,5 +1,6 @@
 """What a command imports before it answers: every run pays for each module, so `status` loads none it
-does not use (the linter, the planner, templates, drivers of other engines, typing, shutil)."""
+does not use (the linter, the planner, templates, drivers of other engines, typing, shutil; json, subprocess, random
+and difflib, which only other formats, --changed-since, lock retries and typos need)."""
 
 import json
 import os
@@ -9,7 +10,7 @@ import sys
 from conftest import ROOT
 
 NOT_FOR_STATUS = ["dkmigrate.lint", "dkmigrate.plan", "dkmigrate.sqlsplit", "jinja2", "yaml", "psycopg", "pymysql",
-                  "sqlparse", "typing", "shutil"]
+                  "sqlparse", "typing", "shutil", "json", "subprocess", "random", "difflib"]
 
 
 def test_status_on_sqlite_imports_only_what_it_uses(tmp_path):

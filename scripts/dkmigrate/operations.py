@@ -7,7 +7,6 @@ import re
 import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from .adapters import open_database
@@ -29,6 +28,8 @@ from .rendering import render
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they run
+    from datetime import datetime
+
     from .lint import LintOptions, MigrationAnalysis
 
 
@@ -96,12 +97,13 @@ def up(settings: Settings, *, steps: int | None = None, to: str | None = None, d
 
 
 def _review(settings: Settings, runner: Runner, migrations: list[Migration], refuse: bool) -> list:
-    from .lint import ERROR, RISKY, analyze_migrations
+    from .lint import ERROR, RISKY, each_analysis
 
     adapter = runner.adapter
     options = lint_options(settings, adapter.dialect, None, adapter.server_version)
-    analyses = analyze_migrations(runner.catalogue.migrations, options, selected=migrations)
-    findings = [finding for analysis in analyses for finding in analysis.up_findings]
+    # Only the findings are kept: an analysis (every statement's parse, locks and effects) is dropped once read.
+    findings = [finding for analysis in each_analysis(runner.catalogue.migrations, options, selected=migrations)
+                for finding in analysis.up_findings]
     runner.listener.lint_findings(findings)
     blocking = [finding for finding in findings if finding.severity in (RISKY, ERROR)]
     if refuse and blocking:

@@ -10,7 +10,6 @@
 The runner knows nothing of any particular engine, and never prints: it reports through a Listener.
 """
 
-import random
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -141,6 +140,8 @@ class LockPolicy:
 
     def wait_before(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (1-based): exponential backoff, jittered in its upper half."""
+        import random  # only a retry needs it
+
         ceiling = self.delay * 2 ** (retry - 1)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 

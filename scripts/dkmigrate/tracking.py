@@ -9,7 +9,6 @@ what a dry run prints is exactly what a real run executes.
 """
 
 from collections import namedtuple
-from datetime import datetime, timezone
 
 from .adoption import DEFAULT_TABLES, ForeignTable, read_history, tool_of
 from .catalogue.model import Migration, version_key
@@ -255,9 +254,11 @@ def _iso(value) -> str | None:
     """A timestamp as ISO 8601 UTC text, from a driver's datetime or SQLite's text."""
     if value is None:
         return None
+    if isinstance(value, str) and len(value) >= 20 and value[10] == "T" and value[19] in ".Z" and value[-1] == "Z":
+        return value[:19] + "Z"  # as dk migrate writes it on SQLite: already UTC, to the second
+    from datetime import datetime, timezone  # imported only for the values that need it
+
     if isinstance(value, str):
-        if len(value) >= 20 and value[10] == "T" and value[19] in ".Z" and value[-1] == "Z":
-            return value[:19] + "Z"  # as dk migrate writes it on SQLite: already UTC, to the second
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
