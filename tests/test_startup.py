@@ -20,11 +20,13 @@ def test_status_on_sqlite_imports_only_what_it_uses(tmp_path):
     environment = os.environ | {"PYTHONPATH": str(ROOT / "scripts")}
     subprocess.run([sys.executable, "-m", "dkmigrate", "-C", str(tmp_path), "up"], check=True, capture_output=True,
                    env=environment)
-    program = ("import io, json, sys\n"
+    program = ("import io, sys\n"
                    "from dkmigrate.cli import main\n"
                    "out = io.StringIO()\n"
                    "code = main(['-C', sys.argv[1], 'status'], stdout=out)\n"
-                   "print(json.dumps({'code': code, 'status': out.getvalue(), 'modules': sorted(sys.modules)}))\n")
+                   "modules = sorted(sys.modules)\n"
+                   "import json\n"
+                   "print(json.dumps({'code': code, 'status': out.getvalue(), 'modules': modules}))\n")
     completed = subprocess.run([sys.executable, "-c", program, str(tmp_path)], check=True, capture_output=True,
                                text=True, env=environment)
     result = json.loads(completed.stdout)
