@@ -1,6 +1,7 @@
 """What a command imports before it answers: every run pays for each module, so `status` loads none it
 does not use (the linter, the planner, templates, drivers of other engines, typing, shutil; json, subprocess, random
-and difflib, which only other formats, --changed-since, lock retries and typos need)."""
+and difflib, which only other formats, --changed-since, lock retries and typos need; dataclasses and inspect, as the
+records on its path are tuples and classes with slots; the inspector's facts and schema snapshots)."""
 
 import json
 import os
@@ -10,7 +11,8 @@ import sys
 from conftest import ROOT
 
 NOT_FOR_STATUS = ["dkmigrate.lint", "dkmigrate.plan", "dkmigrate.sqlsplit", "jinja2", "yaml", "psycopg", "pymysql",
-                  "sqlparse", "typing", "shutil", "json", "subprocess", "random", "difflib"]
+                  "sqlparse", "typing", "shutil", "json", "subprocess", "random", "difflib", "dataclasses", "inspect",
+                  "dkmigrate.snapshot", "dkmigrate.adapters.facts"]
 
 
 def test_status_on_sqlite_imports_only_what_it_uses(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections import namedtuple
 from pathlib import Path
 
 from .adapters import open_database
@@ -22,7 +22,7 @@ from .errors import (
     UsageError,
 )
 from .runner import Listener, LockPolicy, RunReport, Runner
-from .status import PENDING, MigrationStatus
+from .status import PENDING
 from .text import printable
 from .rendering import render
 
@@ -33,12 +33,14 @@ if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they
     from .lint import LintOptions, MigrationAnalysis
 
 
-@dataclass(frozen=True)
-class StatusReport:
-    catalogue: Catalogue
-    statuses: list[MigrationStatus]
-    database_exists: bool
-    invalid_indexes: list = field(default_factory=list)  # adapters.base.InvalidIndex
+# The results of operations are tuples: this module is imported at every start, and tuples cost a fraction of
+# dataclasses to define.
+
+class StatusReport(namedtuple("StatusReport", "catalogue statuses database_exists invalid_indexes", defaults=((),))):
+    """The state of every migration (statuses, MigrationStatus), and the invalid indexes (adapters.facts.InvalidIndex)
+    a failed concurrent build left."""
+
+    __slots__ = ()
 
 
 @contextmanager
@@ -119,12 +121,15 @@ def _review(settings: Settings, runner: Runner, migrations: list[Migration], ref
     return findings
 
 
-@dataclass(frozen=True)
-class LintReport:
-    analyses: list[MigrationAnalysis]  # one per migration or SQL source linted
-    options: LintOptions
-    note: str | None = None  # why the selection is what it is, when that is not what was asked
-    tools: dict[str, str] = field(default_factory=dict)  # file -> the migration tool it belongs to (detected)
+class LintReport(namedtuple("LintReport", "analyses options note tools", defaults=(None, None))):
+    """analyses: one MigrationAnalysis per migration or SQL source linted; note: why the selection is what it is,
+    when that is not what was asked; tools: file -> the migration tool it belongs to (detected)."""
+
+    __slots__ = ()
+
+    def __new__(cls, analyses: list[MigrationAnalysis], options: LintOptions, note: str | None = None,
+                tools: dict[str, str] | None = None):
+        return super().__new__(cls, analyses, options, note, {} if tools is None else tools)
 
     @property
     def findings(self) -> list:
@@ -401,10 +406,7 @@ def create_many(settings: Settings, migrations: list[tuple[str, str | None, str 
     return files
 
 
-@dataclass(frozen=True)
-class InitReport:
-    created: list[Path]
-    updated: list[Path]
+InitReport = namedtuple("InitReport", "created updated")  # the files init wrote and changed
 
 
 INIT_URL = "sqlite:db/development.sqlite3"

@@ -4,7 +4,7 @@ directory uses (detected from its files)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from ..errors import CatalogueError
@@ -18,11 +18,10 @@ if TYPE_CHECKING:
 TIMESTAMP_DIGITS = 14  # YYYYMMDDHHMMSS
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    directory: Path
-    format: MigrationFormat
-    migrations: list[Migration]  # in version order
+class Catalogue(namedtuple("Catalogue", "directory format migrations")):
+    """The migrations of a directory, in version order, and their format (a MigrationFormat)."""
+
+    __slots__ = ()
 
     def find(self, version: str) -> Migration | None:
         try:

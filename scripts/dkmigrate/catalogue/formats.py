@@ -9,19 +9,14 @@
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from ..errors import CatalogueError
 from .model import Migration, Section
 
 
-@dataclass(frozen=True)
-class NewFile:
-    """A file `create` writes: its path and the template that renders it."""
-
-    path: Path
-    template: str
+NewFile = namedtuple("NewFile", "path template")  # a file `create` writes, and the template that renders it
 
 
 class MigrationFormat(ABC):
@@ -41,12 +36,9 @@ class MigrationFormat(ABC):
         """The files `create` writes for a new migration."""
 
 
-@dataclass(frozen=True)
-class VersionStyle:
-    """How existing file names write versions, so a new file looks like its neighbours."""
-
-    prefix: str = ""  # "V" in V0001.Initial_Schema.up.sql
-    separator: str = "_"  # between version and name
+# How existing file names write versions, so a new file looks like its neighbours: prefix ("V" in
+# V0001.Initial_Schema.up.sql), separator (between version and name).
+VersionStyle = namedtuple("VersionStyle", "prefix separator", defaults=("", "_"))
 
 
 def read_text(path: Path) -> str:

@@ -44,16 +44,21 @@ class Section:
         set_field(self, "file", file)
         set_field(self, "first_line", first_line)  # file line of the section's first line
         set_field(self, "transaction", transaction)  # False when the file says so (transaction:false, NO TRANSACTION)
-        set_field(self, "_statements", None)  # dialect -> statements, split once
+        set_field(self, "_statements", None)  # (dialect, statements): split once (a run reads one dialect)
 
     def statements(self, dialect: str) -> list["Statement"]:
-        if self._statements is None:
-            object.__setattr__(self, "_statements", {})
-        if dialect not in self._statements:
+        cached = self._statements
+        if cached is None or cached[0] != dialect:
             from ..sqlsplit import split_statements  # only commands that run or read SQL pay for it
 
-            self._statements[dialect] = split_statements(self.sql, dialect, self.first_line)
-        return self._statements[dialect]
+            cached = (dialect, split_statements(self.sql, dialect, self.first_line))
+            object.__setattr__(self, "_statements", cached)
+        return cached[1]
+
+    def forget_statements(self) -> None:
+        """Drops the statements split from the section, once no one will ask for them again (split again if
+        asked): a run over 10,000 migrations would otherwise hold every statement of every one until it ends."""
+        object.__setattr__(self, "_statements", None)
 
     def _fields(self) -> tuple:
         return self.sql, self.file, self.first_line, self.transaction

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections import namedtuple
 
 LOCK_TIMEOUT_SECONDS = 5  # how long a planned DDL statement may wait for its lock before giving up (and being retried)
 
@@ -32,38 +32,40 @@ RESERVED = frozenset("""
 """.split())
 
 
-@dataclass(frozen=True)
-class Quote:
-    """One kind of quoted token: how it opens, what the rest of it is, what it is called."""
+# Records of plain data, as tuples: they are built at every start, and tuples cost a fraction of dataclasses.
 
-    group: str  # the lexer's group name: "string", "quoted", "escape", "dollar"
-    pattern: str  # the whole token; an unterminated one runs to the end of the text (\Z)
-    closed: str  # the rest of the token after its first character, when it is terminated
-    name: str  # in "unterminated <name>"
-    starts: tuple[str, ...] = ()  # the texts it may start with, for a fast search: ("'", "N'", "n'")
+class Quote(namedtuple("Quote", "group pattern closed name starts", defaults=((),))):
+    """One kind of quoted token: how it opens, what the rest of it is, what it is called.
 
+    group: the lexer's group name ("string", "quoted", "escape", "dollar"); pattern: the whole token (an
+    unterminated one runs to the end of the text, \\Z); closed: the rest of the token after its first character,
+    when it is terminated; name: in "unterminated <name>"; starts: the texts it may start with, for a fast
+    search: ("'", "N'", "n'").
+    """
 
-@dataclass(frozen=True)
-class Lexicon:
-    """An engine's lexical rules: comments, quoted tokens and the statements that are not SQL."""
-
-    line_comment: str  # the opener of a comment to the end of the line
-    line_comment_starts: str  # the characters it may start with, as a character class body: "-" or "-#"
-    quotes: tuple[Quote, ...]  # in the order the lexer tries them (after words and numbers)
-    string_prefixes: str | None = None  # letters that make the quote after them a kind of string: E'...'
-    nested_comments: bool = False  # PostgreSQL: /* /* */ */ is one comment
-    executable_comment: str | None = None  # MySQL's /*! ... */, which the server runs
-    delimiter_command: bool = False  # the mysql client's DELIMITER line
-    parameters: str | None = None  # positional parameters ($1), read as numbers
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class CatalogueQueries:
+class Lexicon(namedtuple("Lexicon", "line_comment line_comment_starts quotes string_prefixes nested_comments "
+                                    "executable_comment delimiter_command parameters",
+                         defaults=(None, False, None, False, None))):
+    """An engine's lexical rules: comments, quoted tokens and the statements that are not SQL.
+
+    line_comment: the opener of a comment to the end of the line; line_comment_starts: the characters it may
+    start with, as a character class body ("-" or "-#"); quotes: Quotes, in the order the lexer tries them (after
+    words and numbers); string_prefixes: letters that make the quote after them a kind of string (E'...');
+    nested_comments: /* /* */ */ is one comment (PostgreSQL); executable_comment: MySQL's /*! ... */, which the
+    server runs; delimiter_command: the mysql client's DELIMITER line; parameters: positional parameters ($1),
+    read as numbers.
+    """
+
+    __slots__ = ()
+
+
+class CatalogueQueries(namedtuple("CatalogueQueries", "long_transactions locks replicas", defaults=(None, None, None))):
     """What a person runs by hand when the plan could not read the server itself."""
 
-    long_transactions: str | None = None
-    locks: str | None = None
-    replicas: str | None = None
+    __slots__ = ()
 
 
 class Engine(ABC):

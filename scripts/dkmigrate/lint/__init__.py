@@ -111,7 +111,9 @@ def analyze_migrations(migrations, options: LintOptions, selected=None) -> list[
 
 
 def each_analysis(migrations, options: LintOptions, selected=None) -> Iterator[MigrationAnalysis]:
-    """analyze_migrations one at a time: a caller that keeps only some of each analysis holds one at a time."""
+    """analyze_migrations one at a time: a caller that keeps only some of each analysis holds one at a time. The
+    statements the runner will not ask for again (a down section's; an up section only learnt from, of a migration
+    already applied) are not kept in their sections."""
     linter = Linter(options)
     chosen = None if selected is None else {id(migration) for migration in selected}
     wanted = deque(migration for migration in migrations if chosen is None or id(migration) in chosen)
@@ -120,8 +122,11 @@ def each_analysis(migrations, options: LintOptions, selected=None) -> Iterator[M
             break
         if migration is wanted[0]:
             yield linter.analyze(wanted.popleft())
+            if migration.down is not None:
+                migration.down.forget_statements()
         else:
             linter.learn(migration)
+            migration.up.forget_statements()
 
 
 def lint_migration(migration, options: LintOptions) -> list[Finding]:

@@ -64,7 +64,8 @@ def run(args, settings, out) -> int:
         created = operations.create_many(settings, [(d.name, d.up, d.down) for d in drafts], dry_run=args.dry_run)
         files = [(settings.relative(path), text) for path, text in created]
     if plan.kind == DATABASE:
-        plan.checklist = with_rollback_verified(plan.checklist, settings if args.write and not args.dry_run else None)
+        plan.checklist = with_rollback_verified(plan.checklist, settings if args.write and not args.dry_run else None,
+                                                limit=PLAN_VERIFY_LIMIT)
     if out.json_mode:
         out.document(plan_document(plan, files, written=args.write and not args.dry_run))
     else:
