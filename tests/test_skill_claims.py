@@ -232,3 +232,14 @@ def test_the_lock_settings_the_skill_proposes_are_migrate_yaml_s():
     assert proposed == ["lock_timeout", "lock_retries", "lock_retry_delay"]
     assert set(proposed) <= set(ENVIRONMENT_KEYS)
     assert f"waits at most {PROTECTED_LOCK_TIMEOUT:g} s" in " ".join(busy.split())
+
+
+def test_the_number_of_pending_migrations_plan_verifies_is_the_program_s():
+    from conftest import ROOT
+    from dkmigrate.plan.rollback_check import PLAN_VERIFY_LIMIT
+
+    skill = re.search(r"verified only the first (\d+) of more pending migrations", " ".join(SKILL_TEXT.split()))
+    readme = re.search(r"`plan` verifies the first (\d+) pending migrations at most",
+                       " ".join((ROOT / "README.md").read_text().split()))
+    assert skill and readme
+    assert int(skill[1]) == int(readme[1]) == PLAN_VERIFY_LIMIT
