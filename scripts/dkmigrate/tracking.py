@@ -254,7 +254,8 @@ def _iso(value) -> str | None:
     """A timestamp as ISO 8601 UTC text, from a driver's datetime or SQLite's text."""
     if value is None:
         return None
-    if isinstance(value, str) and len(value) >= 20 and value[10] == "T" and value[19] in ".Z" and value[-1] == "Z":
+    if (isinstance(value, str) and len(value) >= 20 and value[4] == value[7] == "-" and value[10] == "T"
+            and value[13] == value[16] == ":" and value[19] in ".Z" and value[-1] == "Z"):
         return value[:19] + "Z"  # as dk migrate writes it on SQLite: already UTC, to the second
     from datetime import datetime, timezone  # imported only for the values that need it
 

@@ -1,6 +1,5 @@
 """What a migration is, independent of the file format it was read from."""
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -28,6 +27,8 @@ def _immutable(self, name, value=None):
 
 def checksum(sql: str) -> str:
     """SHA-256 of a section with line endings normalized, trailing spaces and surrounding blank lines removed."""
+    import hashlib  # loads OpenSSL: only the commands that compare or record checksums pay for it
+
     lines = [line.rstrip() for line in sql.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     return hashlib.sha256("\n".join(lines).strip("\n").encode("utf-8")).hexdigest()
 
