@@ -339,3 +339,14 @@ def test_the_batch_directive_the_skill_proposes_runs_in_batches_and_reports_what
     continued = project.run("up", "--format", "json")
     assert continued.json["migrations"][0]["batches"][0]["resumed_after_rows"] == 5000
     assert "`max_replica_lag: 10s`" in big and "max_replica_lag" in ENVIRONMENT_KEYS
+
+
+def test_the_number_of_pending_migrations_plan_verifies_is_the_program_s():
+    from conftest import ROOT
+    from dkmigrate.plan.rollback_check import PLAN_VERIFY_LIMIT
+
+    skill = re.search(r"verified only the first (\d+) of more pending migrations", " ".join(SKILL_TEXT.split()))
+    readme = re.search(r"`plan` verifies the first (\d+) pending migrations at most",
+                       " ".join((ROOT / "README.md").read_text().split()))
+    assert skill and readme
+    assert int(skill[1]) == int(readme[1]) == PLAN_VERIFY_LIMIT

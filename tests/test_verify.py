@@ -424,6 +424,23 @@ def test_the_plan_checklist_runs_verify_on_a_private_copy_only(project, engine):
     assert catalogue(engine) == before
 
 
+def test_plan_verifies_the_first_pending_migrations_only_and_says_so(sqlite_project):
+    from dkmigrate.plan.rollback_check import PLAN_VERIFY_LIMIT
+
+    count = PLAN_VERIFY_LIMIT + 2
+    for n in range(1, count + 1):
+        sqlite_project.migration(f"2026010100{n:04d}", f"table_{n}", f"CREATE TABLE t{n} (id integer);",
+                                 f"DROP TABLE t{n};" if n != count else "SELECT 1;")  # the last one never rolls back
+
+    item = checklist_item(sqlite_project.run("plan", "--format", "json"))
+
+    assert item["status"] == "manual", item  # not all verified: neither ok nor a failure it did not see
+    assert f"the first {PLAN_VERIFY_LIMIT} of {count} pending migrations reversible" in item["detail"]
+    assert item["detail"].endswith("run `migrate verify` to verify them all")
+    full = sqlite_project.run("verify", "--format", "json")
+    assert full.code == 1 and len(full.json["migrations"]) == count  # verify itself has no such limit
+
+
 def test_the_plan_checklist_says_why_verify_could_not_run(tmp_path, engine):
     from conftest import Project
 

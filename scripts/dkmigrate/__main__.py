@@ -1,6 +1,5 @@
 """`python -m dkmigrate`: the command line, answering SIGINT and SIGTERM from the first instant to the exit."""
 
-import json
 import signal
 import sys
 
@@ -11,6 +10,8 @@ def _interrupted_while_starting(number, frame):
     message = f"interrupted by {signal_name(number)}"
     argv = sys.argv[1:]
     if "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:])):
+        import json
+
         print(json.dumps({"error": {"code": 128 + number, "message": message}}, indent=2), flush=True)
     print(f"error: {message}", file=sys.stderr, flush=True)
     raise SystemExit(128 + number)

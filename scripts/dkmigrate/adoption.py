@@ -12,7 +12,7 @@ Each tool records its history its own way, and each is read by its own rules:
 Nothing here writes: the other tool's table is only read, never altered.
 """
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .catalogue.model import version_key
 from .errors import StateError
@@ -29,18 +29,13 @@ SIGNATURES = (
 DEFAULT_TABLES = ("schema_migrations", "goose_db_version", "flyway_schema_history")
 
 
-@dataclass(frozen=True)
-class ForeignTable:
-    tool: str
-    name: str  # as the adapter resolves it (schema-qualified where the engine has schemas)
-
-
-@dataclass(frozen=True)
-class AdoptedVersion:
-    version: str  # the migration file's version, as written in its name
-    dirty: bool  # recorded dirty (golang-migrate) or failed (Flyway)
-    applied_at: object  # the tool's timestamp (a datetime or text), or None where it keeps none
-    order: int  # position in the tool's own history
+# Another tool's table: the tool, and its name as the adapter resolves it (schema-qualified where the engine has
+# schemas).
+ForeignTable = namedtuple("ForeignTable", "tool name")
+# One version of another tool's history: the migration file's version as written in its name, dirty (recorded
+# dirty by golang-migrate, failed by Flyway), applied_at (the tool's timestamp, a datetime or text, or None where it
+# keeps none), order (its position in the tool's own history).
+AdoptedVersion = namedtuple("AdoptedVersion", "version dirty applied_at order")
 
 
 def tool_of(columns: set[str], own_columns: set[str]) -> str | None:

@@ -1,6 +1,5 @@
 """The files a git branch adds or changes since a ref: what a pull request brings, for `lint --changed-since`."""
 
-import subprocess
 from pathlib import Path
 
 from .errors import UsageError
@@ -27,6 +26,8 @@ def changed_files(directory: Path, ref: str) -> set[Path]:
 
 
 def _git(directory: Path, *args: str) -> str:
+    import subprocess  # only --changed-since runs git: other commands do not pay for the import
+
     try:
         completed = subprocess.run(["git", "-C", str(directory), *args], capture_output=True, text=True, timeout=60)
     except FileNotFoundError:

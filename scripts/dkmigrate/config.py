@@ -14,8 +14,8 @@ configuration error.
 import math
 import os
 import re
+from collections import namedtuple
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError
@@ -57,45 +57,35 @@ _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$")
 
 
-@dataclass(frozen=True)
-class Options:
-    """The global command-line options that shape the settings."""
+# Records built at every start: tuples, which cost a fraction of dataclasses.
 
-    directory: str | None = None  # -C
-    config: str | None = None
-    env: str | None = None
-    url: str | None = None
-    dir: str | None = None
-    lock_wait: float | None = None
+class Options(namedtuple("Options", "directory config env url dir lock_wait", defaults=(None,) * 6)):
+    """The global command-line options that shape the settings (directory: -C)."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class LintSettings:
-    """The `lint:` section of migrate.yaml. Rule ids are checked against the rules by the linter's callers."""
+class LintSettings(namedtuple("LintSettings", "disabled pg_version", defaults=((), None))):
+    """The `lint:` section of migrate.yaml (disabled: rule ids, checked against the rules by the linter's callers)."""
 
-    disabled: tuple[str, ...] = ()
-    pg_version: int | None = None
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Settings:
-    base_dir: Path
-    config_file: Path | None
-    environment: str | None
-    url: DatabaseURL
-    url_source: str
-    migrations_dir: Path
-    table: str
-    protected: bool
-    lock_wait: float
-    lint: LintSettings = LintSettings()
-    environment_by_url: bool = False  # the environment was chosen because the URL names its database
-    environments: tuple[str, ...] = ()  # the names of the environments migrate.yaml defines
-    lock_timeout: float | None = None  # seconds a migration's statement may wait for a table lock (the session's)
-    lock_timeout_defaulted: bool = False  # a protected environment without lock_timeout: PROTECTED_LOCK_TIMEOUT
-    lock_retries: int = 0  # how often a migration that could not get a lock in time is tried again
-    lock_retry_delay: float = DEFAULT_LOCK_RETRY_DELAY  # seconds before the first retry, doubled each time, with jitter
-    max_replica_lag: float | None = None  # seconds a replica may lag before batched statements pause
+class Settings(namedtuple("Settings", "base_dir config_file environment url url_source migrations_dir table protected "
+                                      "lock_wait lint environment_by_url environments lock_timeout "
+                                      "lock_timeout_defaulted lock_retries lock_retry_delay max_replica_lag",
+                          defaults=(LintSettings(), False, (), None, False, 0, DEFAULT_LOCK_RETRY_DELAY, None))):
+    """Everything a command runs with, resolved.
+
+    environment_by_url: the environment was chosen because the URL names its database; environments: the names of
+    the environments migrate.yaml defines; lock_timeout: seconds a migration's statement may wait for a table lock
+    (None: the session's); lock_timeout_defaulted: a protected environment without lock_timeout, which gets
+    PROTECTED_LOCK_TIMEOUT; lock_retries: how often a migration that could not get a lock in time is tried again;
+    lock_retry_delay: seconds before the first retry, doubled each time, with jitter; max_replica_lag: seconds a
+    replica may lag before batched statements pause.
+    """
+
+    __slots__ = ()
 
     def relative(self, path: Path) -> str:
         """A path as the user sees it: relative to the base directory when inside it."""

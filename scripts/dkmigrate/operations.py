@@ -7,8 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections import namedtuple
 from pathlib import Path
 
 from .adapters import open_database
@@ -24,21 +23,25 @@ from .errors import (
     UsageError,
 )
 from .runner import Listener, LockPolicy, RunReport, Runner
-from .status import PENDING, MigrationStatus
+from .status import PENDING
 from .text import printable
 from .rendering import render
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:  # the linter is imported by the commands that lint, when they run
+    from datetime import datetime
+
     from .lint import LintOptions, MigrationAnalysis
 
 
-@dataclass(frozen=True)
-class StatusReport:
-    catalogue: Catalogue
-    statuses: list[MigrationStatus]
-    database_exists: bool
-    invalid_indexes: list = field(default_factory=list)  # adapters.base.InvalidIndex
+# The results of operations are tuples: this module is imported at every start, and tuples cost a fraction of
+# dataclasses to define.
+
+class StatusReport(namedtuple("StatusReport", "catalogue statuses database_exists invalid_indexes", defaults=((),))):
+    """The state of every migration (statuses, MigrationStatus), and the invalid indexes (adapters.facts.InvalidIndex)
+    a failed concurrent build left."""
+
+    __slots__ = ()
 
 
 @contextmanager
@@ -97,12 +100,13 @@ def up(settings: Settings, *, steps: int | None = None, to: str | None = None, d
 
 
 def _review(settings: Settings, runner: Runner, migrations: list[Migration], refuse: bool) -> list:
-    from .lint import ERROR, RISKY, analyze_migrations
+    from .lint import ERROR, RISKY, each_analysis
 
     adapter = runner.adapter
     options = lint_options(settings, adapter.dialect, None, adapter.server_version)
-    analyses = analyze_migrations(runner.catalogue.migrations, options, selected=migrations)
-    findings = [finding for analysis in analyses for finding in analysis.up_findings]
+    # Only the findings are kept: an analysis (every statement's parse, locks and effects) is dropped once read.
+    findings = [finding for analysis in each_analysis(runner.catalogue.migrations, options, selected=migrations)
+                for finding in analysis.up_findings]
     runner.listener.lint_findings(findings)
     blocking = [finding for finding in findings if finding.severity in (RISKY, ERROR)]
     if refuse and blocking:
@@ -118,12 +122,15 @@ def _review(settings: Settings, runner: Runner, migrations: list[Migration], ref
     return findings
 
 
-@dataclass(frozen=True)
-class LintReport:
-    analyses: list[MigrationAnalysis]  # one per migration or SQL source linted
-    options: LintOptions
-    note: str | None = None  # why the selection is what it is, when that is not what was asked
-    tools: dict[str, str] = field(default_factory=dict)  # file -> the migration tool it belongs to (detected)
+class LintReport(namedtuple("LintReport", "analyses options note tools", defaults=(None, None))):
+    """analyses: one MigrationAnalysis per migration or SQL source linted; note: why the selection is what it is,
+    when that is not what was asked; tools: file -> the migration tool it belongs to (detected)."""
+
+    __slots__ = ()
+
+    def __new__(cls, analyses: list[MigrationAnalysis], options: LintOptions, note: str | None = None,
+                tools: dict[str, str] | None = None):
+        return super().__new__(cls, analyses, options, note, {} if tools is None else tools)
 
     @property
     def findings(self) -> list:
@@ -264,13 +271,10 @@ def _lint_detected(settings: Settings, dialect: str | None, pg_version: int | No
                       note, tools)
 
 
-@dataclass(frozen=True)
-class _History:
-    applied: set  # the use's files (relative to the project) whose migration the database has applied
-    read: str  # what told it, for people: "by public.flyway_schema_history in postgres://app:***@db/app"
-    source: str  # where the URL came from
-    dialect: str
-    server_version: int | None
+# What another tool's history says is applied: applied, the use's files (relative to the project) whose migration
+# the database has applied; read, what told it, for people ("by public.flyway_schema_history in
+# postgres://app:***@db/app"); source, where the URL came from.
+_History = namedtuple("_History", "applied read source dialect server_version")
 
 
 def _other_tool_history(settings: Settings, use, environ: Mapping[str, str]) -> _History | None:
@@ -466,10 +470,7 @@ def create_many(settings: Settings, migrations: list[tuple[str, str | None, str 
     return files
 
 
-@dataclass(frozen=True)
-class InitReport:
-    created: list[Path]
-    updated: list[Path]
+InitReport = namedtuple("InitReport", "created updated")  # the files init wrote and changed
 
 
 INIT_URL = "sqlite:db/development.sqlite3"

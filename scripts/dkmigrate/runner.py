@@ -10,11 +10,10 @@
 The runner knows nothing of any particular engine, and never prints: it reports through a Listener.
 """
 
-import random
 import time
+from collections import namedtuple
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
 
 from .adapters.base import Adapter
 from .catalogue import Catalogue
@@ -33,35 +32,32 @@ if TYPE_CHECKING:
 UP, DOWN = "up", "down"
 
 
-@dataclass(frozen=True)
-class LockRetry:
-    """A statement that gave up waiting for a lock, and the retry that followed it."""
+# A statement that gave up waiting for a lock, and the retry that followed it: attempt is the attempt that followed
+# (2 for the first retry), holder who held the lock in words, waited_ms how long the statement waited before it gave
+# up, delay_ms the pause before the retry, line the statement's line in its file.
+LockRetry = namedtuple("LockRetry", "attempt holder waited_ms delay_ms line")
 
-    attempt: int  # the attempt that followed: 2 for the first retry
-    holder: str  # who held the lock, in words
-    waited_ms: int  # how long the statement waited before it gave up
-    delay_ms: int  # the pause before the retry
-    line: int | None  # the statement's line in its file
-
-
-@dataclass(frozen=True)
-class MigrationResult:
-    migration: Migration
-    direction: str
-    result: str  # applied, rolled_back, would_apply, would_roll_back, failed
-    duration_ms: int | None
-    transaction: bool
-    outside_transaction_reason: str | None = None
-    out_of_order_after: str | None = None  # applied after this newer migration (one merged from another branch)
-    retries: tuple[LockRetry, ...] = ()  # the whole migration's (in a transaction) or its statements' (outside one)
-    batched: tuple = ()  # backfill.Outcome of each batched statement
+# What became of one migration: result is applied, rolled_back, would_apply, would_roll_back or failed;
+# out_of_order_after: the newer migration it was applied after (one merged from another branch); retries: the
+# LockRetry of the whole migration (in a transaction) or of its statements (outside one); batched: the
+# backfill.Outcome of each batched statement. A tuple, as the runner's other records: this module is imported at
+# every start, and tuples cost a fraction of dataclasses.
+MigrationResult = namedtuple("MigrationResult", "migration direction result duration_ms transaction "
+                                                "outside_transaction_reason out_of_order_after retries batched",
+                             defaults=(None, None, (), ()))
 
 
-@dataclass
 class RunReport:
-    results: list[MigrationResult] = field(default_factory=list)
-    script: str | None = None  # dry runs only
-    findings: list = field(default_factory=list)  # lint findings on what `up` applies (dkmigrate.lint.Finding)
+    """What a run did: a result per migration, the script (dry runs only), and the lint findings on what `up`
+    applies (dkmigrate.lint.Finding)."""
+
+    __slots__ = ("results", "script", "findings")
+
+    def __init__(self, results: list[MigrationResult] | None = None, script: str | None = None,
+                 findings: list | None = None):
+        self.results = [] if results is None else results
+        self.script = script
+        self.findings = [] if findings is None else findings
 
 
 class MigrationFailed(MigrateError):
@@ -149,16 +145,17 @@ class LockNotGranted(MigrationFailed):
                                   "lock_retries and lock_retry_delay in migrate.yaml retry by themselves")
 
 
-@dataclass(frozen=True)
-class LockPolicy:
-    """migrate.yaml's lock_timeout, lock_retries and lock_retry_delay for one environment."""
+class LockPolicy(namedtuple("LockPolicy", "timeout retries delay", defaults=(None, 0, 1.0))):
+    """migrate.yaml's lock_timeout, lock_retries and lock_retry_delay for one environment: timeout, the seconds a
+    statement waits for a lock (None: the session's own setting); delay, before the first retry, doubled each time,
+    with jitter."""
 
-    timeout: float | None = None  # seconds a statement waits for a lock; None: the session's own setting
-    retries: int = 0
-    delay: float = 1.0  # before the first retry; doubled each time, with jitter
+    __slots__ = ()
 
     def wait_before(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (1-based): exponential backoff, jittered in its upper half."""
+        import random  # only a retry needs it
+
         ceiling = self.delay * 2 ** (retry - 1)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
@@ -462,7 +459,7 @@ class Runner:
                     result = self._run_with_retries(executor, migration, direction, order, dry_run, report.results,
                                                     stop)
                     if late and migration.key in late:
-                        result = replace(result, out_of_order_after=late[migration.key])
+                        result = result._replace(out_of_order_after=late[migration.key])
                 except MigrationFailed as failure:
                     self.listener.migration_done(index, len(work), failure.result)
                     if stop.requested:
@@ -485,9 +482,9 @@ class Runner:
             try:
                 result = self._run_one(executor, migration, direction, order, dry_run, completed, stop, retry + 1,
                                        retries)
-                return replace(result, retries=tuple(retries))
+                return result._replace(retries=tuple(retries))
             except MigrationFailed as failure:
-                failure.result = replace(failure.result, retries=tuple(retries))
+                failure.result = failure.result._replace(retries=tuple(retries))
                 if (not isinstance(failure, LockNotGranted) or not failure.rolled_back
                         or retry >= self.lock_policy.retries or stop.requested):
                     raise
@@ -604,6 +601,7 @@ class Runner:
                 executor.execute("COMMIT")
         except StatementFailed as error:
             raise fail(closing, None, error) from None
+        section.forget_statements()  # done with them: a long run must not hold every migration's statements
         if dry_run:
             outcome = "would_apply" if direction == UP else "would_roll_back"
         else:

@@ -1,6 +1,6 @@
 """Reconciling migration files with tracking rows: the state of every migration."""
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 from .catalogue import Catalogue
 from .catalogue.model import Migration, version_key
@@ -10,14 +10,11 @@ APPLIED, PENDING, MODIFIED, MISSING, DIRTY = "applied", "pending", "modified", "
 STATES = (APPLIED, PENDING, MODIFIED, MISSING, DIRTY)
 
 
-@dataclass(frozen=True)
-class MigrationStatus:
-    version: str
-    name: str
-    state: str
-    migration: Migration | None  # None when the file is missing
-    row: TrackingRow | None  # None when pending
-    out_of_order: bool = False  # older than a migration applied before it (pending now, or applied after it)
+# The state of one migration: version, name, state, migration (None when the file is missing), row (None when
+# pending), out_of_order (older than a migration applied before it: pending now, or applied after it). A tuple:
+# one per migration, at every status.
+class MigrationStatus(namedtuple("MigrationStatus", "version name state migration row out_of_order", defaults=(False,))):
+    __slots__ = ()
 
     @property
     def key(self) -> tuple:

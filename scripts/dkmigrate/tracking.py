@@ -8,8 +8,7 @@ created beside the other one, when it first records a change. Every statement is
 what a dry run prints is exactly what a real run executes.
 """
 
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections import namedtuple
 
 from .adoption import DEFAULT_TABLES, ForeignTable, read_history, tool_of
 from .catalogue.model import Migration, version_key
@@ -38,17 +37,11 @@ ROLLING_BACK = "rolling_back"  # a non-transactional down started and has not fi
 ADOPTED_DIRTY = "dirty"  # the tool that migrated the database before recorded it dirty or failed
 
 
-@dataclass(frozen=True)
-class TrackingRow:
-    version: str
-    name: str | None
-    checksum: str | None  # None for rows adopted from another tool
-    state: str
-    applied_at: str | None  # ISO 8601, UTC
-    duration_ms: int | None
-    apply_order: int | None
-    progress: int | None  # statements done, while a non-transactional migration runs
-    batch: str | None = None  # BATCH_COLUMN: where the batched statement in progress stopped
+# One row, with a field per column of COLUMNS and `batch` (BATCH_COLUMN: where the batched statement in progress
+# stopped): a tuple, as thousands of them are read at every status. checksum is None for rows adopted from another
+# tool, applied_at ISO 8601 UTC text, progress the statements done while a non-transactional migration runs.
+class TrackingRow(namedtuple("TrackingRow", (*COLUMNS, "batch"), defaults=(None,))):
+    __slots__ = ()
 
     @property
     def dirty(self) -> bool:
@@ -189,24 +182,13 @@ class TrackingTable:
         if existing is None:
             return self._adopted_rows()
         self.has_batch_column = BATCH_COLUMN in existing
-        columns = [column for column in (*COLUMNS, BATCH_COLUMN) if column in existing]
-        rows = [dict(zip(columns, values))
-                for values in self.adapter.query(f"SELECT {', '.join(columns)} FROM {self.quoted}")]
-        self._refuse_unknown_versions(existing, [str(row["version"]) for row in rows])
-        return [
-            TrackingRow(
-                version=str(row["version"]),
-                name=row.get("name"),
-                checksum=row.get("checksum"),
-                state=row.get("state") or APPLIED,
-                applied_at=_iso(row.get("applied_at")),
-                duration_ms=row.get("duration_ms"),
-                apply_order=row.get("apply_order"),
-                progress=row.get("progress"),
-                batch=row.get(BATCH_COLUMN),
-            )
-            for row in rows
-        ]
+        # One query, every column in COLUMNS' order; those a dbmate table not adopted yet lacks read as NULL.
+        selected = ", ".join(column if column in existing else "NULL" for column in (*COLUMNS, BATCH_COLUMN))
+        rows = self.adapter.query(f"SELECT {selected} FROM {self.quoted}")
+        if not _OURS & existing:
+            self._refuse_unknown_versions(existing, [str(row[0]) for row in rows])
+        return [TrackingRow(str(version), name, checksum, state or APPLIED, _iso(applied_at), *rest)
+                for version, name, checksum, state, applied_at, *rest in rows]
 
     def insert(self, migration: Migration, state: str, apply_order: int | None, duration_ms: int | None = None,
                progress: int = 0, checksum: bool = True) -> str:
@@ -292,6 +274,11 @@ def _iso(value) -> str | None:
     """A timestamp as ISO 8601 UTC text, from a driver's datetime or SQLite's text."""
     if value is None:
         return None
+    if (isinstance(value, str) and len(value) >= 20 and value[4] == value[7] == "-" and value[10] == "T"
+            and value[13] == value[16] == ":" and value[19] in ".Z" and value[-1] == "Z"):
+        return value[:19] + "Z"  # as dk migrate writes it on SQLite: already UTC, to the second
+    from datetime import datetime, timezone  # imported only for the values that need it
+
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if value.tzinfo is None:

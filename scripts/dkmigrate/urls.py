@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes, urlencode, urlsplit
 
@@ -14,12 +14,11 @@ MEMORY = ":memory:"
 MAX_FILE_NAME_BYTES = 255
 
 
-@dataclass(frozen=True)
-class DatabaseURL:
-    raw: str
-    dialect: str  # "sqlite", "postgres" or "mysql"
-    sqlite_path: Path | None = None  # absolute path, or Path(":memory:"); SQLite only
-    password: str | None = None
+class DatabaseURL(namedtuple("DatabaseURL", "raw dialect sqlite_path password", defaults=(None, None))):
+    """A parsed database URL: raw, its dialect ("sqlite", "postgres" or "mysql"), sqlite_path (SQLite only: an
+    absolute path, or Path(":memory:")), password. A tuple: it is built at every start."""
+
+    __slots__ = ()
 
     @property
     def masked(self) -> str:

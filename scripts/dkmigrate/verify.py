@@ -32,6 +32,7 @@ class VerifyReport:
     verdicts: list[Verdict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     not_verified: list[Migration] = field(default_factory=list)  # after a migration that failed
+    pending: int = 0  # how many migrations are pending: `steps` may have verified fewer
 
     @property
     def reversible(self) -> bool:
@@ -51,12 +52,13 @@ def verify(settings: Settings, steps: int | None = None, scratch_url: str | None
     with open_runner(settings, lock=True, listener=listener) as runner:
         statuses = runner.statuses()
         refuse_dirty(statuses, "verify")
-        pending = [status.migration for status in statuses if status.state == PENDING][:steps]
+        every_pending = [status.migration for status in statuses if status.state == PENDING]
+        pending = every_pending[:steps]
         if not pending:
             return VerifyReport("nowhere: nothing is pending")
         applied = [status.migration for status in reversed(applied_order(statuses)) if status.migration is not None]
         with sandbox(runner, settings, pending, applied, scratch, command="verify", copy_only=copy_only) as box:
-            report = VerifyReport(box.where, notes=box.notes)
+            report = VerifyReport(box.where, notes=box.notes, pending=len(every_pending))
             _verify_all(box.adapter, settings.table, pending, report)
             return report
 

@@ -2,154 +2,49 @@
 tracking table); Inspector reads the live facts plans are made from. The runner talks to engines only
 through Adapter, the planner only through Inspector."""
 
+from __future__ import annotations
+
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import namedtuple
 from pathlib import Path
 
 from ..errors import LockTimeout, StatementFailed, UsageError
 from ..engines import engine
-from ..snapshot import SchemaObject
 from ..urls import DatabaseURL
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from ..snapshot import SchemaObject
+    from .facts import Cleanup, InvalidIndex, LockFacts, ServerFacts, TableFacts
+
 LOCK_POLL_SECONDS = 0.1
+# What an Inspector reports, in facts.py: only the planner, the checklist and verify read them, so that the
+# commands that do not (status, up) do not build their classes. Still importable from here.
+_FACTS = ("ColumnFacts", "IndexFacts", "ForeignKeyFacts", "CheckFacts", "TableFacts", "InvalidIndex", "Cleanup",
+          "SessionFacts", "LockFacts", "ReplicaFacts", "ServerFacts")
 
 
-@dataclass(frozen=True)
-class LockWait:
-    """How long to wait for the migrator lock, and whom to tell (once) while waiting."""
+def __getattr__(name: str):
+    if name in _FACTS:
+        from . import facts
 
-    seconds: float
-    on_wait: Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class ColumnFacts:
-    name: str
-    type: str  # as the engine writes it, e.g. "character varying(255)", "numeric(12,2)"
-    nullable: bool
-    default: str | None  # the default expression as the engine stores it
+        return getattr(facts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True)
-class IndexFacts:
-    name: str
-    columns: tuple[str, ...]  # plain column references, in order
-    unique: bool
-    primary: bool
-    simple: bool  # no expression and no WHERE: it can be rebuilt from its columns alone
-    definition: str
+# How long to wait for the migrator lock (seconds), and on_wait(holder): whom to tell (once) while waiting.
+LockWait = namedtuple("LockWait", "seconds on_wait")
 
 
-@dataclass(frozen=True)
-class ForeignKeyFacts:
-    name: str
-    table: str  # the referencing table
-    columns: tuple[str, ...]
-    referenced_table: str
-    referenced_columns: tuple[str, ...]
+class Observation(namedtuple("Observation", "duration_ms locks rewrote scanned rows held",
+                             defaults=((), (), (), -1, ()))):
+    """What the engine showed of one statement a Tracer ran: locks, (table, lock mode) it took on tables that existed
+    before it; rewrote, tables written anew (new file, new root page, new table id); scanned, tables it read whole
+    (sequential scans); rows, the rows the statement reported it changed (-1 when none); held, (table, strongest
+    lock) its transaction held before it."""
 
-
-@dataclass(frozen=True)
-class CheckFacts:
-    name: str
-    columns: tuple[str, ...]
-    definition: str  # e.g. "CHECK (price_cents >= 0)"
-
-
-@dataclass(frozen=True)
-class TableFacts:
-    """What a planner needs to know of one live table."""
-
-    schema: str | None
-    name: str
-    columns: tuple[ColumnFacts, ...]
-    primary_key: tuple[str, ...]
-    indexes: tuple[IndexFacts, ...] = ()
-    foreign_keys: tuple[ForeignKeyFacts, ...] = ()  # this table's own
-    referenced_by: tuple[ForeignKeyFacts, ...] = ()  # other tables' keys that point here
-    checks: tuple[CheckFacts, ...] = ()  # CHECK constraints the engine lists apart from the definition
-    rows: int | None = None
-    rows_exact: bool = False  # a count, not the planner's estimate
-    bytes: int | None = None  # table, indexes and TOAST
-    definition: str | None = None  # the CREATE TABLE text, where the engine keeps one (SQLite)
-
-    def column(self, name: str) -> ColumnFacts | None:
-        return next((column for column in self.columns if column.name == name), None)
-
-
-@dataclass(frozen=True)
-class InvalidIndex:
-    """An index a failed or killed concurrent build left behind: it serves no query and slows every write."""
-
-    name: str
-    table: str
-    definition: str
-
-
-@dataclass(frozen=True)
-class Cleanup:
-    """A statement to run before a migration's statement, and why (e.g. drop the invalid index of a failed try)."""
-
-    sql: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class SessionFacts:
-    """Another session with a transaction open."""
-
-    pid: int
-    state: str
-    transaction_seconds: float
-    transaction_start: str  # ISO 8601
-    query_start: str | None
-    query: str
-
-
-@dataclass(frozen=True)
-class LockFacts:
-    pid: int
-    table: str
-    mode: str  # e.g. "AccessShareLock"
-    granted: bool
-    query: str
-
-
-@dataclass(frozen=True)
-class ReplicaFacts:
-    name: str
-    state: str
-    lag_seconds: float | None  # replay lag
-    lag_bytes: int | None  # WAL not yet replayed
-
-
-@dataclass(frozen=True)
-class ServerFacts:
-    """Facts about the server as a whole, for the pre-migration checklist.
-
-    A field is None when the engine cannot tell (SQLite has no other sessions to list).
-    """
-
-    version: str
-    long_transactions: list[SessionFacts] | None = None
-    replicas: list[ReplicaFacts] | None = None
-    is_replica: bool = False
-    lock_timeout: str | None = None  # the session default, e.g. "0" (wait forever) or "5s"
-    notes: list[str] = field(default_factory=list)  # what the engine could not tell, and why
-
-
-@dataclass(frozen=True)
-class Observation:
-    """What the engine showed of one statement a Tracer ran."""
-
-    duration_ms: float
-    locks: tuple[tuple[str, str], ...] = ()  # (table, lock mode) it took on tables that existed before it
-    rewrote: tuple[str, ...] = ()  # tables written anew (new file, new root page, new table id)
-    scanned: tuple[str, ...] = ()  # tables it read whole (sequential scans)
-    rows: int = -1  # the rows the statement reported it changed; -1 when none
-    held: tuple[tuple[str, str], ...] = ()  # (table, strongest lock) its transaction held before it
+    __slots__ = ()
 
 
 def rebuilt(seen: dict[str, int], before: dict[str, int], after: dict[str, int]) -> tuple[str, ...]:

@@ -33,7 +33,9 @@ class PostgresAdapter(Adapter):
         "integer": "integer",
     }
     now_sql = "now()"
-    session_reset = ("RESET ALL", "RESET ROLE")  # not DISCARD ALL: it would release the migrator lock
+    # Not DISCARD ALL: it would release the migrator lock. One round trip (a query without parameters may hold
+    # several statements): it runs before every migration but the first.
+    session_reset = ("RESET ALL; RESET ROLE",)
 
     def __init__(self, url, table):
         super().__init__(url, table)

@@ -1,23 +1,27 @@
 """The migration catalogue: the migrations of one directory, in version order, in whichever format the
 directory uses (detected from its files)."""
 
+from __future__ import annotations
+
 import os
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections import namedtuple
 from pathlib import Path
 
 from ..errors import CatalogueError
 from .formats import DBMATE, FLYWAY, GOOSE, PAIRS, MigrationFormat, VersionStyle, read_text
 from .model import Migration, version_key
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from datetime import datetime
+
 TIMESTAMP_DIGITS = 14  # YYYYMMDDHHMMSS
 
 
-@dataclass(frozen=True)
-class Catalogue:
-    directory: Path
-    format: MigrationFormat
-    migrations: list[Migration]  # in version order
+class Catalogue(namedtuple("Catalogue", "directory format migrations")):
+    """The migrations of a directory, in version order, and their format (a MigrationFormat)."""
+
+    __slots__ = ()
 
     def find(self, version: str) -> Migration | None:
         try:
@@ -85,6 +89,8 @@ def detect_format(sql_files: list[Path]) -> MigrationFormat:
 def next_version(catalogue: Catalogue, now: datetime | None = None) -> tuple[str, VersionStyle]:
     """The version and file-name style of a new migration: a UTC timestamp, unless the directory numbers its
     migrations sequentially (0001, 0002, ...), in which case the next number with the same width."""
+    from datetime import datetime, timezone  # only `create` needs the time
+
     now = now or datetime.now(timezone.utc)
     style = VersionStyle()
     if not catalogue.migrations:

@@ -9,19 +9,14 @@
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
 
 from ..errors import CatalogueError
 from .model import Migration, Section
 
 
-@dataclass(frozen=True)
-class NewFile:
-    """A file `create` writes: its path and the template that renders it."""
-
-    path: Path
-    template: str
+NewFile = namedtuple("NewFile", "path template")  # a file `create` writes, and the template that renders it
 
 
 class MigrationFormat(ABC):
@@ -41,12 +36,9 @@ class MigrationFormat(ABC):
         """The files `create` writes for a new migration."""
 
 
-@dataclass(frozen=True)
-class VersionStyle:
-    """How existing file names write versions, so a new file looks like its neighbours."""
-
-    prefix: str = ""  # "V" in V0001.Initial_Schema.up.sql
-    separator: str = "_"  # between version and name
+# How existing file names write versions, so a new file looks like its neighbours: prefix ("V" in
+# V0001.Initial_Schema.up.sql), separator (between version and name).
+VersionStyle = namedtuple("VersionStyle", "prefix separator", defaults=("", "_"))
 
 
 def read_text(path: Path) -> str:
@@ -65,6 +57,9 @@ def read_text(path: Path) -> str:
         raise CatalogueError(f"{path.name}:{line}: holds a NUL byte, which would cut the statement short",
                              hint="remove it (`tr -d '\\000'`): SQL text never needs one")
     return text
+
+
+_UP, _UP_DOWN = ["up"], ["up", "down"]  # the markers a sectioned file may hold, in order
 
 
 def _only_comments(text: str) -> bool:
@@ -95,23 +90,23 @@ class _SectionedFormat(MigrationFormat):
     def sections(self, path: Path, text: str) -> tuple[Section, Section | None]:
         markers = list(self.marker.finditer(text))
         kinds = [marker["kind"].lower() for marker in markers]
-        if kinds.count("up") != 1 or kinds.count("down") > 1 or kinds[0] != "up":
+        if kinds != _UP and kinds != _UP_DOWN:
             raise CatalogueError(f"{path.name}: {self.marker_problem(kinds)}")
-        if not _only_comments(text[: markers[0].start()]):
+        first = markers[0].start()
+        if first and not _only_comments(text[:first]):
             raise CatalogueError(f"{path.name}: SQL before the up marker; move it into a section")
         transaction = self.file_transaction(path, text)
-        sections = {}
-        for index, (kind, marker) in enumerate(zip(kinds, markers)):
-            line_end = text.find("\n", marker.end())
-            start = len(text) if line_end < 0 else line_end + 1
+        sections = []
+        line, counted_to = 1, 0
+        for index, marker in enumerate(markers):
+            start = text.find("\n", marker.end()) + 1 or len(text)
             end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
-            sections[kind] = Section(
-                sql=text[start:end],
-                file=path,
-                first_line=text.count("\n", 0, marker.start()) + 2,
-                transaction=transaction and self.marker_transaction(path, marker["options"] or ""),
-            )
-        return sections["up"], sections.get("down")
+            line += text.count("\n", counted_to, marker.start())
+            counted_to = marker.start()
+            options = marker["options"]
+            sections.append(Section(text[start:end], path, line + 1,
+                                    transaction and (not options or self.marker_transaction(path, options))))
+        return sections[0], sections[1] if len(sections) > 1 else None
 
     def marker_problem(self, kinds: list[str]) -> str:
         if "up" not in kinds:

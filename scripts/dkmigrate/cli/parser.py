@@ -4,7 +4,6 @@ Each command is a module of cli/commands with NAME, HELP, add_arguments(parser) 
 """
 
 import argparse
-import difflib
 import math
 import os
 import re
@@ -64,6 +63,8 @@ class _Parser(argparse.ArgumentParser):
         if before.startswith("-") and before not in self._option_strings(None):
             # `--evn production status`: the typo, not the value it swallowed, is what is wrong.
             return f"{_UNRECOGNIZED}{before}{self._suggestion([before])}"
+        import difflib  # only a typo needs it
+
         commands = self._commands()
         close = difflib.get_close_matches(word, commands, n=1)
         return (f"unknown command '{word}'" + (f" (did you mean {close[0]}?)" if close else "")
@@ -81,6 +82,8 @@ class _Parser(argparse.ArgumentParser):
         return [option for parser in parsers for action in parser._actions for option in action.option_strings]
 
     def _suggestion(self, words: list[str]) -> str:
+        import difflib
+
         command = next((word for word in self._words if word in self._commands()), None)
         options = self._option_strings(command)
         for word in words:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from collections import namedtuple
 
 LOCK_TIMEOUT_SECONDS = 5  # how long a planned DDL statement may wait for its lock before giving up (and being retried)
 UNKNOWN = "\x00"  # encloses the description of a name the goal did not give, inside a name's text
@@ -47,43 +47,41 @@ RESERVED = frozenset("""
 """.split())
 
 
-@dataclass(frozen=True)
-class Quote:
+# Records of plain data, as tuples: they are built at every start, and tuples cost a fraction of dataclasses.
+
+class Quote(namedtuple("Quote", "group first inner closing name opening prefix prefix_required after_word",
+                       defaults=("", None, False, True))):
     """One kind of quoted token: `first`, then `opening` (the rest of its opener), `inner`, `closing`.
 
     dkmigrate.lexer builds its expressions from these parts; every pattern here is linear (no nested repeats).
+    group: the lexer's group name ("string", "quoted", "escape", "dollar"); first: the character that opens it, as
+    written ("'"); inner: what may stand between its opener and its closing; closing: a pattern (an unterminated
+    token runs to the end of the text instead); name: in "unterminated <name>"; opening: the opener after `first`
+    (the tag of $tag$); prefix: letters before `first` that belong to the token (E'...', N'...'), not after a word;
+    prefix_required: only with the prefix is it this kind (E'...'), one character wide then; after_word: False when
+    `first` does not open it right after a word character ($ in a$b$ does not).
     """
 
-    group: str  # the lexer's group name: "string", "quoted", "escape", "dollar"
-    first: str  # the character that opens it, as written: "'"
-    inner: str  # what may stand between its opener and its closing
-    closing: str  # a pattern; an unterminated token runs to the end of the text instead
-    name: str  # in "unterminated <name>"
-    opening: str = ""  # the opener after `first`: the tag of $tag$
-    prefix: str | None = None  # letters before `first` that belong to the token (E'...', N'...'); not after a word
-    prefix_required: bool = False  # only with the prefix is it this kind (E'...'); one character wide then
-    after_word: bool = True  # False: `first` does not open it right after a word character ($ in a$b$ does not)
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Lexicon:
-    """An engine's lexical rules: comments, quoted tokens and the statements that are not SQL."""
+class Lexicon(namedtuple("Lexicon", "line_comments quotes nested_comments executable_comment delimiter_command "
+                                    "parameters", defaults=(False, None, False, None))):
+    """An engine's lexical rules: comments, quoted tokens and the statements that are not SQL.
 
-    line_comments: tuple[str, ...]  # the openers of a comment to the end of the line, each a pattern opening with a character
-    quotes: tuple[Quote, ...]  # in the order the lexer tries them (after words and numbers)
-    nested_comments: bool = False  # PostgreSQL: /* /* */ */ is one comment
-    executable_comment: str | None = None  # MySQL's /*! ... */, which the server runs
-    delimiter_command: bool = False  # the mysql client's DELIMITER line
-    parameters: str | None = None  # positional parameters ($1), read as numbers
+    line_comments: the openers of a comment to the end of the line, each a pattern opening with a character;
+    quotes: Quotes, in the order the lexer tries them (after words and numbers); nested_comments: /* /* */ */ is
+    one comment (PostgreSQL); executable_comment: MySQL's /*! ... */, which the server runs; delimiter_command: the
+    mysql client's DELIMITER line; parameters: positional parameters ($1), read as numbers.
+    """
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class CatalogueQueries:
+class CatalogueQueries(namedtuple("CatalogueQueries", "long_transactions locks replicas", defaults=(None, None, None))):
     """What a person runs by hand when the plan could not read the server itself."""
 
-    long_transactions: str | None = None
-    locks: str | None = None
-    replicas: str | None = None
+    __slots__ = ()
 
 
 class Engine(ABC):

@@ -13,6 +13,8 @@ module per rule or small group, registered in lint.registry.RULES.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..batching import batched_statements
@@ -32,6 +34,7 @@ from .schema import Schema
 __all__ = [
     "CAUTION", "DIALECTS", "ERROR", "RISKY", "RULES", "SAFE", "SEVERITIES", "Finding", "Linter", "LintOptions",
     "MigrationAnalysis", "Rule", "Schema", "StatementAnalysis", "analyze_migrations", "analyze_section", "analyze_sql",
+    "each_analysis",
     "at_or_above", "lint_migration", "lint_sql",
 ]
 
@@ -106,18 +109,26 @@ def analyze_section(section, options: LintOptions, in_transaction: bool | None =
 def analyze_migrations(migrations, options: LintOptions, selected=None) -> list[MigrationAnalysis]:
     """Analyses the `selected` migrations (all when None) of a directory's `migrations`, in version order;
     the others only teach the linter the schema they build."""
+    return list(each_analysis(migrations, options, selected))
+
+
+def each_analysis(migrations, options: LintOptions, selected=None) -> Iterator[MigrationAnalysis]:
+    """analyze_migrations one at a time: a caller that keeps only some of each analysis holds one at a time. The
+    statements the runner will not ask for again (a down section's; an up section only learnt from, of a migration
+    already applied) are not kept in their sections."""
     linter = Linter(options)
     chosen = None if selected is None else {id(migration) for migration in selected}
-    wanted = [migration for migration in migrations if chosen is None or id(migration) in chosen]
-    analyses = []
+    wanted = deque(migration for migration in migrations if chosen is None or id(migration) in chosen)
     for migration in migrations:
         if not wanted:
             break
         if migration is wanted[0]:
-            analyses.append(linter.analyze(wanted.pop(0)))
+            yield linter.analyze(wanted.popleft())
+            if migration.down is not None:
+                migration.down.forget_statements()
         else:
             linter.learn(migration)
-    return analyses
+            migration.up.forget_statements()
 
 
 def lint_migration(migration, options: LintOptions) -> list[Finding]:

@@ -52,7 +52,7 @@ def run(args, settings, out) -> int:
     from ...plan import GoalRequest, migration_drafts, plan_goal
     from ...plan.document import plan_document, plan_markdown
     from ...plan.model import DATABASE
-    from ...plan.rollback_check import with_rollback_verified
+    from ...plan.rollback_check import PLAN_VERIFY_LIMIT, with_rollback_verified
     from ... import operations
 
     if args.goal is None:
@@ -72,7 +72,8 @@ def run(args, settings, out) -> int:
         created = operations.create_many(settings, [(d.name, d.up, d.down) for d in drafts], dry_run=args.dry_run)
         files = [(settings.relative(path), text) for path, text in created]
     if plan.kind == DATABASE:
-        plan.checklist = with_rollback_verified(plan.checklist, settings if args.write and not args.dry_run else None)
+        plan.checklist = with_rollback_verified(plan.checklist, settings if args.write and not args.dry_run else None,
+                                                limit=PLAN_VERIFY_LIMIT)
     if out.json_mode:
         out.document(plan_document(plan, files, written=args.write and not args.dry_run))
     else:
@@ -84,7 +85,7 @@ def _plan_pending(args, settings, out) -> int:
     from ...errors import UsageError
     from ...plan.document import pending_document, pending_markdown
     from ...plan.pending import plan_pending
-    from ...plan.rollback_check import with_rollback_verified
+    from ...plan.rollback_check import PLAN_VERIFY_LIMIT, with_rollback_verified
 
     given = [option for option in ("table", "column", "to", "columns", "type", "default", "kind")
              if getattr(args, option) is not None] + (["write"] if args.write else [])
@@ -93,8 +94,9 @@ def _plan_pending(args, settings, out) -> int:
                          hint="without a goal, plan plans the pending migrations")
     plan = plan_pending(settings, rollback_plan=args.rollback_plan, transaction_seconds=args.transaction_age,
                         data_check_seconds=args.data_check_timeout, trace_url=args.trace_url)
-    # plan is read-only: it verifies on a private copy of the database only (SQLite's); `migrate verify` does more.
-    plan.checklist = with_rollback_verified(plan.checklist, settings, copy_only=True)
+    # plan is read-only: it verifies on a private copy of the database only (SQLite's), and only the first pending
+    # migrations; `migrate verify` does more.
+    plan.checklist = with_rollback_verified(plan.checklist, settings, copy_only=True, limit=PLAN_VERIFY_LIMIT)
     if out.json_mode:
         out.document(pending_document(plan))
     else:
