@@ -1,15 +1,18 @@
 """The agent asks before it changes a database or a file: proven with the real Claude Code CLI.
 
 The command's and the skill's allowed-tools pre-approve only the launcher forms that cannot change
-anything (status, lint, plan, detect, the --dry-run forms); the plugin's PreToolUse hook makes Claude
-Code ask for `plan --write` and `plan --trace-url`. `trace` and `verify` run the migrations (in a transaction rolled
-back at the end, holding their locks meanwhile, or on a scratch database): not pre-approved. A scripted model (the loopback stub) calls every form; Claude Code runs in
-print mode, where a call that needs the user's approval is refused, so what ran and what was refused
-is what Claude Code's permission system decided.
+anything (status, lint, plan, detect, verify, trace, the --dry-run forms: verify and trace refuse a protected
+environment and leave the database as they found it); the plugin's PreToolUse hook makes Claude Code ask for
+`plan --write`, `plan --trace-url`, `verify --scratch-url` and `trace --scratch-url` (the last three build the
+schema in the database they name and leave it built). A scripted model (the loopback stub) calls every form;
+Claude Code runs in print mode, where a call that needs the user's approval is refused, so what ran and what was
+refused is what Claude Code's permission system decided.
 """
 
 import json
+import sqlite3
 import subprocess
+from contextlib import closing
 
 import pytest
 import yaml
@@ -19,7 +22,7 @@ from conftest import ROOT
 from test_plugin import result_text, shop, tool_results  # noqa: F401  (shop is a fixture)
 
 LAUNCHER = f"{ROOT}/scripts/migrate"
-READ_ONLY = ["status", "lint", "plan", "detect", "up --dry-run", "down --dry-run"]
+READ_ONLY = ["status", "lint", "plan", "detect", "verify", "trace", "up --dry-run", "down --dry-run"]
 ALLOWED = [f"Bash(${{CLAUDE_PLUGIN_ROOT}}/scripts/migrate {form} *)" for form in READ_ONLY]
 
 RUNS = {
@@ -29,6 +32,8 @@ RUNS = {
     "plan": f"{LAUNCHER} plan --rollback-plan --format json",
     "plan_write_dry_run": f'{LAUNCHER} plan "rename customers.email to email_address" --write --dry-run --format json',
     "detect": f"{LAUNCHER} detect --format json",
+    "verify": f"{LAUNCHER} verify --format json",
+    "trace": f"{LAUNCHER} trace --format json",
     "up_dry_run": f"{LAUNCHER} up --dry-run --format json",
     "down_dry_run": f"{LAUNCHER} down --dry-run --format json",
 }
@@ -40,8 +45,9 @@ ASKS = {
     "baseline": f"{LAUNCHER} baseline 20261101090000 --format json",
     "create": f"{LAUNCHER} create add_note --sql 'ALTER TABLE orders ADD COLUMN note text;' --format json",
     "plan_write": f'{LAUNCHER} plan "rename customers.email to email_address" --write --format json',
-    "trace": f"{LAUNCHER} trace --format json",
-    "plan_trace_url": f"{LAUNCHER} plan --trace-url sqlite:scratch.sqlite3 --format json",
+    "plan_trace_url": f"{LAUNCHER} plan --trace-url sqlite:plan-scratch.sqlite3 --format json",
+    "verify_scratch_url": f"{LAUNCHER} verify --scratch-url sqlite:verify-scratch.sqlite3 --format json",
+    "trace_scratch_url": f"{LAUNCHER} trace --scratch-url=sqlite:trace-scratch.sqlite3 --format json",
     "status_then_up": f"{LAUNCHER} status --format json && {LAUNCHER} up --format json",
 }
 
@@ -71,9 +77,17 @@ def test_allowed_tools_pre_approve_only_what_cannot_change_a_database_or_a_file(
     ("echo plan --write", False),
     ('/x/scripts/migrate plan --trace-url postgres://localhost/scratch --format json', "--trace-url"),
     ('/x/scripts/migrate plan --trace-url=postgres://localhost/scratch', "--trace-url"),
-    ('/x/scripts/migrate trace --format json', False),  # not pre-approved: Claude Code's rules ask without the hook
+    ('/x/scripts/migrate verify --scratch-url postgres://localhost/scratch --format json', "verify --scratch-url"),
+    ('/x/scripts/migrate verify --scratch-url=sqlite:scratch.sqlite3', "verify --scratch-url"),
+    ('/x/scripts/migrate trace --scratch-url postgres://localhost/scratch', "trace --scratch-url"),
+    ('/x/scripts/migrate trace db/migrations/1_a.sql --scratch-url=sqlite:s.sqlite3', "trace --scratch-url"),
+    ("cd app && /x/scripts/migrate verify --scratch-url 'sqlite:s.sqlite3", "verify --scratch-url"),  # unbalanced quote
+    ('/x/scripts/migrate trace --format json', False),
+    ('/x/scripts/migrate verify --steps 1 --format json', False),
+    ('/x/scripts/migrate status --format json; /x/scripts/migrate trace --scratch-url=x', "trace --scratch-url"),
+    ("echo verify --scratch-url x", False),
 ])
-def test_the_hook_asks_for_plan_write_and_trace_url_and_for_nothing_else(command, asks):
+def test_the_hook_asks_for_what_changes_a_database_or_a_file_and_for_nothing_else(command, asks):
     hook = subprocess.run([ROOT / "hooks" / "pre-tool-use"], input=json.dumps(
         {"hook_event_name": "PreToolUse", "tool_name": "Bash", "tool_input": {"command": command}}),
         capture_output=True, text=True, timeout=30)
@@ -104,9 +118,15 @@ def migration_files(project):
     return sorted(path.relative_to(project) for path in (project / "db" / "migrations").rglob("*.sql"))
 
 
+def database_dump(project) -> list[str]:
+    """Every schema object and every row of the shop's SQLite database, as SQL."""
+    with closing(sqlite3.connect(project / "db" / "shop.sqlite3")) as connection:
+        return list(connection.iterdump())
+
+
 @pytest.mark.parametrize("how", ["command", "skill"])
 def test_claude_code_runs_the_read_only_forms_and_refuses_up_down_and_writes(claude, shop, how):  # noqa: F811
-    files_before = migration_files(shop)
+    files_before, database_before = migration_files(shop), database_dump(shop)
     arguments = (["-p", "/dk:migrate up"] if how == "command" else
                  ["-p", "Apply the pending migrations", "--allowedTools", "Skill(dk:migration)"])
     with MessagesStub(agent_calling_everything("up")) as api:
@@ -123,14 +143,24 @@ def test_claude_code_runs_the_read_only_forms_and_refuses_up_down_and_writes(cla
     for name in ASKS:
         assert results[name].get("is_error"), f"{name} ran without the user's approval"
         refusal = result_text(results[name])
-        assert "requires approval" in refusal or "--write" in refusal or "--trace-url" in refusal, f"{name}: {refusal}"
+        # Claude Code's own refusal, or the hook's reason for asking
+        assert "requires approval" in refusal or refusal.endswith(": confirm the exact command"), f"{name}: {refusal}"
 
     assert json.loads(result_text(results["status"]))["summary"]["pending"] == 7
     assert json.loads(result_text(results["detect"]))["tools"][0]["name"] == "dk migrate"
     lint = json.loads(result_text(results["lint"]).removeprefix("Exit code 1\n"))
     assert lint["statements"] > 0 and lint["findings"] == []  # the shop example lints clean
     assert json.loads(result_text(results["up_dry_run"]))["dry_run"] is True
+    # verify and trace ran the 7 pending migrations on a private copy; verify's exit 1 is the irreversible contract
+    verify = json.loads(result_text(results["verify"]).removeprefix("Exit code 1\n"))
+    assert verify["where"] == "on a copy of sqlite:db/shop.sqlite3"
+    assert verify["summary"] == {"reversible": 6, "irreversible": 1, "not_verified": 0}
+    trace = json.loads(result_text(results["trace"]))
+    assert trace["where"] == "on a copy of sqlite:db/shop.sqlite3" and len(trace["migrations"]) == 7
     after = subprocess.run([LAUNCHER, "-C", str(shop), "status", "--format", "json"], capture_output=True, text=True)
     assert json.loads(after.stdout)["summary"] == {"applied": 3, "pending": 7, "modified": 0, "missing": 0, "dirty": 0}, \
         "nothing was applied or rolled back"
     assert migration_files(shop) == files_before, "no migration file was written"
+    assert database_dump(shop) == database_before, "verify and trace left the database as they found it"
+    assert not [name for name in ("plan-scratch", "verify-scratch", "trace-scratch")
+                if (shop / f"{name}.sqlite3").exists()], "no scratch database was built"

@@ -8,13 +8,16 @@ fails here.
 """
 
 import re
+import uuid
+from contextlib import contextmanager
 
 import pytest
 
-from conftest import Project, new_database
+from conftest import Engine, Project, new_database, with_database
 from dkmigrate import errors
 from dkmigrate.urls import SCHEMES
 from test_plugin_docs import COMMAND_TEXT, OPERATIONS, PARSER, REFERENCES, SKILL, SKILL_TEXT, code, frontmatter_and_body
+from test_verify import catalogue
 
 DOCS = {"SKILL.md": SKILL_TEXT, "migrate.md": COMMAND_TEXT, **{page.name: page.read_text() for page in REFERENCES}}
 UNREACHABLE = {"postgres": "postgres://nobody@127.0.0.1:9/none?connect_timeout=2",
@@ -350,3 +353,60 @@ def test_the_number_of_pending_migrations_plan_verifies_is_the_program_s():
                        " ".join((ROOT / "README.md").read_text().split()))
     assert skill and readme
     assert int(skill[1]) == int(readme[1]) == PLAN_VERIFY_LIMIT
+
+
+@contextmanager
+def empty_database(request, name: str, tmp_path):
+    """A new, empty database of this engine (its URL), dropped afterwards."""
+    if name == "sqlite":
+        yield f"sqlite://{tmp_path / 'scratch.sqlite3'}"
+    elif name == "postgres":
+        with new_database(request.getfixturevalue("postgres_admin_url")) as url:
+            yield url
+    else:
+        import pymysql
+
+        server = request.getfixturevalue("mysql_server")
+        database = f"dkm_{uuid.uuid4().hex[:12]}"
+        with pymysql.connect(**server) as admin:
+            admin.cursor().execute(f"CREATE DATABASE {database}")
+        try:
+            yield with_database(request.getfixturevalue("mysql_url"), database)
+        finally:
+            with pymysql.connect(**server) as admin:
+                admin.cursor().execute(f"DROP DATABASE IF EXISTS {database}")
+
+
+@pytest.mark.parametrize("name", ["sqlite", "postgres", "mysql"])
+def test_what_verify_and_trace_run_without_asking_leaves_the_database_as_the_skill_says(request, tmp_path, name):
+    """Why the allowed-tools pre-approve verify and trace, and why the hook asks for them with --scratch-url."""
+    claim = " ".join(section(SKILL_TEXT, "## How to run it").split())
+    assert ("`verify` and `trace` run the pending migrations, but never on a protected environment (exit 4), and leave "
+            "the schema and rows as they found them") in claim
+    assert ("`verify` or `trace` with `--scratch-url`, which build the schema in the database it names and leave it "
+            "built") in claim
+    engine = Engine(name, request.getfixturevalue(f"{name}_url"))
+    project = Project(tmp_path / "project", engine.url)
+    project.migration("1", "users", "CREATE TABLE users (id integer PRIMARY KEY, email varchar(100));\n"
+                                    "INSERT INTO users VALUES (1, 'a@x');", "DROP TABLE users;")
+    assert project.run("up").code == 0
+    project.migration("2", "age", "ALTER TABLE users ADD COLUMN age integer;", "ALTER TABLE users DROP COLUMN age;")
+    before = catalogue(engine)
+
+    for command in ("verify", "trace"):
+        ran = project.run(command, "--format", "json")
+        assert ran.code == 0 and [m["name"] for m in ran.json["migrations"]] == ["age"], ran.stdout + ran.stderr
+        assert catalogue(engine) == before, f"{command} changed the database"
+
+    with empty_database(request, name, tmp_path) as scratch:
+        traced = project.run("trace", "--scratch-url", scratch, "--format", "json")
+        assert traced.code == 0, traced.stdout + traced.stderr
+        assert "users" in Engine(name, scratch).tables(), "the scratch database is left built"
+        again = project.run("verify", "--scratch-url", scratch)
+        assert again.code == 2 and "is not empty" in again.stderr
+
+    (project.root / "migrate.yaml").write_text(f"environments:\n  production:\n    url: {engine.url}\n    protected: true\n")
+    for command in ("verify", "trace"):
+        refused = project.run(command, "--env", "production", url=False)
+        assert refused.code == 4 and "protected" in refused.stderr
+    assert catalogue(engine) == before
