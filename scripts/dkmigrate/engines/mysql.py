@@ -127,7 +127,9 @@ class MySQL(Engine):
         return None
 
     def session_lock_timeout(self, seconds: float) -> list[str]:
-        return [f"SET SESSION lock_wait_timeout = {max(1, math.ceil(seconds))}"]  # whole seconds, at least 1
+        """Metadata locks (DDL, and DML behind a DDL) and InnoDB's row locks have one timeout each; whole seconds."""
+        whole = max(1, math.ceil(seconds))
+        return [f"SET SESSION lock_wait_timeout = {whole}", f"SET SESSION innodb_lock_wait_timeout = {whole}"]
 
     def lock_timeout(self, in_transaction: bool) -> list[str]:
         return [f"SET SESSION lock_wait_timeout = {LOCK_TIMEOUT_SECONDS}"]
