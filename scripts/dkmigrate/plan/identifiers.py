@@ -93,11 +93,6 @@ def quote(text: str, dialect: str) -> str:
     return engine(dialect).quote(text)
 
 
-def literal(value: str) -> str:
-    """A SQL string literal (standard quoting; every engine here reads it the same)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def comment(text: str) -> str:
     """A `--` comment line of generated SQL: whatever it quotes can never end it and start SQL of its own."""
     return f"-- {printable(text)}"
