@@ -4,7 +4,8 @@ and names that can never become SQL of their own."""
 import pytest
 
 from conftest import Project
-from dkmigrate.plan.identifiers import parse_column_ref, parse_table, parse_type, quote
+from dkmigrate.lint.parser import parse
+from dkmigrate.plan.identifiers import Name, TableName, parse_column_ref, parse_names, parse_table, parse_type, quote
 from dkmigrate.errors import UsageError
 
 # Planned against a SQLite file that does not exist: no live facts, so the plan rests on the goal's words.
@@ -181,6 +182,37 @@ def test_identifier_parsing_and_quoting():
         parse_table("other.users", "sqlite")
     with pytest.raises(UsageError, match="longer than 63 bytes"):
         parse_table("t" * 64, "postgres")
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "mysql", "sqlite"])
+def test_a_goal_names_in_double_quotes_or_back_ticks_on_every_engine_and_nothing_else_passes(dialect):
+    stored = "users" if dialect == "postgres" else "Users"  # a bare name folds as the engine folds it
+    assert parse_names('Users."E-mail"."a""b".`c``d`', dialect, "column") == [
+        Name(stored), Name("E-mail"), Name('a"b'), Name("c`d")]
+    refused = {"users -- a comment": "not a valid name", "users/**/.email": "not a valid name",
+               "users .email": "not a valid name", "users.": "not a valid name", "usérs": "not a valid name",
+               "'users'": "not a valid name", '"abc""': 'unclosed "', "`abc": "unclosed `",
+               '"a\x01b"': "control character U\\+0001"}
+    for text, error in refused.items():
+        with pytest.raises(UsageError, match=error):
+            parse_names(text, dialect, "column")
+
+
+def test_brackets_name_a_table_only_where_the_engine_reads_them():
+    assert parse_table("main.[Order Lines]", "sqlite") == TableName(None, Name("Order Lines"))
+    for dialect in ("postgres", "mysql"):
+        with pytest.raises(UsageError, match="not a valid name"):
+            parse_table("[users]", dialect)
+
+
+@pytest.mark.parametrize("dialect, sql, table", [
+    ("sqlite", "ALTER TABLE main.[users] ADD COLUMN note text", TableName(None, Name("users"))),
+    ("postgres", 'ALTER TABLE "App"."Users" ADD COLUMN note text', TableName(Name("App"), Name("Users"))),
+    ("postgres", "ALTER TABLE App.Users ADD COLUMN note text", TableName(Name("app"), Name("users"))),
+    ("mysql", "ALTER TABLE `shop`.`Order Lines` ADD COLUMN note text", TableName(Name("shop"), Name("Order Lines"))),
+])
+def test_a_table_the_linter_parsed_is_the_planner_s_as_the_engine_stores_it(dialect, sql, table):
+    assert TableName.of(parse(sql, dialect).name, dialect) == table
 
 
 def test_mysql_plans_without_a_reachable_server_are_sql_text_and_say_why(tmp_path):

@@ -194,3 +194,19 @@ def test_add_not_null_column_and_move_plans_run_on_mysql(mysql):
     roll_back(cursor, merge)
     assert rows(cursor, "SELECT user_id, bio FROM profiles ORDER BY user_id") == [(1, "x"), (3, "z")]
     assert "bio" not in columns(cursor, "users")
+
+
+def test_a_default_with_a_backslash_before_a_quote_is_one_mysql_string_and_never_sql_of_its_own(mysql):
+    cursor, project = mysql
+    cursor.execute("CREATE TABLE users (id bigint AUTO_INCREMENT PRIMARY KEY, email varchar(255))")
+    cursor.execute("CREATE TABLE victim (id int PRIMARY KEY)")
+    cursor.execute("INSERT INTO users (email) VALUES ('a'), ('b')")
+    hostile = "x\\'; DROP TABLE victim; --"
+    in_goal = hostile.replace("'", "''")
+    for goal, options in [("add not null column users.status varchar(40)", ("--default", hostile)),
+                          (f"add not null column users.status varchar(40) default '{in_goal}'", ())]:
+        status = project.run("plan", goal, *options, "--format", "json").json
+        apply(cursor, status)
+        assert rows(cursor, "SELECT status FROM users ORDER BY id") == [(hostile,), (hostile,)]
+        assert rows(cursor, "SELECT count(*) FROM victim") == [(0,)]
+        roll_back(cursor, status)

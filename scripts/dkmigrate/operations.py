@@ -71,10 +71,10 @@ def _locked_tables(dialect: str):
         from .lint.locks import statement_effect
         from .lint.parser import parse
         from .lint.schema import Schema
-        from .plan.pending import table_key
+        from .plan.identifiers import TableName
 
         effect = statement_effect(parse(statement, dialect), Schema(), DEFAULT_PG_VERSION)
-        return list(dict.fromkeys(table_key(name, dialect) for name in effect.tables))
+        return list(dict.fromkeys(TableName.of(name, dialect).key for name in effect.tables))
 
     return tables
 

@@ -12,6 +12,9 @@ from typing import NamedTuple
 
 
 class Name(NamedTuple):
+    """A possibly qualified name as the linter parsed it from the lexer's tokens. The planner carries it into its
+    own identifier (plan.identifiers.TableName.of) by `stored`, never by reading `written` again."""
+
     parts: tuple[str, ...]  # schema first, when written; as the engine compares them
     written: str
     stored: tuple[str, ...] = ()  # the same parts as the engine stores them: what the planner looks the name up by

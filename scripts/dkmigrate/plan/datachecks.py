@@ -15,6 +15,7 @@ from ..errors import StatementFailed
 from ..lint.parser import parse
 from ..lint.syntax import AddConstraint, AlterColumnType, AlterTable, CreateIndex, ModifyColumn, SetNotNull
 from .facts import TableKey
+from .identifiers import TableName
 
 CHECK_SECONDS = 5.0  # how long one count may run before the check is skipped
 SHOWN = 5  # offending keys shown
@@ -42,18 +43,16 @@ class DataCheckResult:
 
 def data_checks(label: str, text: str, dialect: str, table_facts) -> list[DataCheck]:
     """The checks one statement needs; `table_facts(TableKey)` gives the live table (None: not there yet)."""
-    from .pending import table_key
-
     database = engine(dialect)
     statement = parse(text, dialect)
     if isinstance(statement, CreateIndex):
         if not statement.unique or not statement.columns:
             return []
-        table = table_facts(table_key(statement.table, dialect))
+        table = table_facts(TableName.of(statement.table, dialect).key)
         return _duplicates(label, database, table, statement.columns) if table else []
     if not isinstance(statement, AlterTable):
         return []
-    table = table_facts(table_key(statement.name, dialect))
+    table = table_facts(TableName.of(statement.name, dialect).key)
     if table is None:
         return []
     checks = []
@@ -119,9 +118,7 @@ def _constraint(label, database: Engine, table: TableFacts, constraint, table_fa
         return [_where(label, f"{constraint.definition} on {table.name}", "rows that break it", database, table,
                        f"NOT {expression}", keys)]
     if constraint.kind == "foreign_key" and constraint.references is not None and constraint.columns:
-        from .pending import table_key
-
-        referenced = table_facts(table_key(constraint.references, database.name))
+        referenced = table_facts(TableName.of(constraint.references, database.name).key)
         if referenced is None:
             return []
         theirs = constraint.referenced_columns or referenced.primary_key  # REFERENCES b alone: b's primary key

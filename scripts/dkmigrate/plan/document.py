@@ -5,7 +5,7 @@ from dataclasses import asdict
 from ..rendering import render
 from .facts import LiveFacts
 from .goals import migration_drafts, sql_script
-from .identifiers import show_placeholders
+from .identifiers import TableName, show_placeholders
 from .model import DATABASE, Plan
 
 
@@ -145,9 +145,7 @@ def pending_document(plan) -> dict:
 
 
 def pending_markdown(plan) -> str:
-    from .pending import table_key
-
-    keys = {name.written: table_key(name, plan.dialect) for planned in plan.migrations for statement in planned.statements
+    keys = {name.written: TableName.of(name, plan.dialect).key for planned in plan.migrations for statement in planned.statements
             for name in statement.analysis.table_names}
 
     def table_facts(written: str):

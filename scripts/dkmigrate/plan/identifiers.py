@@ -1,9 +1,10 @@
 """Names and types taken from a goal or from options: parsed strictly, then quoted for the dialect.
 
-Nothing a user writes reaches the SQL of a plan except through here. A name is either bare (letters,
-digits, _ and $, not starting with a digit) or quoted ("Mixed Case", `back ticks`); anything else is
-refused with one clear line, so a goal such as `rename users.email to x; DROP TABLE users` can never
-become SQL. Bare names fold to lower case on PostgreSQL, as PostgreSQL itself folds them.
+Nothing a user writes reaches the SQL of a plan except through here. A name is read by the lexer and is
+either bare (letters, digits, _ and $ of ASCII, not starting with a digit) or quoted ("Mixed Case",
+`back ticks`); anything else is refused with one clear line, so a goal such as
+`rename users.email to x; DROP TABLE users` can never become SQL. Bare names fold to lower case on PostgreSQL,
+as PostgreSQL itself folds them. Quoting for a dialect is the engine's (engine(dialect).quote).
 """
 
 import hashlib
@@ -12,7 +13,9 @@ from dataclasses import dataclass
 
 from ..engines import engine
 from ..engines.base import UNKNOWN
+from ..engines.sqlite import SQLITE
 from ..errors import UsageError
+from ..lexer import PUNCT, QUOTED, WORD, Token, closed_quote, name_of, tokenize
 from ..text import is_control, printable
 
 MAX_NAME_BYTES = 63  # PostgreSQL's limit; MySQL allows 64
@@ -31,12 +34,13 @@ def placeholder_text(what: str) -> str:
 
 def show_placeholders(text: str) -> str:
     return _MARKED.sub(r"<\1>", text)
-_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 
 
 @dataclass(frozen=True)
 class Name:
-    """One identifier, exactly as the database spells it."""
+    """The planner's identifier: one name exactly as the database stores it, quoted for a dialect by sql(). Built
+    from what the lexer read (a goal's text through parse_names, a migration's through TableName.of) or from live
+    facts, never by reading written SQL again. The linter's qualified name as parsed is lint.syntax.Name."""
 
     text: str
 
@@ -49,8 +53,17 @@ class Name:
 
 @dataclass(frozen=True)
 class TableName:
+    """A table (or another object of a schema) as the planner names it: an optional schema and a name."""
+
     schema: Name | None
     name: Name
+
+    @classmethod
+    def of(cls, parsed, dialect: str) -> "TableName":
+        """A name the linter parsed (lint.syntax.Name), by its parts as the engine stores them (a name the linter
+        made from a key of its own is stored as it compares it); the schema is dropped on an engine without schemas."""
+        parts = parsed.stored or parsed.parts
+        return cls(Name(parts[-2]) if len(parts) > 1 and engine(dialect).has_schemas else None, Name(parts[-1]))
 
     def sql(self, dialect: str) -> str:
         table = self.name.sql(dialect)
@@ -80,11 +93,6 @@ def quote(text: str, dialect: str) -> str:
     return engine(dialect).quote(text)
 
 
-def literal(value: str) -> str:
-    """A SQL string literal (standard quoting; every engine here reads it the same)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
 def comment(text: str) -> str:
     """A `--` comment line of generated SQL: whatever it quotes can never end it and start SQL of its own."""
     return f"-- {printable(text)}"
@@ -97,41 +105,46 @@ def _refuse_control_characters(text: str, what: str) -> None:
                          "a name may hold any other character inside double quotes")
 
 
+# A goal's names are read as a person writes them, in double quotes or back ticks on every engine (and in brackets
+# where the engine has them): with SQLite's lexicon, which reads all three as quoted names, then folded and held to
+# the goal's engine.
+_GOAL_LEXICON = SQLITE.name
+
+
 def parse_names(text: str, dialect: str, what: str) -> list[Name]:
-    """A dotted name, each part bare or quoted: 'app.users.email', '"Users"."E-mail"'."""
+    """A dotted name, each part bare or quoted: 'app.users.email', '"Users"."E-mail"'. Read by the lexer: the
+    parts are its name tokens, one dot between each two, with nothing else (space, comment) around the dots."""
+    text = text.strip()
+    tokens = iter(tokenize(text, _GOAL_LEXICON))
     parts: list[Name] = []
     position = 0
-    text = text.strip()
     while True:
-        part, position = _one_name(text, position, dialect, what)
-        parts.append(part)
+        token = next(tokens, None)
+        if token is None or token.pos != position:
+            raise _invalid(text, what)
+        parts.append(_one_name(token, text, dialect, what))
+        position = token.pos + len(token.text)
         if position == len(text):
             return parts
-        if text[position] != ".":
+        dot = next(tokens, None)
+        if dot is None or dot.pos != position or dot.kind != PUNCT or dot.text != ".":
             raise _invalid(text, what)
         position += 1
 
 
-def _one_name(text: str, position: int, dialect: str, what: str) -> tuple[Name, int]:
-    if position < len(text) and text[position] in _openers(dialect):
-        closing = "]" if text[position] == "[" else text[position]
-        end = position + 1
-        value = []
-        while True:
-            found = text.find(closing, end)
-            if found < 0:
-                raise UsageError(f"{what} '{printable(text)}' has an unclosed {closing}")
-            value.append(text[end:found])
-            if text[found + 1:found + 2] == closing and closing != "]":  # a doubled quote stands for itself
-                value.append(closing)
-                end = found + 2
-                continue
-            return _checked(Name("".join(value)), text, what), found + 1
-    match = _BARE.match(text, position)
-    if not match:
+def _one_name(token: Token, text: str, dialect: str, what: str) -> Name:
+    """The name one token of a goal gives, held to what the engine accepts."""
+    if token.kind == QUOTED and token.text[0] in _openers(dialect):
+        if not _closed(token):
+            raise UsageError(f"{what} '{printable(text)}' has an unclosed {']' if token.text[0] == '[' else token.text[0]}")
+    elif token.kind != WORD or not token.text.isascii():  # a bare name is letters, digits, _ and $ of ASCII
         raise _invalid(text, what)
-    word = match.group(0)
-    return _checked(Name(engine(dialect).fold(word)), text, what), match.end()
+    return _checked(Name(name_of(token, dialect)), text, what)
+
+
+def _closed(token: Token) -> bool:
+    quote = next(quote for quote in engine(_GOAL_LEXICON).lexicon.quotes if token.text[0] in quote.starts)
+    return closed_quote(_GOAL_LEXICON, quote.group)[0].fullmatch(token.text) is not None
 
 
 def _openers(dialect: str) -> str:

@@ -14,8 +14,9 @@ from ..status import PENDING, applied_order
 from .checklist import checklist, data_item, staging_rehearsal
 from .datachecks import CHECK_SECONDS, DataCheckResult, check_pending
 from .document import human_rows
-from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, TableKey, read_facts
+from .facts import DEFAULT_TRANSACTION_SECONDS, LiveFacts, read_facts
 from ..engines import engine
+from .identifiers import TableName
 from .model import FAIL, MANUAL, OK, ChecklistItem, RollbackPlan, RollbackStep
 from .observed import observe
 from .reversal import losses
@@ -120,7 +121,7 @@ def plan_pending(settings: Settings, *, rollback_plan: bool = False,
             options = lint_options(settings, dialect, None, runner.adapter.server_version)
             analyses = analyze_migrations(runner.catalogue.migrations, options, pending)
             planned = [_planned(settings, runner, migration, analysis) for migration, analysis in zip(pending, analyses)]
-            keys = list(dict.fromkeys(table_key(name, dialect) for m in planned for statement in m.statements
+            keys = list(dict.fromkeys(TableName.of(name, dialect).key for m in planned for statement in m.statements
                                       for name in statement.analysis.table_names))
             data = None
             if runner.database_exists:
@@ -158,21 +159,13 @@ def _planned(settings: Settings, runner: Runner, migration: Migration, analysis)
                             [PlannedStatement(statement) for statement in analysis.up], reason is None, reason, own)
 
 
-def table_key(name, dialect: str) -> TableKey:
-    """A table the linter parsed (lint.syntax.Name), as the engine stores its name (read when it was parsed; a name
-    the linter made from a key of its own is stored as it compares it)."""
-    parts = name.stored or name.parts
-    schema = parts[-2] if len(parts) > 1 and engine(dialect).has_schemas else None
-    return (schema, parts[-1])
-
-
 def _impact(statement: PlannedStatement, facts: LiveFacts, dialect: str) -> str | None:
     """What the statement does to its table while it runs, in plain words, with the table's live size."""
     analysis = statement.analysis
     if not analysis.tables or not facts.live:
         return None
     name = analysis.tables[0]
-    table = facts.table(table_key(analysis.table_names[0], dialect))
+    table = facts.table(TableName.of(analysis.table_names[0], dialect).key)
     if table is None:
         return None  # created earlier in the plan: empty when this runs
     rows = f"{human_rows(table.rows, table.rows_exact)} rows"

@@ -3,7 +3,7 @@ add-unique-constraint. On PostgreSQL each is split so that no step scans the tab
 blocks writes: NOT VALID then VALIDATE, CREATE UNIQUE INDEX CONCURRENTLY then USING INDEX."""
 
 from ...engines import engine
-from ..identifiers import Name, TableName, derived_name, literal
+from ..identifiers import Name, TableName, derived_name
 from ..model import CONTRACT, DEPLOY, EXPAND, MIGRATE, Phase
 from ..operations import (AddColumn, AddForeignKey, AddNotNullCheck, AddUniqueUsingIndex, AlterColumn, Backfill,
                           Comment, CreateIndex, DropCheck, DropConstraint, Locked, Rebuild, ValidateConstraint, phase,
@@ -15,11 +15,11 @@ _NOT_NULL = r"(?:required|not null|non-null|non-nullable|mandatory)"
 _VALUE = r"(?P<default>'(?:[^']|'')*'|[A-Za-z0-9_.+-]+)"
 
 
-def default_literal(text: str) -> str:
-    """A default from the goal or --default, always as a string literal: never SQL of its own."""
+def default_literal(text: str, dialect: str) -> str:
+    """A default from the goal or --default, always as a string literal of the engine: never SQL of its own."""
     if len(text) >= 2 and text[0] == text[-1] == "'":
         text = text[1:-1].replace("''", "'")
-    return literal(text)
+    return engine(dialect).literal(text)
 
 
 @register(
@@ -38,7 +38,7 @@ def add_not_null_column(slots: Slots, ctx: Context) -> Built:
     table = ctx.need_table(slots.table)
     column = slots.column or ctx.missing("new column", "name it in the goal (table.column) or with --column")
     column_type = slots.type or ctx.missing("type of the new column", "name it in the goal or with --type").text
-    value = (default_literal(slots.default) if slots.default is not None else
+    value = (default_literal(slots.default, d) if slots.default is not None else
              ctx.missing("value for the existing rows", "give it with --default (a literal value)").text)
     facts = ctx.table_facts(table)
     if facts is not None and facts.column(column.text) is not None:

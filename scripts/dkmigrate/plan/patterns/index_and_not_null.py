@@ -80,7 +80,7 @@ def set_not_null(slots: Slots, ctx: Context) -> Built:
         raise UsageError(f"{table}.{column} is already NOT NULL")
     from .constraints import default_literal  # here: importing constraints first would register its patterns first
 
-    value = default_literal(slots.default) if slots.default is not None else None
+    value = default_literal(slots.default, d) if slots.default is not None else None
     t, c = table.sql(d), column.sql(d)
     nulls = f"SELECT count(*) AS null_rows FROM {t} WHERE {c} IS NULL HAVING count(*) > 0"
     first = (f"Before anything: every writer must set {column} (the application, jobs, imports); "
