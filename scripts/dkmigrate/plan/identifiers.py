@@ -143,7 +143,7 @@ def _one_name(token: Token, text: str, dialect: str, what: str) -> Name:
 
 
 def _closed(token: Token) -> bool:
-    quote = next(quote for quote in engine(_GOAL_LEXICON).lexicon.quotes if token.text[0] in quote.starts)
+    quote = next(quote for quote in engine(_GOAL_LEXICON).lexicon.quotes if token.text[0] == quote.first)
     return closed_quote(_GOAL_LEXICON, quote.group)[0].fullmatch(token.text) is not None
 
 
