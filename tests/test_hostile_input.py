@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -218,14 +219,18 @@ def test_a_megabyte_of_adversarial_sql_is_dry_run_and_linted_in_time(tmp_path, n
 
 # --- names given to `plan --write` ---------------------------------------------------------------------------------
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings as hypothesis_settings, strategies as st  # noqa: E402
 
 from dkmigrate.catalogue.formats import DBMATE  # noqa: E402
 
-# Pieces that end a comment, a string, a quoted name or a dollar-quoted body, or start SQL of their own.
+# Pieces that end a comment, a string, a quoted name or a dollar-quoted body, or start SQL of their own; and
+# MySQL's own: a backslash escape before a quote or a backslash, a back tick inside a name, an executable comment
+# (run by MySQL), a # comment, a DELIMITER command (read by the mysql client), Ctrl-Z (MySQL's \\Z).
 HOSTILE_PIECES = ("\n", "\r", "\r\n", "\x00", "\x0b", "\x0c", "\x1b", "\x85", "\u2028", "\u2029", "\t", "$$", "$body1$",
                   "$_$", '"', "'", "`", ";", "--", "/*", "*/", "DELETE FROM victim;", "DROP TABLE victim;", "\\", " ",
-                  "é", "名", "$", "BEGIN", "END;", "\nDELETE FROM victim;--")
+                  "é", "名", "$", "BEGIN", "END;", "\nDELETE FROM victim;--", "\\'", "\\\\", "a`b", "``",
+                  "/*!", "/*!50000 DROP TABLE victim*/", "/*M!", "#", "\n# ", "DELIMITER //", "\nDELIMITER ;;\n",
+                  "\x1a", "-- ", "\U0001F600")
 hostile_text = st.lists(st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(alphabet="ab_1$;'\"-/*", max_size=3)),
                         min_size=1, max_size=8).map("".join)
 
@@ -277,7 +282,7 @@ def planned_files(root, url: str, goal: str, *options: str):
 
 
 def dialect_of(url: str) -> str:
-    return "sqlite" if url.startswith("sqlite") else "postgres"
+    return next((dialect for dialect in ("sqlite", "mysql") if url.startswith(dialect)), "postgres")
 
 
 def shape(files) -> list[list[str]]:
@@ -290,11 +295,19 @@ def create_tables(engine) -> None:
         engine.query(statement.rstrip(";"))
 
 
+@pytest.fixture(params=["sqlite", "postgres", "mysql"])
+def plan_engine(request):
+    """Each engine `plan` writes for, on its own database: the migration engines and MySQL (MariaDB here)."""
+    from conftest import Engine
+
+    return Engine(request.param, request.getfixturevalue(f"{request.param}_url"))
+
+
 @pytest.mark.parametrize("goal, option, written, other_options", PLAN_REQUESTS)
-def test_hostile_names_given_to_plan_write_never_become_sql_of_their_own(tmp_path, engine, goal, option, written,
+def test_hostile_names_given_to_plan_write_never_become_sql_of_their_own(tmp_path, plan_engine, goal, option, written,
                                                                          other_options):
-    create_tables(engine)
-    assert_hostile_text_never_becomes_sql(tmp_path, engine.url, goal, option, written, other_options)
+    create_tables(plan_engine)
+    assert_hostile_text_never_becomes_sql(tmp_path, plan_engine.url, goal, option, written, other_options)
 
 
 # Requests whose hostile name is a table the database would have to hold: planned without a database, from the
@@ -306,13 +319,19 @@ OFFLINE_PLAN_REQUESTS = (
 
 
 @pytest.mark.parametrize("goal, option, written, other_options", OFFLINE_PLAN_REQUESTS)
-@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres", "mysql"])
 def test_hostile_table_names_planned_without_a_database_never_become_sql_of_their_own(
-        tmp_path, postgres_admin_url, dialect, goal, option, written, other_options):
+        request, tmp_path, dialect, goal, option, written, other_options):
     from conftest import with_database
 
-    url = (f"sqlite://{tmp_path / 'absent.sqlite3'}" if dialect == "sqlite"
-           else with_database(postgres_admin_url, "dkm_absent_for_hostile_names"))
+    if dialect == "sqlite":
+        url = f"sqlite://{tmp_path / 'absent.sqlite3'}"
+    elif dialect == "postgres":
+        url = with_database(request.getfixturevalue("postgres_admin_url"), "dkm_absent_for_hostile_names")
+    else:
+        server = request.getfixturevalue("mysql_server")
+        account = quote(server["user"], safe="") + (f":{quote(server['password'], safe='')}" if server["password"] else "")
+        url = f"mysql://{account}@{server['host']}:{server['port']}/dkm_absent_for_hostile_names"
     assert_hostile_text_never_becomes_sql(tmp_path, url, goal, option, written, other_options)
 
 
@@ -383,6 +402,68 @@ def test_a_hostile_column_name_applied_on_postgres_renames_the_column_and_runs_n
 
     check()
 
+
+def test_a_hostile_column_name_applied_on_mariadb_renames_the_column_and_runs_nothing_else(tmp_path, mysql_url):
+    from conftest import Engine
+
+    engine = Engine("mysql", mysql_url)
+    run = 0
+
+    @hypothesis_settings(max_examples=12, deadline=None, database=None,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(name=server_name)
+    @example(name="a`b\\'/*!50000 DROP TABLE victim*/#x")
+    @example(name="x\\'; DROP TABLE victim; -- ")
+    @example(name="\\\\'#")
+    @example(name="DELIMITER //")
+    @example(name="`;DELETE FROM victim;#")
+    def check(name):
+        nonlocal run
+        run += 1
+        engine.query("DROP TABLE IF EXISTS users, orders, victim, schema_migrations")
+        create_tables(engine)
+        project = Project(tmp_path / f"p{run}", mysql_url)
+        result = project.run("plan", "rename users.email", "--to", quoted_name(name), "--write")
+        if name.endswith(" ") or any(ord(char) > 0xFFFF for char in name):  # names MariaDB refuses
+            assert result.code == 2 and result.stderr.startswith("error: new column name "), result.stderr
+            assert not any(project.migrations.iterdir())
+            return
+        assert result.code == 0, result.stderr
+        result = project.run("up")
+        assert result.code == 0, result.stderr
+        columns = [row[0] for row in engine.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'users' "
+            "ORDER BY ordinal_position")]
+        assert sorted(columns) == sorted(["id", name, "phone", "bio"])
+        backticked = "`" + name.replace("`", "``") + "`"
+        assert engine.query(f"SELECT {backticked} FROM users ORDER BY id") == [("a@example.com",), ("b@example.com",)]
+        assert engine.query("SELECT count(*) FROM victim") == [(3,)]
+        assert engine.tables() == {"users", "orders", "victim", "schema_migrations"}
+        assert engine.query("SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE()") == [(0,)]
+        assert engine.query("SELECT count(*) FROM information_schema.routines WHERE routine_schema = DATABASE()") == [(0,)]
+        result = project.run("down", "--steps", "3")
+        assert result.code == 0, result.stderr
+        assert engine.query("SELECT email FROM users ORDER BY id") == [("a@example.com",), ("b@example.com",)]
+        assert engine.query("SELECT count(*) FROM victim") == [(3,)]
+        assert engine.tables() == {"users", "orders", "victim", "schema_migrations"}
+
+    check()
+
+
+@pytest.mark.parametrize("goal, options, refusal", [
+    ("rename users.email", ("--to", '"email "'), "new column name '\"email \"' ends with a space"),
+    ("rename column email to x", ("--table", '"users "'), "table '\"users \"' ends with a space"),
+    ("rename table users", ("--to", '"p\U0001F600"'), "new table name '\"p\U0001F600\"' holds U+1F600"),
+])
+def test_a_name_mariadb_cannot_hold_is_refused_by_plan_rather_than_written_into_a_migration_that_fails(
+        tmp_path, mysql_url, goal, options, refusal):
+    from conftest import Engine
+
+    create_tables(Engine("mysql", mysql_url))
+    project = Project(tmp_path / "p", mysql_url)
+    result = project.run("plan", goal, *options, "--write")
+    assert result.code == 2 and result.stderr.startswith(f"error: {refusal}"), result.stderr
+    assert not any(project.migrations.iterdir())
 
 # --- migrate.yaml --------------------------------------------------------------------------------------------------
 
@@ -501,11 +582,13 @@ def test_an_error_naming_a_file_with_a_newline_in_its_name_is_one_line(sqlite_pr
     assert len(result.stderr.splitlines()) == 2 and result.stderr.splitlines()[1].startswith("hint: ")
 
 
-@pytest.mark.parametrize("word", ["BEGIN", "end", "Case", "IF", "loop", "public.then"])
-def test_a_block_keyword_given_as_a_type_is_refused_rather_than_written_into_a_trigger_body(tmp_path, engine, word):
-    create_tables(engine)
+@pytest.mark.parametrize("word", ["BEGIN", "end", "Case", "IF", "loop", "public.then", "ELSEIF", "elsif", "Declare",
+                                  "until", "LEAVE", "DELIMITER"])
+def test_a_block_keyword_given_as_a_type_is_refused_rather_than_written_into_a_trigger_body(tmp_path, plan_engine,
+                                                                                              word):
+    create_tables(plan_engine)
     root = tmp_path / "p"
     root.mkdir()
-    code, stderr, _ = planned_files(root, engine.url, "change orders.total to numeric(12,2)", "--to", word)
+    code, stderr, _ = planned_files(root, plan_engine.url, "change orders.total to numeric(12,2)", "--to", word)
     assert code == 2
     assert stderr.startswith(f"error: new type '{word}' is not a column type this planner accepts")

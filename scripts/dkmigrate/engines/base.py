@@ -152,6 +152,10 @@ class Engine(ABC):
             return name
         return self.quote_identifier(name)
 
+    def name_fault(self, name: str) -> str | None:
+        """Why the server refuses a name that quoting cannot help (None: it takes any name without a NUL)."""
+        return None
+
     def quote_table(self, name: str) -> str:
         schema, _, table = name.rpartition(".")  # a table name has no dot; a schema's name may
         return f"{self.quote_identifier(schema)}.{self.quote_identifier(table)}" if schema else self.quote_identifier(table)

@@ -109,6 +109,15 @@ class MySQL(Engine):
                 return " ".join([*kind, token.upper])
         return None
 
+    def name_fault(self, name: str) -> str | None:
+        """dev.mysql.com/doc/refman/8.0/en/identifiers.html: no trailing space, no character beyond the BMP."""
+        if name.endswith(" "):
+            return "ends with a space, which MySQL does not allow at the end of a name"
+        beyond = next((char for char in name if ord(char) > 0xFFFF), None)
+        if beyond is not None:
+            return f"holds U+{ord(beyond):X}: MySQL allows no character beyond U+FFFF in a name"
+        return None
+
     @staticmethod
     def literal(value) -> str:
         """A backslash escapes in MySQL's strings (unless NO_BACKSLASH_ESCAPES): it is doubled."""

@@ -139,7 +139,11 @@ def _one_name(token: Token, text: str, dialect: str, what: str) -> Name:
             raise UsageError(f"{what} '{printable(text)}' has an unclosed {']' if token.text[0] == '[' else token.text[0]}")
     elif token.kind != WORD or not token.text.isascii():  # a bare name is letters, digits, _ and $ of ASCII
         raise _invalid(text, what)
-    return _checked(Name(name_of(token, dialect)), text, what)
+    name = _checked(Name(name_of(token, dialect)), text, what)
+    fault = engine(dialect).name_fault(name.text)
+    if fault is not None:
+        raise UsageError(f"{what} '{printable(text)}' {fault}")
+    return name
 
 
 def _closed(token: Token) -> bool:
@@ -242,8 +246,10 @@ _TYPE = re.compile(
 )
 
 
-# Words that open or close a block of a trigger or routine body: as a type inside one, they would end it early.
-_BLOCK_WORDS = frozenset(("begin", "end", "if", "case", "loop", "while", "repeat", "then", "else", "do"))
+# Words that open, divide or close a block of a trigger or routine body (PL/pgSQL's and MySQL's), and the mysql
+# client's DELIMITER: as a type inside one, they would end it early or start another statement.
+_BLOCK_WORDS = frozenset(("begin", "end", "if", "case", "loop", "while", "repeat", "then", "else", "do", "elseif",
+                          "elsif", "until", "declare", "leave", "iterate", "handler", "delimiter"))
 
 
 def parse_type(text: str, what: str = "type") -> str:
