@@ -275,6 +275,7 @@ def planned_files(root, url: str, goal: str, *options: str):
         return code, stderr.getvalue(), None
     files = []
     for file in json.loads(stdout.getvalue())["files"]:
+        assert "\x00" not in file["content"], "a file `up` refuses to read"
         migration = DBMATE.migration(Path(file["path"]), file["content"])
         files.append([statement.text for section in (migration.up, migration.down) if section
                       for statement in section.statements(dialect_of(url))])
@@ -448,6 +449,53 @@ def test_a_hostile_column_name_applied_on_mariadb_renames_the_column_and_runs_no
         assert engine.tables() == {"users", "orders", "victim", "schema_migrations"}
 
     check()
+
+
+def test_a_hostile_default_applied_on_mariadb_is_the_value_of_every_row_and_runs_nothing_else(tmp_path, mysql_url):
+    from conftest import Engine
+
+    engine = Engine("mysql", mysql_url)
+    run = 0
+
+    @hypothesis_settings(max_examples=12, deadline=None, database=None,
+                         suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(value=hostile_text)
+    @example(value="x\\'; DROP TABLE victim; -- ")
+    @example(value="\\\\'); DELETE FROM victim; #")
+    @example(value="*/ DROP TABLE victim; /*!")
+    @example(value="\x00'\x1a\\")
+    def check(value):
+        nonlocal run
+        run += 1
+        engine.query("DROP TABLE IF EXISTS users, orders, victim, schema_migrations")
+        create_tables(engine)
+        project = Project(tmp_path / f"p{run}", mysql_url)
+        result = project.run("plan", "add not null column users.status varchar(400)", "--default", value, "--write")
+        assert result.code == 0, result.stderr
+        result = project.run("up")
+        assert result.code == 0, result.stderr
+        assert engine.query("SELECT status FROM users ORDER BY id") == [(value,), (value,)]
+        assert engine.query("SELECT count(*) FROM victim") == [(3,)]
+        assert engine.tables() == {"users", "orders", "victim", "schema_migrations"}
+        assert engine.query("SELECT count(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE()") == [(0,)]
+        result = project.run("down", "--steps", str(len(list(project.migrations.iterdir()))))
+        assert result.code == 0, result.stderr
+        assert "status" not in [row[0] for row in engine.query(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'users'")]
+        assert engine.query("SELECT count(*) FROM victim") == [(3,)]
+
+    check()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_a_default_holding_a_nul_is_refused_where_no_string_literal_can_write_it(request, tmp_path, dialect):
+    from conftest import Engine
+
+    create_tables(Engine(dialect, request.getfixturevalue(f"{dialect}_url")))
+    code, stderr, _ = planned_files(tmp_path, request.getfixturevalue(f"{dialect}_url"),
+                                    "add not null column users.status text", "--default", "a\x00b")
+    assert code == 2 and len(stderr.splitlines()) == 1, stderr
+    assert stderr.startswith("error: default 'a\\u0000b' holds a NUL character, which "), stderr
 
 
 @pytest.mark.parametrize("goal, options, refusal", [

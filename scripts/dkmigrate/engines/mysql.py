@@ -120,9 +120,10 @@ class MySQL(Engine):
 
     @staticmethod
     def literal(value) -> str:
-        """A backslash escapes in MySQL's strings (unless NO_BACKSLASH_ESCAPES): it is doubled."""
+        """A backslash escapes in MySQL's strings (unless NO_BACKSLASH_ESCAPES): it is doubled, and a NUL, which no
+        SQL file may hold, is written as its escape \\0."""
         if isinstance(value, str):
-            return "'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+            return "'" + value.replace("\\", "\\\\").replace("'", "''").replace("\x00", "\\0") + "'"
         return Engine.literal(value)
 
     def uncastable(self, column: str, type_name: str, modifiers: tuple[int, ...] | None) -> str | None:

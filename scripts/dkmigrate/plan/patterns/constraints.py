@@ -10,6 +10,7 @@ from ..operations import (AddColumn, AddForeignKey, AddNotNullCheck, AddUniqueUs
                           replace)
 from ..registry import Built, Context, Slots, register
 from .. import sql
+from ...text import printable
 
 _NOT_NULL = r"(?:required|not null|non-null|non-nullable|mandatory)"
 _VALUE = r"(?P<default>'(?:[^']|'')*'|[A-Za-z0-9_.+-]+)"
@@ -19,7 +20,13 @@ def default_literal(text: str, dialect: str) -> str:
     """A default from the goal or --default, always as a string literal of the engine: never SQL of its own."""
     if len(text) >= 2 and text[0] == text[-1] == "'":
         text = text[1:-1].replace("''", "'")
-    return engine(dialect).literal(text)
+    literal = engine(dialect).literal(text)
+    if "\x00" in literal:
+        from ...errors import UsageError
+
+        raise UsageError(f"default '{printable(text)}' holds a NUL character, which {engine(dialect).label} cannot "
+                         "write in a migration's string literal")
+    return literal
 
 
 @register(
