@@ -2,6 +2,7 @@
 and `migrate baseline` for a database that predates its migrations."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -383,8 +384,8 @@ def test_the_other_tools_times_are_read_in_utc_whatever_the_servers_time_zone(tm
     from conftest import Project
 
     engine = Engine("postgres", postgres_url)
-    database = postgres_url.rsplit("/", 1)[1]
-    engine.query(f"ALTER DATABASE {database} SET timezone = 'Asia/Tokyo'")  # UTC+9, no daylight saving
+    database = urlsplit(postgres_url).path.lstrip("/")
+    engine.query(f'ALTER DATABASE "{database}" SET timezone = \'Asia/Tokyo\'')  # UTC+9, no daylight saving
     build(engine, GOOSE["postgres"])
     engine.query("INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, TRUE), (1, TRUE)")
     project = Project(tmp_path / "project", postgres_url)
