@@ -14,7 +14,7 @@ Nothing here writes: the other tool's table is only read, never altered.
 
 from collections import namedtuple
 
-from .catalogue.model import version_key
+from .catalogue.model import lenient_version_key, version_key
 from .errors import StateError
 
 GOLANG_MIGRATE, GOOSE, FLYWAY = "golang-migrate", "goose", "Flyway"
@@ -80,10 +80,7 @@ def read_history(adapter, table: ForeignTable, versions: list[str]) -> list[Adop
 
 
 def _key(version) -> tuple:
-    try:
-        return version_key(str(version).strip())
-    except ValueError:  # not a number: no migration file has it
-        return (str(version),)
+    return lenient_version_key(str(version).strip())
 
 
 def _golang_migrate(rows) -> tuple[dict, str | None]:

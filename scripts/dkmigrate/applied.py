@@ -11,8 +11,9 @@ from pathlib import Path, PurePosixPath
 
 from .adoption import FLYWAY, GOLANG_MIGRATE, GOOSE, SIGNATURES, ForeignTable, read_history
 from .catalogue import load_catalogue
-from .catalogue.model import version_key
+from .catalogue.model import lenient_version_key, version_key
 from .errors import CatalogueError
+from .tracking import beside
 
 def has_reader(tool_name: str) -> bool:
     return tool_name in _READERS
@@ -24,7 +25,7 @@ def applied_files(adapter, use, project: Path, schema: str | None = None) -> tup
     (Prisma's)."""
     reader, table, schemas = _READERS[use.tool.name]
     schema = schema or schemas.get(adapter.dialect)
-    name = f"{schema}.{table}" if schema else _beside(adapter.table, table)
+    name = f"{schema}.{table}" if schema else beside(adapter.table, table)
     columns = adapter.table_columns(name)
     if columns is None:
         return set(), name, False
@@ -50,7 +51,7 @@ def _dbmate(adapter, use, project: Path, name: str, columns: set[str]) -> set[Pu
         return set()  # golang-migrate's table of the same name
     state = " WHERE state IS NULL OR state = 'applied'" if "state" in columns else ""
     recorded = {str(version) for version, in adapter.query(f"SELECT version FROM {adapter.quote_table(name)}{state}")}
-    keys = {_key(version) for version in recorded}
+    keys = {lenient_version_key(version) for version in recorded}
     return _files(project, (migration for migration in _catalogue(project / use.migrations_dir)
                             if migration.key in keys))
 
@@ -99,14 +100,3 @@ def _files(project: Path, migrations) -> set[PurePosixPath]:
             for file in migration.files}
 
 
-def _beside(table: str, name: str) -> str:
-    """`name` in the schema of the adapter's resolved table."""
-    schema, dot, _ = table.rpartition(".")
-    return f"{schema}{dot}{name}"
-
-
-def _key(version: str) -> tuple:
-    try:
-        return version_key(version)
-    except ValueError:
-        return (version,)

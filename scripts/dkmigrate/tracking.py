@@ -11,7 +11,7 @@ what a dry run prints is exactly what a real run executes.
 from collections import namedtuple
 
 from .adoption import DEFAULT_TABLES, ForeignTable, read_history, tool_of
-from .catalogue.model import Migration, version_key
+from .catalogue.model import Migration, lenient_version_key
 from .engines import engine
 from .errors import StateError
 
@@ -85,7 +85,7 @@ class TrackingTable:
         tool = tool_of(columns, _OURS) if columns is not None else None
         if tool is not None:
             self.foreign = ForeignTable(tool, self.name)
-            self._use(_beside(self.name, OWN_TABLE))
+            self._use(beside(self.name, OWN_TABLE))
             columns = self.adapter.table_columns(self.name)
         if columns is None and self.foreign is None:
             self.foreign = self._foreign_beside()
@@ -98,7 +98,7 @@ class TrackingTable:
         """Another tool's table where that tool keeps it by default, beside where dk migrate's own would be."""
         found = []
         for default in DEFAULT_TABLES:
-            name = _beside(self.name, default)
+            name = beside(self.name, default)
             if name == self.name:
                 continue
             columns = self.adapter.table_columns(name)
@@ -141,8 +141,8 @@ class TrackingTable:
         Rails and other tools keep the same shape."""
         if _OURS & columns:
             return
-        known = {_key(version) for version in self.versions}
-        strangers = [version for version in versions if _key(version) not in known]
+        known = {lenient_version_key(version) for version in self.versions}
+        strangers = [version for version in versions if lenient_version_key(version) not in known]
         if strangers:
             raise StateError(
                 f"table {self.name} has dbmate's shape but holds versions with no migration file here "
@@ -219,7 +219,8 @@ class TrackingTable:
         """The history of the other tool's table, as the rows dk migrate's own table starts with."""
         if self.foreign is None:
             return []
-        return [TrackingRow(version=adopted.version, name=self.names.get(_key(adopted.version)), checksum=None,
+        return [TrackingRow(version=adopted.version, name=self.names.get(lenient_version_key(adopted.version)),
+                            checksum=None,
                             state=ADOPTED_DIRTY if adopted.dirty else APPLIED, applied_at=_iso(adopted.applied_at),
                             duration_ms=None, apply_order=adopted.order, progress=None)
                 for adopted in read_history(self.adapter, self.foreign, self.versions)]
@@ -257,17 +258,10 @@ class TrackingTable:
         return f"UPDATE {self.quoted} SET {assignments} WHERE version = {self.adapter.literal(version)}"
 
 
-def _beside(table: str, name: str) -> str:
+def beside(table: str, name: str) -> str:
     """`name` in the schema of `table`."""
     schema, dot, _ = table.rpartition(".")
     return f"{schema}{dot}{name}"
-
-
-def _key(version: str) -> tuple:
-    try:
-        return version_key(version)
-    except ValueError:
-        return (version,)
 
 
 def _iso(value) -> str | None:

@@ -21,6 +21,14 @@ def version_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def lenient_version_key(version: str) -> tuple:
+    """version_key, or the text itself for a version that is not a number (no migration file has it)."""
+    try:
+        return version_key(version)
+    except ValueError:
+        return (version,)
+
+
 def _immutable(self, name, value=None):
     raise AttributeError(f"cannot change {name} of a {type(self).__name__}: it is immutable")
 
