@@ -541,12 +541,7 @@ class Runner:
                 write_tracking(executor, opening)
             except StatementFailed as error:  # e.g. a lock on the tracking table not granted: run again whole
                 raise fail(opening, None, error, untouched=not isinstance(error, TrackingRowLost)) from None
-        timeout = self.lock_policy.timeout
-        for setting in engine(self.adapter.dialect).session_lock_timeout(timeout) if timeout is not None else ():
-            try:
-                executor.execute(setting)
-            except StatementFailed as error:
-                raise fail(setting, None, error) from None
+        self._set_lock_timeout(executor, fail)
         for statement in statements:
             retry = 0
             while True:
@@ -608,6 +603,15 @@ class Runner:
             outcome = "applied" if direction == UP else "rolled_back"
         return MigrationResult(migration, direction, outcome, None if dry_run else _elapsed(started), in_transaction, reason)
 
+    def _set_lock_timeout(self, executor, fail) -> None:
+        """The environment's lock timeout on the session, before a migration's statements; `fail` makes the error."""
+        timeout = self.lock_policy.timeout
+        for setting in engine(self.adapter.dialect).session_lock_timeout(timeout) if timeout is not None else ():
+            try:
+                executor.execute(setting)
+            except StatementFailed as error:
+                raise fail(setting, None, error) from None
+
     def _run_batched(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
                      completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
         """A migration with a batched statement: outside a transaction, each other statement in one transaction
@@ -641,12 +645,7 @@ class Runner:
                 raise fail(opening, None, error) from None
         else:
             executor.comment([f"continuing after {done} statement(s){position_note(row)}"])
-        timeout = self.lock_policy.timeout
-        for setting in engine(self.adapter.dialect).session_lock_timeout(timeout) if timeout is not None else ():
-            try:
-                executor.execute(setting)
-            except StatementFailed as error:
-                raise fail(setting, None, error) from None
+        self._set_lock_timeout(executor, fail)
         for index, statement in enumerate(statements):
             if index < done:
                 continue
