@@ -47,15 +47,6 @@ class Observation(namedtuple("Observation", "duration_ms locks rewrote scanned r
     __slots__ = ()
 
 
-def rebuilt(seen: dict[str, int], before: dict[str, int], after: dict[str, int]) -> tuple[str, ...]:
-    """The tables a statement rebuilt, from each table's storage id (a root page, a table id) by name: a name that
-    kept its place with another id (a copying ALTER), or that took over the id of another table that existed
-    before it (a copy renamed to the old name). `seen`: the last id seen under each name, dropped tables' too."""
-    taken_over = set(before.values())
-    return tuple(sorted(name for name, storage in after.items()
-                        if seen.get(name, storage) != storage and (name in before or storage in taken_over)))
-
-
 class Tracer(ABC):
     """`migrate trace`: runs statements one at a time, as a migration would, and reports what the engine shows of
     each. Engine-specific; one per engine, over an open Adapter's connection."""
@@ -71,6 +62,33 @@ class Tracer(ABC):
     def run(self, sql: str, in_transaction: bool) -> Observation:
         """Runs one statement (inside the transaction the caller opened, with in_transaction) and observes it.
         Raises StatementFailed with the database's message."""
+
+
+class StorageTracer(Tracer):
+    """A tracer that sees a rebuilt table by its storage id (a root page, a table id), read before and after each
+    statement: a name that kept its place with another id (a copying ALTER), or that took over the id of another
+    table that existed before it (a copy renamed to the old name)."""
+
+    def __init__(self, adapter: "Adapter"):
+        super().__init__(adapter)
+        self.seen: dict[str, int] = {}  # the last storage id seen under each table name, dropped tables' too
+
+    @abstractmethod
+    def storage(self) -> dict[str, int]:
+        """Each table's storage id, by name."""
+
+    def run(self, sql: str, in_transaction: bool) -> Observation:
+        before = self.storage()
+        self.seen.update(before)
+        started = time.perf_counter()
+        rows = self.adapter.execute(sql)
+        duration = time.perf_counter() - started
+        after = self.storage()
+        taken_over = set(before.values())
+        rewrote = tuple(sorted(name for name, storage in after.items()
+                               if self.seen.get(name, storage) != storage and (name in before or storage in taken_over)))
+        self.seen.update(after)
+        return Observation(round(duration * 1000, 3), rewrote=rewrote, rows=rows)
 
 
 class QueryTimedOut(StatementFailed):

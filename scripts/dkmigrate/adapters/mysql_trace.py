@@ -3,19 +3,16 @@ rebuilt - an InnoDB table whose name comes back with another table id (ALGORITHM
 where ALGORITHM=INSTANT or an in-place index build keeps the id. Metadata locks are not observed: a DDL statement
 releases them as it ends."""
 
-import time
-
 from ..errors import StatementFailed
-from .base import Observation, Tracer, rebuilt
+from .base import StorageTracer
 
 # MariaDB and MySQL 5.7 name the InnoDB dictionary table INNODB_SYS_TABLES, MySQL 8 INNODB_TABLES; NAME is db/table.
 _DICTIONARIES = ("INNODB_SYS_TABLES", "INNODB_TABLES")
 
 
-class MySQLTracer(Tracer):
+class MySQLTracer(StorageTracer):
     def __init__(self, adapter):
         super().__init__(adapter)
-        self.ids: dict[str, int] = {}  # the last table id seen under each table name, dropped tables' too
         self.dictionary: str | None = None
 
     def notes(self) -> list[str]:
@@ -27,18 +24,8 @@ class MySQLTracer(Tracer):
         return ["a DDL statement releases its metadata locks as it ends, so trace does not list them; "
                 "performance_schema.metadata_locks shows them while a statement runs"]
 
-    def run(self, sql: str, in_transaction: bool) -> Observation:
-        before = self._ids()
-        self.ids.update(before)
-        started = time.perf_counter()
-        rows = self.adapter.execute(sql)
-        duration = time.perf_counter() - started
-        after = self._ids()
-        observation = Observation(round(duration * 1000, 3), rewrote=rebuilt(self.ids, before, after), rows=rows)
-        self.ids.update(after)
-        return observation
-
-    def _ids(self) -> dict[str, int]:
+    def storage(self) -> dict[str, int]:
+        """Each InnoDB table's id, by name."""
         prefix = self.adapter.literal(f"{self.adapter.query('SELECT DATABASE()')[0][0]}/")
         for dictionary in ([self.dictionary] if self.dictionary else _DICTIONARIES):
             try:
