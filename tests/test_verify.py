@@ -66,6 +66,23 @@ def users_table(project):
         """, "DROP TABLE users;")
 
 
+def test_values_a_default_computes_anew_when_up_runs_again_are_no_difference(project, engine):
+    """A row the up inserts gets a new random value (or clock time) from its column's default when up runs again
+    after down: verify must not call the migration irreversible for that."""
+    default = {"sqlite": "(random())", "postgres": "floor(random() * 1000000000)",
+               "mysql": "(floor(rand() * 1000000000))"}[engine.name]
+    project.migration("20260101000001", "tickets", f"""
+        CREATE TABLE tickets (id integer PRIMARY KEY, code bigint NOT NULL DEFAULT {default}, label text);
+        INSERT INTO tickets (id, label) VALUES (1, 'a'), (2, 'b');
+        """, "DROP TABLE tickets;")
+
+    result = project.run("verify", "--format", "json")
+
+    assert result.code == 0, result.stdout + result.stderr
+    [verdict] = result.json["migrations"]
+    assert (verdict["reversible"], verdict["difference"], verdict["data_compared"]) == (True, [], True)
+
+
 def test_reversible_migrations_are_reported_and_the_database_is_unchanged(project, engine):
     users_table(project)
     assert project.run("up").code == 0

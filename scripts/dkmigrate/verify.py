@@ -10,6 +10,7 @@ from .adapters.base import Adapter
 from .catalogue.model import Migration, Section
 from .config import Settings
 from .errors import SafetyRefusal
+from .lexer import tokenize
 from .operations import open_runner
 from .scratch import ReplayFailed, refuse_dirty, run_section, sandbox, scratch_url_of
 from .snapshot import Snapshot, differences
@@ -96,7 +97,8 @@ def _verify_one(adapter: Adapter, table: str, migration: Migration) -> Verdict:
     if not difference:  # down restored everything; the up may still not be repeatable
         difference += differences(first_up.schema, second_up.schema, "missing after up, down, up",
                                   "extra after up, down, up")
-    difference += _data_differences(first_up.data, second_up.data, "differ after up, down, up")
+    difference += _data_differences(first_up.data, second_up.data, "differ after up, down, up",
+                                    ignored=_computed_columns(adapter, second_up.schema))
     compared = any(rows for rows in first_up.data.values() if rows)
     return Verdict(migration, not difference, difference, compared)
 
@@ -134,9 +136,25 @@ def _rows(adapter: Adapter, schema: Snapshot, table) -> dict | None:
     return {position: dict(zip(columns, row)) for position, row in enumerate(sorted(rows, key=repr))}
 
 
+def _computed_columns(adapter: Adapter, schema: Snapshot) -> dict[str, set[str]]:
+    """The columns, by table, whose default is computed when a row is inserted (a clock, a sequence, a random
+    value): a row that up, down, up inserts twice gets a new value there, which is no difference."""
+    computed: dict[str, set[str]] = {}
+    for obj in schema.objects.values():
+        default = obj.attributes.get("default") if obj.kind == "column" else None
+        if default and any(token.text == "(" or token.upper in _CLOCK_WORDS
+                           for token in tokenize(default, adapter.dialect)):
+            computed.setdefault(obj.table, set()).add(obj.attributes["_column"])
+    return computed
+
+
+_CLOCK_WORDS = frozenset({"CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME", "LOCALTIMESTAMP", "LOCALTIME"})
+
+
 def _data_differences(old: dict[str, dict | None], new: dict[str, dict | None], words: str,
-                      filled_in_ok: bool = False) -> list[str]:
-    """filled_in_ok: a NULL that became a value is no loss (a down that leaves a backfill in place)."""
+                      filled_in_ok: bool = False, ignored: dict[str, set[str]] | None = None) -> list[str]:
+    """filled_in_ok: a NULL that became a value is no loss (a down that leaves a backfill in place); ignored: columns
+    not compared, by table."""
     lines = []
     for table in sorted(old.keys() & new.keys()):
         before, after = old[table], new[table]
@@ -147,6 +165,7 @@ def _data_differences(old: dict[str, dict | None], new: dict[str, dict | None], 
             lines.append(f"data of {table}: {lost} of {len(before)} rows {words}")
         kept = before.keys() & after.keys()
         columns = {column for row in before.values() for column in row} & {column for row in after.values() for column in row}
+        columns -= (ignored or {}).get(table, set())
         for column in sorted(columns):
             changed = sum(1 for key in kept if before[key][column] != after[key][column]
                           and not (filled_in_ok and before[key][column] is None))
