@@ -1,11 +1,15 @@
 """Configuration: migrate.yaml, environments, ${VAR} interpolation, URL precedence and bad input."""
 
+import os
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from dkmigrate import config
 from dkmigrate.config import Options, load_settings
+from dkmigrate.derived import derived_file, read_derived
 from dkmigrate.errors import ConfigError
 
 CONFIG = """
@@ -193,3 +197,29 @@ def test_a_url_of_another_engine_than_the_environment_s_directory_is_a_configura
     # The same engine, or a directory named on the command line, is fine.
     assert settings(tmp_path, url="sqlite:elsewhere.db").environment == "development"
     assert settings(tmp_path, url="postgres://db/other", dir="db/migrations/postgres").environment == "development"
+
+
+def test_a_kept_document_is_used_only_for_the_very_same_text(configured, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "pycache"))
+    assert load_settings(Options(directory=configured)).url.raw == "sqlite:db/dev.sqlite3"
+    # The same size and the modification time put back: only the text tells the two apart.
+    path = configured / "migrate.yaml"
+    before = path.stat()
+    path.write_text(path.read_text().replace("sqlite:db/dev.sqlite3", "sqlite:db/new.sqlite3"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert load_settings(Options(directory=configured)).url.raw == "sqlite:db/new.sqlite3"
+    assert load_settings(Options(directory=configured, env="production"), {"DATABASE_URL": "sqlite:p.db"}).protected
+
+    for n in range(config.KEPT_DOCUMENTS + 3):  # kept for the last configurations parsed, not for every one
+        (tmp_path / f"p{n}").mkdir()
+        (tmp_path / f"p{n}" / "migrate.yaml").write_text(f"dir: db/migrations_{n}\n")
+        assert load_settings(Options(directory=tmp_path / f"p{n}")).migrations_dir.name == f"migrations_{n}"
+    assert len(read_derived(derived_file("config"))) == config.KEPT_DOCUMENTS
+
+
+def test_a_configuration_error_is_reported_from_a_kept_document_too(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path / "pycache"))
+    (tmp_path / "migrate.yaml").write_text("environments:\n  development:\n    lock_wait: soon\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError, match="environments.development.lock_wait"):
+            load_settings(Options(directory=tmp_path))

@@ -36,3 +36,19 @@ def test_status_on_sqlite_imports_only_what_it_uses(tmp_path):
     loaded = [name for name in NOT_FOR_STATUS
               if any(module == name or module.startswith(name + ".") for module in result["modules"])]
     assert loaded == []
+
+
+def test_status_with_a_configuration_parses_it_once(tmp_path):
+    """PyYAML's import costs more than the rest of a `status`: its document is kept beside the bytecode."""
+    (tmp_path / "migrate.yaml").write_text("dir: db/migrations\nenvironments:\n  development:\n"
+                                           "    url: sqlite:db/development.sqlite3\n")
+    (tmp_path / "db" / "migrations").mkdir(parents=True)
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "scripts"), "PYTHONPYCACHEPREFIX": str(tmp_path / "pycache")}
+    program = ("import sys\n"
+               "from dkmigrate.cli import main\n"
+               "code = main(['-C', sys.argv[1], 'status'])\n"
+               "print('yaml imported' if 'yaml' in sys.modules else 'yaml not imported', code)\n")
+    runs = [subprocess.run([sys.executable, "-c", program, str(tmp_path)], check=True, capture_output=True,
+                           text=True, env=environment).stdout for _ in range(2)]
+    assert "(environment development)" in runs[0] and runs[0].endswith("yaml imported 0\n")
+    assert runs[1].replace("yaml not imported", "yaml imported") == runs[0]

@@ -18,6 +18,7 @@ from collections import namedtuple
 from collections.abc import Mapping
 from pathlib import Path
 
+from .derived import derived_file, keep_derived, read_derived
 from .errors import ConfigError
 from .engines import engine
 from .urls import DatabaseURL, database_identity, parse_url
@@ -258,21 +259,14 @@ def _config_file(base_dir: Path, explicit: str | None) -> Path | None:
 
 
 def _read_document(path: Path) -> dict:
-    import yaml
-
     try:
-        document = _load_yaml(path.read_text(encoding="utf-8"), path.name)
+        document = _parsed_yaml(path.read_text(encoding="utf-8"), path.name)
     except OSError as error:
         raise ConfigError(f"{path.name}: cannot be read: {error.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path.name}: is not UTF-8 text") from None
     except RecursionError:
         raise ConfigError(f"{path.name}: not valid YAML: nested too deeply") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
-        raise ConfigError(f"{path.name}{where}: not valid YAML: {problem}") from None
     if document is None:
         return {}
     if not isinstance(document, dict):
@@ -284,6 +278,23 @@ def _read_document(path: Path) -> dict:
         _check_keys(path.name, environment, ENVIRONMENT_KEYS, f"environments.{name}.")
     if isinstance(document.get("lint"), dict):
         _check_keys(path.name, document["lint"], LINT_KEYS, "lint.")
+    return document
+
+
+KEPT_DOCUMENTS = 8  # configurations whose documents are kept (derived.py): the last ones parsed
+
+
+def _parsed_yaml(text: str, file_name: str):
+    """_load_yaml's document, kept by the text it was read from (derived.py): importing PyYAML costs more than the
+    rest of a `status`, and a configuration seldom changes. A document is used only for the very same text."""
+    kept_at = derived_file("config")
+    kept = read_derived(kept_at)
+    kept = kept if isinstance(kept, dict) else {}
+    if text in kept:
+        return kept[text]
+    document = _load_yaml(text, file_name)
+    kept[text] = document
+    keep_derived(kept_at, dict(list(kept.items())[-KEPT_DOCUMENTS:]))
     return document
 
 
@@ -302,6 +313,11 @@ def _load_yaml(text: str, file_name: str):
             return None
         _check_aliases(node, file_name)
         return loader.construct_document(node)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise ConfigError(f"{file_name}{where}: not valid YAML: {problem}") from None
     finally:
         loader.dispose()
 

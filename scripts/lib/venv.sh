@@ -32,34 +32,32 @@ ensure_venv() {
 }
 
 # use_bytecode_cache: points Python at the bytecode cache in $venv/pycache, compiling the package into it
-# when a source is newer than the last compilation (or was never compiled). The package is compiled
-# "checked-hash": Python compares each cached module with its source's hash before using it, so an
-# edited source never runs as its old bytecode, whatever its timestamp. Python itself caches the modules
-# of the standard library and the dependencies there on first use (PYTHONDONTWRITEBYTECODE, which would
-# forbid that, only ever meant to keep bytecode out of the source tree, which the prefix does).
+# when it was never compiled, or a folder of the package changed since (a file added, removed or replaced)
+# after the last compilation. The package is compiled "checked-hash": Python compares each cached module
+# with its source's hash before using it, so a source edited in place never runs as its old bytecode,
+# whatever its timestamp, and Python writes the module's new bytecode itself. Python also caches the
+# modules of the standard library and the dependencies there on first use (PYTHONDONTWRITEBYTECODE, which
+# would forbid that, only ever meant to keep bytecode out of the source tree, which the prefix does).
 use_bytecode_cache() {
   case $venv in
     /*) export PYTHONPYCACHEPREFIX=$venv/pycache ;;
     *) export PYTHONPYCACHEPREFIX=$PWD/$venv/pycache ;;  # scripts/test changes directory afterwards
   esac
   unset PYTHONDONTWRITEBYTECODE
-  local stamp=$PYTHONPYCACHEPREFIX$root/scripts/dkmigrate/.compiled source stale=0 globstar=0
+  local stamp=$PYTHONPYCACHEPREFIX$root/scripts/dkmigrate/.compiled folder stale=0
   if [ ! -e "$stamp" ]; then
     stale=1
   else
-    shopt -q globstar && globstar=1
-    shopt -s globstar
-    for source in "$root"/scripts/dkmigrate/**/*.py; do
-      if [ "$source" -nt "$stamp" ]; then
+    for folder in "$root"/scripts/dkmigrate/ "$root"/scripts/dkmigrate/*/ "$root"/scripts/dkmigrate/*/*/; do
+      if [ "$folder" -nt "$stamp" ]; then
         stale=1
         break
       fi
     done
-    [ "$globstar" = 1 ] || shopt -u globstar
   fi
   if [ "$stale" = 1 ]; then
     mkdir -p "$(dirname "$stamp")"
-    touch "$stamp.$$"  # before compiling: a source edited meanwhile is newer, so compiled next time
+    touch "$stamp.$$"  # before compiling: a folder changed meanwhile is newer, so compiled next time
     if "$venv/bin/python" -m compileall -qq -f --invalidation-mode checked-hash "$root/scripts/dkmigrate"; then
       mv -f "$stamp.$$" "$stamp"
     else

@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 from collections import namedtuple
 from pathlib import Path
+from stat import S_ISREG
 
 from ..errors import CatalogueError
+from .cache import CatalogueCache, identity
 from .formats import DBMATE, FLYWAY, GOOSE, PAIRS, MigrationFormat, VersionStyle, read_text
 from .model import Migration, version_key
 
@@ -37,9 +39,17 @@ def load_catalogue(directory: Path) -> Catalogue:
             f"no migrations directory {directory}",
             hint="create it with `migrate init` or `migrate create NAME`, or point --dir at it",
         )
+    identities = {}  # file name -> identity (catalogue/cache.py)
     with os.scandir(directory) as entries:
-        names = sorted(entry.name for entry in entries
-                       if entry.name.endswith(".sql") and not entry.name.startswith(".") and entry.is_file())
+        for entry in entries:
+            if entry.name.endswith(".sql") and not entry.name.startswith("."):
+                try:
+                    stat = entry.stat()
+                except OSError:  # a broken link, or a file just removed
+                    continue
+                if S_ISREG(stat.st_mode):
+                    identities[entry.name] = identity(stat)
+    names = sorted(identities)
     sql_files = [directory / name for name in names]
     migration_format = detect_format(sql_files)
     for name in names:
@@ -48,7 +58,17 @@ def load_catalogue(directory: Path) -> Catalogue:
                 f"{name} is not named like a {migration_format.name} migration ({migration_format.expected})",
                 hint=f"rename it, or move it out of {directory}",
             )
-    migrations = sorted(migration_format.read(sql_files), key=lambda migration: migration.key)
+    cache = CatalogueCache(directory)
+    migrations = []
+    for files in migration_format.migration_files(sql_files):
+        files_identity = tuple(identities[path.name] for path in files)
+        migration = cache.migration(files, files_identity)
+        if migration is None:
+            migration = migration_format.read_migration(files)
+            cache.keep(files, files_identity, migration)
+        migrations.append(migration)
+    cache.save()
+    migrations.sort(key=lambda migration: migration.key)
     for before, after in zip(migrations, migrations[1:]):
         if before.key == after.key:
             raise CatalogueError(f"two migrations have version {after.version}: {before.up.file.name} and {after.up.file.name}")
@@ -80,8 +100,8 @@ def detect_format(sql_files: list[Path]) -> MigrationFormat:
         return PAIRS
     if any(FLYWAY.claims(name) for name in names):
         return FLYWAY
-    sectioned = [path for path in sql_files if DBMATE.claims(path.name)]
-    if sectioned and GOOSE.is_goose(sectioned[0].read_text(encoding="utf-8-sig", errors="replace")):
+    sectioned = next((path for path in sql_files if DBMATE.claims(path.name)), None)
+    if sectioned and GOOSE.is_goose(sectioned.read_text(encoding="utf-8-sig", errors="replace")):
         return GOOSE
     return DBMATE
 

@@ -27,9 +27,17 @@ class MigrationFormat(ABC):
     def claims(self, file_name: str) -> bool:
         return self.pattern.match(file_name) is not None
 
-    @abstractmethod
     def read(self, files: list[Path]) -> list[Migration]:
         """Migrations from the files this format claims (not yet checked for duplicate versions)."""
+        return [self.read_migration(group) for group in self.migration_files(files)]
+
+    def migration_files(self, files: list[Path]) -> list[tuple[Path, ...]]:
+        """The files of each migration, its up file first: one file each, unless the down has a file of its own."""
+        return [(path,) for path in files]
+
+    @abstractmethod
+    def read_migration(self, files: tuple[Path, ...]) -> Migration:
+        """The migration held by the files migration_files grouped."""
 
     @abstractmethod
     def new_files(self, directory: Path, version: str, name: str, style: "VersionStyle") -> list[NewFile]:
@@ -76,8 +84,8 @@ class _SectionedFormat(MigrationFormat):
     pattern = re.compile(r"^(?P<version>\d+)(?:_(?P<name>.+))?\.sql$")
     expected = "<version>_<name>.sql"
 
-    def read(self, files: list[Path]) -> list[Migration]:
-        return [self.migration(path, read_text(path)) for path in files]
+    def read_migration(self, files: tuple[Path, ...]) -> Migration:
+        return self.migration(files[0], read_text(files[0]))
 
     def migration(self, path: Path, text: str) -> Migration:
         """The migration one file holds; a file not named like one (linted on its own) has no version."""
@@ -165,20 +173,28 @@ class PairsFormat(MigrationFormat):
     pattern = re.compile(r"^(?P<prefix>V?)(?P<version>\d+)(?:(?P<separator>[._])(?P<name>.+?))?\.(?P<direction>up|down)\.sql$")
     expected = "<version>_<name>.up.sql and <version>_<name>.down.sql"
 
-    def read(self, files: list[Path]) -> list[Migration]:
+    def claims(self, file_name: str) -> bool:
+        # The suffix test first: detecting a folder's format asks every file name of other formats.
+        return file_name.endswith((".up.sql", ".down.sql")) and super().claims(file_name)
+
+    def migration_files(self, files: list[Path]) -> list[tuple[Path, ...]]:
         halves: dict[tuple[str, str], dict[str, Path]] = {}
         for path in files:
             match = self.pattern.match(path.name)
             halves.setdefault((match["version"], match["name"] or ""), {})[match["direction"]] = path
-        migrations = []
-        for (version, name), paths in halves.items():
+        groups = []
+        for paths in halves.values():
             if "up" not in paths:
                 raise CatalogueError(f"{paths['down'].name}: a down file without its up file")
-            up_path = paths["up"]
-            label = up_path.name[: -len(".up.sql")]
-            down = Section(read_text(paths["down"]), paths["down"]) if "down" in paths else None
-            migrations.append(Migration(version, name, label, Section(read_text(up_path), up_path), down))
-        return migrations
+            groups.append((paths["up"], paths["down"]) if "down" in paths else (paths["up"],))
+        return groups
+
+    def read_migration(self, files: tuple[Path, ...]) -> Migration:
+        up_path = files[0]
+        match = self.pattern.match(up_path.name)
+        down = Section(read_text(files[1]), files[1]) if len(files) > 1 else None
+        return Migration(match["version"], match["name"] or "", up_path.name[: -len(".up.sql")],
+                         Section(read_text(up_path), up_path), down)
 
     def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:
         stem = f"{style.prefix}{version}{style.separator}{name}"
@@ -191,8 +207,11 @@ class FlywayFormat(MigrationFormat):
     pattern = re.compile(r"^(?P<kind>[VURB])(?P<version>\d+(?:[._]\d+)*)?__(?P<name>.+)\.sql$")
     expected = "V<version>__<description>.sql (and U<version>__<description>.sql for its down)"
 
-    def read(self, files: list[Path]) -> list[Migration]:
-        ups: dict[str, tuple[Path, re.Match]] = {}
+    def claims(self, file_name: str) -> bool:
+        return file_name.startswith(("V", "U", "R", "B")) and super().claims(file_name)  # as in PairsFormat
+
+    def migration_files(self, files: list[Path]) -> list[tuple[Path, ...]]:
+        ups: dict[str, Path] = {}
         undos: dict[str, Path] = {}
         for path in files:
             match = self.pattern.match(path.name)
@@ -203,15 +222,17 @@ class FlywayFormat(MigrationFormat):
             if kind == "U":
                 undos[match["version"]] = path
             else:
-                ups[match["version"]] = (path, match)
+                ups[match["version"]] = path
         for version, path in undos.items():
             if version not in ups:
                 raise CatalogueError(f"{path.name}: an undo file without its V{version}__ migration")
-        migrations = []
-        for version, (path, match) in ups.items():
-            down = Section(read_text(undos[version]), undos[version]) if version in undos else None
-            migrations.append(Migration(version, match["name"], path.name[:-4], Section(read_text(path), path), down))
-        return migrations
+        return [(path, undos[version]) if version in undos else (path,) for version, path in ups.items()]
+
+    def read_migration(self, files: tuple[Path, ...]) -> Migration:
+        path = files[0]
+        match = self.pattern.match(path.name)
+        down = Section(read_text(files[1]), files[1]) if len(files) > 1 else None
+        return Migration(match["version"], match["name"], path.name[:-4], Section(read_text(path), path), down)
 
     def new_files(self, directory: Path, version: str, name: str, style: VersionStyle) -> list[NewFile]:
         return [NewFile(directory / f"V{version}__{name}.sql", "up.sql.j2"),

@@ -91,7 +91,9 @@ class Migration:
 
     __slots__ = ("version", "name", "label", "up", "down", "_key", "_checksum")
 
-    def __init__(self, version: str, name: str, label: str, up: Section, down: Section | None):
+    def __init__(self, version: str, name: str, label: str, up: Section, down: Section | None,
+                 checksum: str | None = None):
+        """checksum: the up section's, when known already (catalogue/cache.py)."""
         set_field = object.__setattr__
         set_field(self, "version", version)
         set_field(self, "name", name)
@@ -99,7 +101,7 @@ class Migration:
         set_field(self, "up", up)
         set_field(self, "down", down)
         set_field(self, "_key", None)
-        set_field(self, "_checksum", None)
+        set_field(self, "_checksum", checksum)
 
     @property
     def key(self) -> tuple[int, ...]:
