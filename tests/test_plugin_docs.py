@@ -34,7 +34,7 @@ def options(parser) -> set[str]:
     return {option for action in parser._actions for option in action.option_strings}
 
 
-ALL_OPTIONS = options(PARSER).union(*(options(sub) for sub in OPERATIONS.values()))
+ALL_OPTIONS = options(PARSER).union(*(options(sub.complete()) for sub in OPERATIONS.values()))
 
 
 def frontmatter_and_body(path):

@@ -8,6 +8,7 @@ import math
 import os
 import re
 import sys
+from functools import partial
 
 from .. import __version__
 from ..errors import UsageError
@@ -38,6 +39,13 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, allow_abbrev=False, **kwargs)
         self._words: list[str] = []
+        self._add_options = None  # a command's parser: adds its options when the command is read (_Commands)
+
+    def complete(self) -> "_Parser":
+        if self._add_options is not None:
+            add_options, self._add_options = self._add_options, None
+            add_options(self)
+        return self
 
     def parse_known_args(self, args=None, namespace=None):
         self._words = list(sys.argv[1:] if args is None else args)
@@ -78,7 +86,7 @@ class _Parser(argparse.ArgumentParser):
         parsers = [self]
         subparsers = [action for action in self._actions if isinstance(action, argparse._SubParsersAction)]
         if subparsers and command in subparsers[0].choices:
-            parsers.append(subparsers[0].choices[command])
+            parsers.append(subparsers[0].choices[command].complete())
         return [option for parser in parsers for action in parser._actions for option in action.option_strings]
 
     def _suggestion(self, words: list[str]) -> str:
@@ -94,6 +102,15 @@ class _Parser(argparse.ArgumentParser):
                 if close:
                     return f" (did you mean {close[0]}?)"
         return ""
+
+
+class _Commands(argparse._SubParsersAction):
+    """The commands: a command's options are added to its parser when the command is read, so that a run
+    builds the options of its own command only."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        self.choices[values[0]].complete()
+        super().__call__(parser, namespace, values, option_string)
 
 
 def positive_int(text: str) -> int:
@@ -138,10 +155,14 @@ def build_parser(commands) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dk migrate {__version__}")
     all_formats = tuple(dict.fromkeys(f for command in commands for f in getattr(command, "FORMATS", FORMATS)))
     _add_global_options(parser, after_command=False, formats=all_formats)
-    subparsers = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="<command>", parser_class=_Parser, action=_Commands)
     subparsers.required = True
     for command in commands:
         sub = subparsers.add_parser(command.NAME, help=command.HELP, description=command.HELP)
-        _add_global_options(sub, after_command=True, formats=getattr(command, "FORMATS", FORMATS))
-        command.add_arguments(sub)
+        sub._add_options = partial(_add_command_options, command)
     return parser
+
+
+def _add_command_options(command, parser: argparse.ArgumentParser) -> None:
+    _add_global_options(parser, after_command=True, formats=getattr(command, "FORMATS", FORMATS))
+    command.add_arguments(parser)
