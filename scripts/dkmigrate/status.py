@@ -31,7 +31,7 @@ def reconcile(catalogue: Catalogue, rows: list[TrackingRow]) -> list[MigrationSt
     rows_by_key = {sort_key(row.version): row for row in rows}
     applied_keys = [key for key, row in rows_by_key.items() if not row.dirty]
     newest_applied = max(applied_keys, default=None)
-    applied_late = _applied_late(rows)
+    applied_late = _applied_late(rows_by_key)
     keyed = []  # (sort key, status): the keys computed once, not once more for sorting
     for migration in catalogue.migrations:
         key = (0, migration.key)
@@ -49,11 +49,12 @@ def reconcile(catalogue: Catalogue, rows: list[TrackingRow]) -> list[MigrationSt
     return [status for _, status in keyed]
 
 
-def _applied_late(rows: list[TrackingRow]) -> set[tuple]:
+def _applied_late(rows_by_key: dict[tuple, TrackingRow]) -> set[tuple]:
     """The keys of the rows applied after a migration of a newer version (merged from another branch)."""
     late, newest = set(), None
-    for row in sorted((row for row in rows if row.apply_order is not None), key=lambda row: row.apply_order):
-        key = sort_key(row.version)
+    ordered = sorted(((row.apply_order, key) for key, row in rows_by_key.items() if row.apply_order is not None),
+                     key=lambda pair: pair[0])
+    for _, key in ordered:
         if newest is not None and key < newest:
             late.add(key)
         else:

@@ -50,8 +50,7 @@ def load_catalogue(directory: Path) -> Catalogue:
                 if S_ISREG(stat.st_mode):
                     identities[entry.name] = identity(stat)
     names = sorted(identities)
-    sql_files = [directory / name for name in names]
-    migration_format = detect_format(sql_files)
+    migration_format = detect_format(directory, names)
     for name in names:
         if not migration_format.claims(name):
             raise CatalogueError(
@@ -60,11 +59,11 @@ def load_catalogue(directory: Path) -> Catalogue:
             )
     cache = CatalogueCache(directory)
     migrations = []
-    for files in migration_format.migration_files(sql_files):
-        files_identity = tuple(identities[path.name] for path in files)
+    for files in migration_format.migration_files(names):
+        files_identity = tuple(identities[name] for name in files)
         migration = cache.migration(files, files_identity)
         if migration is None:
-            migration = migration_format.read_migration(files)
+            migration = migration_format.read_migration(tuple(directory / name for name in files))
             cache.keep(files, files_identity, migration)
         migrations.append(migration)
     cache.save()
@@ -94,14 +93,14 @@ def migration_of_file(path: Path) -> Migration | None:
     return None
 
 
-def detect_format(sql_files: list[Path]) -> MigrationFormat:
-    names = [path.name for path in sql_files]
+def detect_format(directory: Path, names: list[str]) -> MigrationFormat:
+    """The format of a folder's .sql files (their names, sorted)."""
     if any(PAIRS.claims(name) for name in names):
         return PAIRS
     if any(FLYWAY.claims(name) for name in names):
         return FLYWAY
-    sectioned = next((path for path in sql_files if DBMATE.claims(path.name)), None)
-    if sectioned and GOOSE.is_goose(sectioned.read_text(encoding="utf-8-sig", errors="replace")):
+    sectioned = next((name for name in names if DBMATE.claims(name)), None)
+    if sectioned and GOOSE.is_goose((directory / sectioned).read_text(encoding="utf-8-sig", errors="replace")):
         return GOOSE
     return DBMATE
 

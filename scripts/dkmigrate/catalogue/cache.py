@@ -43,23 +43,24 @@ class CatalogueCache:
         self._changed = False
         self._settled_before = time.time_ns() - SETTLE_NS
 
-    def migration(self, files: tuple[Path, ...], identities: tuple) -> Migration | None:
-        """The migration the entry of these files holds, if they are as they were when it was kept."""
-        names = tuple(path.name for path in files)
-        entry = self._entries.get(names)
+    def migration(self, files: tuple[str, ...], identities: tuple) -> Migration | None:
+        """The migration the entry of these files (their names) holds, if they are as they were when it was kept."""
+        entry = self._entries.get(files)
         if entry is None or entry[0] != identities:
             return None
-        self._used[names] = entry
+        self._used[files] = entry
         _, version, name, label, up, down, checksum = entry
-        return Migration(version, name, label, Section(up[0], files[0], up[1], up[2]),
-                         None if down is None else Section(down[0], files[-1], down[1], down[2]), checksum=checksum)
+        up_file = self.directory / files[0]
+        down_section = None if down is None else Section(
+            down[0], up_file if len(files) == 1 else self.directory / files[1], down[1], down[2])
+        return Migration(version, name, label, Section(up[0], up_file, up[1], up[2]), down_section, checksum=checksum)
 
-    def keep(self, files: tuple[Path, ...], identities: tuple, migration: Migration) -> None:
+    def keep(self, files: tuple[str, ...], identities: tuple, migration: Migration) -> None:
         """Keeps what the files gave, unless one of them changed too recently to be told apart from a next change."""
         if any(max(mtime, ctime) >= self._settled_before for _, mtime, ctime, _ in identities):
             return
         up, down = migration.up, migration.down
-        self._used[tuple(path.name for path in files)] = (
+        self._used[files] = (
             identities, migration.version, migration.name, migration.label, (up.sql, up.first_line, up.transaction),
             None if down is None else (down.sql, down.first_line, down.transaction), migration.checksum)
         self._changed = True

@@ -29,11 +29,13 @@ class MigrationFormat(ABC):
 
     def read(self, files: list[Path]) -> list[Migration]:
         """Migrations from the files this format claims (not yet checked for duplicate versions)."""
-        return [self.read_migration(group) for group in self.migration_files(files)]
+        by_name = {path.name: path for path in files}
+        return [self.read_migration(tuple(by_name[name] for name in names))
+                for names in self.migration_files(list(by_name))]
 
-    def migration_files(self, files: list[Path]) -> list[tuple[Path, ...]]:
-        """The files of each migration, its up file first: one file each, unless the down has a file of its own."""
-        return [(path,) for path in files]
+    def migration_files(self, names: list[str]) -> list[tuple[str, ...]]:
+        """The file names of each migration, its up file first: one file each, unless the down has a file of its own."""
+        return [(name,) for name in names]
 
     @abstractmethod
     def read_migration(self, files: tuple[Path, ...]) -> Migration:
@@ -177,16 +179,16 @@ class PairsFormat(MigrationFormat):
         # The suffix test first: detecting a folder's format asks every file name of other formats.
         return file_name.endswith((".up.sql", ".down.sql")) and super().claims(file_name)
 
-    def migration_files(self, files: list[Path]) -> list[tuple[Path, ...]]:
-        halves: dict[tuple[str, str], dict[str, Path]] = {}
-        for path in files:
-            match = self.pattern.match(path.name)
-            halves.setdefault((match["version"], match["name"] or ""), {})[match["direction"]] = path
+    def migration_files(self, names: list[str]) -> list[tuple[str, ...]]:
+        halves: dict[tuple[str, str], dict[str, str]] = {}
+        for file_name in names:
+            match = self.pattern.match(file_name)
+            halves.setdefault((match["version"], match["name"] or ""), {})[match["direction"]] = file_name
         groups = []
-        for paths in halves.values():
-            if "up" not in paths:
-                raise CatalogueError(f"{paths['down'].name}: a down file without its up file")
-            groups.append((paths["up"], paths["down"]) if "down" in paths else (paths["up"],))
+        for found in halves.values():
+            if "up" not in found:
+                raise CatalogueError(f"{found['down']}: a down file without its up file")
+            groups.append((found["up"], found["down"]) if "down" in found else (found["up"],))
         return groups
 
     def read_migration(self, files: tuple[Path, ...]) -> Migration:
@@ -210,23 +212,23 @@ class FlywayFormat(MigrationFormat):
     def claims(self, file_name: str) -> bool:
         return file_name.startswith(("V", "U", "R", "B")) and super().claims(file_name)  # as in PairsFormat
 
-    def migration_files(self, files: list[Path]) -> list[tuple[Path, ...]]:
-        ups: dict[str, Path] = {}
-        undos: dict[str, Path] = {}
-        for path in files:
-            match = self.pattern.match(path.name)
+    def migration_files(self, names: list[str]) -> list[tuple[str, ...]]:
+        ups: dict[str, str] = {}
+        undos: dict[str, str] = {}
+        for file_name in names:
+            match = self.pattern.match(file_name)
             kind = match["kind"]
             if kind in "RB" or match["version"] is None:
                 what = "repeatable (R__)" if kind == "R" else "baseline (B)"
-                raise CatalogueError(f"{path.name}: Flyway {what} migrations are not supported")
+                raise CatalogueError(f"{file_name}: Flyway {what} migrations are not supported")
             if kind == "U":
-                undos[match["version"]] = path
+                undos[match["version"]] = file_name
             else:
-                ups[match["version"]] = path
-        for version, path in undos.items():
+                ups[match["version"]] = file_name
+        for version, file_name in undos.items():
             if version not in ups:
-                raise CatalogueError(f"{path.name}: an undo file without its V{version}__ migration")
-        return [(path, undos[version]) if version in undos else (path,) for version, path in ups.items()]
+                raise CatalogueError(f"{file_name}: an undo file without its V{version}__ migration")
+        return [(up, undos[version]) if version in undos else (up,) for version, up in ups.items()]
 
     def read_migration(self, files: tuple[Path, ...]) -> Migration:
         path = files[0]
