@@ -24,9 +24,13 @@ def identity(stat: os.stat_result) -> tuple[int, int, int, int]:
     return stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino
 
 
-def _code_identity() -> tuple:
-    """The reading code's own files: an entry read by other code (another version of dk migrate) is not used."""
-    return tuple(identity(os.stat(module.__file__)) for module in (formats, model)) + (__file__,)
+def _code_identity() -> tuple | None:
+    """The reading code's own files: an entry read by other code (another version of dk migrate) is not used.
+    None when they cannot be told (the package run from an archive): then nothing is kept."""
+    try:
+        return tuple(identity(os.stat(source)) for source in (formats.__file__, model.__file__, __file__))
+    except (OSError, TypeError):
+        return None
 
 
 class CatalogueCache:
@@ -34,8 +38,8 @@ class CatalogueCache:
 
     def __init__(self, directory: Path):
         self.directory = directory
-        self._kept_at = derived_file("catalogue", str(directory))
-        self._code = _code_identity() if self._kept_at else None
+        self._code = _code_identity()
+        self._kept_at = derived_file("catalogue", str(directory)) if self._code is not None else None
         kept = read_derived(self._kept_at)
         valid = isinstance(kept, tuple) and len(kept) == 2 and kept[0] == self._code and isinstance(kept[1], dict)
         self._entries = kept[1] if valid else {}
