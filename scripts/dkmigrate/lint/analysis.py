@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import functools
 import gc
+from collections import namedtuple
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from ..sqlsplit import Statement as SqlStatement
 from ..engines import engine
@@ -30,53 +30,57 @@ _DDL_VERBS = ("CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE")
 _DDL_STATEMENTS = (CreateTable, AlterTable, CreateIndex, DropIndex, DropTable, RenameTables, Truncate, Trigger)
 
 
-@dataclass
+# Records as tuples and classes with slots, which cost a fraction of dataclasses: the linter is imported at start-up.
+
 class Created:
     """What a section created or renamed: its down may drop or rename it back without a new hazard."""
 
-    tables: set[str] = field(default_factory=set)
-    columns: set[tuple[str, str]] = field(default_factory=set)  # (table key, column)
-    renamed_tables: set[tuple[str, str]] = field(default_factory=set)  # (old key, new key)
-    renamed_columns: set[tuple[str, str, str]] = field(default_factory=set)  # (table key, old, new)
+    __slots__ = ("tables", "columns", "renamed_tables", "renamed_columns")
+
+    def __init__(self):
+        self.tables: set[str] = set()
+        self.columns: set[tuple[str, str]] = set()  # (table key, column)
+        self.renamed_tables: set[tuple[str, str]] = set()  # (old key, new key)
+        self.renamed_columns: set[tuple[str, str, str]] = set()  # (table key, old, new)
 
 
-@dataclass(frozen=True)
-class Removal:
-    """Data an up section drops: no down can bring it back."""
+class Removal(namedtuple("Removal", "what line statement")):
+    """Data an up section drops, which no down can bring back. what: "column accounts.note", "table accounts"."""
 
-    what: str  # "column accounts.note", "table accounts"
-    line: int
-    statement: str
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class MigrationFacts:
-    """What migration rules look at."""
+class MigrationFacts(namedtuple("MigrationFacts", "has_down removals")):
+    """What migration rules look at: whether the migration has a down, and the up's Removals."""
 
-    has_down: bool
-    removals: tuple[Removal, ...]
+    __slots__ = ()
 
 
-@dataclass
 class Context:
     """What the rules see of the section so far, as of the statement being checked."""
 
-    options: LintOptions
-    schema: Schema
-    section: str  # UP, DOWN or SQL
-    up_created: Created  # down sections: what the up section created
-    runner_transaction: bool  # whether the runner wraps the section in a transaction
-    explicit_transaction: bool = False  # inside the file's own BEGIN ... COMMIT
-    created: Created = field(default_factory=Created)
-    rebuilt_tables: frozenset[str] = frozenset()  # tables the section rebuilds: new copy, rows copied, old dropped
-    lock_timeout: bool = False  # a session-wide lock_timeout is set
-    local_lock_timeout: bool = False  # SET LOCAL lock_timeout, for the current transaction
-    exclusive_tables: set[str] = field(default_factory=set)  # held ACCESS EXCLUSIVE by the current transaction
-    not_valid_constraints: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID in it
-    ddl_statements: int = 0  # DDL statements so far, this one included
-    statement_is_ddl: bool = False
-    statement_text: str = ""  # the statement being checked, as written
-    effect: Effect = NO_EFFECT  # its locks, rewrite and scan
+    __slots__ = ("options", "schema", "section", "up_created", "runner_transaction", "explicit_transaction", "created",
+                 "rebuilt_tables", "lock_timeout", "local_lock_timeout", "exclusive_tables", "not_valid_constraints",
+                 "ddl_statements", "statement_is_ddl", "statement_text", "effect")
+
+    def __init__(self, options: LintOptions, schema: Schema, section: str, up_created: Created,
+                 runner_transaction: bool):
+        self.options = options
+        self.schema = schema
+        self.section = section  # UP, DOWN or SQL
+        self.up_created = up_created  # down sections: what the up section created
+        self.runner_transaction = runner_transaction  # whether the runner wraps the section in a transaction
+        self.explicit_transaction = False  # inside the file's own BEGIN ... COMMIT
+        self.created = Created()
+        self.rebuilt_tables: frozenset[str] = frozenset()  # tables the section rebuilds: new copy, rows copied, old dropped
+        self.lock_timeout = False  # a session-wide lock_timeout is set
+        self.local_lock_timeout = False  # SET LOCAL lock_timeout, for the current transaction
+        self.exclusive_tables: set[str] = set()  # held ACCESS EXCLUSIVE by the current transaction
+        self.not_valid_constraints: set[str] = set()  # "table.constraint" added NOT VALID in it
+        self.ddl_statements = 0  # DDL statements so far, this one included
+        self.statement_is_ddl = False
+        self.statement_text = ""  # the statement being checked, as written
+        self.effect = NO_EFFECT  # its locks, rewrite and scan
 
     @property
     def dialect(self) -> str:
@@ -118,13 +122,11 @@ class Context:
         return (table.key, new, old) in self.up_created.renamed_columns
 
 
-@dataclass
-class SectionResult:
-    analyses: list[StatementAnalysis]
-    comment_findings: list[Finding]  # about the section's migrate:allow comments, not about a statement
-    created: Created
-    removals: list[Removal]
-    schema: Schema  # as the section leaves it
+class SectionResult(namedtuple("SectionResult", "analyses comment_findings created removals schema")):
+    """analyses: StatementAnalysis; comment_findings: about the section's migrate:allow comments, not about a
+    statement; created: Created; removals: Removal; schema: as the section leaves it."""
+
+    __slots__ = ()
 
 
 def runs_in_transaction(statements: list[SqlStatement], transaction: bool, options: LintOptions) -> bool:
