@@ -28,6 +28,7 @@ from .syntax import (
 UP, DOWN, SQL = "up", "down", "sql"
 _DDL_VERBS = ("CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE")
 _DDL_STATEMENTS = (CreateTable, AlterTable, CreateIndex, DropIndex, DropTable, RenameTables, Truncate, Trigger)
+_NO_ACTIONS: frozenset[type] = frozenset()
 
 
 # Records as tuples and classes with slots, which cost a fraction of dataclasses: the linter is imported at start-up.
@@ -163,6 +164,16 @@ def _statement_rules(dialect: str, disabled: frozenset[str]) -> tuple[dict[type,
     return {kind: tuple(rules) for kind, rules in by_kind.items()}, tuple(every_statement)
 
 
+@functools.lru_cache(maxsize=None)
+def _rules_for(dialect: str, disabled: frozenset[str], kind: type, action_kinds: frozenset[type]) -> tuple[Rule, ...]:
+    """The statement rules to run on a statement of `kind` (an ALTER TABLE: with actions of `action_kinds`), once
+    per run rather than once per statement: those that look at its kind or at every statement, less the ALTER TABLE
+    rules that look at none of its actions."""
+    by_kind, every_statement = _statement_rules(dialect, disabled)
+    return tuple(rule for rule in (*by_kind.get(kind, ()), *every_statement)
+                 if not (rule.actions and action_kinds and rule.actions.isdisjoint(action_kinds)))
+
+
 def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, file: str | None, schema: Schema,
                        runner_transaction: bool, allowances: Allowances, section: str = SQL,
                        up_created: Created | None = None) -> SectionResult:
@@ -182,8 +193,8 @@ def _analyze_statements(statements: list[SqlStatement], options: LintOptions, *,
                         runner_transaction: bool, allowances: Allowances, section: str,
                         up_created: Created | None) -> SectionResult:
     context = Context(options, schema, section, up_created or Created(), runner_transaction)
-    lock_levels = engine(options.dialect).lock_levels
-    by_kind, every_statement = _statement_rules(options.dialect, options.disabled)
+    dialect, disabled = options.dialect, options.disabled
+    lock_levels = engine(dialect).lock_levels
     analyses, removals = [], []
     parsed = [parse(raw.text, options.dialect) for raw in statements]
     context.rebuilt_tables = rebuilt_tables(parsed)
@@ -192,12 +203,12 @@ def _analyze_statements(statements: list[SqlStatement], options: LintOptions, *,
         _enter(context, statement)
         effect = statement_effect(statement, context.schema, options.pg_version)
         context.effect = effect if lock_levels else Effect(tables=effect.tables)
-        action_kinds = {type(action) for action in statement.actions} if isinstance(statement, AlterTable) else ()
-        hits = [(rule, hit) for rule in (*by_kind.get(type(statement), ()), *every_statement)
-                if not (rule.actions and action_kinds and rule.actions.isdisjoint(action_kinds))
+        kind = type(statement)
+        action_kinds = frozenset(map(type, statement.actions)) if kind is AlterTable else _NO_ACTIONS
+        hits = [(rule, hit) for rule in _rules_for(dialect, disabled, kind, action_kinds)
                 for hit in rule.check(statement, context)]
         findings = tuple(_finding(rule, hit, file, raw.line, raw.text, context.effect) for rule, hit in hits
-                         if not allowances.allowed(rule.id, raw.line, raw.text))
+                         if not allowances.allowed(rule.id, raw.line, raw.text)) if hits else ()
         analyses.append(StatementAnalysis(raw.text, raw.line, context.effect.lock, context.effect.rewrites,
                                           context.effect.scans, tuple(name.written for name in effect.tables),
                                           findings, tuple(effect.tables)))

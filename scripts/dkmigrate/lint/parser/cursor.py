@@ -12,6 +12,7 @@ from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
 
 _GRAMMAR = {name: each.grammar for name, each in ENGINES.items()}
 _KEYWORD = operator.itemgetter(4)  # Token.keyword
+_NAME_KINDS = (WORD, QUOTED)
 
 
 class Cursor:
@@ -84,18 +85,22 @@ class Cursor:
 
     def name(self) -> Name | None:
         """A possibly qualified name: schema.table, "Quoted".name, `db`.`t`."""
-        first = self.peek()
-        if first is None or first.kind not in (WORD, QUOTED):
+        tokens, index, dialect = self.tokens, self.index, self.dialect
+        count = len(tokens)
+        if index >= count or tokens[index].kind not in _NAME_KINDS:
             return None
+        first = tokens[index]
         parts, stored = [], []
-        while True:
-            token = self.advance()
-            parts.append(identifier(token, self.dialect))
-            stored.append(name_of(token, self.dialect))
-            follower = self.peek(1)
-            if not (self.at_punct(".") and follower is not None and follower.kind in (WORD, QUOTED)):
+        while True:  # the parts, each a WORD or QUOTED token, joined by dots
+            token = tokens[index]
+            parts.append(identifier(token, dialect))
+            stored.append(name_of(token, dialect))
+            index += 1
+            if not (index + 1 < count and tokens[index].text == "." and tokens[index].kind == PUNCT
+                    and tokens[index + 1].kind in _NAME_KINDS):
                 break
-            self.index += 1
+            index += 1
+        self.index = index
         return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)], tuple(stored))
 
     def skip_group(self) -> list[Token]:
