@@ -226,8 +226,8 @@ def keywords(text: str, dialect: str, count: int) -> tuple[str, ...]:
     if nested and "/*" in text and "/*" in text[:found.end()]:  # a /* /* */ */ comment: token by token
         return tuple(token.upper for token in itertools.takewhile(lambda token: token.kind == WORD,
                                                                   itertools.islice(tokens(text, dialect), count)))
-    return tuple(word.upper() for word in (found.group(*_WORD_GROUPS[:count]) if count > 1 else found.groups())
-                 if word is not None)
+    words = found.group(*_WORD_GROUPS[:count]) if count > 1 else found.groups()
+    return tuple(map(str.upper, filter(None, words)))  # the words found (those not found are None), in C
 
 
 _WORD_GROUPS = tuple(f"w{index}" for index in range(16))

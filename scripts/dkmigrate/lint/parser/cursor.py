@@ -44,10 +44,11 @@ class Cursor:
         return self.index >= len(self.tokens)
 
     def advance(self) -> Token | None:
-        token = self.peek()
-        if token is not None:
-            self.index += 1
-        return token
+        index = self.index
+        if index >= len(self.tokens):
+            return None
+        self.index = index + 1
+        return self.tokens[index]
 
     def at(self, *words: str) -> bool:
         return self.words[self.index:self.index + len(words)] == words
@@ -60,25 +61,36 @@ class Cursor:
         return False
 
     def accept_one(self, *choices: str) -> str | None:
-        word = self.word()
+        index = self.index
+        word = self.words[index] if index < len(self.words) else ""
         if word and word in choices:
             self.index += 1
             return word
         return None
 
     def at_punct(self, punct: str) -> bool:
-        token = self.peek()
-        return token is not None and token.kind == PUNCT and token.text == punct
+        index = self.index
+        if index >= len(self.tokens):
+            return False
+        token = self.tokens[index]
+        return token.text == punct and token.kind == PUNCT
 
     def accept_punct(self, punct: str) -> bool:
-        if self.at_punct(punct):
-            self.index += 1
+        index = self.index
+        if index >= len(self.tokens):
+            return False
+        token = self.tokens[index]
+        if token.text == punct and token.kind == PUNCT:
+            self.index = index + 1
             return True
         return False
 
     def identifier(self) -> str | None:
-        token = self.peek()
-        if token is None or token.kind not in (WORD, QUOTED):
+        index = self.index
+        if index >= len(self.tokens):
+            return None
+        token = self.tokens[index]
+        if token.kind not in _NAME_KINDS:
             return None
         self.index += 1
         return identifier(token, self.dialect)
