@@ -258,7 +258,8 @@ def test_init_ignores_the_sqlite_database_and_the_lock_file_it_will_create(tmp_p
 
 
 @pytest.mark.parametrize("value", [
-    {"findings": [{"rule": "r", "line": 3, "lock": None, "rewrites": False, "scans": True, "text": "é \"q\"\n\t\u2028"}],
+    {"findings": [{"rule": "r", "line": 3, "lock": None, "rewrites": False, "scans": True,
+                   "text": "é \"q\"\n\t\u2028"}],
      "summary": {"safe": 0}, "empty": {}, "none": [], "nested": [[1, [2.5, -0.0]], ({"a": ()},)]},
     {1: "an integer key", "b": float("nan")}, [], {}, "text", 7, 1.0e300, None, True,
 ])

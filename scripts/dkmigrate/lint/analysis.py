@@ -73,7 +73,8 @@ class Context:
         self.runner_transaction = runner_transaction  # whether the runner wraps the section in a transaction
         self.explicit_transaction = False  # inside the file's own BEGIN ... COMMIT
         self.created = Created()
-        self.rebuilt_tables: frozenset[str] = frozenset()  # tables the section rebuilds: new copy, rows copied, old dropped
+        # The tables the section rebuilds: a new copy, the rows copied, the old one dropped.
+        self.rebuilt_tables: frozenset[str] = frozenset()
         self.lock_timeout = False  # a session-wide lock_timeout is set
         self.local_lock_timeout = False  # SET LOCAL lock_timeout, for the current transaction
         self.exclusive_tables: set[str] = set()  # held ACCESS EXCLUSIVE by the current transaction
