@@ -8,7 +8,7 @@ that names the file and line. How the batches then run is backfill.py's part.
 from __future__ import annotations
 
 import re
-from collections import namedtuple
+from .records import record
 
 from .errors import CatalogueError
 from .lexer import PUNCT, QUOTED, WORD, name_of, scanner, tokenize
@@ -32,27 +32,29 @@ _NOT_BATCHABLE = {"FROM": "an UPDATE ... FROM (a join)", "USING": "a DELETE ... 
 _BEFORE_WHERE = frozenset({"FROM", "USING", "JOIN"})  # after the WHERE, FROM is IS DISTINCT FROM's
 
 
-# Records as tuples: this module is imported with the linter at start-up, where tuples cost a fraction of dataclasses.
-
-class BatchSpec(namedtuple("BatchSpec", "size pause line")):
-    """size: rows of the table walked per batch (one transaction each); pause: seconds between batches; line: file
-    line of the directive."""
-
-    __slots__ = ()
+@record
+class BatchSpec:
+    size: int  # rows of the table walked per batch (one transaction each)
+    pause: float  # seconds between batches
+    line: int  # file line of the directive
 
 
-class BatchedStatement(namedtuple("BatchedStatement", "spec statement file index kind table table_parts reference "
-                                                      "target head condition assigned")):
-    """An UPDATE or DELETE split at its WHERE: `head` (UPDATE t SET ..., DELETE FROM t) and `condition`.
+@record
+class BatchedStatement:
+    """An UPDATE or DELETE split at its WHERE: `head` (UPDATE t SET ..., DELETE FROM t) and `condition`."""
 
-    spec: BatchSpec; statement: sqlsplit.Statement; file: the file's name, for messages; index: 0-based, among the
-    section's statements; kind: "UPDATE" or "DELETE"; table: as written, schema-qualified where it was, the table the
-    keyset walks; table_parts: the name as the engine stores it, (schema, name) or (name,); reference: how the
-    statement's columns are qualified, the alias or the table as written; target: the table as the FROM of a query
-    reads it (with the alias); assigned: UPDATE, the columns SET assigns (as the engine compares names).
-    """
-
-    __slots__ = ()
+    spec: BatchSpec
+    statement: "Statement"
+    file: str  # the file's name, for messages
+    index: int  # 0-based, among the section's statements
+    kind: str  # "UPDATE" or "DELETE"
+    table: str  # as written, schema-qualified where it was: the table the keyset walks
+    table_parts: tuple[str, ...]  # the name as the engine stores it: (schema, name) or (name,)
+    reference: str  # how the statement's columns are qualified: the alias, or the table as written
+    target: str  # the table as the FROM of a query reads it (with the alias)
+    head: str
+    condition: str
+    assigned: tuple[str, ...]  # UPDATE: the columns SET assigns (as the engine compares names)
 
 
 def batched_statements(section: "Section", dialect: str) -> dict[int, BatchedStatement]:

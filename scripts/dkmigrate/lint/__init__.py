@@ -13,8 +13,9 @@ module per rule or small group, registered in lint.registry.RULES.
 
 from __future__ import annotations
 
-from collections import deque, namedtuple
+from collections import deque
 from collections.abc import Iterator
+from ..records import record
 
 from ..batching import batched_statements
 from ..sqlsplit import split_statements
@@ -38,12 +39,11 @@ __all__ = [
 ]
 
 
-class MigrationAnalysis(namedtuple("MigrationAnalysis", "up down findings")):
-    """up: StatementAnalysis of each up statement; down: the same of the down's, None when the migration has no down
-    section; findings: all of them (statements', comments' and the migration's), in file order. A tuple: it costs a
-    fraction of a dataclass at start-up."""
-
-    __slots__ = ()
+@record
+class MigrationAnalysis:
+    up: list[StatementAnalysis]
+    down: list[StatementAnalysis] | None  # None: the migration has no down section
+    findings: list[Finding]  # all of them: statements', comments' and the migration's, in file order
 
     @property
     def up_findings(self) -> list[Finding]:

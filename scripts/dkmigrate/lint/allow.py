@@ -9,15 +9,17 @@ naming no known rule, allows nothing and is reported by the invalid-allow rule.
 from __future__ import annotations
 
 import re
-from collections import namedtuple
+from ..records import record
 
 _DIRECTIVE = re.compile(r"--[ \t]*migrate:allow\b[ \t]*(?P<rule>[^\s]*)[ \t]*(?P<reason>[^\r\n]*)")
 
 
-class Allow(namedtuple("Allow", "rule reason line text")):
-    """line: the file line of the comment; text: the comment as written."""
-
-    __slots__ = ()
+@record
+class Allow:
+    rule: str
+    reason: str
+    line: int  # file line of the comment
+    text: str  # the comment as written
 
 
 class Allowances:

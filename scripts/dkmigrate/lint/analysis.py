@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import functools
 import gc
-from collections import namedtuple
 from collections.abc import Iterable
 
+from ..records import record
 from ..sqlsplit import Statement as SqlStatement
 from ..engines import engine
 from .allow import Allowances
@@ -31,7 +31,8 @@ _DDL_STATEMENTS = (CreateTable, AlterTable, CreateIndex, DropIndex, DropTable, R
 _NO_ACTIONS: frozenset[type] = frozenset()
 
 
-# Records as tuples and classes with slots, which cost a fraction of dataclasses: the linter is imported at start-up.
+# Classes with slots and records (named tuples), which cost a fraction of dataclasses: the linter is imported at
+# start-up.
 
 class Created:
     """What a section created or renamed: its down may drop or rename it back without a new hazard."""
@@ -45,16 +46,21 @@ class Created:
         self.renamed_columns: set[tuple[str, str, str]] = set()  # (table key, old, new)
 
 
-class Removal(namedtuple("Removal", "what line statement")):
-    """Data an up section drops, which no down can bring back. what: "column accounts.note", "table accounts"."""
+@record
+class Removal:
+    """Data an up section drops: no down can bring it back."""
 
-    __slots__ = ()
+    what: str  # "column accounts.note", "table accounts"
+    line: int
+    statement: str
 
 
-class MigrationFacts(namedtuple("MigrationFacts", "has_down removals")):
-    """What migration rules look at: whether the migration has a down, and the up's Removals."""
+@record
+class MigrationFacts:
+    """What migration rules look at."""
 
-    __slots__ = ()
+    has_down: bool
+    removals: tuple[Removal, ...]
 
 
 class Context:
@@ -124,11 +130,13 @@ class Context:
         return (table.key, new, old) in self.up_created.renamed_columns
 
 
-class SectionResult(namedtuple("SectionResult", "analyses comment_findings created removals schema")):
-    """analyses: StatementAnalysis; comment_findings: about the section's migrate:allow comments, not about a
-    statement; created: Created; removals: Removal; schema: as the section leaves it."""
-
-    __slots__ = ()
+@record
+class SectionResult:
+    analyses: list[StatementAnalysis]
+    comment_findings: list[Finding]  # about the section's migrate:allow comments, not about a statement
+    created: Created
+    removals: list[Removal]
+    schema: Schema  # as the section leaves it
 
 
 def runs_in_transaction(statements: list[SqlStatement], transaction: bool, options: LintOptions) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import namedtuple
+from ..records import record
 
 from ..engines import DIALECTS  # noqa: F401  (the registry's default: every engine)
 
@@ -14,27 +14,30 @@ DEFAULT_PG_VERSION = 15
 PG_VERSIONS = range(9, 19)  # the PostgreSQL majors whose behaviour the rules know
 
 
-# Records as tuples: every statement linted makes one, and the linter is imported at start-up, where tuples cost a
-# fraction of dataclasses.
+@record
+class Finding:
+    rule: str  # stable id, e.g. "rename-column"
+    severity: str  # "caution" | "risky" | "error"
+    file: str | None  # as given / relative path; None for stdin
+    line: int | None  # file line of the statement (None for migration-level findings without one)
+    statement: str | None
+    message: str
+    safe_alternative: str
+    lock: str | None = None  # PostgreSQL: the strongest lock the statement takes on a table
+    rewrites: bool = False  # the statement rewrites the table
+    scans: bool = False  # the statement scans the table while holding its lock
 
-class Finding(namedtuple("Finding", "rule severity file line statement message safe_alternative lock rewrites scans",
-                         defaults=(None, False, False))):
-    """rule: stable id, e.g. "rename-column"; severity: "caution" | "risky" | "error"; file: as given / relative
-    path, None for stdin; line: file line of the statement (None for migration-level findings without one);
-    lock: PostgreSQL, the strongest lock the statement takes on a table; rewrites: the statement rewrites the table;
-    scans: it scans the table while holding its lock."""
 
-    __slots__ = ()
-
-
-class StatementAnalysis(namedtuple("StatementAnalysis", "text line lock rewrites scans tables findings table_names",
-                                   defaults=((),))):
-    """lock: the strongest PostgreSQL lock the statement takes, e.g. "ACCESS EXCLUSIVE" (None if unknown or none);
-    rewrites: it rewrites the table; scans: it scans the table while holding the lock; tables: the tables it touches,
-    as written (schema-qualified if written so); findings: Finding; table_names: the same tables as parsed
-    (lint.syntax.Name), for whoever reads them further."""
-
-    __slots__ = ()
+@record
+class StatementAnalysis:
+    text: str
+    line: int
+    lock: str | None  # strongest PostgreSQL lock the statement takes, e.g. "ACCESS EXCLUSIVE"; None if unknown/none
+    rewrites: bool  # rewrites the table
+    scans: bool  # scans the table while holding the lock
+    tables: tuple[str, ...]  # tables it touches, as written (schema-qualified if written so)
+    findings: tuple[Finding, ...]
+    table_names: tuple = ()  # the same tables as parsed (lint.syntax.Name), for whoever reads them further
 
     @property
     def risk(self) -> str:
@@ -42,11 +45,11 @@ class StatementAnalysis(namedtuple("StatementAnalysis", "text line lock rewrites
         return max((finding.severity for finding in self.findings), key=SEVERITIES.index, default=SAFE)
 
 
-class LintOptions(namedtuple("LintOptions", "dialect pg_version disabled",
-                             defaults=(POSTGRES, DEFAULT_PG_VERSION, frozenset()))):
-    """disabled: the ids of the rules not to run."""
-
-    __slots__ = ()
+@record
+class LintOptions:
+    dialect: str = POSTGRES
+    pg_version: int = DEFAULT_PG_VERSION
+    disabled: frozenset[str] = frozenset()
 
 
 def at_or_above(severity: str, threshold: str) -> bool:

@@ -8,31 +8,34 @@ and yields a Hit for each hazard; a migration rule's check receives lint.analysi
 
 from __future__ import annotations
 
-from collections import namedtuple
 from collections.abc import Callable, Iterable
+from ..records import record
 
 from .findings import DIALECTS, SEVERITIES
 
 STATEMENT, MIGRATION, COMMENTS = "statement", "migration", "comments"
 
 
-# Records as tuples, which cost a fraction of dataclasses: the rules are registered at start-up.
+@record
+class Hit:
+    message: str
+    safe_alternative: str | None = None  # None: the rule's own
+    line: int | None = None  # migration and comment rules: where the hazard is
+    statement: str | None = None
 
-class Hit(namedtuple("Hit", "message safe_alternative line statement", defaults=(None, None, None))):
-    """safe_alternative: None for the rule's own; line and statement: where the hazard is (migration and comment
-    rules)."""
 
-    __slots__ = ()
-
-
-class Rule(namedtuple("Rule", "id severity summary why safe_alternative dialects scope statements actions check")):
-    """summary: what it flags, in one line; why: the hazard; safe_alternative: in general terms (a hit may spell it
-    out for its statement); dialects: frozenset of engine names; scope: STATEMENT, MIGRATION or COMMENTS;
-    statements: statement rules, the statement kinds the check looks at (none: all of them); actions: ALTER TABLE
-    rules, the frozenset of action kinds the check looks at (none: all of them); check: the function that yields
-    Hits."""
-
-    __slots__ = ()
+@record
+class Rule:
+    id: str
+    severity: str
+    summary: str  # what it flags, in one line
+    why: str  # the hazard
+    safe_alternative: str  # in general terms; a hit may spell it out for its statement
+    dialects: frozenset[str]
+    scope: str  # STATEMENT, MIGRATION or COMMENTS
+    statements: tuple[type, ...]  # statement rules: the statement kinds the check looks at (none: all of them)
+    actions: frozenset[type]  # ALTER TABLE rules: the action kinds the check looks at (none: all of them)
+    check: Callable[..., Iterable[Hit]]
 
     def applies_to(self, dialect: str) -> bool:
         return dialect in self.dialects  # the rule list is data: a rule names the engines it checks
