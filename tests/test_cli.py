@@ -8,6 +8,7 @@ import pytest
 
 from conftest import LAUNCHER, Project
 from dkmigrate.cli import main
+from dkmigrate.cli.output import Output
 
 SECRET = "hunter2-very-secret"
 
@@ -254,3 +255,15 @@ def test_init_ignores_the_sqlite_database_and_the_lock_file_it_will_create(tmp_p
     untracked = subprocess.run(["git", "-C", str(project.root), "status", "--porcelain", "--untracked-files=all"],
                                capture_output=True, text=True, check=True).stdout
     assert "sqlite3" not in untracked and "db/migrations/1_one.sql" in untracked
+
+
+@pytest.mark.parametrize("value", [
+    {"findings": [{"rule": "r", "line": 3, "lock": None, "rewrites": False, "scans": True,
+                   "text": "é \"q\"\n\t\u2028"}],
+     "summary": {"safe": 0}, "empty": {}, "none": [], "nested": [[1, [2.5, -0.0]], ({"a": ()},)]},
+    {1: "an integer key", "b": float("nan")}, [], {}, "text", 7, 1.0e300, None, True,
+])
+def test_json_documents_are_written_as_json_writes_them_indented(value):
+    out = io.StringIO()
+    Output(out, io.StringIO(), json_mode=True, environ={}).document(value)
+    assert out.getvalue() == json.dumps(value, indent=2) + "\n"

@@ -1,5 +1,6 @@
 """`migrate lint` on the command line: what it reads, its four output formats, exit codes, configuration."""
 
+import gc
 import io
 import json
 import textwrap
@@ -306,3 +307,12 @@ def test_a_long_statement_is_quoted_whole_words_only(sqlite_project):
         assert len(statement) <= 160 and statement.endswith(" …")
         words = statement.removesuffix(" …").split(" ")
         assert words == f"UPDATE wide SET {assignments}".split(" ")[:len(words)]
+
+
+def test_lint_run_in_process_leaves_the_garbage_collector_on(tmp_path):
+    (tmp_path / "m.sql").write_text("ALTER TABLE t ALTER COLUMN c SET NOT NULL;\n")
+    out = io.StringIO()
+    assert gc.isenabled()
+    assert main(["-C", str(tmp_path), "lint", "--format", "json", "m.sql"], stdout=out, stderr=io.StringIO()) == 1
+    assert gc.isenabled()
+    assert '"rule": "set-not-null"' in out.getvalue()

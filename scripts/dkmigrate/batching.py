@@ -8,7 +8,7 @@ that names the file and line. How the batches then run is backfill.py's part.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from .records import record
 
 from .errors import CatalogueError
 from .lexer import PUNCT, QUOTED, WORD, name_of, scanner, tokenize
@@ -32,14 +32,14 @@ _NOT_BATCHABLE = {"FROM": "an UPDATE ... FROM (a join)", "USING": "a DELETE ... 
 _BEFORE_WHERE = frozenset({"FROM", "USING", "JOIN"})  # after the WHERE, FROM is IS DISTINCT FROM's
 
 
-@dataclass(frozen=True)
+@record
 class BatchSpec:
     size: int  # rows of the table walked per batch (one transaction each)
     pause: float  # seconds between batches
     line: int  # file line of the directive
 
 
-@dataclass(frozen=True)
+@record
 class BatchedStatement:
     """An UPDATE or DELETE split at its WHERE: `head` (UPDATE t SET ..., DELETE FROM t) and `condition`."""
 

@@ -20,10 +20,10 @@ import functools
 import itertools
 import re
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
 
 from .engines import ENGINES, engine
 from .engines.base import Quote
+from .records import record
 
 WORD = "word"  # a keyword or an unquoted identifier
 QUOTED = "quoted"  # a quoted identifier: "Name", `name`, [name]
@@ -34,7 +34,8 @@ COMMENT = "comment"
 DELIMITER = "delimiter"  # the statement delimiter (the splitter's; the linter reads it as PUNCT)
 
 
-class Token(NamedTuple):
+@record
+class Token:
     kind: str
     text: str  # as written
     upper: str  # WORD: the text in upper case, to compare with keywords; other kinds: the text
@@ -122,7 +123,8 @@ def _word(lexicon, delimiter: str) -> str:
     return word
 
 
-class Boundaries(NamedTuple):
+@record
+class Boundaries:
     search: Callable[[str, int], re.Match[str] | None]  # the next boundary token at or after a position
     groups: tuple[str | None, ...]  # by a match's lastindex: "delimiter", "comment", or a quote group
 
@@ -224,8 +226,8 @@ def keywords(text: str, dialect: str, count: int) -> tuple[str, ...]:
     if nested and "/*" in text and "/*" in text[:found.end()]:  # a /* /* */ */ comment: token by token
         return tuple(token.upper for token in itertools.takewhile(lambda token: token.kind == WORD,
                                                                   itertools.islice(tokens(text, dialect), count)))
-    return tuple(word.upper() for word in (found.group(*_WORD_GROUPS[:count]) if count > 1 else found.groups())
-                 if word is not None)
+    words = found.group(*_WORD_GROUPS[:count]) if count > 1 else found.groups()
+    return tuple(map(str.upper, filter(None, words)))  # the words found (those not found are None), in C
 
 
 _WORD_GROUPS = tuple(f"w{index}" for index in range(16))

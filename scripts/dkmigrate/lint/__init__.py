@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from ..records import record
 
 from ..batching import batched_statements
 from ..sqlsplit import split_statements
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@record
 class MigrationAnalysis:
     up: list[StatementAnalysis]
     down: list[StatementAnalysis] | None  # None: the migration has no down section

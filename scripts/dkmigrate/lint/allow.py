@@ -9,12 +9,12 @@ naming no known rule, allows nothing and is reported by the invalid-allow rule.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from ..records import record
 
 _DIRECTIVE = re.compile(r"--[ \t]*migrate:allow\b[ \t]*(?P<rule>[^\s]*)[ \t]*(?P<reason>[^\r\n]*)")
 
 
-@dataclass(frozen=True)
+@record
 class Allow:
     rule: str
     reason: str

@@ -8,8 +8,8 @@ from __future__ import annotations
 import functools
 import gc
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
+from ..records import record
 from ..sqlsplit import Statement as SqlStatement
 from ..engines import engine
 from .allow import Allowances
@@ -28,19 +28,25 @@ from .syntax import (
 UP, DOWN, SQL = "up", "down", "sql"
 _DDL_VERBS = ("CREATE", "ALTER", "DROP", "RENAME", "TRUNCATE")
 _DDL_STATEMENTS = (CreateTable, AlterTable, CreateIndex, DropIndex, DropTable, RenameTables, Truncate, Trigger)
+_NO_ACTIONS: frozenset[type] = frozenset()
 
 
-@dataclass
+# Classes with slots and records (named tuples), which cost a fraction of dataclasses: the linter is imported at
+# start-up.
+
 class Created:
     """What a section created or renamed: its down may drop or rename it back without a new hazard."""
 
-    tables: set[str] = field(default_factory=set)
-    columns: set[tuple[str, str]] = field(default_factory=set)  # (table key, column)
-    renamed_tables: set[tuple[str, str]] = field(default_factory=set)  # (old key, new key)
-    renamed_columns: set[tuple[str, str, str]] = field(default_factory=set)  # (table key, old, new)
+    __slots__ = ("tables", "columns", "renamed_tables", "renamed_columns")
+
+    def __init__(self):
+        self.tables: set[str] = set()
+        self.columns: set[tuple[str, str]] = set()  # (table key, column)
+        self.renamed_tables: set[tuple[str, str]] = set()  # (old key, new key)
+        self.renamed_columns: set[tuple[str, str, str]] = set()  # (table key, old, new)
 
 
-@dataclass(frozen=True)
+@record
 class Removal:
     """Data an up section drops: no down can bring it back."""
 
@@ -49,7 +55,7 @@ class Removal:
     statement: str
 
 
-@dataclass(frozen=True)
+@record
 class MigrationFacts:
     """What migration rules look at."""
 
@@ -57,26 +63,32 @@ class MigrationFacts:
     removals: tuple[Removal, ...]
 
 
-@dataclass
 class Context:
     """What the rules see of the section so far, as of the statement being checked."""
 
-    options: LintOptions
-    schema: Schema
-    section: str  # UP, DOWN or SQL
-    up_created: Created  # down sections: what the up section created
-    runner_transaction: bool  # whether the runner wraps the section in a transaction
-    explicit_transaction: bool = False  # inside the file's own BEGIN ... COMMIT
-    created: Created = field(default_factory=Created)
-    rebuilt_tables: frozenset[str] = frozenset()  # tables the section rebuilds: new copy, rows copied, old dropped
-    lock_timeout: bool = False  # a session-wide lock_timeout is set
-    local_lock_timeout: bool = False  # SET LOCAL lock_timeout, for the current transaction
-    exclusive_tables: set[str] = field(default_factory=set)  # held ACCESS EXCLUSIVE by the current transaction
-    not_valid_constraints: set[str] = field(default_factory=set)  # "table.constraint" added NOT VALID in it
-    ddl_statements: int = 0  # DDL statements so far, this one included
-    statement_is_ddl: bool = False
-    statement_text: str = ""  # the statement being checked, as written
-    effect: Effect = NO_EFFECT  # its locks, rewrite and scan
+    __slots__ = ("options", "schema", "section", "up_created", "runner_transaction", "explicit_transaction", "created",
+                 "rebuilt_tables", "lock_timeout", "local_lock_timeout", "exclusive_tables", "not_valid_constraints",
+                 "ddl_statements", "statement_is_ddl", "statement_text", "effect")
+
+    def __init__(self, options: LintOptions, schema: Schema, section: str, up_created: Created,
+                 runner_transaction: bool):
+        self.options = options
+        self.schema = schema
+        self.section = section  # UP, DOWN or SQL
+        self.up_created = up_created  # down sections: what the up section created
+        self.runner_transaction = runner_transaction  # whether the runner wraps the section in a transaction
+        self.explicit_transaction = False  # inside the file's own BEGIN ... COMMIT
+        self.created = Created()
+        # The tables the section rebuilds: a new copy, the rows copied, the old one dropped.
+        self.rebuilt_tables: frozenset[str] = frozenset()
+        self.lock_timeout = False  # a session-wide lock_timeout is set
+        self.local_lock_timeout = False  # SET LOCAL lock_timeout, for the current transaction
+        self.exclusive_tables: set[str] = set()  # held ACCESS EXCLUSIVE by the current transaction
+        self.not_valid_constraints: set[str] = set()  # "table.constraint" added NOT VALID in it
+        self.ddl_statements = 0  # DDL statements so far, this one included
+        self.statement_is_ddl = False
+        self.statement_text = ""  # the statement being checked, as written
+        self.effect = NO_EFFECT  # its locks, rewrite and scan
 
     @property
     def dialect(self) -> str:
@@ -118,7 +130,7 @@ class Context:
         return (table.key, new, old) in self.up_created.renamed_columns
 
 
-@dataclass
+@record
 class SectionResult:
     analyses: list[StatementAnalysis]
     comment_findings: list[Finding]  # about the section's migrate:allow comments, not about a statement
@@ -161,6 +173,16 @@ def _statement_rules(dialect: str, disabled: frozenset[str]) -> tuple[dict[type,
     return {kind: tuple(rules) for kind, rules in by_kind.items()}, tuple(every_statement)
 
 
+@functools.lru_cache(maxsize=None)
+def _rules_for(dialect: str, disabled: frozenset[str], kind: type, action_kinds: frozenset[type]) -> tuple[Rule, ...]:
+    """The statement rules to run on a statement of `kind` (an ALTER TABLE: with actions of `action_kinds`), once
+    per run rather than once per statement: those that look at its kind or at every statement, less the ALTER TABLE
+    rules that look at none of its actions."""
+    by_kind, every_statement = _statement_rules(dialect, disabled)
+    return tuple(rule for rule in (*by_kind.get(kind, ()), *every_statement)
+                 if not (rule.actions and action_kinds and rule.actions.isdisjoint(action_kinds)))
+
+
 def analyze_statements(statements: list[SqlStatement], options: LintOptions, *, file: str | None, schema: Schema,
                        runner_transaction: bool, allowances: Allowances, section: str = SQL,
                        up_created: Created | None = None) -> SectionResult:
@@ -180,8 +202,8 @@ def _analyze_statements(statements: list[SqlStatement], options: LintOptions, *,
                         runner_transaction: bool, allowances: Allowances, section: str,
                         up_created: Created | None) -> SectionResult:
     context = Context(options, schema, section, up_created or Created(), runner_transaction)
-    lock_levels = engine(options.dialect).lock_levels
-    by_kind, every_statement = _statement_rules(options.dialect, options.disabled)
+    dialect, disabled = options.dialect, options.disabled
+    lock_levels = engine(dialect).lock_levels
     analyses, removals = [], []
     parsed = [parse(raw.text, options.dialect) for raw in statements]
     context.rebuilt_tables = rebuilt_tables(parsed)
@@ -190,12 +212,12 @@ def _analyze_statements(statements: list[SqlStatement], options: LintOptions, *,
         _enter(context, statement)
         effect = statement_effect(statement, context.schema, options.pg_version)
         context.effect = effect if lock_levels else Effect(tables=effect.tables)
-        action_kinds = {type(action) for action in statement.actions} if isinstance(statement, AlterTable) else ()
-        hits = [(rule, hit) for rule in (*by_kind.get(type(statement), ()), *every_statement)
-                if not (rule.actions and action_kinds and rule.actions.isdisjoint(action_kinds))
+        kind = type(statement)
+        action_kinds = frozenset(map(type, statement.actions)) if kind is AlterTable else _NO_ACTIONS
+        hits = [(rule, hit) for rule in _rules_for(dialect, disabled, kind, action_kinds)
                 for hit in rule.check(statement, context)]
         findings = tuple(_finding(rule, hit, file, raw.line, raw.text, context.effect) for rule, hit in hits
-                         if not allowances.allowed(rule.id, raw.line, raw.text))
+                         if not allowances.allowed(rule.id, raw.line, raw.text)) if hits else ()
         analyses.append(StatementAnalysis(raw.text, raw.line, context.effect.lock, context.effect.rewrites,
                                           context.effect.scans, tuple(name.written for name in effect.tables),
                                           findings, tuple(effect.tables)))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import record
 
 from ..engines import DIALECTS  # noqa: F401  (the registry's default: every engine)
 
@@ -14,7 +14,7 @@ DEFAULT_PG_VERSION = 15
 PG_VERSIONS = range(9, 19)  # the PostgreSQL majors whose behaviour the rules know
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     rule: str  # stable id, e.g. "rename-column"
     severity: str  # "caution" | "risky" | "error"
@@ -28,7 +28,7 @@ class Finding:
     scans: bool = False  # the statement scans the table while holding its lock
 
 
-@dataclass(frozen=True)
+@record
 class StatementAnalysis:
     text: str
     line: int
@@ -45,7 +45,7 @@ class StatementAnalysis:
         return max((finding.severity for finding in self.findings), key=SEVERITIES.index, default=SAFE)
 
 
-@dataclass(frozen=True)
+@record
 class LintOptions:
     dialect: str = POSTGRES
     pg_version: int = DEFAULT_PG_VERSION

@@ -4,8 +4,7 @@ server (pg_locks, pg_relation_filenode and the transaction's scan counters)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from ..records import record
 from .coercion import rebuilds_indexes, rewrites_table
 from .schema import Schema
 from .syntax import (
@@ -35,7 +34,8 @@ _SHARE_UPDATE_EXCLUSIVE_ACTIONS = ("SET (", "RESET (", "ALTER COLUMN SET STATIST
 _SHARE_ROW_EXCLUSIVE_ACTIONS = ("ENABLE TRIGGER", "DISABLE TRIGGER")
 
 
-class Effect(NamedTuple):
+@record
+class Effect:
     lock: str | None = None  # the strongest lock it takes on a table
     rewrites: bool = False
     scans: bool = False
@@ -140,7 +140,8 @@ def add_column_effect(table: Name, column: ColumnDef, pg_version: int) -> Effect
     return effect.combine(_on(SHARE_ROW_EXCLUSIVE, (column.references,))) if column.references else effect
 
 
-class TypeChangeCost(NamedTuple):
+@record
+class TypeChangeCost:
     rewrites: bool  # the table and all its indexes are written anew (also when the old type is unknown)
     indexes: tuple[str, ...] = ()  # without a rewrite: the indexes rebuilt (each reads the whole table)
     checks: tuple[str, ...] = ()  # the validated CHECK constraints re-verified (each a full scan)

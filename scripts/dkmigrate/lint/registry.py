@@ -9,14 +9,14 @@ and yields a Hit for each hazard; a migration rule's check receives lint.analysi
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from ..records import record
 
 from .findings import DIALECTS, SEVERITIES
 
 STATEMENT, MIGRATION, COMMENTS = "statement", "migration", "comments"
 
 
-@dataclass(frozen=True)
+@record
 class Hit:
     message: str
     safe_alternative: str | None = None  # None: the rule's own
@@ -24,7 +24,7 @@ class Hit:
     statement: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Rule:
     id: str
     severity: str

@@ -8,10 +8,11 @@ keeps them as the migration spells them, for messages.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from ..records import record
 
 
-class Name(NamedTuple):
+@record
+class Name:
     """A possibly qualified name as the linter parsed it from the lexer's tokens. The planner carries it into its
     own identifier (plan.identifiers.TableName.of) by `stored`, never by reading `written` again."""
 
@@ -30,7 +31,8 @@ class Name(NamedTuple):
         return self.parts[-1]
 
 
-class DataType(NamedTuple):
+@record
+class DataType:
     name: str  # canonical where known: integer, bigint, varchar, char, text, numeric, timestamptz, ...
     modifiers: tuple[int, ...] | None = None  # (255,) or (10, 2); None when none were written
     array: bool = False
@@ -40,14 +42,16 @@ class DataType(NamedTuple):
         return (self.name, self.modifiers, self.array) == (other.name, other.modifiers, other.array)
 
 
-class Default(NamedTuple):
+@record
+class Default:
     text: str
     is_null: bool = False  # DEFAULT NULL, the same as no default
     volatile_functions: tuple[str, ...] = ()  # known volatile functions it calls
     unknown_functions: tuple[str, ...] = ()  # functions whose volatility the linter does not know
 
 
-class ColumnDef(NamedTuple):
+@record
+class ColumnDef:
     name: str
     type: DataType | None
     default: Default | None = None
@@ -60,7 +64,8 @@ class ColumnDef(NamedTuple):
     auto_increment: bool = False  # MySQL AUTO_INCREMENT, SQLite AUTOINCREMENT
 
 
-class Constraint(NamedTuple):
+@record
+class Constraint:
     kind: str  # check, foreign_key, unique, primary_key, exclude, index (MySQL keys)
     name: str | None
     columns: tuple[str, ...] = ()
@@ -74,64 +79,77 @@ class Constraint(NamedTuple):
 
 # The actions of ALTER TABLE.
 
-class AddColumn(NamedTuple):
+@record
+class AddColumn:
     column: ColumnDef
     if_not_exists: bool = False
 
 
-class DropColumn(NamedTuple):
+@record
+class DropColumn:
     column: str
 
 
-class RenameColumn(NamedTuple):
+@record
+class RenameColumn:
     old: str
     new: str
 
 
-class RenameTable(NamedTuple):
+@record
+class RenameTable:
     new: Name
 
 
-class AlterColumnType(NamedTuple):
+@record
+class AlterColumnType:
     column: str
     type: DataType
     using: str | None = None
     collate: bool = False
 
 
-class SetNotNull(NamedTuple):
+@record
+class SetNotNull:
     column: str
 
 
-class DropNotNull(NamedTuple):
+@record
+class DropNotNull:
     column: str
 
 
-class SetDefault(NamedTuple):
+@record
+class SetDefault:
     column: str
     default: Default | None  # None: DROP DEFAULT
 
 
-class AddConstraint(NamedTuple):
+@record
+class AddConstraint:
     constraint: Constraint
 
 
-class ValidateConstraint(NamedTuple):
+@record
+class ValidateConstraint:
     name: str
 
 
-class DropConstraint(NamedTuple):
+@record
+class DropConstraint:
     name: str
 
 
-class ModifyColumn(NamedTuple):
+@record
+class ModifyColumn:
     """MySQL's MODIFY (old_name None) and CHANGE: the column's whole new definition."""
 
     column: ColumnDef
     old_name: str | None = None
 
 
-class OtherAction(NamedTuple):
+@record
+class OtherAction:
     """Any other action, by its leading keywords (SET TABLESPACE, OWNER TO, DROP NOT NULL, ...)."""
 
     words: str
@@ -144,21 +162,24 @@ Action = (AddColumn | DropColumn | RenameColumn | RenameTable | AlterColumnType 
 
 # Statements.
 
-class CreateTable(NamedTuple):
+@record
+class CreateTable:
     name: Name
     columns: tuple[ColumnDef, ...] = ()
     constraints: tuple[Constraint, ...] = ()
     complete: bool = True  # False for AS SELECT, LIKE, PARTITION OF: the columns are not all written here
 
 
-class AlterTable(NamedTuple):
+@record
+class AlterTable:
     name: Name
     actions: tuple[Action, ...]
     algorithm: str | None = None  # MySQL ALGORITHM=
     lock: str | None = None  # MySQL LOCK=
 
 
-class CreateIndex(NamedTuple):
+@record
+class CreateIndex:
     name: str | None
     table: Name
     unique: bool = False
@@ -166,28 +187,33 @@ class CreateIndex(NamedTuple):
     columns: tuple[str, ...] = ()  # the plain columns it indexes (not expressions)
 
 
-class DropIndex(NamedTuple):
+@record
+class DropIndex:
     names: tuple[Name, ...]
     concurrently: bool = False
     table: Name | None = None  # MySQL: DROP INDEX i ON t
 
 
-class DropTable(NamedTuple):
+@record
+class DropTable:
     names: tuple[Name, ...]
 
 
-class RenameTables(NamedTuple):
+@record
+class RenameTables:
     """MySQL's RENAME TABLE a TO b, c TO d."""
 
     pairs: tuple[tuple[Name, Name], ...]
 
 
-class Truncate(NamedTuple):
+@record
+class Truncate:
     names: tuple[Name, ...]
     cascade: bool = False
 
 
-class DataChange(NamedTuple):
+@record
+class DataChange:
     """UPDATE, DELETE or INSERT."""
 
     verb: str
@@ -196,63 +222,75 @@ class DataChange(NamedTuple):
     from_query: bool = False  # INSERT ... SELECT
 
 
-class Reindex(NamedTuple):
+@record
+class Reindex:
     target: str  # TABLE, INDEX, SCHEMA, DATABASE or SYSTEM
     name: Name | None
     concurrently: bool = False
 
 
-class Vacuum(NamedTuple):
+@record
+class Vacuum:
     full: bool
     tables: tuple[Name, ...] = ()
 
 
-class Cluster(NamedTuple):
+@record
+class Cluster:
     table: Name | None
 
 
-class SetSetting(NamedTuple):
+@record
+class SetSetting:
     name: str
     value: str | None  # None: RESET, or SET ... TO DEFAULT
     local: bool = False
 
 
-class TransactionControl(NamedTuple):
+@record
+class TransactionControl:
     action: str  # begin, commit or rollback
 
 
-class LockTable(NamedTuple):
+@record
+class LockTable:
     names: tuple[Name, ...]
     mode: str
 
 
-class Trigger(NamedTuple):
+@record
+class Trigger:
     table: Name
     create: bool
 
 
-class AlterDomain(NamedTuple):
+@record
+class AlterDomain:
     name: Name
     constraint: Constraint | None = None  # ADD CONSTRAINT; None for the other forms
     validates: str | None = None  # VALIDATE CONSTRAINT: its name
 
 
-class DropDatabase(NamedTuple):
+@record
+class DropDatabase:
     name: Name
 
 
-class RenameSchema(NamedTuple):
+@record
+class RenameSchema:
     old: Name
     new: Name
 
 
-class Other(NamedTuple):
+@record
+class Other:
     """A statement the linter reads as harmless to a table by its kind: CREATE FUNCTION, GRANT, COMMENT ON."""
 
     verb: str  # its first keywords, e.g. "CREATE FUNCTION"
 
 
-class Unparsed(NamedTuple):
+@record
+class Unparsed:
     """A statement the linter could not read: a typo, or SQL it does not know. It is reported, never silent."""
 
     verb: str  # its first words, as far as they go

@@ -127,11 +127,11 @@ def pending_document(plan) -> dict:
             {"version": planned.migration.version, "name": planned.migration.name, "file": planned.file,
              "risk": planned.risk, "transaction": planned.transaction,
              "transaction_reason": planned.transaction_reason, "has_down": planned.has_down, "tables": planned.tables,
-             "findings": [asdict(finding) for finding in planned.findings],
+             "findings": [finding._asdict() for finding in planned.findings],
              "statements": [
                  {"line": s.analysis.line, "sql": s.text, "tables": s.tables, "risk": s.analysis.risk,
                   "lock": s.lock, "rewrites": s.rewrites, "scans": s.scans, "lock_source": s.lock_source,
-                  "impact": s.impact, "findings": [asdict(finding) for finding in s.analysis.findings]}
+                  "impact": s.impact, "findings": [finding._asdict() for finding in s.analysis.findings]}
                  for s in planned.statements]}
             for planned in plan.migrations
         ],

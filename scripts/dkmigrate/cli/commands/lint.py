@@ -1,6 +1,7 @@
 """`migrate lint`: the safety linter over pending migrations, given files, or SQL on stdin."""
 
 import argparse
+import gc
 
 from ... import operations
 from ...engines import DIALECTS, engine
@@ -58,6 +59,18 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings, out) -> int:
+    # The lint's statements, analyses and findings are many small objects and no cycles (lint.analysis): the cyclic
+    # garbage collector, which would walk them all again as the report is written, waits until they are freed.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _run(args, settings, out)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(args, settings, out) -> int:
     from ...lint import RULES, SEVERITIES, at_or_above
 
     if args.rules:

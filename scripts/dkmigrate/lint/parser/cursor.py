@@ -12,6 +12,7 @@ from ..tokens import PUNCT, QUOTED, WORD, Token, identifier
 
 _GRAMMAR = {name: each.grammar for name, each in ENGINES.items()}
 _KEYWORD = operator.itemgetter(4)  # Token.keyword
+_NAME_KINDS = (WORD, QUOTED)
 
 
 class Cursor:
@@ -43,10 +44,11 @@ class Cursor:
         return self.index >= len(self.tokens)
 
     def advance(self) -> Token | None:
-        token = self.peek()
-        if token is not None:
-            self.index += 1
-        return token
+        index = self.index
+        if index >= len(self.tokens):
+            return None
+        self.index = index + 1
+        return self.tokens[index]
 
     def at(self, *words: str) -> bool:
         return self.words[self.index:self.index + len(words)] == words
@@ -59,43 +61,58 @@ class Cursor:
         return False
 
     def accept_one(self, *choices: str) -> str | None:
-        word = self.word()
+        index = self.index
+        word = self.words[index] if index < len(self.words) else ""
         if word and word in choices:
             self.index += 1
             return word
         return None
 
     def at_punct(self, punct: str) -> bool:
-        token = self.peek()
-        return token is not None and token.kind == PUNCT and token.text == punct
+        index = self.index
+        if index >= len(self.tokens):
+            return False
+        token = self.tokens[index]
+        return token.text == punct and token.kind == PUNCT
 
     def accept_punct(self, punct: str) -> bool:
-        if self.at_punct(punct):
-            self.index += 1
+        index = self.index
+        if index >= len(self.tokens):
+            return False
+        token = self.tokens[index]
+        if token.text == punct and token.kind == PUNCT:
+            self.index = index + 1
             return True
         return False
 
     def identifier(self) -> str | None:
-        token = self.peek()
-        if token is None or token.kind not in (WORD, QUOTED):
+        index = self.index
+        if index >= len(self.tokens):
+            return None
+        token = self.tokens[index]
+        if token.kind not in _NAME_KINDS:
             return None
         self.index += 1
         return identifier(token, self.dialect)
 
     def name(self) -> Name | None:
         """A possibly qualified name: schema.table, "Quoted".name, `db`.`t`."""
-        first = self.peek()
-        if first is None or first.kind not in (WORD, QUOTED):
+        tokens, index, dialect = self.tokens, self.index, self.dialect
+        count = len(tokens)
+        if index >= count or tokens[index].kind not in _NAME_KINDS:
             return None
+        first = tokens[index]
         parts, stored = [], []
-        while True:
-            token = self.advance()
-            parts.append(identifier(token, self.dialect))
-            stored.append(name_of(token, self.dialect))
-            follower = self.peek(1)
-            if not (self.at_punct(".") and follower is not None and follower.kind in (WORD, QUOTED)):
+        while True:  # the parts, each a WORD or QUOTED token, joined by dots
+            token = tokens[index]
+            parts.append(identifier(token, dialect))
+            stored.append(name_of(token, dialect))
+            index += 1
+            if not (index + 1 < count and tokens[index].text == "." and tokens[index].kind == PUNCT
+                    and tokens[index + 1].kind in _NAME_KINDS):
                 break
-            self.index += 1
+            index += 1
+        self.index = index
         return Name(tuple(parts), self.text[first.pos:token.pos + len(token.text)], tuple(stored))
 
     def skip_group(self) -> list[Token]:

@@ -18,6 +18,8 @@ _COLUMN_CLAUSE_WORDS = frozenset({
 
 # Words that begin a clause after a column's type, but a type where the type is expected.
 _TYPE_WORDS = frozenset({"CHARACTER"})
+_CLAUSES_NOT_TYPES = _COLUMN_CLAUSE_WORDS - _TYPE_WORDS
+_AUTO_INCREMENT = frozenset({"AUTO_INCREMENT", "AUTOINCREMENT", "SERIAL"})
 
 
 def starts_constraint(c: Cursor) -> bool:
@@ -29,43 +31,56 @@ def read_column(c: Cursor) -> ColumnDef | None:
     name = c.identifier()
     if name is None:
         return None
-    data_type = None if c.word() in _COLUMN_CLAUSE_WORDS - _TYPE_WORDS else read_data_type(c)
+    data_type = None if c.word() in _CLAUSES_NOT_TYPES else read_data_type(c)
     facts: dict = {}
-    while not c.done:
-        if c.accept("CONSTRAINT"):
-            c.identifier()
-        elif c.accept("NOT", "NULL"):
-            facts["not_null"] = True
-        elif c.accept("NULL"):
-            facts["not_null"] = False
-        elif c.accept("DEFAULT"):
+    words, count = c.words, len(c.tokens)
+    while c.index < count:  # the clauses, told apart by their first word
+        word = words[c.index]
+        if word == "DEFAULT":
+            c.index += 1
             facts["default"] = read_default(c)
-        elif c.accept("PRIMARY", "KEY") or (c.reads("keys-in-table") and c.accept("KEY")):
+        elif word == "NOT" and c.accept("NOT", "NULL"):
+            facts["not_null"] = True
+        elif word == "NULL":
+            c.index += 1
+            facts["not_null"] = False
+        elif word == "CONSTRAINT":
+            c.index += 1
+            c.identifier()
+        elif (word == "PRIMARY" and c.accept("PRIMARY", "KEY")) or (
+                word == "KEY" and c.reads("keys-in-table") and c.accept("KEY")):
             facts["primary_key"] = True
-        elif c.accept("UNIQUE"):
+        elif word == "UNIQUE":
+            c.index += 1
             facts["unique"] = True
-        elif c.accept("CHECK"):
+        elif word == "CHECK":
+            c.index += 1
             c.skip_group()
             facts["check"] = True
-        elif c.accept("REFERENCES"):
+        elif word == "REFERENCES":
+            c.index += 1
             facts["references"] = c.name()
             c.skip_group()
-        elif c.accept("GENERATED"):
+        elif word == "GENERATED":
+            c.index += 1
             facts["generated"] = _generated(c)
-        elif c.accept("ON"):  # ON DELETE SET NULL, ON UPDATE CURRENT_TIMESTAMP, ON CONFLICT ...
+        elif word == "ON":  # ON DELETE SET NULL, ON UPDATE CURRENT_TIMESTAMP, ON CONFLICT ...
+            c.index += 1
             c.advance()
             if c.accept_one("SET", "NO"):
                 c.advance()
             else:
                 c.advance()
                 c.skip_group()
-        elif c.accept("AS"):  # MySQL and SQLite: [GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL]
+        elif word == "AS":  # MySQL and SQLite: [GENERATED ALWAYS] AS (expr) [STORED | VIRTUAL]
+            c.index += 1
             c.skip_group()
             facts["generated"] = "stored" if c.accept_one("STORED", "PERSISTENT") else "virtual"
-        elif c.accept_one("AUTO_INCREMENT", "AUTOINCREMENT", "SERIAL"):
+        elif word in _AUTO_INCREMENT:
+            c.index += 1
             facts["auto_increment"] = True
         elif not c.skip_group():
-            c.advance()
+            c.index += 1
     return ColumnDef(name, data_type, **facts)
 
 
