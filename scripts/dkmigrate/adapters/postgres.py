@@ -40,6 +40,7 @@ class PostgresAdapter(Adapter):
     def __init__(self, url, table):
         super().__init__(url, table)
         self.connection: psycopg.Connection | None = None
+        self.cursor: psycopg.Cursor | None = None
         self.lock_key: int | None = None  # from the resolved table, once connected
         self.locked = False
 
@@ -52,9 +53,13 @@ class PostgresAdapter(Adapter):
         params.setdefault("connect_timeout", "10")
         params.setdefault("application_name", "dk-migrate")
         try:
-            self.connection = psycopg.connect(**params, autocommit=True)
+            # No prepared statements: a migration's statements run once each, and psycopg would prepare the
+            # BEGIN and COMMIT sent around every migration, at the cost of bookkeeping on each statement and a
+            # DEALLOCATE ALL round trip after every DROP or ALTER.
+            self.connection = psycopg.connect(**params, autocommit=True, prepare_threshold=None)
         except psycopg.Error as error:
             raise ConnectionFailed(f"cannot connect to {self.url.masked}: {_connection_message(error)}") from None
+        self.cursor = self.connection.cursor()  # one for every statement: a new one for each is CPU for nothing
         self.table = self._qualified(self.table)
         self.lock_key = _lock_key(self.table)
         if lock is not None:
@@ -80,18 +85,18 @@ class PostgresAdapter(Adapter):
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()  # also releases the session's advisory lock
-            self.connection = None
+            self.connection = self.cursor = None
             self.locked = False
 
     def execute(self, sql: str) -> int:
         try:
-            return self.connection.execute(_without_nul(sql)).rowcount
+            return self.cursor.execute(_without_nul(sql)).rowcount
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
     def query(self, sql: str) -> list[tuple]:
         try:
-            return self.connection.execute(_without_nul(sql)).fetchall()
+            return self.cursor.execute(_without_nul(sql)).fetchall()
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
