@@ -75,6 +75,10 @@ class Schema:
         self._base = base
         self._tables: dict[str, Table | None] = {}  # None: dropped here
         self._index_tables: dict[str, str | None] = {}  # index name -> table key; None: dropped here
+        # Each distinct column name, type and index column list, kept once for all the tables that hold an equal
+        # one (id, integer, created_at, ...): a schema learnt from 10,000 migrations would otherwise keep a copy of
+        # each per column. Shared with forks.
+        self._values: dict = base._values if base is not None else {}
 
     def fork(self) -> Schema:
         return Schema(self)
@@ -112,7 +116,7 @@ class Schema:
         elif isinstance(statement, CreateIndex) and statement.name:
             self._index_tables[statement.name] = statement.table.key
             if self._table(statement.table.key) is not None:
-                self._changing(statement.table.key).indexes[statement.name] = statement.columns
+                self._changing(statement.table.key).indexes[statement.name] = self._shared(statement.columns)
         elif isinstance(statement, DropIndex):
             for name in statement.names:
                 owner = self.table_of_index(name.last)
@@ -137,7 +141,7 @@ class Schema:
     def _create(self, statement: CreateTable) -> None:
         if self._table(statement.name.key) is not None:  # CREATE TABLE IF NOT EXISTS of a table that is there
             return
-        table = Table({column.name: _column(column) for column in statement.columns})
+        table = Table({self._shared(column.name): self._column(column) for column in statement.columns})
         for column in statement.columns:
             if column.check:
                 table.checks[f"{statement.name.last}_{column.name}_check"] = Check((column.name,), validated=True)
@@ -159,18 +163,18 @@ class Schema:
             return
         table = self._changing(name.key)  # altered, so it exists, even if unseen so far
         if isinstance(action, AddColumn):
-            table.columns[action.column.name] = _column(action.column)
+            table.columns[self._shared(action.column.name)] = self._column(action.column)
             if action.column.check:
                 table.checks[f"{name.last}_{action.column.name}_check"] = Check((action.column.name,), True)
         elif isinstance(action, ModifyColumn):
             table.columns.pop(action.old_name or action.column.name, None)
-            table.columns[action.column.name] = _column(action.column)
+            table.columns[self._shared(action.column.name)] = self._column(action.column)
         elif isinstance(action, DropColumn):
             table.columns.pop(action.column, None)
         elif isinstance(action, RenameColumn) and action.old in table.columns:
             table.columns[action.new] = table.columns.pop(action.old)
         elif isinstance(action, AlterColumnType) and action.column in table.columns:
-            table.columns[action.column].type = action.type
+            table.columns[action.column].type = self._shared(action.type)
         elif isinstance(action, SetNotNull) and action.column in table.columns:
             table.columns[action.column].not_null = True
         elif isinstance(action, DropNotNull) and action.column in table.columns:
@@ -198,9 +202,13 @@ class Schema:
         for index in self._changing(new.key).indexes:
             self._index_tables[index] = new.key
 
+    def _column(self, definition: ColumnDef) -> Column:
+        data_type = definition.type
+        if data_type is not None and data_type.name in _SERIAL_TYPES:
+            data_type = DataType(_SERIAL_TYPES[data_type.name], written=data_type.written)
+        return Column(self._shared(data_type), definition.not_null or definition.primary_key, definition.primary_key,
+                      definition.unique)
 
-def _column(definition: ColumnDef) -> Column:
-    data_type = definition.type
-    if data_type is not None and data_type.name in _SERIAL_TYPES:
-        data_type = DataType(_SERIAL_TYPES[data_type.name], written=data_type.written)
-    return Column(data_type, definition.not_null or definition.primary_key, definition.primary_key, definition.unique)
+    def _shared(self, value):
+        """The value kept for all equal ones (an immutable one: a name, a DataType, a tuple of names)."""
+        return self._values.setdefault(value, value)
