@@ -417,7 +417,6 @@ class Runner:
     def _prepare_batches(self, work: list[tuple[Migration, int | None]], direction: str) -> list[str]:
         """Reads the batched statements of the run (a bad directive refuses the run, exit 2) and the key of each
         one's table that exists already (a table without one refuses it); returns what the tracking table needs."""
-        from .backfill import table_key
         from .batching import batched_statements
 
         self._batched, self._keys = {}, {}
@@ -427,6 +426,7 @@ class Runner:
                 self._batched[migration.key] = found
         if not self._batched:
             return []
+        from .backfill import table_key  # only a run with batched statements pays for importing it
         if self.database_exists:
             for key, found in self._batched.items():
                 for index, batched in found.items():
