@@ -157,8 +157,7 @@ def _each_selected(migrations, options: LintOptions, selected) -> Iterator[tuple
     """Each selected migration (all when None), with a linter that learnt what the migrations before it built;
     an up section only learnt from (of a migration already applied) does not keep its statements."""
     linter = Linter(options)
-    chosen = None if selected is None else {id(migration) for migration in selected}
-    wanted = deque(migration for migration in migrations if chosen is None or id(migration) in chosen)
+    wanted = _in_order(migrations, selected)
     for migration in migrations:
         if not wanted:
             break
@@ -167,6 +166,13 @@ def _each_selected(migrations, options: LintOptions, selected) -> Iterator[tuple
         else:
             linter.learn(migration)
             migration.up.forget_statements()
+
+
+def _in_order(migrations, selected) -> deque:
+    """The selected migrations (all when None) in the order of `migrations` (the set that finds them is let go at
+    once: it is as large as the selection, and linting builds up a schema meanwhile)."""
+    chosen = None if selected is None else {id(migration) for migration in selected}
+    return deque(migration for migration in migrations if chosen is None or id(migration) in chosen)
 
 
 def lint_migration(migration, options: LintOptions) -> list[Finding]:

@@ -9,7 +9,9 @@ never seen is known only by what later statements do to it, never assumed empty 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from .syntax import (
     AddColumn, AddConstraint, AlterColumnType, AlterTable, ColumnDef, CreateIndex, CreateTable, DataType, DropColumn,
@@ -21,7 +23,7 @@ from .syntax import (
 _SERIAL_TYPES = {"smallserial": "smallint", "serial": "integer", "bigserial": "bigint"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Column:
     type: DataType | None
     not_null: bool = False
@@ -29,24 +31,43 @@ class Column:
     unique: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class NotNullCheck:
     columns: tuple[str, ...]
     validated: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class Check:
     names: tuple[str, ...]  # the names its expression mentions (its columns among them)
     validated: bool
 
 
-@dataclass
+# The constraints of a table that has none, shared by all such tables (most never have a CHECK); a table gets a
+# dict of its own with its first one (Table.add).
+_NONE: Mapping = MappingProxyType({})
+
+
+@dataclass(slots=True)
 class Table:
     columns: dict[str, Column] = field(default_factory=dict)
-    not_null_checks: dict[str, NotNullCheck] = field(default_factory=dict)  # by constraint name
+    not_null_checks: Mapping[str, NotNullCheck] = field(default_factory=lambda: _NONE)  # by constraint name
     indexes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # index name -> its plain columns
-    checks: dict[str, Check] = field(default_factory=dict)  # every CHECK constraint, by name
+    checks: Mapping[str, Check] = field(default_factory=lambda: _NONE)  # every CHECK constraint, by name
+
+    def add(self, constraint: str, check: Check | NotNullCheck) -> None:
+        """A CHECK constraint into `checks`, or one that proves columns non-null into `not_null_checks`."""
+        kind = "checks" if isinstance(check, Check) else "not_null_checks"
+        checks = getattr(self, kind)
+        if checks is _NONE:
+            checks = {}
+            setattr(self, kind, checks)
+        checks[constraint] = check
+
+    def drop_constraint(self, constraint: str) -> None:
+        for checks in (self.not_null_checks, self.checks):
+            if constraint in checks:
+                del checks[constraint]
 
     def indexed(self, column: str) -> bool:
         return any(column in columns for columns in self.indexes.values())
@@ -59,8 +80,8 @@ class Table:
 
     def copy(self) -> Table:
         return Table({name: Column(c.type, c.not_null, c.primary_key, c.unique) for name, c in self.columns.items()},
-                     {name: NotNullCheck(c.columns, c.validated) for name, c in self.not_null_checks.items()},
-                     dict(self.indexes), {name: Check(c.names, c.validated) for name, c in self.checks.items()})
+                     {name: NotNullCheck(c.columns, c.validated) for name, c in self.not_null_checks.items()} or _NONE,
+                     dict(self.indexes), {name: Check(c.names, c.validated) for name, c in self.checks.items()} or _NONE)
 
 
 class Schema:
@@ -144,17 +165,17 @@ class Schema:
         table = Table({self._shared(column.name): self._column(column) for column in statement.columns})
         for column in statement.columns:
             if column.check:
-                table.checks[f"{statement.name.last}_{column.name}_check"] = Check((column.name,), validated=True)
+                table.add(f"{statement.name.last}_{column.name}_check", Check((column.name,), validated=True))
         for constraint in statement.constraints:
             if constraint.kind == "check":
-                table.checks[constraint.name or f"{statement.name.last}_check"] = Check(constraint.columns, True)
+                table.add(constraint.name or f"{statement.name.last}_check", Check(constraint.columns, True))
             if constraint.kind in ("primary_key", "unique"):
                 for name in constraint.columns:
                     if name in table.columns:
                         setattr(table.columns[name], constraint.kind, True)
             if constraint.proves_not_null:
                 key = constraint.name or f"{statement.name.last}_{constraint.proves_not_null[0]}_check"
-                table.not_null_checks[key] = NotNullCheck(constraint.proves_not_null, validated=True)
+                table.add(key, NotNullCheck(constraint.proves_not_null, validated=True))
         self._tables[statement.name.key] = table
 
     def _alter(self, name: Name, action) -> None:
@@ -165,7 +186,7 @@ class Schema:
         if isinstance(action, AddColumn):
             table.columns[self._shared(action.column.name)] = self._column(action.column)
             if action.column.check:
-                table.checks[f"{name.last}_{action.column.name}_check"] = Check((action.column.name,), True)
+                table.add(f"{name.last}_{action.column.name}_check", Check((action.column.name,), True))
         elif isinstance(action, ModifyColumn):
             table.columns.pop(action.old_name or action.column.name, None)
             table.columns[self._shared(action.column.name)] = self._column(action.column)
@@ -181,18 +202,17 @@ class Schema:
             table.columns[action.column].not_null = False
         elif isinstance(action, AddConstraint) and action.constraint.kind == "check":
             constraint = action.constraint
-            table.checks[constraint.name or f"{name.last}_check"] = Check(constraint.columns, not constraint.not_valid)
+            table.add(constraint.name or f"{name.last}_check", Check(constraint.columns, not constraint.not_valid))
             if not constraint.proves_not_null:
                 return
             key = constraint.name or f"{name.last}_{constraint.proves_not_null[0]}_check"
-            table.not_null_checks[key] = NotNullCheck(constraint.proves_not_null, not constraint.not_valid)
+            table.add(key, NotNullCheck(constraint.proves_not_null, not constraint.not_valid))
         elif isinstance(action, ValidateConstraint):
             for checks in (table.not_null_checks, table.checks):
                 if action.name in checks:
                     checks[action.name].validated = True
         elif isinstance(action, DropConstraint):
-            table.not_null_checks.pop(action.name, None)
-            table.checks.pop(action.name, None)
+            table.drop_constraint(action.name)
 
     def _rename_table(self, old: Name, new: Name) -> None:
         if self._table(old.key) is None:
