@@ -94,6 +94,9 @@ class PostgresAdapter(Adapter):
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
+    def execute_all(self, statements: tuple[str, ...]) -> None:
+        self.execute("; ".join(statements))  # a query without parameters may hold several statements
+
     def query(self, sql: str) -> list[tuple]:
         try:
             return self.cursor.execute(_without_nul(sql)).fetchall()
