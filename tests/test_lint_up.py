@@ -112,3 +112,19 @@ def test_json_up_documents_carry_the_findings_and_a_refusal_names_them(productio
     applied = production.run("--env", "production", "up", "--yes", "--format", "json", url=False)
     assert [finding["rule"] for finding in applied.json["findings"]] == ["rename-column"]
     assert applied.json["migrations"][-1]["result"] == "applied"
+
+
+def test_applying_judges_the_down_sections_allow_comments_and_batch_directives(sqlite_project):
+    """up never reads the down's statements, but what its comments say still counts, as `migrate lint` judges it."""
+    sqlite_project.migration("1", "users", "CREATE TABLE users (id integer, email text);",
+                             "-- migrate:allow no-such-rule it is fine\nDROP TABLE users;")
+    result = sqlite_project.run("up")
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "lint: db/migrations/1_users.sql:5: caution invalid-allow: this migrate:allow comment names an unknown rule "
+        "'no-such-rule', so it is ignored")
+    sqlite_project.migration("2", "purge", "CREATE TABLE logs (id integer PRIMARY KEY);",
+                             "-- migrate:batch size=x\nDELETE FROM logs WHERE id > 0;")
+    refused = sqlite_project.run("up")
+    assert refused.code == 2
+    assert "2_purge.sql:5: `-- migrate:batch`: size must be a number of rows" in refused.stderr

@@ -100,13 +100,13 @@ def up(settings: Settings, *, steps: int | None = None, to: str | None = None, d
 
 
 def _review(settings: Settings, runner: Runner, migrations: list[Migration], refuse: bool) -> list:
-    from .lint import ERROR, RISKY, each_analysis
+    from .lint import ERROR, RISKY, each_up_findings
 
     adapter = runner.adapter
     options = lint_options(settings, adapter.dialect, None, adapter.server_version)
     # Only the findings are kept: an analysis (every statement's parse, locks and effects) is dropped once read.
-    findings = [finding for analysis in each_analysis(runner.catalogue.migrations, options, selected=migrations)
-                for finding in analysis.up_findings]
+    findings = [finding for found in each_up_findings(runner.catalogue.migrations, options, migrations)
+                for finding in found]
     runner.listener.lint_findings(findings)
     blocking = [finding for finding in findings if finding.severity in (RISKY, ERROR)]
     if refuse and blocking:

@@ -196,6 +196,9 @@ class _LiveExecutor:
     def execute(self, sql: str) -> int | None:
         return self.adapter.execute(sql)
 
+    def execute_all(self, statements: tuple[str, ...]) -> None:
+        self.adapter.execute_all(statements)
+
 
 class _ScriptRecorder:
     def __init__(self):
@@ -212,6 +215,10 @@ class _ScriptRecorder:
         # A statement ending in a line comment would swallow its own semicolon.
         last_line = sql.rstrip().rsplit("\n", 1)[-1]
         self.parts.append(f"{sql.rstrip()}\n;" if "--" in last_line else f"{sql.rstrip()};")
+
+    def execute_all(self, statements: tuple[str, ...]) -> None:
+        for statement in statements:
+            self.execute(statement)
 
     @property
     def script(self) -> str:
@@ -417,7 +424,6 @@ class Runner:
     def _prepare_batches(self, work: list[tuple[Migration, int | None]], direction: str) -> list[str]:
         """Reads the batched statements of the run (a bad directive refuses the run, exit 2) and the key of each
         one's table that exists already (a table without one refuses it); returns what the tracking table needs."""
-        from .backfill import table_key
         from .batching import batched_statements
 
         self._batched, self._keys = {}, {}
@@ -427,6 +433,7 @@ class Runner:
                 self._batched[migration.key] = found
         if not self._batched:
             return []
+        from .backfill import table_key  # only a run with batched statements pays for importing it
         if self.database_exists:
             for key, found in self._batched.items():
                 for index, batched in found.items():
@@ -449,15 +456,19 @@ class Runner:
         with nullcontext(StopRequest(self.adapter.cancel)) if dry_run else deferred(self.adapter.cancel) as stop:
             for statement in setup:
                 executor.execute(statement)
+            reset_sent = False
             for index, (migration, order) in enumerate(work, 1):
                 if stop.requested:
                     raise RunInterrupted(stop, direction, report.results, next_migration=migration)
-                if index > 1:
+                if index > 1 and not reset_sent:
                     for statement in self.adapter.session_reset:
                         executor.execute(statement)
+                # The session reset before the next migration goes with this one's COMMIT, when it has one.
+                reset = self.adapter.session_reset if index < len(work) else ()
                 try:
                     result = self._run_with_retries(executor, migration, direction, order, dry_run, report.results,
-                                                    stop)
+                                                    stop, reset)
+                    reset_sent = result.transaction
                     if late and migration.key in late:
                         result = result._replace(out_of_order_after=late[migration.key])
                 except MigrationFailed as failure:
@@ -474,14 +485,16 @@ class Runner:
         return report
 
     def _run_with_retries(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
-                          completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:
-        """A migration rolled back because a lock was not granted in time is run again from the start."""
+                          completed: list[MigrationResult], stop: StopRequest, reset: tuple[str, ...] = ()
+                          ) -> MigrationResult:
+        """A migration rolled back because a lock was not granted in time is run again from the start. `reset`:
+        what follows the COMMIT of a migration run in a transaction (result.transaction)."""
         retry = 0
         retries: list[LockRetry] = []  # this migration's, the whole migration's and its statements'
         while True:
             try:
                 result = self._run_one(executor, migration, direction, order, dry_run, completed, stop, retry + 1,
-                                       retries)
+                                       retries, reset)
                 return result._replace(retries=tuple(retries))
             except MigrationFailed as failure:
                 failure.result = failure.result._replace(retries=tuple(retries))
@@ -498,8 +511,9 @@ class Runner:
 
     def _run_one(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
                  completed: list[MigrationResult], stop: StopRequest, attempt: int,
-                 retries: list[LockRetry]) -> MigrationResult:
-        """`retries`: where a statement's own retries (outside a transaction) are added."""
+                 retries: list[LockRetry], reset: tuple[str, ...]) -> MigrationResult:
+        """`retries`: where a statement's own retries (outside a transaction) are added; `reset`: what is sent
+        together with the COMMIT of a migration run in a transaction (in one round trip where the engine allows)."""
         if migration.key in self._batched:
             return self._run_batched(executor, migration, direction, order, dry_run, completed, stop)
         section = migration.up if direction == UP else migration.down
@@ -593,7 +607,7 @@ class Runner:
         try:
             write_tracking(executor, closing)
             if in_transaction:
-                executor.execute("COMMIT")
+                executor.execute_all(("COMMIT", *reset))
         except StatementFailed as error:
             raise fail(closing, None, error) from None
         section.forget_statements()  # done with them: a long run must not hold every migration's statements

@@ -162,6 +162,13 @@ class Adapter(ABC):
         """Run one statement; returns how many rows it changed (-1 for a statement that changes no rows).
         Raises errors.StatementFailed with the database's message."""
 
+    def execute_all(self, statements: tuple[str, ...]) -> None:
+        """Run statements of the tool's own whose row counts nobody reads (COMMIT, session_reset), in order; in one
+        round trip where the engine takes several statements at once. Raises StatementFailed at the first that fails,
+        the rest not run."""
+        for statement in statements:
+            self.execute(statement)
+
     @abstractmethod
     def query(self, sql: str) -> list[tuple]: ...
 

@@ -5,22 +5,22 @@ cannot run in a transaction block simply runs without one.
 """
 
 import hashlib
-import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from ..errors import ConfigError, ConnectionFailed, StatementFailed, UsageError
-from ..snapshot import SchemaObject
 from ..urls import DatabaseURL, mask_url, postgres_conninfo
-from .base import Adapter, Inspector, QueryTimedOut, CheckFacts, Cleanup, ColumnFacts, ForeignKeyFacts, IndexFacts, InvalidIndex, LockFacts, LockWait, ReplicaFacts, ServerFacts, SessionFacts, TableFacts
+from .base import Adapter, LockWait
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
+if TYPE_CHECKING:
+    from ..snapshot import SchemaObject
+    from .facts import Cleanup, InvalidIndex
+    from .postgres_inspector import PostgresInspector
 
 _LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired, or NOWAIT
-_QUERY_CANCELED = "57014"  # statement_timeout expired
-
-# A table smaller than this whose statistics were never gathered is counted exactly.
-_COUNT_BELOW_BYTES = 64 * 1024 * 1024
 
 
 class PostgresAdapter(Adapter):
@@ -40,6 +40,7 @@ class PostgresAdapter(Adapter):
     def __init__(self, url, table):
         super().__init__(url, table)
         self.connection: psycopg.Connection | None = None
+        self.cursor: psycopg.Cursor | None = None
         self.lock_key: int | None = None  # from the resolved table, once connected
         self.locked = False
 
@@ -52,9 +53,13 @@ class PostgresAdapter(Adapter):
         params.setdefault("connect_timeout", "10")
         params.setdefault("application_name", "dk-migrate")
         try:
-            self.connection = psycopg.connect(**params, autocommit=True)
+            # No prepared statements: a migration's statements run once each, and psycopg would prepare the
+            # BEGIN and COMMIT sent around every migration, at the cost of bookkeeping on each statement and a
+            # DEALLOCATE ALL round trip after every DROP or ALTER.
+            self.connection = psycopg.connect(**params, autocommit=True, prepare_threshold=None)
         except psycopg.Error as error:
             raise ConnectionFailed(f"cannot connect to {self.url.masked}: {_connection_message(error)}") from None
+        self.cursor = self.connection.cursor()  # one for every statement: a new one for each is CPU for nothing
         self.table = self._qualified(self.table)
         self.lock_key = _lock_key(self.table)
         if lock is not None:
@@ -80,18 +85,21 @@ class PostgresAdapter(Adapter):
     def close(self) -> None:
         if self.connection is not None:
             self.connection.close()  # also releases the session's advisory lock
-            self.connection = None
+            self.connection = self.cursor = None
             self.locked = False
 
     def execute(self, sql: str) -> int:
         try:
-            return self.connection.execute(_without_nul(sql)).rowcount
+            return self.cursor.execute(_without_nul(sql)).rowcount
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
+    def execute_all(self, statements: tuple[str, ...]) -> None:
+        self.execute("; ".join(statements))  # a query without parameters may hold several statements
+
     def query(self, sql: str) -> list[tuple]:
         try:
-            return self.connection.execute(_without_nul(sql)).fetchall()
+            return self.cursor.execute(_without_nul(sql)).fetchall()
         except psycopg.Error as error:
             raise _statement_failed(error) from None
 
@@ -117,22 +125,28 @@ class PostgresAdapter(Adapter):
         return f"CAST({column} AS timestamptz)"  # a timestamp without zone is read in the session's TimeZone
 
     def inspector(self) -> "PostgresInspector":
+        from .postgres_inspector import PostgresInspector  # only plans and checklists read live facts
+
         return PostgresInspector(self)
 
     # A session-level advisory lock polled with pg_try_advisory_lock: a waiting migrator never sits in a
     # statement, so it holds no snapshot that our own CREATE INDEX CONCURRENTLY would have to wait for.
-    def invalid_indexes(self) -> list[InvalidIndex]:
+    def invalid_indexes(self) -> list["InvalidIndex"]:
+        from .facts import InvalidIndex
+
         return [InvalidIndex(*row) for row in self.query(
             "SELECT n.nspname || '.' || i.relname, x.indrelid::regclass::text, pg_get_indexdef(x.indexrelid)"
             " FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_namespace n ON n.oid = i.relnamespace"
             " WHERE NOT x.indisvalid AND n.nspname NOT IN ('pg_catalog', 'pg_toast') ORDER BY 1")]
 
-    def cleanup_before(self, statement: str) -> list[Cleanup]:
+    def cleanup_before(self, statement: str) -> list["Cleanup"]:
         """A CREATE INDEX CONCURRENTLY that failed or was killed leaves its index invalid: the retry drops it
         first (as strong_migrations does), instead of failing on "already exists" or keeping a useless index."""
         target = _concurrent_index_target(statement)
         if target is None:
             return []
+        from .facts import Cleanup
+
         name, table = target
         rows = self.query(
             "SELECT n.nspname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid"
@@ -143,7 +157,7 @@ class PostgresAdapter(Adapter):
                         f"the invalid index {schema}.{name} left by an earlier attempt is dropped first")
                 for (schema,) in rows]
 
-    def read_schema(self) -> list[SchemaObject]:
+    def read_schema(self) -> list["SchemaObject"]:
         from .postgres_snapshot import read_schema
 
         return read_schema(self)
@@ -154,6 +168,8 @@ class PostgresAdapter(Adapter):
         return PostgresTracer(self)
 
     def create_scratch_database(self) -> DatabaseURL:
+        import uuid
+
         name = f"dkmigrate_scratch_{uuid.uuid4().hex[:12]}"
         try:
             self.execute(f"CREATE DATABASE {self.quote_identifier(name)}")
@@ -250,105 +266,3 @@ def _statement_failed(error: psycopg.Error) -> StatementFailed:
     position = int(diag.statement_position) if diag.statement_position else None
     return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position,
                            lock_not_granted=diag.sqlstate == _LOCK_NOT_AVAILABLE)
-
-
-class PostgresInspector(Inspector):
-    """Live facts of one Postgres database, for plans and checklists."""
-
-    def describe_table(self, schema: str | None, name: str) -> TableFacts | None:
-        qualified = self.quote_identifier(name) if schema is None else f"{self.quote_identifier(schema)}.{self.quote_identifier(name)}"
-        found = self.query(
-            "SELECT c.oid, n.nspname, c.reltuples::bigint, pg_total_relation_size(c.oid)"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            f" WHERE c.oid = to_regclass({self.literal(qualified)}) AND c.relkind IN ('r', 'p')"
-        )
-        if not found:
-            return None
-        oid, schema_name, reltuples, size = found[0]
-        columns = tuple(ColumnFacts(*row) for row in self.query(
-            "SELECT a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid)"
-            " FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
-            f" WHERE a.attrelid = {oid} AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum"
-        ))
-        indexes = tuple(IndexFacts(name, tuple(cols), unique, primary, simple, definition)
-                        for name, cols, unique, primary, simple, definition in self.query(
-            "SELECT i.relname,"
-            " ARRAY(SELECT a.attname FROM unnest(x.indkey) WITH ORDINALITY k(attnum, position)"
-            "       JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum ORDER BY k.position),"
-            " x.indisunique, x.indisprimary, x.indexprs IS NULL AND x.indpred IS NULL, pg_get_indexdef(x.indexrelid)"
-            f" FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid WHERE x.indrelid = {oid} ORDER BY i.relname"
-        ))
-        keys = [ForeignKeyFacts(name, table, tuple(cols), referenced, tuple(referenced_cols))
-                for name, table, cols, referenced, referenced_cols in self.query(
-            "SELECT c.conname, c.conrelid::regclass::text,"
-            " ARRAY(SELECT a.attname FROM unnest(c.conkey) WITH ORDINALITY k(attnum, position)"
-            "       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum ORDER BY k.position),"
-            " c.confrelid::regclass::text,"
-            " ARRAY(SELECT a.attname FROM unnest(c.confkey) WITH ORDINALITY k(attnum, position)"
-            "       JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum ORDER BY k.position)"
-            f" FROM pg_constraint c WHERE c.contype = 'f' AND {oid} IN (c.conrelid, c.confrelid) ORDER BY c.conname"
-        )]
-        this = self.query(f"SELECT {oid}::regclass::text")[0][0]
-        own = tuple(key for key in keys if key.table == this)
-        incoming = tuple(key for key in keys if key.referenced_table == this and key.table != this)
-        checks = tuple(CheckFacts(name, tuple(cols), definition) for name, cols, definition in self.query(
-            "SELECT c.conname,"
-            " ARRAY(SELECT a.attname FROM unnest(c.conkey) k(attnum)"
-            "       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),"
-            " pg_get_constraintdef(c.oid)"
-            f" FROM pg_constraint c WHERE c.contype = 'c' AND c.conrelid = {oid} ORDER BY c.conname"
-        ))
-        primary = next((index.columns for index in indexes if index.primary), ())
-        rows_exact = reltuples < 0 and size < _COUNT_BELOW_BYTES
-        if rows_exact:
-            rows = self.query(f"SELECT count(*) FROM {qualified}")[0][0]
-        else:
-            rows = max(reltuples, 0) if reltuples >= 0 else None
-        return TableFacts(schema_name, name, columns, primary, indexes, own, incoming, checks, rows, rows_exact, size)
-
-    def server_facts(self, transaction_seconds: float) -> ServerFacts:
-        version, is_replica, lock_timeout = self.query(
-            "SELECT current_setting('server_version'), pg_is_in_recovery(), current_setting('lock_timeout')")[0]
-        sessions = [
-            SessionFacts(pid, state or "", float(age), started.isoformat(timespec="seconds"),
-                         query_start.isoformat(timespec="seconds") if query_start else None, query or "")
-            for pid, state, age, started, query_start, query in self.query(
-                "SELECT pid, state, extract(epoch FROM now() - xact_start), xact_start, query_start, left(query, 300)"
-                " FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()"
-                f" AND now() - xact_start > make_interval(secs => {float(transaction_seconds)})"
-                " ORDER BY xact_start")
-        ]
-        replicas = [
-            ReplicaFacts(name or str(address or "replica"), state or "", None if lag is None else float(lag),
-                         None if lag_bytes is None else int(lag_bytes))
-            for name, address, state, lag, lag_bytes in self.query(
-                "SELECT application_name, client_addr, state, extract(epoch FROM replay_lag),"
-                " CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) END"
-                " FROM pg_stat_replication ORDER BY application_name")
-        ]
-        return ServerFacts(f"PostgreSQL {version}", sessions, replicas, bool(is_replica), lock_timeout)
-
-    def read_only(self, queries: list[str], seconds: float) -> list[list[tuple]]:
-        a = self.adapter
-        a.execute("BEGIN READ ONLY")
-        try:
-            a.execute(f"SET LOCAL statement_timeout = '{max(1, round(seconds * 1000))}ms'")
-            return [a.query(query) for query in queries]
-        except StatementFailed as error:
-            if f"SQLSTATE {_QUERY_CANCELED}" in error.message:
-                raise QueryTimedOut(error.message) from None
-            raise
-        finally:
-            a.execute("ROLLBACK")
-
-    def locks_on(self, tables: list[tuple[str | None, str]]) -> list[LockFacts] | None:
-        if not tables:
-            return []
-        regclasses = ", ".join(
-            f"to_regclass({self.literal(self.quote_identifier(name) if schema is None else self.quote_identifier(schema) + '.' + self.quote_identifier(name))})"
-            for schema, name in tables)
-        return [LockFacts(pid, table, mode, granted, query or "") for pid, table, mode, granted, query in self.query(
-            "SELECT l.pid, l.relation::regclass::text, l.mode, l.granted, left(a.query, 300)"
-            " FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid"
-            f" WHERE l.locktype = 'relation' AND l.relation = ANY (ARRAY[{regclasses}])"
-            " AND l.pid <> pg_backend_pid() ORDER BY l.pid, l.mode")]

@@ -19,12 +19,13 @@ LEXICON = Lexicon(
 
 # Statements that fail inside a transaction block, by their first words; REINDEX, CLUSTER, DO and some
 # ALTERs are read further (refuses_transaction).
-_REFUSED_HEADS = (
+_REFUSED_HEADS = frozenset({
     ("CREATE", "INDEX", "CONCURRENTLY"), ("CREATE", "UNIQUE", "INDEX", "CONCURRENTLY"), ("DROP", "INDEX", "CONCURRENTLY"),
     ("VACUUM",), ("ALTER", "SYSTEM"),
     *((verb, kind) for verb in ("CREATE", "DROP") for kind in ("DATABASE", "TABLESPACE", "SUBSCRIPTION")),
-)
+})
 _READ_FURTHER = frozenset({"CREATE", "DROP", "VACUUM", "ALTER", "REINDEX", "CLUSTER", "DO"})
+_READ_WHOLE = frozenset({("REINDEX",), ("CLUSTER",), ("DO",), ("ALTER", "TABLE"), ("ALTER", "TYPE")})
 
 
 _INTEGERS = {"smallint": (-2 ** 15, 2 ** 15 - 1), "integer": (-2 ** 31, 2 ** 31 - 1),
@@ -92,11 +93,13 @@ class PostgreSQL(Engine):
     def refuses_transaction(self, statement: str, head: tuple[str, ...], server_version: int | None) -> bool:
         if not head or head[0] not in _READ_FURTHER:
             return False
-        from ..lexer import STRING, WORD, string_content, tokens, words
+        from ..lexer import STRING, WORD, keywords, string_content, tokens
 
-        first = words(statement, self.name, 4)
-        if any(first[:len(refused)] == refused for refused in _REFUSED_HEADS):
+        first = keywords(statement, self.name, 4)
+        if any(first[:length] in _REFUSED_HEADS for length in range(1, len(first) + 1)):
             return True
+        if head[:1] not in _READ_WHOLE and head[:2] not in _READ_WHOLE:
+            return False  # CREATE TABLE, DROP ...: their first words said all
         if head == ("ALTER", "TABLE") and "DETACH" not in statement.upper():
             return False  # the common ALTER TABLE: not read whole
         read = list(tokens(statement, self.name))

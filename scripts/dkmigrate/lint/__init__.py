@@ -22,7 +22,8 @@ from ..sqlsplit import split_statements
 from . import rules  # noqa: F401  (registers every rule)
 from .allow import Allowances, header_of
 from .analysis import (
-    DOWN, UP, MigrationFacts, SectionResult, analyze_statements, migration_findings, runs_in_transaction,
+    DOWN, UP, MigrationFacts, SectionResult, analyze_statements, comment_findings, migration_findings,
+    runs_in_transaction,
 )
 from .findings import (
     CAUTION, DIALECTS, ERROR, RISKY, SAFE, SEVERITIES, Finding, LintOptions, StatementAnalysis, at_or_above,
@@ -34,7 +35,7 @@ from .schema import Schema
 __all__ = [
     "CAUTION", "DIALECTS", "ERROR", "RISKY", "RULES", "SAFE", "SEVERITIES", "Finding", "Linter", "LintOptions",
     "MigrationAnalysis", "Rule", "Schema", "StatementAnalysis", "analyze_migrations", "analyze_section", "analyze_sql",
-    "each_analysis",
+    "each_analysis", "each_up_findings",
     "at_or_above", "lint_migration", "lint_sql",
 ]
 
@@ -66,13 +67,7 @@ class Linter:
 
     def analyze(self, migration) -> MigrationAnalysis:
         options = self.options
-        up_section = migration.up
-        up_statements = up_section.statements(options.dialect)
-        up_allowances = _allowances(up_section)
-        up = analyze_statements(
-            up_statements, options, file=str(up_section.file), schema=self.schema,
-            runner_transaction=runs_in_transaction(up_statements, _one_transaction(up_section, options), options),
-            allowances=up_allowances, section=UP)
+        up, up_allowances = self._up(migration)
         down = None
         if migration.down is not None:
             down_statements = migration.down.statements(options.dialect)
@@ -81,11 +76,40 @@ class Linter:
                 runner_transaction=runs_in_transaction(down_statements, _one_transaction(migration.down, options),
                                                        options),
                 allowances=_allowances(migration.down), section=DOWN, up_created=up.created)
-        facts = MigrationFacts(has_down=down is not None, removals=tuple(up.removals))
-        findings = _findings_of(up) + (_findings_of(down) if down else [])
-        findings += migration_findings(facts, options, str(up_section.file), up_allowances)
-        files = [str(section.file) for section in (up_section, migration.down) if section is not None]
-        return MigrationAnalysis(up.analyses, down.analyses if down else None, _in_file_order(findings, files))
+        findings = self._findings(migration, up, up_allowances, _findings_of(down) if down else [])
+        return MigrationAnalysis(up.analyses, down.analyses if down else None, findings)
+
+    def up_findings(self, migration) -> list[Finding]:
+        """analyze(migration).up_findings, without reading the down section's statements: applying a migration
+        runs none of them, and the findings of its down that remain (those on its migrate:allow comments) are read
+        from the comments alone."""
+        up, up_allowances = self._up(migration)
+        down = migration.down
+        down_findings = []
+        if down is not None:
+            batched_statements(down, self.options.dialect)  # a bad directive refuses the lint, as analyze does
+            down_findings = comment_findings(_allowances(down), self.options, str(down.file))
+        return self._findings(migration, up, up_allowances, down_findings)
+
+    def _up(self, migration) -> tuple[SectionResult, Allowances]:
+        """The up section analysed against what the earlier migrations built, which it then builds on."""
+        options = self.options
+        section = migration.up
+        statements = section.statements(options.dialect)
+        allowances = _allowances(section)
+        return analyze_statements(
+            statements, options, file=str(section.file), schema=self.schema,
+            runner_transaction=runs_in_transaction(statements, _one_transaction(section, options), options),
+            allowances=allowances, section=UP), allowances
+
+    def _findings(self, migration, up: SectionResult, up_allowances: Allowances, down_findings: list[Finding]
+                  ) -> list[Finding]:
+        """Every finding of the migration, in file order: its up's, `down_findings`, the migration's as a whole."""
+        facts = MigrationFacts(has_down=migration.down is not None, removals=tuple(up.removals))
+        findings = _findings_of(up) + down_findings
+        findings += migration_findings(facts, self.options, str(migration.up.file), up_allowances)
+        files = [str(section.file) for section in (migration.up, migration.down) if section is not None]
+        return _in_file_order(findings, files)
 
     def lint(self, migration) -> list[Finding]:
         return self.analyze(migration).findings
@@ -116,19 +140,39 @@ def each_analysis(migrations, options: LintOptions, selected=None) -> Iterator[M
     """analyze_migrations one at a time: a caller that keeps only some of each analysis holds one at a time. The
     statements the runner will not ask for again (a down section's; an up section only learnt from, of a migration
     already applied) are not kept in their sections."""
+    for linter, migration in _each_selected(migrations, options, selected):
+        yield linter.analyze(migration)
+        if migration.down is not None:
+            migration.down.forget_statements()
+
+
+def each_up_findings(migrations, options: LintOptions, selected) -> Iterator[list[Finding]]:
+    """The findings on applying each of the `selected` migrations (MigrationAnalysis.up_findings), one list at a
+    time, their down sections' statements never read."""
+    for linter, migration in _each_selected(migrations, options, selected):
+        yield linter.up_findings(migration)
+
+
+def _each_selected(migrations, options: LintOptions, selected) -> Iterator[tuple[Linter, object]]:
+    """Each selected migration (all when None), with a linter that learnt what the migrations before it built;
+    an up section only learnt from (of a migration already applied) does not keep its statements."""
     linter = Linter(options)
-    chosen = None if selected is None else {id(migration) for migration in selected}
-    wanted = deque(migration for migration in migrations if chosen is None or id(migration) in chosen)
+    wanted = _in_order(migrations, selected)
     for migration in migrations:
         if not wanted:
             break
         if migration is wanted[0]:
-            yield linter.analyze(wanted.popleft())
-            if migration.down is not None:
-                migration.down.forget_statements()
+            yield linter, wanted.popleft()
         else:
             linter.learn(migration)
             migration.up.forget_statements()
+
+
+def _in_order(migrations, selected) -> deque:
+    """The selected migrations (all when None) in the order of `migrations` (the set that finds them is let go at
+    once: it is as large as the selection, and linting builds up a schema meanwhile)."""
+    chosen = None if selected is None else {id(migration) for migration in selected}
+    return deque(migration for migration in migrations if chosen is None or id(migration) in chosen)
 
 
 def lint_migration(migration, options: LintOptions) -> list[Finding]:

@@ -223,9 +223,14 @@ def _analyze_statements(statements: list[SqlStatement], options: LintOptions, *,
                                           findings, tuple(effect.tables)))
         removals.extend(_removals(statement, context, raw))
         _learn(context, statement)
-    comment_findings = [_finding(rule, hit, file, hit.line, hit.statement, NO_EFFECT)
-                        for rule in active_rules(options, COMMENTS) for hit in rule.check(allowances)]
-    return SectionResult(analyses, comment_findings, context.created, removals, context.schema)
+    return SectionResult(analyses, comment_findings(allowances, options, file), context.created, removals,
+                         context.schema)
+
+
+def comment_findings(allowances: Allowances, options: LintOptions, file: str | None) -> list[Finding]:
+    """The findings on a section's migrate:allow comments themselves: they depend on no statement."""
+    return [_finding(rule, hit, file, hit.line, hit.statement, NO_EFFECT)
+            for rule in active_rules(options, COMMENTS) for hit in rule.check(allowances)]
 
 
 def rebuilt_tables(statements: list[Statement]) -> frozenset[str]:

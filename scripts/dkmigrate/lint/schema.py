@@ -9,6 +9,9 @@ never seen is known only by what later statements do to it, never assumed empty 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from .syntax import (
     AddColumn, AddConstraint, AlterColumnType, AlterTable, ColumnDef, CreateIndex, CreateTable, DataType, DropColumn,
     DropConstraint, DropIndex, DropNotNull, DropTable, ModifyColumn, Name, RenameColumn, RenameTable, RenameTables, SetNotNull,
@@ -47,15 +50,35 @@ class Check:
         self.validated = validated
 
 
+# The constraints of a table that has none, shared by all such tables (most never have a CHECK); a table gets a
+# dict of its own with its first one (Table.add).
+_NONE: Mapping = MappingProxyType({})
+
+
 class Table:
     __slots__ = ("columns", "not_null_checks", "indexes", "checks")
 
-    def __init__(self, columns: dict[str, Column] | None = None, not_null_checks: dict[str, NotNullCheck] | None = None,
-                 indexes: dict[str, tuple[str, ...]] | None = None, checks: dict[str, Check] | None = None):
+    def __init__(self, columns: dict[str, Column] | None = None,
+                 not_null_checks: Mapping[str, NotNullCheck] = _NONE,
+                 indexes: dict[str, tuple[str, ...]] | None = None, checks: Mapping[str, Check] = _NONE):
         self.columns = {} if columns is None else columns
-        self.not_null_checks = {} if not_null_checks is None else not_null_checks  # by constraint name
+        self.not_null_checks = not_null_checks  # by constraint name
         self.indexes = {} if indexes is None else indexes  # index name -> its plain columns
-        self.checks = {} if checks is None else checks  # every CHECK constraint, by name
+        self.checks = checks  # every CHECK constraint, by name
+
+    def add(self, constraint: str, check: Check | NotNullCheck) -> None:
+        """A CHECK constraint into `checks`, or one that proves columns non-null into `not_null_checks`."""
+        kind = "checks" if isinstance(check, Check) else "not_null_checks"
+        checks = getattr(self, kind)
+        if checks is _NONE:
+            checks = {}
+            setattr(self, kind, checks)
+        checks[constraint] = check
+
+    def drop_constraint(self, constraint: str) -> None:
+        for checks in (self.not_null_checks, self.checks):
+            if constraint in checks:
+                del checks[constraint]
 
     def indexed(self, column: str) -> bool:
         return any(column in columns for columns in self.indexes.values())
@@ -68,8 +91,8 @@ class Table:
 
     def copy(self) -> Table:
         return Table({name: Column(c.type, c.not_null, c.primary_key, c.unique) for name, c in self.columns.items()},
-                     {name: NotNullCheck(c.columns, c.validated) for name, c in self.not_null_checks.items()},
-                     dict(self.indexes), {name: Check(c.names, c.validated) for name, c in self.checks.items()})
+                     {name: NotNullCheck(c.columns, c.validated) for name, c in self.not_null_checks.items()} or _NONE,
+                     dict(self.indexes), {name: Check(c.names, c.validated) for name, c in self.checks.items()} or _NONE)
 
 
 class Schema:
@@ -84,6 +107,10 @@ class Schema:
         self._base = base
         self._tables: dict[str, Table | None] = {}  # None: dropped here
         self._index_tables: dict[str, str | None] = {}  # index name -> table key; None: dropped here
+        # Each distinct column name, type and index column list, kept once for all the tables that hold an equal
+        # one (id, integer, created_at, ...): a schema learnt from 10,000 migrations would otherwise keep a copy of
+        # each per column. Shared with forks.
+        self._values: dict = base._values if base is not None else {}
 
     def fork(self) -> Schema:
         return Schema(self)
@@ -121,7 +148,7 @@ class Schema:
         elif isinstance(statement, CreateIndex) and statement.name:
             self._index_tables[statement.name] = statement.table.key
             if self._table(statement.table.key) is not None:
-                self._changing(statement.table.key).indexes[statement.name] = statement.columns
+                self._changing(statement.table.key).indexes[statement.name] = self._shared(statement.columns)
         elif isinstance(statement, DropIndex):
             for name in statement.names:
                 owner = self.table_of_index(name.last)
@@ -146,20 +173,20 @@ class Schema:
     def _create(self, statement: CreateTable) -> None:
         if self._table(statement.name.key) is not None:  # CREATE TABLE IF NOT EXISTS of a table that is there
             return
-        table = Table({column.name: _column(column) for column in statement.columns})
+        table = Table({self._shared(column.name): self._column(column) for column in statement.columns})
         for column in statement.columns:
             if column.check:
-                table.checks[f"{statement.name.last}_{column.name}_check"] = Check((column.name,), validated=True)
+                table.add(f"{statement.name.last}_{column.name}_check", Check((column.name,), validated=True))
         for constraint in statement.constraints:
             if constraint.kind == "check":
-                table.checks[constraint.name or f"{statement.name.last}_check"] = Check(constraint.columns, True)
+                table.add(constraint.name or f"{statement.name.last}_check", Check(constraint.columns, True))
             if constraint.kind in ("primary_key", "unique"):
                 for name in constraint.columns:
                     if name in table.columns:
                         setattr(table.columns[name], constraint.kind, True)
             if constraint.proves_not_null:
                 key = constraint.name or f"{statement.name.last}_{constraint.proves_not_null[0]}_check"
-                table.not_null_checks[key] = NotNullCheck(constraint.proves_not_null, validated=True)
+                table.add(key, NotNullCheck(constraint.proves_not_null, validated=True))
         self._tables[statement.name.key] = table
 
     def _alter(self, name: Name, action) -> None:
@@ -168,36 +195,35 @@ class Schema:
             return
         table = self._changing(name.key)  # altered, so it exists, even if unseen so far
         if isinstance(action, AddColumn):
-            table.columns[action.column.name] = _column(action.column)
+            table.columns[self._shared(action.column.name)] = self._column(action.column)
             if action.column.check:
-                table.checks[f"{name.last}_{action.column.name}_check"] = Check((action.column.name,), True)
+                table.add(f"{name.last}_{action.column.name}_check", Check((action.column.name,), True))
         elif isinstance(action, ModifyColumn):
             table.columns.pop(action.old_name or action.column.name, None)
-            table.columns[action.column.name] = _column(action.column)
+            table.columns[self._shared(action.column.name)] = self._column(action.column)
         elif isinstance(action, DropColumn):
             table.columns.pop(action.column, None)
         elif isinstance(action, RenameColumn) and action.old in table.columns:
             table.columns[action.new] = table.columns.pop(action.old)
         elif isinstance(action, AlterColumnType) and action.column in table.columns:
-            table.columns[action.column].type = action.type
+            table.columns[action.column].type = self._shared(action.type)
         elif isinstance(action, SetNotNull) and action.column in table.columns:
             table.columns[action.column].not_null = True
         elif isinstance(action, DropNotNull) and action.column in table.columns:
             table.columns[action.column].not_null = False
         elif isinstance(action, AddConstraint) and action.constraint.kind == "check":
             constraint = action.constraint
-            table.checks[constraint.name or f"{name.last}_check"] = Check(constraint.columns, not constraint.not_valid)
+            table.add(constraint.name or f"{name.last}_check", Check(constraint.columns, not constraint.not_valid))
             if not constraint.proves_not_null:
                 return
             key = constraint.name or f"{name.last}_{constraint.proves_not_null[0]}_check"
-            table.not_null_checks[key] = NotNullCheck(constraint.proves_not_null, not constraint.not_valid)
+            table.add(key, NotNullCheck(constraint.proves_not_null, not constraint.not_valid))
         elif isinstance(action, ValidateConstraint):
             for checks in (table.not_null_checks, table.checks):
                 if action.name in checks:
                     checks[action.name].validated = True
         elif isinstance(action, DropConstraint):
-            table.not_null_checks.pop(action.name, None)
-            table.checks.pop(action.name, None)
+            table.drop_constraint(action.name)
 
     def _rename_table(self, old: Name, new: Name) -> None:
         if self._table(old.key) is None:
@@ -207,9 +233,13 @@ class Schema:
         for index in self._changing(new.key).indexes:
             self._index_tables[index] = new.key
 
+    def _column(self, definition: ColumnDef) -> Column:
+        data_type = definition.type
+        if data_type is not None and data_type.name in _SERIAL_TYPES:
+            data_type = DataType(_SERIAL_TYPES[data_type.name], written=data_type.written)
+        return Column(self._shared(data_type), definition.not_null or definition.primary_key, definition.primary_key,
+                      definition.unique)
 
-def _column(definition: ColumnDef) -> Column:
-    data_type = definition.type
-    if data_type is not None and data_type.name in _SERIAL_TYPES:
-        data_type = DataType(_SERIAL_TYPES[data_type.name], written=data_type.written)
-    return Column(data_type, definition.not_null or definition.primary_key, definition.primary_key, definition.unique)
+    def _shared(self, value):
+        """The value kept for all equal ones (an immutable one: a name, a DataType, a tuple of names)."""
+        return self._values.setdefault(value, value)
