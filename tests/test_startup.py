@@ -52,3 +52,25 @@ def test_status_with_a_configuration_parses_it_once(tmp_path):
                            text=True, env=environment).stdout for _ in range(2)]
     assert "(environment development)" in runs[0] and runs[0].endswith("yaml imported 0\n")
     assert runs[1].replace("yaml not imported", "yaml imported") == runs[0]
+
+
+def test_output_larger_than_a_pipe_arrives_whole_before_the_exit(tmp_path):
+    """The process ends without the interpreter's teardown once its output is flushed: all of it reaches the
+    reader, and the exit code is the command's (1: findings)."""
+    migration = tmp_path / "indexes.sql"
+    migration.write_text("".join(f"CREATE INDEX users_c{n} ON users (c{n});\n" for n in range(2000)))
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "scripts")}
+    completed = subprocess.run([sys.executable, "-m", "dkmigrate", "lint", "--format", "json", str(migration)],
+                               capture_output=True, text=True, env=environment)
+    findings = json.loads(completed.stdout)["findings"]
+    assert len(completed.stdout) > 1_000_000 and completed.returncode == 1
+    assert [(finding["rule"], finding["line"]) for finding in findings] == [
+        ("add-index-not-concurrently", line) for line in range(1, 2001)]
+
+
+def test_an_error_reaches_stderr_with_its_exit_code(tmp_path):
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "scripts")}
+    completed = subprocess.run([sys.executable, "-m", "dkmigrate", "-C", str(tmp_path), "status"],
+                               capture_output=True, text=True, env=environment)
+    assert completed.returncode == 2 and completed.stdout == ""
+    assert completed.stderr.startswith("error: no migrations directory ")

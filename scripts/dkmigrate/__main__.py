@@ -1,5 +1,6 @@
 """`python -m dkmigrate`: the command line, answering SIGINT and SIGTERM from the first instant to the exit."""
 
+import os
 import signal
 import sys
 
@@ -28,4 +29,12 @@ except KeyboardInterrupt as stop:  # a signal while the result was being written
     code = 128 + getattr(stop, "signal_number", signal.SIGINT)
 for _number in SIGNALS:  # the outcome is decided: a late signal must not change the exit code
     signal.signal(_number, signal.SIG_IGN)
-sys.exit(code)
+# The command has closed what it opened and written its output: once that is flushed, the process ends without the
+# interpreter's teardown of every module (psycopg's alone takes 50 ms). Output that cannot be flushed takes the
+# interpreter's usual exit, which reports it.
+try:
+    sys.stdout.flush()
+    sys.stderr.flush()
+except BaseException:
+    sys.exit(code)
+os._exit(code)
