@@ -1,6 +1,7 @@
 """up, down and status on every engine: round trips, ranges, dry runs, failures and ordering."""
 
 import pytest
+from conftest import Project
 
 
 def three_tables(project):
@@ -436,3 +437,17 @@ def test_an_out_of_order_migration_is_marked_when_applied_and_afterwards(project
         ("1", "applied", False), ("2", "applied", True), ("3", "applied", False)]
     line = next(line for line in project.run("status").stdout.splitlines() if line.startswith("applied  2 "))
     assert line.endswith("applied out of order, after a newer migration")
+
+
+def test_an_error_in_the_first_statement_is_placed_on_its_line(tmp_path, postgres_url):
+    """The first statement of a migration goes in one round trip with its BEGIN; PostgreSQL places an error by
+    its position in what was sent, which the line reported still counts from the statement's own start."""
+    project = Project(tmp_path / "project", postgres_url)
+    project.migration("1", "bad_type", "CREATE TABLE t (\n  id integer,\n  name txet\n);\nCREATE INDEX t_name ON t (name);",
+                      "DROP TABLE t;")
+    result = project.run("up", "--format", "json")
+    assert result.code == 1
+    error = result.json["error"]
+    assert (error["line"], error["statement"]) == (4, "CREATE TABLE t (\n  id integer,\n  name txet\n)")
+    assert 'type "txet" does not exist' in error["database_message"] and error["rolled_back"] is True
+    assert states(project) == {"1": "pending"}

@@ -121,9 +121,10 @@ class TrackingRowLost(StatementFailed):
     """A write to the tracking table did not change exactly the one row it was meant to."""
 
 
-def write_tracking(executor, statement: str) -> None:
-    """Run a tracking-table write, each meant for one row; TrackingRowLost unless it changed exactly one."""
-    changed = executor.execute(statement)
+def write_tracking(executor, statement: str, before: tuple[str, ...] = ()) -> None:
+    """Run a tracking-table write, each meant for one row; TrackingRowLost unless it changed exactly one.
+    `before`: statements of the tool's own sent with it (executor.execute)."""
+    changed = executor.execute(statement, before)
     if changed is not None and changed != 1:
         raise TrackingRowLost(f"a write to the tracking table changed {changed} rows instead of 1 "
                               "(something else changed or removed the migration's row while it ran)")
@@ -193,8 +194,9 @@ class _LiveExecutor:
 
     def comment(self, lines: list[str]) -> None: ...
 
-    def execute(self, sql: str) -> int | None:
-        return self.adapter.execute(sql)
+    def execute(self, sql: str, before: tuple[str, ...] = ()) -> int | None:
+        """`before`: the tool's own statements (BEGIN) sent with it, in one round trip where the engine allows."""
+        return self.adapter.execute_after(before, sql) if before else self.adapter.execute(sql)
 
     def execute_all(self, statements: tuple[str, ...]) -> None:
         self.adapter.execute_all(statements)
@@ -210,11 +212,12 @@ class _ScriptRecorder:
     def comment(self, lines: list[str]) -> None:
         self.parts.extend(f"-- {line}".rstrip() for line in lines)
 
-    def execute(self, sql: str) -> None:
-        """Records the statement; how many rows it would change is unknown (None)."""
-        # A statement ending in a line comment would swallow its own semicolon.
-        last_line = sql.rstrip().rsplit("\n", 1)[-1]
-        self.parts.append(f"{sql.rstrip()}\n;" if "--" in last_line else f"{sql.rstrip()};")
+    def execute(self, sql: str, before: tuple[str, ...] = ()) -> None:
+        """Records the statement, after those `before` it; how many rows it would change is unknown (None)."""
+        for statement in (*before, sql):
+            # A statement ending in a line comment would swallow its own semicolon.
+            last_line = statement.rstrip().rsplit("\n", 1)[-1]
+            self.parts.append(f"{statement.rstrip()}\n;" if "--" in last_line else f"{statement.rstrip()};")
 
     def execute_all(self, statements: tuple[str, ...]) -> None:
         for statement in statements:
@@ -546,8 +549,9 @@ class Runner:
                                       waited_ms=waited_ms)
             return MigrationFailed(*arguments)
 
+        begin = ()  # BEGIN goes with the statement that follows it: one round trip fewer where the engine allows
         if in_transaction:
-            executor.execute("BEGIN")
+            begin = ("BEGIN",)
         else:
             opening = (self.tracking.insert(migration, APPLYING, order) if direction == UP
                        else self.tracking.set_state(migration.version, ROLLING_BACK))
@@ -555,7 +559,7 @@ class Runner:
                 write_tracking(executor, opening)
             except StatementFailed as error:  # e.g. a lock on the tracking table not granted: run again whole
                 raise fail(opening, None, error, untouched=not isinstance(error, TrackingRowLost)) from None
-        self._set_lock_timeout(executor, fail)
+        begin = self._set_lock_timeout(executor, fail, begin)
         for statement in statements:
             retry = 0
             while True:
@@ -568,7 +572,8 @@ class Runner:
                     for cleanup in (self.adapter.cleanup_before(statement.text) if not (in_transaction or dry_run) else []):
                         self.listener.warning(f"{migration.label}: {cleanup.reason}")
                         executor.execute(cleanup.sql)
-                    executor.execute(statement.text)
+                    executor.execute(statement.text, begin)
+                    begin = ()
                     break
                 except StatementFailed as error:
                     waited_ms = _elapsed(statement_started)
@@ -605,7 +610,7 @@ class Runner:
         else:
             closing = self.tracking.set_state(migration.version, ROW_APPLIED, duration)
         try:
-            write_tracking(executor, closing)
+            write_tracking(executor, closing, begin)
             if in_transaction:
                 executor.execute_all(("COMMIT", *reset))
         except StatementFailed as error:
@@ -617,14 +622,17 @@ class Runner:
             outcome = "applied" if direction == UP else "rolled_back"
         return MigrationResult(migration, direction, outcome, None if dry_run else _elapsed(started), in_transaction, reason)
 
-    def _set_lock_timeout(self, executor, fail) -> None:
-        """The environment's lock timeout on the session, before a migration's statements; `fail` makes the error."""
+    def _set_lock_timeout(self, executor, fail, before: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The environment's lock timeout on the session, before a migration's statements; `fail` makes the error.
+        `before` (BEGIN) is sent with the first setting; returned when there is none, for the next statement."""
         timeout = self.lock_policy.timeout
         for setting in engine(self.adapter.dialect).session_lock_timeout(timeout) if timeout is not None else ():
             try:
-                executor.execute(setting)
+                executor.execute(setting, before)
             except StatementFailed as error:
                 raise fail(setting, None, error) from None
+            before = ()
+        return before
 
     def _run_batched(self, executor, migration: Migration, direction: str, order: int | None, dry_run: bool,
                      completed: list[MigrationResult], stop: StopRequest) -> MigrationResult:

@@ -169,6 +169,12 @@ class Adapter(ABC):
         for statement in statements:
             self.execute(statement)
 
+    def execute_after(self, before: tuple[str, ...], sql: str) -> int:
+        """execute(sql), after statements of the tool's own whose results nobody reads (BEGIN), in the same round
+        trip where the engine takes several statements at once; a failure of either is raised as the statement's."""
+        self.execute_all(before)
+        return self.execute(sql)
+
     @abstractmethod
     def query(self, sql: str) -> list[tuple]: ...
 

@@ -97,6 +97,16 @@ class PostgresAdapter(Adapter):
     def execute_all(self, statements: tuple[str, ...]) -> None:
         self.execute("; ".join(statements))  # a query without parameters may hold several statements
 
+    def execute_after(self, before: tuple[str, ...], sql: str) -> int:
+        prefix = "".join(f"{statement}; " for statement in before)
+        try:
+            cursor = self.cursor.execute(prefix + _without_nul(sql))
+            while cursor.nextset():  # the statement's row count is its result's, the last
+                pass
+            return cursor.rowcount
+        except psycopg.Error as error:
+            raise _statement_failed(error, offset=len(prefix)) from None
+
     def query(self, sql: str) -> list[tuple]:
         try:
             return self.cursor.execute(_without_nul(sql)).fetchall()
@@ -251,9 +261,10 @@ def _connection_message(error: psycopg.Error) -> str:
     return "; ".join(lines) or type(error).__name__
 
 
-def _statement_failed(error: psycopg.Error) -> StatementFailed:
+def _statement_failed(error: psycopg.Error, offset: int = 0) -> StatementFailed:
     """One line: the server's message, SQLSTATE and detail; when the server said nothing (the connection was
-    lost), the client library's first line, without its indented explanation."""
+    lost), the client library's first line, without its indented explanation. `offset`: the characters sent
+    before the statement in the same query (its position is counted from the query's start)."""
     diag = error.diag
     if diag.message_primary:
         message = diag.message_primary
@@ -263,6 +274,8 @@ def _statement_failed(error: psycopg.Error) -> StatementFailed:
         message = f"{message} (SQLSTATE {diag.sqlstate})"
     if diag.message_detail:
         message = f"{message}; {diag.message_detail}"
-    position = int(diag.statement_position) if diag.statement_position else None
+    position = int(diag.statement_position) - offset if diag.statement_position else None
+    if position is not None and position < 1:  # in what was sent before the statement
+        position = None
     return StatementFailed(mask_url(" ".join(line.strip() for line in message.splitlines())), position,
                            lock_not_granted=diag.sqlstate == _LOCK_NOT_AVAILABLE)
