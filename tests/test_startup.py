@@ -74,3 +74,16 @@ def test_an_error_reaches_stderr_with_its_exit_code(tmp_path):
                                capture_output=True, text=True, env=environment)
     assert completed.returncode == 2 and completed.stdout == ""
     assert completed.stderr.startswith("error: no migrations directory ")
+
+
+def test_a_profiled_run_still_writes_its_profile(tmp_path):
+    """Profilers, coverage and debuggers write their results at the interpreter's exit, which such a run keeps."""
+    (tmp_path / "db" / "migrations").mkdir(parents=True)
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "scripts")}
+    profile = tmp_path / "status.prof"
+    completed = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(profile), "-m", "dkmigrate", "-C",
+                                str(tmp_path), "status"], capture_output=True, text=True, env=environment)
+    assert completed.returncode == 0 and "No migrations yet" in completed.stdout
+    import pstats
+
+    assert any(function == "main" for _, _, function in pstats.Stats(str(profile)).stats)

@@ -31,7 +31,10 @@ for _number in SIGNALS:  # the outcome is decided: a late signal must not change
     signal.signal(_number, signal.SIG_IGN)
 # The command has closed what it opened and written its output: once that is flushed, the process ends without the
 # interpreter's teardown of every module (psycopg's alone takes 50 ms). Output that cannot be flushed takes the
-# interpreter's usual exit, which reports it.
+# interpreter's usual exit, which reports it; so does a run under a profiler, coverage or a debugger, which write
+# their results at exit.
+if sys.getprofile() is not None or sys.gettrace() is not None:
+    sys.exit(code)
 try:
     sys.stdout.flush()
     sys.stderr.flush()
