@@ -145,8 +145,11 @@ def finishes_in_time(code: str) -> float:
     """Seconds the Python code took in a new process, failing the test when it exceeds TIME_BOUND."""
     started = time.perf_counter()
     try:
+        # The bytecode goes where the test run keeps it (scripts/test), never into the work tree.
+        bytecode = {name: os.environ[name] for name in ("PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE")
+                    if name in os.environ}
         subprocess.run([sys.executable, "-c", code], check=True, timeout=TIME_BOUND, cwd=ROOT,
-                       env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": os.environ.get("PATH", "")})
+                       env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": os.environ.get("PATH", "")} | bytecode)
     except subprocess.TimeoutExpired:
         pytest.fail(f"still running after {TIME_BOUND} s: {code[:200]}")
     return time.perf_counter() - started
