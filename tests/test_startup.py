@@ -87,3 +87,22 @@ def test_a_profiled_run_still_writes_its_profile(tmp_path):
     import pstats
 
     assert any(function == "main" for _, _, function in pstats.Stats(str(profile)).stats)
+
+
+def test_a_plan_of_the_pending_migrations_imports_no_goal_pattern(tmp_path):
+    """The goal patterns (their regular expressions and dataclasses) are for plans of a goal in words."""
+    (tmp_path / "db" / "migrations").mkdir(parents=True)
+    (tmp_path / "db" / "migrations" / "20261124093000_add_users.sql").write_text(
+        "-- migrate:up\nCREATE TABLE users (id integer);\n-- migrate:down\nDROP TABLE users;\n")
+    environment = os.environ | {"PYTHONPATH": str(ROOT / "scripts")}
+    program = ("import io, json, sys\n"
+               "from dkmigrate.cli import main\n"
+               "out = io.StringIO()\n"
+               "code = main(['-C', sys.argv[1], 'plan', '--format', 'json'], stdout=out)\n"
+               "print(json.dumps({'code': code, 'plan': json.loads(out.getvalue()), 'modules': sorted(sys.modules)}))\n")
+    completed = subprocess.run([sys.executable, "-c", program, str(tmp_path)], check=True, capture_output=True,
+                               text=True, env=environment)
+    result = json.loads(completed.stdout)
+    assert result["code"] == 0 and [m["version"] for m in result["plan"]["migrations"]] == ["20261124093000"]
+    assert [module for module in result["modules"]
+            if module in ("dkmigrate.plan.goals", "dkmigrate.plan.registry") or ".plan.patterns" in module] == []

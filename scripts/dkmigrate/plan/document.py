@@ -4,8 +4,7 @@ from dataclasses import asdict
 
 from ..rendering import render
 from .facts import LiveFacts
-from .goals import migration_drafts, sql_script
-from .identifiers import TableName, show_placeholders
+from .identifiers import TableName, comment, show_placeholders
 from .model import DATABASE, Plan
 
 
@@ -26,6 +25,8 @@ def _shown(value):
 
 
 def _goal_document(plan: Plan, files: list[tuple[str, str]] | None, written: bool) -> dict:
+    from .goals import migration_drafts  # the goal patterns: a plan of the pending migrations needs none of them
+
     drafts = migration_drafts(plan) if plan.kind == DATABASE and plan.pattern and plan.complete else []
     document = {
         "kind": plan.kind,
@@ -159,3 +160,19 @@ def pending_markdown(plan) -> str:
 def risk_word(severity: str) -> str:
     """The seed's words for a statement's risk: Safe, Caution, Risky (and Error for one that will fail)."""
     return severity.capitalize()
+
+
+def sql_script(statements: list[str], allow: dict[str, list[tuple[str, str]]] | None = None) -> str:
+    """Statements as a script: each ended by a semicolon (a comment needs none), a blank line around long ones,
+    and the `-- migrate:allow` comments of `allow` above their statements. A comment is one line, whatever it
+    quotes."""
+    parts: list[str] = []
+    for statement in statements:
+        is_comment = statement.lstrip().startswith("--")
+        text = comment(statement.lstrip()[2:].lstrip()) if is_comment else f"{statement};"
+        allowed = (allow or {}).get(statement, [])
+        text = "".join(comment(f"migrate:allow {rule} {reason}") + "\n" for rule, reason in allowed) + text
+        if parts:
+            parts.append("\n\n" if "\n" in text or "\n" in parts[-1] else "\n")
+        parts.append(text)
+    return "".join(parts)

@@ -8,6 +8,7 @@ from ..engines import engine
 from ..errors import UsageError
 from . import patterns  # noqa: F401  (registers the patterns)
 from .checklist import checklist, move_checklist, staging_rehearsal
+from .document import sql_script
 from .facts import DEFAULT_TRANSACTION_SECONDS, gather
 from .identifiers import comment
 from .model import API, DATABASE, INFRASTRUCTURE, OK, MigrationDraft, Plan, RollbackPlan, RollbackStep
@@ -213,22 +214,6 @@ def _allow_several_ddl(phase, dialect: str) -> None:
             phase.allowing(ddl[1], "mysql-multiple-ddl",
                            f"one phase of the plan: {database.label} records each statement as it runs, so a failure "
                            "leaves the migration dirty at that statement, and the phase's down undoes it")
-
-
-def sql_script(statements: list[str], allow: dict[str, list[tuple[str, str]]] | None = None) -> str:
-    """Statements as a script: each ended by a semicolon (a comment needs none), a blank line around long ones,
-    and the `-- migrate:allow` comments of `allow` above their statements. A comment is one line, whatever it
-    quotes."""
-    parts: list[str] = []
-    for statement in statements:
-        is_comment = statement.lstrip().startswith("--")
-        text = comment(statement.lstrip()[2:].lstrip()) if is_comment else f"{statement};"
-        allowed = (allow or {}).get(statement, [])
-        text = "".join(comment(f"migrate:allow {rule} {reason}") + "\n" for rule, reason in allowed) + text
-        if parts:
-            parts.append("\n\n" if "\n" in text or "\n" in parts[-1] else "\n")
-        parts.append(text)
-    return "".join(parts)
 
 
 def _wrap(text: str, width: int = 100) -> list[str]:

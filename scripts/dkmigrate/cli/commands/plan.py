@@ -49,14 +49,14 @@ def add_arguments(parser) -> None:
 
 
 def run(args, settings, out) -> int:
-    from ...plan import GoalRequest, migration_drafts, plan_goal
+    if args.goal is None:
+        return _plan_pending(args, settings, out)
     from ...plan.document import plan_document, plan_markdown
+    from ...plan.goals import GoalRequest, migration_drafts, plan_goal
     from ...plan.model import DATABASE
     from ...plan.rollback_check import PLAN_VERIFY_LIMIT, with_rollback_verified
     from ... import operations
 
-    if args.goal is None:
-        return _plan_pending(args, settings, out)
     if args.trace_url is not None:
         from ...errors import UsageError
 
