@@ -54,15 +54,10 @@ class CatalogueCache:
             return None
         self._used[files] = entry
         _, version, name, label, up, down, checksum = entry
-        directory = self.directory
-
-        def sections() -> tuple[Section, Section | None]:  # made when read: a `status` reads none of them
-            up_file = directory / files[0]
-            down_section = None if down is None else Section(
-                down[0], up_file if len(files) == 1 else directory / files[1], down[1], down[2])
-            return Section(up[0], up_file, up[1], up[2]), down_section
-
-        return Migration(version, name, label, None, None, checksum=checksum, sections=sections)
+        up_file = self.directory / files[0]
+        down_section = None if down is None else Section(
+            down[0], up_file if len(files) == 1 else self.directory / files[1], down[1], down[2])
+        return Migration(version, name, label, Section(up[0], up_file, up[1], up[2]), down_section, checksum=checksum)
 
     def keep(self, files: tuple[str, ...], identities: tuple, migration: Migration) -> None:
         """Keeps what the files gave, unless one of them changed too recently to be told apart from a next change."""

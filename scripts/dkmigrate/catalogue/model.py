@@ -5,8 +5,6 @@ from pathlib import Path
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from ..sqlsplit import Statement
 
 
@@ -91,41 +89,19 @@ class Migration:
     """One migration: version as written in the file name, name, label (how people know it: the file name without
     its extension and direction), up, down (None: it cannot be rolled back). Immutable, like Section."""
 
-    __slots__ = ("version", "name", "label", "_up", "_down", "_sections", "_key", "_checksum")
+    __slots__ = ("version", "name", "label", "up", "down", "_key", "_checksum")
 
-    def __init__(self, version: str, name: str, label: str, up: Section | None, down: Section | None,
-                 checksum: str | None = None, sections: "Callable[[], tuple[Section, Section | None]] | None" = None):
-        """checksum: the up section's, when known already; sections: instead of up and down (None), what makes
-        them when they are first asked for (catalogue/cache.py: a `status` reads no section of the migrations
-        it kept)."""
+    def __init__(self, version: str, name: str, label: str, up: Section, down: Section | None,
+                 checksum: str | None = None):
+        """checksum: the up section's, when known already (catalogue/cache.py)."""
         set_field = object.__setattr__
         set_field(self, "version", version)
         set_field(self, "name", name)
         set_field(self, "label", label)
-        set_field(self, "_up", up)
-        set_field(self, "_down", down)
-        set_field(self, "_sections", sections)
+        set_field(self, "up", up)
+        set_field(self, "down", down)
         set_field(self, "_key", None)
         set_field(self, "_checksum", checksum)
-
-    @property
-    def up(self) -> Section:
-        if self._sections is not None:
-            self._make_sections()
-        return self._up
-
-    @property
-    def down(self) -> Section | None:
-        if self._sections is not None:
-            self._make_sections()
-        return self._down
-
-    def _make_sections(self) -> None:
-        up, down = self._sections()
-        set_field = object.__setattr__
-        set_field(self, "_up", up)
-        set_field(self, "_down", down)
-        set_field(self, "_sections", None)
 
     @property
     def key(self) -> tuple[int, ...]:
