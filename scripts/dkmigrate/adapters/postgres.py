@@ -89,10 +89,7 @@ class PostgresAdapter(Adapter):
             self.locked = False
 
     def execute(self, sql: str) -> int:
-        try:
-            return self.cursor.execute(_without_nul(sql)).rowcount
-        except psycopg.Error as error:
-            raise _statement_failed(error) from None
+        return self.execute_after((), sql)
 
     def execute_all(self, statements: tuple[str, ...]) -> None:
         self.execute("; ".join(statements))  # a query without parameters may hold several statements
